@@ -1,0 +1,67 @@
+// Drizzle schema for D1: connections (IntegrationAccess), the data cache and the fetch log.
+// Every timestamp is epoch milliseconds except data_cache.cache_date, the seed's key (epoch seconds).
+import { sql } from "drizzle-orm";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+/** One OAuth connection of a workspace to a provider (the seed's `IntegrationAccess`). */
+export const integrationAccess = sqliteTable(
+  "integration_access",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    workspaceId: text("workspace_id").notNull(),
+    integration: text("integration").notNull(),
+    /** AES-256-GCM ciphertext of the token set (access + refresh token), base64url. */
+    tokenCiphertext: text("token_ciphertext").notNull(),
+    /** Id of the encryption key that produced `tokenCiphertext`; lets keys rotate. */
+    keyId: text("key_id").notNull(),
+    /** When the access token expires (epoch ms); null when the provider did not say. */
+    expiresAt: integer("expires_at"),
+    scope: text("scope"),
+    tenantId: text("tenant_id"),
+    requiresReconnect: integer("requires_reconnect", { mode: "boolean" }).notNull().default(false),
+    /** Provider-specific JSON, e.g. every Xero tenant the grant covers. */
+    additionalInfo: text("additional_info", { mode: "json" }).$type<Record<string, unknown>>().notNull().default(sql`'{}'`),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [uniqueIndex("integration_access_workspace_integration").on(t.workspaceId, t.integration)],
+);
+
+/** Normalized provider data per (workspace, integration, seed cache date). */
+export const dataCache = sqliteTable(
+  "data_cache",
+  {
+    workspaceId: text("workspace_id").notNull(),
+    integration: text("integration").notNull(),
+    /** The seed's cache key: last day of the latest 31-day month not after from_date, UTC midnight, epoch seconds. */
+    cacheDate: integer("cache_date").notNull(),
+    /** JSON of the normalized shape (DataBatch or employee rows). */
+    payload: text("payload").notNull(),
+    /** When the payload was fetched from the provider (epoch ms). */
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.integration, t.cacheDate] })],
+);
+
+/** One row per fetch attempt, successful or not. */
+export const fetchRuns = sqliteTable(
+  "fetch_runs",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    workspaceId: text("workspace_id").notNull(),
+    integration: text("integration").notNull(),
+    cacheDate: integer("cache_date").notNull(),
+    /** What started it: "cron", "manual" or "on_demand". */
+    trigger: text("trigger").notNull(),
+    startedAt: integer("started_at").notNull(),
+    finishedAt: integer("finished_at"),
+    /** "running", "success", "error" or "dead_letter". */
+    outcome: text("outcome").notNull(),
+    error: text("error"),
+  },
+  (t) => [index("fetch_runs_workspace_integration").on(t.workspaceId, t.integration, t.startedAt)],
+);
+
+export type IntegrationAccessRow = typeof integrationAccess.$inferSelect;
+export type DataCacheRow = typeof dataCache.$inferSelect;
+export type FetchRunRow = typeof fetchRuns.$inferSelect;

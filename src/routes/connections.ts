@@ -1,0 +1,66 @@
+// Connection management: which providers a workspace has connected, and disconnecting one.
+import { z } from "zod";
+import { db, listConnections } from "../db/access";
+import { type Api, fields } from "../http/api";
+import { providerList, requireProvider } from "../registry";
+import { workspaceStub } from "../workspace/do";
+
+const providerInfo = z.object({
+  name: z.string().describe("Registry name, e.g. Xero"),
+  display_name: z.string(),
+  api_type: z.enum(["accounting", "payroll"]),
+  connected: z.boolean(),
+  requires_reconnect: z.boolean().describe("The connection exists but the user must connect again"),
+});
+
+export function connectionRoutes(api: Api): void {
+  api.route(
+    {
+      method: "get",
+      path: "/integration/providers",
+      tag: "Connections",
+      summary: "List every registered provider and whether the workspace is connected to it",
+      access: "member",
+      query: z.object({ workspace_id: fields.workspaceId }),
+      responses: { 200: { description: "One entry per registered provider, in registry order", schema: z.array(providerInfo) } },
+    },
+    async (c, { query }) => {
+      const rows = await listConnections(db(c.env.DB), query.workspace_id);
+      const byName = new Map(rows.map((r) => [r.integration, r]));
+      return c.json(
+        providerList.map((p) => {
+          const row = byName.get(p.name);
+          return {
+            name: p.name,
+            display_name: p.displayName ?? p.name,
+            api_type: p.apiType,
+            connected: row !== undefined,
+            requires_reconnect: row?.requiresReconnect ?? false,
+          } satisfies z.input<typeof providerInfo>;
+        }),
+      );
+    },
+  );
+
+  api.route(
+    {
+      method: "post",
+      path: "/integration/disconnect",
+      tag: "Connections",
+      summary: "Disconnect a provider: delete the connection and the workspace's cached data for it",
+      access: "admin",
+      query: z.object({ workspace_id: fields.workspaceId, integration: fields.integration }),
+      responses: {
+        200: { description: "Disconnected, or was not connected", schema: z.object({ message: z.string() }) },
+        400: { description: "Unknown integration or invalid input" },
+      },
+    },
+    async (c, { query }) => {
+      const provider = requireProvider(query.integration);
+      const existed = await workspaceStub(c.env, query.workspace_id).disconnect(query.workspace_id, provider.name);
+      return c.json({
+        message: existed ? `Integration ${provider.name} has been disconnected` : `Integration ${provider.name} is not connected`,
+      });
+    },
+  );
+}

@@ -1,0 +1,35 @@
+import { describe, expect, it } from "vitest";
+import { call, errorOf } from "./helpers";
+
+describe("service routes", () => {
+  it("should answer /health", async () => {
+    const res = await call("/health");
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: "ok" });
+  });
+
+  it("should answer an unknown route with a JSON 404 in the error shape", async () => {
+    const res = await call("/nope");
+    expect(res.status).toBe(404);
+    expect((await errorOf(res)).code).toBe("not_found");
+  });
+
+  it("should describe every route in an OpenAPI 3.1 document", async () => {
+    const res = await call("/openapi.json");
+    const doc = (await res.json()) as { openapi: string; paths: Record<string, Record<string, { security?: unknown; parameters: { name: string; required: boolean }[] }>> };
+    expect(doc.openapi).toBe("3.1.0");
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(["/health", "/integration/providers", "/integration/disconnect", "/openapi.json", "/docs"]));
+    const disconnect = doc.paths["/integration/disconnect"]!.post!;
+    expect(disconnect.security).toBeDefined();
+    expect(disconnect.parameters.map((p) => [p.name, p.required])).toEqual([["workspace_id", true], ["integration", true]]);
+  });
+
+  it("should render /docs as an HTML page with a strict CSP", async () => {
+    const res = await call("/docs");
+    expect(res.status).toBe(200);
+    expect(res.headers.get("Content-Type")).toContain("text/html");
+    expect(res.headers.get("Content-Security-Policy")).toContain("default-src 'none'");
+    const html = await res.text();
+    expect(html).toContain("/integration/providers");
+  });
+});

@@ -1,0 +1,54 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { db, saveAccess } from "../src/db/access";
+import { keyRingFromEnv } from "../src/lib/crypto";
+import { providerList } from "../src/registry";
+import { call, errorOf, token } from "./helpers";
+
+async function connect(workspaceId: string, integration: string, requiresReconnect = false) {
+  await saveAccess(db(env.DB), await keyRingFromEnv(env), {
+    workspaceId,
+    integration,
+    tokens: { accessToken: "at", refreshToken: "rt", tokenType: "Bearer" },
+    expiresAt: Date.now() + 3600_000,
+    scope: null,
+    tenantId: "tenant",
+    additionalInfo: {},
+    requiresReconnect,
+  });
+}
+
+describe("GET /integration/providers", () => {
+  it("should list every registered provider in registry order with its connection state", async () => {
+    await connect("ws-list", "Xero");
+    await connect("ws-list", "Gusto", true);
+    await connect("ws-other", "Xero");
+    const res = await call("/integration/providers?workspace_id=ws-list", { bearer: await token({ "ws-list": "member" }) });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { name: string; connected: boolean; requires_reconnect: boolean }[];
+    expect(body.map((p) => p.name)).toEqual(providerList.map((p) => p.name));
+    expect(body.find((p) => p.name === "Xero")).toMatchObject({ connected: true, requires_reconnect: false, api_type: "accounting" });
+    expect(body.find((p) => p.name === "Gusto")).toMatchObject({ connected: true, requires_reconnect: true, api_type: "payroll" });
+  });
+
+  it("should show nothing connected for a workspace without connections", async () => {
+    const res = await call("/integration/providers?workspace_id=ws-empty", { bearer: await token({ "ws-empty": "admin" }) });
+    const body = (await res.json()) as { connected: boolean; requires_reconnect: boolean }[];
+    expect(body.length).toBe(providerList.length);
+    expect(body.every((p) => !p.connected && !p.requires_reconnect)).toBe(true);
+  });
+
+  it("should refuse a workspace the caller does not belong to", async () => {
+    const res = await call("/integration/providers?workspace_id=ws-list", { bearer: await token({ "ws-other": "admin" }) });
+    expect(res.status).toBe(403);
+    expect((await errorOf(res)).code).toBe("forbidden");
+  });
+
+  it("should answer 400 with the error shape when workspace_id is missing", async () => {
+    const res = await call("/integration/providers", { bearer: await token({ "ws-list": "member" }) });
+    expect(res.status).toBe(400);
+    const error = await errorOf(res);
+    expect(error.code).toBe("invalid_request");
+    expect(error.message).toContain("workspace_id");
+  });
+});

@@ -1,0 +1,25 @@
+import { describe, expect, it } from "vitest";
+import { defineRegistry, findProvider, providerList, providers } from "../src/registry";
+
+describe("provider registry", () => {
+  it("should refuse names that are not strictly alphanumeric", () => {
+    for (const bad of ["x-y", "", "with space", "über", "a_b"]) {
+      expect(() => defineRegistry({ [bad]: { apiType: "payroll" } })).toThrow(/Invalid provider name/);
+    }
+  });
+
+  it("should refuse two names that differ only in case", () => {
+    expect(() => defineRegistry({ Acme: { apiType: "payroll" }, ACME: { apiType: "payroll" } })).toThrow(/Duplicate/);
+  });
+
+  it("should derive slug and variable prefix from the name", () => {
+    expect(providers.Xero).toMatchObject({ name: "Xero", slug: "xero", envPrefix: "XERO" });
+    expect(findProvider("gusto")?.name).toBe("Gusto");
+    expect(findProvider("nope")).toBeUndefined();
+  });
+
+  it("should list every registered name matching the seed's pattern", () => {
+    expect(providerList.length).toBeGreaterThanOrEqual(2);
+    for (const p of providerList) expect(p.name).toMatch(/^[A-Za-z0-9]+$/);
+  });
+});
