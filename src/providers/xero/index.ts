@@ -1,5 +1,5 @@
 // Xero: accounting (Profit & Loss and Balance Sheet reports).
-import type { ProviderDefinition } from "./types";
+import type { ProviderDefinition } from "../types";
 
 export const xero = {
   displayName: "Xero",

@@ -1,5 +1,5 @@
 // Gusto: payroll (employees, jobs and compensations).
-import type { ProviderDefinition } from "./types";
+import type { ProviderDefinition } from "../types";
 
 export const gusto = {
   displayName: "Gusto",
