@@ -1,6 +1,7 @@
-// Tests run inside workerd through @cloudflare/vitest-plugin, with the real bindings from
-// wrangler.toml (D1, KV, Durable Objects, Queues). Providers are faked at the HTTP boundary by
-// Node servers started in test/global-setup.ts.
+// Two test projects. "workers": tests inside workerd through @cloudflare/vitest-plugin, with the real
+// bindings from wrangler.toml (D1, KV, Durable Objects, Queues); providers are faked at the HTTP
+// boundary by the Node server in test/fake/, started by test/global-setup.ts. "node": Node-side
+// tests (the fake server itself, the scaffold generator).
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
@@ -10,27 +11,66 @@ const migrations = await readD1Migrations(new URL("./migrations", import.meta.ur
 export const TEST_BINDINGS = {
   AUTH_JWT_SECRET: "test-jwt-secret-0123456789abcdef",
   TOKEN_ENCRYPTION_KEY: "test1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
-  TOKEN_ENCRYPTION_PREVIOUS_KEYS: "",
+  // A retired key, so tests can write rows as an older deployment did (key rotation).
+  TOKEN_ENCRYPTION_PREVIOUS_KEYS: "test0:ICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8=",
+  // Token lifecycle timings kept short so failure paths run quickly.
+  TOKEN_REFRESH_TIMEOUT_MS: "300",
+  TOKEN_REFRESH_BACKOFF_MS: "20",
   APP_ORIGIN: "https://app.example.test",
   PUBLIC_URL: "https://integrations.example.test",
 };
+
+/** Every provider's variables, pointed at the fake provider server (test/fake/) on `port`. */
+function fakeProviderBindings(port: number): Record<string, string> {
+  const base = `http://127.0.0.1:${port}`;
+  return {
+    XERO_CLIENT_ID: "xero-client",
+    XERO_CLIENT_SECRET: "xero-secret",
+    XERO_AUTHORIZE_URL: `${base}/xero/authorize`,
+    XERO_TOKEN_URL: `${base}/xero/token`,
+    XERO_REVOKE_URL: `${base}/xero/revoke`,
+    XERO_API_BASE_URL: `${base}/xero/api`,
+    GUSTO_CLIENT_ID: "gusto-client",
+    GUSTO_CLIENT_SECRET: "gusto-secret",
+    GUSTO_AUTHORIZE_URL: `${base}/gusto/oauth/authorize`,
+    GUSTO_TOKEN_URL: `${base}/gusto/oauth/token`,
+    GUSTO_REVOKE_URL: `${base}/gusto/oauth/revoke`,
+    GUSTO_API_BASE_URL: `${base}/gusto/api`,
+  };
+}
 
 // wrangler checks the required secrets in process.env before miniflare's bindings apply.
 for (const name of ["AUTH_JWT_SECRET", "TOKEN_ENCRYPTION_KEY"] as const) process.env[name] ??= TEST_BINDINGS[name];
 
 export default defineConfig({
-  plugins: [
-    cloudflareTest({
-      wrangler: { configPath: "./wrangler.toml" },
-      miniflare: { bindings: { ...TEST_BINDINGS, TEST_MIGRATIONS: migrations } },
-    }),
-  ],
   test: {
-    include: ["test/**/*.test.ts"],
-    exclude: ["test/node/**"],
-    setupFiles: ["./test/setup.ts"],
-    testTimeout: 20_000,
-    hookTimeout: 30_000,
-    deps: { optimizer: { ssr: { enabled: true, include: ["zod", "drizzle-orm", "arctic", "hono"] } } },
+    projects: [
+      {
+        plugins: [
+          cloudflareTest(({ inject }) => ({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: { bindings: { ...TEST_BINDINGS, ...fakeProviderBindings(inject("fakePort")), TEST_MIGRATIONS: migrations } },
+          })),
+        ],
+        test: {
+          name: "workers",
+          include: ["test/**/*.test.ts"],
+          exclude: ["test/node/**"],
+          setupFiles: ["./test/setup.ts"],
+          globalSetup: ["./test/global-setup.ts"],
+          testTimeout: 20_000,
+          hookTimeout: 30_000,
+          deps: { optimizer: { ssr: { enabled: true, include: ["zod", "drizzle-orm", "arctic", "hono"] } } },
+        },
+      },
+      {
+        test: {
+          name: "node",
+          environment: "node",
+          include: ["test/node/**/*.test.ts"],
+          testTimeout: 120_000,
+        },
+      },
+    ],
   },
 });

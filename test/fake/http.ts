@@ -1,0 +1,136 @@
+// Small HTTP plumbing for the fake provider server: replies as values, body parsing, scripted
+// outcomes, abort-aware sleeps.
+import { createHash, randomBytes, randomUUID } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { ScriptedResponse } from "./types.ts";
+
+/** What a handler answers; `null` means the connection was already dealt with (reset / client gone). */
+export interface Reply {
+  status: number;
+  headers?: Record<string, string>;
+  /** Objects are sent as JSON, strings as-is (content-type from headers, default text/plain). */
+  body?: unknown;
+}
+
+export interface Ctx {
+  req: IncomingMessage;
+  res: ServerResponse;
+  method: string;
+  url: URL;
+  rawBody: string;
+  /** Aborted when the client hangs up before the answer is written, or when the server closes. */
+  signal: AbortSignal;
+}
+
+export const json = (status: number, body: unknown, headers: Record<string, string> = {}): Reply => ({ status, body, headers });
+
+export const oauthError = (status: number, error: string, description: string, headers: Record<string, string> = {}): Reply =>
+  json(status, { error, error_description: description }, { "Cache-Control": "no-store", Pragma: "no-cache", ...headers });
+
+export function writeReply(res: ServerResponse, reply: Reply): void {
+  if (res.destroyed || res.headersSent) return;
+  const headers: Record<string, string> = { ...reply.headers };
+  let payload = "";
+  if (reply.body !== undefined) {
+    if (typeof reply.body === "string") {
+      payload = reply.body;
+      headers["Content-Type"] ??= "text/plain; charset=utf-8";
+    } else {
+      payload = JSON.stringify(reply.body);
+      headers["Content-Type"] ??= "application/json; charset=utf-8";
+    }
+  }
+  headers["Content-Length"] = String(Buffer.byteLength(payload));
+  res.writeHead(reply.status, headers);
+  res.end(payload);
+}
+
+export function readBody(req: IncomingMessage, limit = 5_000_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) reject(new Error("body too large"));
+      else chunks.push(chunk);
+    });
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
+
+/** Parses an application/x-www-form-urlencoded body (anything else yields an empty form). */
+export function formOf(ctx: Ctx): URLSearchParams {
+  const type = ctx.req.headers["content-type"] ?? "";
+  return type.toLowerCase().startsWith("application/x-www-form-urlencoded") ? new URLSearchParams(ctx.rawBody) : new URLSearchParams();
+}
+
+export function jsonOf(ctx: Ctx): unknown {
+  if (ctx.rawBody.trim() === "") return undefined;
+  return JSON.parse(ctx.rawBody);
+}
+
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (ms <= 0 || signal.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
+
+export const randomToken = (prefix: string): string => `${prefix}_${randomBytes(24).toString("base64url")}`;
+export const uuid = (): string => randomUUID();
+export const s256 = (verifier: string): string => createHash("sha256").update(verifier).digest("base64url");
+
+/**
+ * Runs `normal` under a scripted outcome: optional delay, reset, or a canned error reply built by
+ * `errorReply`. Without an entry, just runs `normal`.
+ */
+export async function runScripted(
+  ctx: Ctx,
+  entry: ScriptedResponse | undefined,
+  normal: () => Reply | Promise<Reply | null> | null,
+  errorReply: (entry: ScriptedResponse, status: number) => Reply,
+): Promise<Reply | null> {
+  if (!entry) return normal();
+  const delay = entry.delayMs ?? 0;
+  if (delay > 0 && !entry.delayAfterProcessing) {
+    await sleep(delay, ctx.signal);
+    if (ctx.signal.aborted) return null;
+  }
+  if (entry.reset) {
+    ctx.res.destroy();
+    return null;
+  }
+  const status = entry.status ?? 200;
+  let reply: Reply | null;
+  if (status === 200) reply = await normal();
+  else {
+    const base = errorReply(entry, status);
+    reply = { ...base, body: entry.body !== undefined ? entry.body : base.body };
+  }
+  if (reply) {
+    const headers = { ...reply.headers, ...entry.headers };
+    if (entry.retryAfter !== undefined) headers["Retry-After"] = String(entry.retryAfter);
+    reply = { ...reply, headers };
+  }
+  if (delay > 0 && entry.delayAfterProcessing) {
+    await sleep(delay, ctx.signal);
+    if (ctx.signal.aborted) return null;
+  }
+  return reply;
+}
+
+/** Case-insensitive query lookup (Xero treats parameter names case-insensitively). */
+export function queryParam(url: URL, name: string): string | undefined {
+  const lower = name.toLowerCase();
+  for (const [key, value] of url.searchParams) if (key.toLowerCase() === lower) return value;
+  return undefined;
+}
+
+export const queryObject = (url: URL): Record<string, string> => Object.fromEntries(url.searchParams);

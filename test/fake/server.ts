@@ -1,0 +1,107 @@
+// Fake Xero, Gusto and generic OAuth 2.0 providers plus a control API, on one node:http server
+// bound to 127.0.0.1 on a random port. Started by test/global-setup.ts; see README.md here.
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { api } from "./api.ts";
+import { control } from "./control.ts";
+import { json, readBody, writeReply } from "./http.ts";
+import type { Ctx, Reply } from "./http.ts";
+import { authorize, revoke, token } from "./oauth.ts";
+import { createState } from "./store.ts";
+import type { State } from "./store.ts";
+import type { ProviderKey } from "./types.ts";
+
+export interface FakeServer {
+  port: number;
+  /** http://127.0.0.1:<port> */
+  origin: string;
+  state: State;
+  close(): Promise<void>;
+}
+
+interface ProviderRoutes {
+  provider: ProviderKey;
+  authorize: string;
+  token: string;
+  revoke: string;
+  /** API base path, e.g. /xero/api */
+  api: string;
+}
+
+function providerOf(path: string): ProviderRoutes | null {
+  if (path.startsWith("/xero/")) return { provider: "xero", authorize: "/xero/authorize", token: "/xero/token", revoke: "/xero/revoke", api: "/xero/api" };
+  if (path.startsWith("/gusto/")) {
+    return { provider: "gusto", authorize: "/gusto/oauth/authorize", token: "/gusto/oauth/token", revoke: "/gusto/oauth/revoke", api: "/gusto/api" };
+  }
+  const generic = /^\/generic\/([a-z0-9][a-z0-9_-]*)\//.exec(path);
+  if (generic) {
+    const base = `/generic/${generic[1]}`;
+    return { provider: `generic:${generic[1]}`, authorize: `${base}/authorize`, token: `${base}/token`, revoke: `${base}/revoke`, api: `${base}/api` };
+  }
+  return null;
+}
+
+const methodNotAllowed = (allow: string): Reply => json(405, { error: "method_not_allowed" }, { Allow: allow });
+
+async function route(state: State, ctx: Ctx): Promise<Reply | null> {
+  const path = ctx.url.pathname;
+  if (path === "/_control" || path.startsWith("/_control/")) return control(state, ctx, path.slice("/_control".length));
+  const p = providerOf(path);
+  if (!p) return json(404, { error: "not_found", message: `no route ${ctx.method} ${path}` });
+  if (path === p.authorize) return ctx.method === "GET" ? authorize(state, ctx, p.provider) : methodNotAllowed("GET");
+  if (path === p.token) return ctx.method === "POST" ? token(state, ctx, p.provider) : methodNotAllowed("POST");
+  if (path === p.revoke) return ctx.method === "POST" ? revoke(state, ctx, p.provider) : methodNotAllowed("POST");
+  if (path.startsWith(`${p.api}/`)) return api(state, ctx, p.provider, path.slice(p.api.length));
+  return json(404, { error: "not_found", message: `no route ${ctx.method} ${path}` });
+}
+
+export async function startFakeServer(opts: { port?: number; state?: State } = {}): Promise<FakeServer> {
+  const state = opts.state ?? createState();
+  const closing = new AbortController();
+  const server = createServer(async (req, res) => {
+    const hangUp = new AbortController();
+    res.once("close", () => {
+      if (!res.writableFinished) hangUp.abort();
+    });
+    try {
+      const rawBody = await readBody(req);
+      const ctx: Ctx = {
+        req,
+        res,
+        method: req.method ?? "GET",
+        url: new URL(req.url ?? "/", "http://127.0.0.1"),
+        rawBody,
+        signal: AbortSignal.any([hangUp.signal, closing.signal]),
+      };
+      const reply = await route(state, ctx);
+      if (reply) writeReply(res, reply);
+      else if (!res.headersSent) res.destroy();
+    } catch (error) {
+      console.error("[fake provider]", error);
+      writeReply(res, json(500, { error: "fake_server_error", message: String(error) }));
+    }
+  });
+  server.keepAliveTimeout = 1000;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(opts.port ?? 0, "127.0.0.1", () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    port,
+    origin: `http://127.0.0.1:${port}`,
+    state,
+    close: () =>
+      new Promise<void>((resolve) => {
+        closing.abort();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+// `node test/fake/server.ts [port]` runs it standalone (e.g. next to `wrangler dev`).
+if (import.meta.main) {
+  const fake = await startFakeServer({ port: Number(process.argv[2] ?? 0) });
+  console.log(`fake providers on ${fake.origin}`);
+}
