@@ -1,0 +1,69 @@
+// What the fetch adapters produce: accounting data as a DataBatch (titles × month ends, the seed's
+// shape), payroll data as EmployeeRows, and the error an adapter throws on an unreadable response.
+
+/**
+ * Accounting values by line title and date. Invariants: `dates` are ISO `YYYY-MM-DD` month ends,
+ * ascending and unique; every title has an entry (a number or null) for every date in `dates`.
+ */
+export type DataBatch = {
+  dates: string[];
+  data: Record<string, Record<string, number | null>>;
+};
+
+/** One payroll row per employee, as the seed's Gusto adapter returned it. */
+export interface EmployeeRow {
+  name: string;
+  /** ISO date: hire date of the employee's earliest job. */
+  start_date: string;
+  /** ISO date of the latest termination, or null while employed. */
+  end_date: string | null;
+  title: string;
+  /** Empty string when the provider has none. */
+  department: string;
+  monthly_salary: number;
+  from_integration: true;
+}
+
+/** A provider answered 2xx with a body the adapter cannot read. Its message never quotes amounts or personal data. */
+export class ProviderDataError extends Error {
+  readonly code = "provider_data_invalid";
+
+  constructor(
+    readonly provider: string,
+    message: string,
+  ) {
+    super(`${provider}: ${message}`);
+    this.name = "ProviderDataError";
+  }
+}
+
+/** A batch with no dates and no titles. */
+export function emptyBatch(): DataBatch {
+  return { dates: [], data: {} };
+}
+
+/**
+ * Merges batches in request order, as the seed did: the dates are the union of all batches' dates,
+ * sorted; each title's values are overlaid batch by batch, so where dates overlap the later batch's
+ * entry wins (an explicit null included, as a dict update would); a batch that lacks a title leaves
+ * that title's earlier values alone. Any date of the result a title still has no entry for is null;
+ * entries for dates outside every batch's `dates` are dropped.
+ */
+export function mergeBatches(batches: readonly DataBatch[]): DataBatch {
+  const dates = new Set<string>();
+  // Maps, then Object.fromEntries: a title such as "__proto__" stays an ordinary key.
+  const titles = new Map<string, Map<string, number | null>>();
+  for (const batch of batches) {
+    for (const date of batch.dates) dates.add(date);
+    for (const [title, values] of Object.entries(batch.data)) {
+      let merged = titles.get(title);
+      if (!merged) titles.set(title, (merged = new Map()));
+      for (const [date, value] of Object.entries(values)) merged.set(date, value);
+    }
+  }
+  const sorted = [...dates].sort();
+  const data = Object.fromEntries(
+    [...titles].map(([title, values]) => [title, Object.fromEntries(sorted.map((date) => [date, values.get(date) ?? null]))]),
+  );
+  return { dates: sorted, data };
+}
