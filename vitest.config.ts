@@ -42,27 +42,31 @@ function fakeProviderBindings(port: number): Record<string, string> {
 // wrangler checks the required secrets in process.env before miniflare's bindings apply.
 for (const name of ["AUTH_JWT_SECRET", "TOKEN_ENCRYPTION_KEY"] as const) process.env[name] ??= TEST_BINDINGS[name];
 
+/** A project running `include` inside workerd with the worker's bindings and the fake providers. */
+export function workersProject(name: string, include: string[]) {
+  return {
+    plugins: [
+      cloudflareTest(({ inject }) => ({
+        wrangler: { configPath: "./wrangler.toml" },
+        miniflare: { bindings: { ...TEST_BINDINGS, ...fakeProviderBindings(inject("fakePort")), TEST_MIGRATIONS: migrations } },
+      })),
+    ],
+    test: {
+      name,
+      include,
+      setupFiles: ["./test/setup.ts"],
+      globalSetup: ["./test/global-setup.ts"],
+      testTimeout: 20_000,
+      hookTimeout: 30_000,
+      deps: { optimizer: { ssr: { enabled: true, include: ["zod", "drizzle-orm", "arctic", "hono"] } } },
+    },
+  };
+}
+
 export default defineConfig({
   test: {
     projects: [
-      {
-        plugins: [
-          cloudflareTest(({ inject }) => ({
-            wrangler: { configPath: "./wrangler.toml" },
-            miniflare: { bindings: { ...TEST_BINDINGS, ...fakeProviderBindings(inject("fakePort")), TEST_MIGRATIONS: migrations } },
-          })),
-        ],
-        test: {
-          name: "workers",
-          include: ["test/**/*.test.ts"],
-          exclude: ["test/node/**"],
-          setupFiles: ["./test/setup.ts"],
-          globalSetup: ["./test/global-setup.ts"],
-          testTimeout: 20_000,
-          hookTimeout: 30_000,
-          deps: { optimizer: { ssr: { enabled: true, include: ["zod", "drizzle-orm", "arctic", "hono"] } } },
-        },
-      },
+      workersProject("workers", ["test/*.test.ts"]),
       {
         test: {
           name: "node",

@@ -2,12 +2,16 @@
 import { HTTPException } from "hono/http-exception";
 import { AppError, errorBody } from "./errors";
 import { Api } from "./http/api";
+import { allConnectors } from "./oauth/registry";
+import { connectSessionRoutes } from "./routes/connect-sessions";
 import { connectionRoutes } from "./routes/connections";
 import { metaRoutes } from "./routes/meta";
 
 export function createApp() {
   const api = new Api();
   connectionRoutes(api);
+  connectSessionRoutes(api);
+  for (const connector of allConnectors()) api.mount(connector.router);
   metaRoutes(api);
 
   api.app.notFound((c) => c.json(errorBody("not_found", `No route for ${c.req.method} ${new URL(c.req.url).pathname}`), 404));

@@ -1,5 +1,6 @@
 // Worker entry: HTTP API, cron trigger and queue consumer, plus the Durable Object class.
 import { createApp } from "./app";
+import { runScheduled } from "./jobs/scheduled";
 
 export { WorkspaceDO } from "./workspace/do";
 
@@ -7,4 +8,7 @@ const app = createApp();
 
 export default {
   fetch: app.fetch,
+  async scheduled(controller, env, ctx) {
+    ctx.waitUntil(runScheduled(controller, env));
+  },
 } satisfies ExportedHandler<Env>;

@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { db, getAccess, saveAccess } from "../src/db/access";
 import { keyRingFromEnv } from "../src/lib/crypto";
+import { createGrant, scriptRevoke, stats } from "./fake-client";
 import { call, errorOf, token } from "./helpers";
 
 const path = (ws: string, integration: string) => `/integration/disconnect?workspace_id=${ws}&integration=${integration}`;
@@ -61,5 +62,41 @@ describe("POST /integration/disconnect", () => {
     const res = await call(path("ws-a", "Quickbooks"), { method: "POST", bearer: await token({ "ws-a": "admin" }) });
     expect(res.status).toBe(400);
     expect(await errorOf(res)).toEqual({ code: "unknown_integration", message: 'Unknown integration "Quickbooks"' });
+  });
+});
+
+describe("disconnect revokes the grant at the provider", () => {
+  async function connected(workspaceId: string) {
+    const grant = await createGrant({ provider: "xero" });
+    await saveAccess(db(env.DB), await keyRingFromEnv(env), {
+      workspaceId,
+      integration: "Xero",
+      tokens: { accessToken: grant.access_token, refreshToken: grant.refresh_token, tokenType: "Bearer" },
+      expiresAt: Date.now() + 1800_000,
+      scope: null,
+      tenantId: grant.tenantIds[1] ?? null,
+      additionalInfo: {},
+    });
+    return grant;
+  }
+
+  it("should revoke the refresh token (RFC 7009)", async () => {
+    const grant = await connected("ws-revoke");
+    const res = await call(path("ws-revoke", "Xero"), { method: "POST", bearer: await token({ "ws-revoke": "admin" }) });
+    expect(res.status).toBe(200);
+    const summary = await stats(grant.grantId);
+    expect(summary.revokeRequests).toBe(1);
+    expect(summary.revoked).toBe(true);
+  });
+
+  it("should still disconnect locally when the revocation fails", async () => {
+    const grant = await connected("ws-revoke-fail");
+    await scriptRevoke(grant.grantId, [{ status: 503 }]);
+    const res = await call(path("ws-revoke-fail", "Xero"), { method: "POST", bearer: await token({ "ws-revoke-fail": "admin" }) });
+    expect(await res.json()).toEqual({ message: "Integration Xero has been disconnected" });
+    expect(await getAccess(db(env.DB), await keyRingFromEnv(env), "ws-revoke-fail", "Xero")).toBeNull();
+    const summary = await stats(grant.grantId);
+    expect(summary.revokeRequests).toBe(1);
+    expect(summary.revoked).toBe(false);
   });
 });

@@ -6,6 +6,8 @@ declare global {
     interface Env {
       TEST_MIGRATIONS: D1Migration[];
       TOKEN_ENCRYPTION_PREVIOUS_KEYS: string;
+      TOKEN_REFRESH_TIMEOUT_MS: string;
+      TOKEN_REFRESH_BACKOFF_MS: string;
     }
   }
 }

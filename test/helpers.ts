@@ -1,6 +1,11 @@
 // Test helpers: signing the host app's JWTs and calling the worker.
 import { env, exports } from "cloudflare:workers";
 import { sign } from "hono/jwt";
+import { db, saveAccess } from "../src/db/access";
+import { keyRingFromEnv } from "../src/lib/crypto";
+import { workspaceStub } from "../src/workspace/stub";
+import { createGrant, type MintedGrant } from "./fake-client";
+import type { AccessOutcome } from "../src/workspace/tokens";
 
 export type Role = "admin" | "member";
 
@@ -23,4 +28,56 @@ export function call(path: string, init: RequestInit & { bearer?: string } = {})
 export async function errorOf(res: Response): Promise<{ code: string; message: string }> {
   const body = (await res.json()) as { error: { code: string; message: string } };
   return body.error;
+}
+
+/** The raw integration_access row, as D1 holds it. */
+export function rawAccessRow(workspaceId: string, integration: string): Promise<Record<string, unknown> | null> {
+  return env.DB.prepare("SELECT * FROM integration_access WHERE workspace_id = ? AND integration = ?").bind(workspaceId, integration).first();
+}
+
+/** Creates a connect session as the host app would and returns its login URL. */
+export async function connectSession(workspaceId: string, integration: string, role: Role = "member"): Promise<string> {
+  const res = await call("/integration/connect-sessions", {
+    method: "POST",
+    bearer: await token({ [workspaceId]: role }),
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ workspace_id: workspaceId, integration }),
+  });
+  if (res.status !== 201) throw new Error(`connect-sessions answered ${res.status}: ${await res.text()}`);
+  return ((await res.json()) as { url: string }).url;
+}
+
+/** Follows the worker's login redirect; returns the provider authorize URL. */
+export async function login(url: string, init: RequestInit & { bearer?: string } = {}): Promise<URL> {
+  const res = await call(url, { redirect: "manual", ...init });
+  if (res.status !== 302) throw new Error(`login answered ${res.status}: ${await res.text()}`);
+  return new URL(res.headers.get("Location")!);
+}
+
+/** Asks the workspace's Durable Object for a usable token, over real RPC. */
+export async function accessOutcome(workspaceId: string, integration: string): Promise<AccessOutcome> {
+  // RPC's mapped result type does not narrow on `ok`; the value is the plain union.
+  return (await workspaceStub(env, workspaceId).getIntegrationAccess(workspaceId, integration)) as AccessOutcome;
+}
+
+/** Mints a grant at the fake provider and stores it as the workspace's connection, as a callback would. */
+export async function seedConnection(
+  workspaceId: string,
+  provider: "xero" | "gusto",
+  opts: { expiresInSeconds?: number; refreshTokenOnRefresh?: boolean; issuedAgoMs?: number } = {},
+): Promise<MintedGrant> {
+  const expiresIn = opts.expiresInSeconds ?? 1800;
+  const grant = await createGrant({ provider, expiresIn, ...(opts.refreshTokenOnRefresh === undefined ? {} : { refreshTokenOnRefresh: opts.refreshTokenOnRefresh }) });
+  const now = Date.now();
+  await saveAccess(db(env.DB), await keyRingFromEnv(env), {
+    workspaceId,
+    integration: provider === "xero" ? "Xero" : "Gusto",
+    tokens: { accessToken: grant.access_token, refreshToken: grant.refresh_token, tokenType: "Bearer" },
+    expiresAt: now + expiresIn * 1000,
+    scope: grant.scope,
+    tenantId: grant.tenantIds.at(-1) ?? null,
+    additionalInfo: {},
+    tokensIssuedAt: now - (opts.issuedAgoMs ?? 1800_000),
+  });
+  return grant;
 }

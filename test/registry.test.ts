@@ -1,15 +1,21 @@
 import { describe, expect, it } from "vitest";
+import type { ProviderDefinition } from "../src/providers/types";
 import { defineRegistry, findProvider, providerList, providers } from "../src/registry";
+
+const definition: ProviderDefinition = {
+  apiType: "payroll",
+  oauth: { authorizeUrl: "https://a.test/authorize", tokenUrl: "https://a.test/token", apiBaseUrl: "https://a.test", scopes: [], clientAuth: "client_secret_post" },
+};
 
 describe("provider registry", () => {
   it("should refuse names that are not strictly alphanumeric", () => {
     for (const bad of ["x-y", "", "with space", "über", "a_b"]) {
-      expect(() => defineRegistry({ [bad]: { apiType: "payroll" } })).toThrow(/Invalid provider name/);
+      expect(() => defineRegistry({ [bad]: definition })).toThrow(/Invalid provider name/);
     }
   });
 
   it("should refuse two names that differ only in case", () => {
-    expect(() => defineRegistry({ Acme: { apiType: "payroll" }, ACME: { apiType: "payroll" } })).toThrow(/Duplicate/);
+    expect(() => defineRegistry({ Acme: definition, ACME: definition })).toThrow(/Duplicate/);
   });
 
   it("should derive slug and variable prefix from the name", () => {

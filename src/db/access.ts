@@ -1,6 +1,6 @@
 // Storage of IntegrationAccess rows: token sets are encrypted before they reach D1 and decrypted
 // only here. Listings read metadata without decrypting anything.
-import { and, eq, getTableColumns } from "drizzle-orm";
+import { and, eq, getTableColumns, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import type { KeyRing } from "../lib/crypto";
 import { dataCache, integrationAccess, type IntegrationAccessRow } from "./schema";
@@ -27,6 +27,10 @@ export interface IntegrationAccess {
   tenantId: string | null;
   requiresReconnect: boolean;
   additionalInfo: Record<string, unknown>;
+  tokensIssuedAt: number;
+  lastRefreshAt: number | null;
+  lastRefreshError: string | null;
+  refreshFailures: number;
   createdAt: number;
   updatedAt: number;
 }
@@ -37,11 +41,14 @@ export type ConnectionInfo = Omit<IntegrationAccessRow, "tokenCiphertext" | "key
 /** Additional data for AES-GCM: a ciphertext only decrypts in the row it was written for. */
 const aad = (workspaceId: string, integration: string) => `integration_access\u0000${workspaceId}\u0000${integration}`;
 
-export type NewAccess = Omit<IntegrationAccess, "createdAt" | "updatedAt" | "requiresReconnect"> & { requiresReconnect?: boolean };
+/** A connection to write: the lifecycle fields default to those of a fresh grant. */
+export type NewAccess = Omit<IntegrationAccess, "createdAt" | "updatedAt" | "requiresReconnect" | "tokensIssuedAt" | "lastRefreshAt" | "lastRefreshError" | "refreshFailures"> &
+  Partial<Pick<IntegrationAccess, "requiresReconnect" | "tokensIssuedAt" | "lastRefreshAt" | "lastRefreshError" | "refreshFailures">>;
 
 /**
  * Inserts or replaces the connection for (workspace, integration), encrypting its tokens under the
- * ring's current key. Replacing keeps `created_at` and clears `requires_reconnect` unless told otherwise.
+ * ring's current key. Replacing keeps `created_at`; `requires_reconnect`, the refresh error and the
+ * failure count are cleared unless given.
  */
 export async function saveAccess(d: Db, ring: KeyRing, access: NewAccess, now = Date.now()): Promise<void> {
   const sealed = await ring.encrypt(JSON.stringify(access.tokens), aad(access.workspaceId, access.integration));
@@ -53,6 +60,10 @@ export async function saveAccess(d: Db, ring: KeyRing, access: NewAccess, now = 
     tenantId: access.tenantId,
     requiresReconnect: access.requiresReconnect ?? false,
     additionalInfo: access.additionalInfo,
+    tokensIssuedAt: access.tokensIssuedAt ?? now,
+    lastRefreshAt: access.lastRefreshAt ?? null,
+    lastRefreshError: access.lastRefreshError ?? null,
+    refreshFailures: access.refreshFailures ?? 0,
     updatedAt: now,
   };
   await d
@@ -79,9 +90,29 @@ export async function getAccess(d: Db, ring: KeyRing, workspaceId: string, integ
     tenantId: row.tenantId,
     requiresReconnect: row.requiresReconnect,
     additionalInfo: row.additionalInfo,
+    tokensIssuedAt: row.tokensIssuedAt,
+    lastRefreshAt: row.lastRefreshAt,
+    lastRefreshError: row.lastRefreshError,
+    refreshFailures: row.refreshFailures,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };
+}
+
+/**
+ * Records a failed refresh without touching the tokens: the error, one more consecutive failure and,
+ * for a grant the provider rejected, `requires_reconnect`.
+ */
+export async function recordRefreshFailure(d: Db, workspaceId: string, integration: string, error: string, requiresReconnect: boolean, now = Date.now()): Promise<void> {
+  await d
+    .update(integrationAccess)
+    .set({
+      lastRefreshError: error,
+      refreshFailures: sql`${integrationAccess.refreshFailures} + 1`,
+      ...(requiresReconnect ? { requiresReconnect: true } : {}),
+      updatedAt: now,
+    })
+    .where(and(eq(integrationAccess.workspaceId, workspaceId), eq(integrationAccess.integration, integration)));
 }
 
 /** Every connection of a workspace, without tokens. */

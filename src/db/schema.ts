@@ -21,6 +21,13 @@ export const integrationAccess = sqliteTable(
     requiresReconnect: integer("requires_reconnect", { mode: "boolean" }).notNull().default(false),
     /** Provider-specific JSON, e.g. every Xero tenant the grant covers. */
     additionalInfo: text("additional_info", { mode: "json" }).$type<Record<string, unknown>>().notNull().default(sql`'{}'`),
+    /** When the current token set was obtained (code exchange or refresh); drives the refresh margin and keep-alive. */
+    tokensIssuedAt: integer("tokens_issued_at").notNull().default(0),
+    lastRefreshAt: integer("last_refresh_at"),
+    /** Stable code and message of the last failed refresh; cleared by a successful one. Never holds a token. */
+    lastRefreshError: text("last_refresh_error"),
+    /** Consecutive failed refreshes. */
+    refreshFailures: integer("refresh_failures").notNull().default(0),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },

@@ -56,6 +56,13 @@ export class Api {
     });
     return this;
   }
+
+  /** Adds another route table's routes (e.g. a provider's login and callback) to this one. */
+  mount(other: Api): this {
+    this.app.route("/", other.app);
+    this.routes.push(...other.routes);
+    return this;
+  }
 }
 
 function parse<S extends z.ZodType>(schema: S, value: unknown, where: string): z.output<S> {

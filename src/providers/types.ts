@@ -1,20 +1,48 @@
 // What a provider module declares. The registry key is the provider's name; everything shared
-// (routes, storage, refresh, scheduling) lives in the framework, not here.
+// (routes, state, token storage, refresh, scheduling) lives in the framework, not here.
+import type { ProviderApi } from "./api";
+import type { OAuthClient } from "../oauth/client";
+import type { OAuthApp, OAuthAppDefaults, TokenResponse } from "../oauth/types";
 
 /** The two normalized data shapes a provider can feed (the seed's adapter types). */
 export type ApiType = "accounting" | "payroll";
 
-/** A provider's declaration, as written in `src/providers/<name>.ts`. */
+/** What a provider's tenant lookup returns: stored on the connection. */
+export interface TenantInfo {
+  tenantId: string | null;
+  additionalInfo?: Record<string, unknown>;
+}
+
+/** A provider's declaration, as written in `src/providers/<name>/index.ts`. */
 export interface ProviderDefinition {
   /** Human-readable name for pages and listings, e.g. "Xero". Defaults to the registry key. */
   displayName?: string;
   apiType: ApiType;
+  /** The OAuth app's defaults (the seed's `registerOAuthApp` arguments); every URL and the scopes are overridable by `<NAME>_*` variables. */
+  oauth: OAuthAppDefaults;
+  /**
+   * Finds the tenant the grant covers (Xero organisation, Gusto company) right after the code
+   * exchange, with the new access token. Throwing aborts the connection: nothing is stored.
+   */
+  lookupTenant?: (api: ProviderApi, tokens: TokenResponse) => Promise<TenantInfo>;
+  /**
+   * Only for a provider whose refresh is more than the standard refresh grant (RFC 6749 §6); the
+   * default sends that grant through `client`. Throw TokenEndpointError to classify failures.
+   */
+  performTokenRefresh?: (client: OAuthClient, app: OAuthApp, refreshToken: string) => Promise<TokenResponse>;
+  /** Refresh this long before expiry. Default: min(5 minutes, half the token's lifetime). */
+  refreshMarginMs?: number;
+  /**
+   * Refresh tokens unused for this long are refreshed by the cron keep-alive pass, for providers
+   * whose refresh tokens expire when idle (Xero: 60 days). Omit when they don't.
+   */
+  keepAliveAfterMs?: number;
 }
 
 /** A provider as the registry hands it out: its declaration plus its name (the registry key). */
 export type RegisteredProvider<N extends string = string> = ProviderDefinition & {
   readonly name: N;
-  /** Lower-case name: URL segment and file name. */
+  /** Lower-case name: URL segment and folder name. */
   readonly slug: string;
   /** Upper-case name: prefix of the provider's configuration variables. */
   readonly envPrefix: string;

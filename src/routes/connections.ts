@@ -2,13 +2,15 @@
 import { z } from "zod";
 import { db, listConnections } from "../db/access";
 import { type Api, fields } from "../http/api";
+import { oauthFor } from "../oauth/registry";
 import { providerList, requireProvider } from "../registry";
-import { workspaceStub } from "../workspace/do";
+import { workspaceStub } from "../workspace/stub";
 
 const providerInfo = z.object({
   name: z.string().describe("Registry name, e.g. Xero"),
   display_name: z.string(),
   api_type: z.enum(["accounting", "payroll"]),
+  configured: z.boolean().describe("The provider's client credentials are set on this server"),
   connected: z.boolean(),
   requires_reconnect: z.boolean().describe("The connection exists but the user must connect again"),
 });
@@ -34,6 +36,7 @@ export function connectionRoutes(api: Api): void {
             name: p.name,
             display_name: p.displayName ?? p.name,
             api_type: p.apiType,
+            configured: oauthFor(p).registerOAuthApp(c.env).configured,
             connected: row !== undefined,
             requires_reconnect: row?.requiresReconnect ?? false,
           } satisfies z.input<typeof providerInfo>;

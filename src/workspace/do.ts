@@ -1,16 +1,89 @@
-// WorkspaceDO: one Durable Object per workspace, the single place where that workspace's tokens
-// are changed, so a disconnect can never interleave with another token operation.
+// WorkspaceDO: one Durable Object per workspace, the single place where that workspace's tokens are
+// read for use, refreshed and written, so no two token operations for it ever interleave.
 import { DurableObject } from "cloudflare:workers";
-import { db, deleteAccess } from "../db/access";
+import { db, deleteAccess, getAccess, type NewAccess, saveAccess } from "../db/access";
+import { keyRingFromEnv } from "../lib/crypto";
+import { oauthFor } from "../oauth/registry";
+import { findProvider } from "../registry";
+import { type AccessOutcome, TokenLifecycle } from "./tokens";
+
+/** DO storage prefix of one-time claims (OAuth states, connect sessions); value = expiry (epoch ms). */
+const CLAIM_PREFIX = "claim:";
 
 export class WorkspaceDO extends DurableObject<Env> {
-  /** Removes the connection and its cached data. Returns whether there was a connection. */
-  async disconnect(workspaceId: string, integration: string): Promise<boolean> {
-    return deleteAccess(db(this.env.DB), workspaceId, integration);
-  }
-}
+  private readonly tokens = new TokenLifecycle(this.ctx.storage, this.env, db(this.env.DB), () => keyRingFromEnv(this.env));
 
-/** The stub of a workspace's object. */
-export function workspaceStub(env: Env, workspaceId: string): DurableObjectStub<WorkspaceDO> {
-  return env.WORKSPACE.getByName(workspaceId);
+  /**
+   * The seed's `getIntegrationAccess`: a usable access token, refreshed first when it expires within
+   * the refresh margin. Concurrent callers share one refresh.
+   */
+  getIntegrationAccess(workspaceId: string, integration: string): Promise<AccessOutcome> {
+    return this.tokens.getIntegrationAccess(workspaceId, integration);
+  }
+
+  /** Refreshes now, whatever the expiry (cron keep-alive for idle refresh tokens). */
+  refreshNow(workspaceId: string, integration: string): Promise<AccessOutcome> {
+    return this.tokens.getIntegrationAccess(workspaceId, integration, true);
+  }
+
+  /**
+   * Records `key` as used. True the first time; false if it was claimed before and has not expired.
+   * Synchronous storage, so two concurrent claims cannot both win.
+   */
+  async claimOnce(key: string, expiresAt: number): Promise<boolean> {
+    const storageKey = CLAIM_PREFIX + key;
+    const existing = this.ctx.storage.kv.get<number>(storageKey);
+    if (existing !== undefined && existing > Date.now()) return false;
+    this.ctx.storage.kv.put(storageKey, expiresAt);
+    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(expiresAt + 1000);
+    return true;
+  }
+
+  /** Purges expired claims; re-arms for the next one. */
+  override async alarm(): Promise<void> {
+    const now = Date.now();
+    let next: number | null = null;
+    for (const [key, expiresAt] of this.ctx.storage.kv.list<number>({ prefix: CLAIM_PREFIX })) {
+      if (expiresAt <= now) this.ctx.storage.kv.delete(key);
+      else next = next === null ? expiresAt : Math.min(next, expiresAt);
+    }
+    if (next !== null) await this.ctx.storage.setAlarm(next + 1000);
+  }
+
+  /** Stores a new grant (after an OAuth callback), replacing any earlier one. */
+  async saveConnection(access: NewAccess): Promise<void> {
+    await this.tokens.settle(access.integration);
+    await saveAccess(db(this.env.DB), await keyRingFromEnv(this.env), access);
+  }
+
+  /**
+   * Removes the connection and its cached data, then asks the provider to revoke the grant where
+   * it offers RFC 7009 revocation. A failed revoke is logged; the local disconnect stands.
+   * Returns whether there was a connection.
+   */
+  async disconnect(workspaceId: string, integration: string): Promise<boolean> {
+    await this.tokens.settle(integration);
+    const d = db(this.env.DB);
+    let access = null;
+    try {
+      access = await getAccess(d, await keyRingFromEnv(this.env), workspaceId, integration);
+    } catch (err) {
+      // An undecryptable row (its key was removed) must still be deletable.
+      console.warn("disconnect: could not read tokens to revoke", integration, err instanceof Error ? err.message : String(err));
+    }
+    const existed = await deleteAccess(d, workspaceId, integration);
+    const provider = findProvider(integration);
+    if (access && provider) {
+      const oauth = oauthFor(provider);
+      const resolution = oauth.registerOAuthApp(this.env);
+      if (resolution.configured && resolution.app.revokeUrl) {
+        try {
+          await oauth.client(resolution.app, "").revoke(access.tokens.refreshToken ?? access.tokens.accessToken);
+        } catch (err) {
+          console.warn("disconnect: revocation failed; the local connection is removed anyway", integration, err instanceof Error ? err.message : String(err));
+        }
+      }
+    }
+    return existed;
+  }
 }

@@ -1,0 +1,169 @@
+// Our small OAuth 2.0 client interface. Authorization URLs, PKCE and token-response parsing come
+// from arctic's OAuth2Client; token, refresh and revocation requests are sent here because arctic
+// has no client_secret_post (Gusto needs it) and drops the response headers (429 needs Retry-After).
+import { CodeChallengeMethod, generateCodeVerifier, OAuth2Client, OAuth2Tokens } from "arctic";
+import { encodeBase64 } from "@oslojs/encoding";
+import type { OAuthApp, TokenResponse } from "./types";
+
+/** Why a token endpoint call failed, split the way the token lifecycle needs it. */
+export type TokenErrorKind =
+  /** The server answered with an OAuth error (RFC 6749 §5.2), e.g. invalid_grant. */
+  | "rejected"
+  /** Network failure, timeout, 5xx or 429: worth retrying, the grant may be fine. */
+  | "unavailable"
+  /** Anything else (unexpected status or body): a configuration or provider problem. */
+  | "unexpected";
+
+export class TokenEndpointError extends Error {
+  constructor(
+    readonly kind: TokenErrorKind,
+    /** OAuth error code for "rejected"; "network", "timeout", "rate_limited", "http_<status>" or "invalid_response" otherwise. */
+    readonly code: string,
+    message: string,
+    readonly status: number | null = null,
+    /** From Retry-After, when the server sent one. */
+    readonly retryAfterMs: number | null = null,
+  ) {
+    super(message);
+    this.name = "TokenEndpointError";
+  }
+}
+
+/** The operations the framework needs from an OAuth client. */
+export interface OAuthClient {
+  /** The authorize URL to redirect the user to; `codeVerifier` is null when PKCE is off. */
+  authorizationUrl(state: string, codeVerifier: string | null): URL;
+  exchangeCode(code: string, codeVerifier: string | null): Promise<TokenResponse>;
+  refresh(refreshToken: string): Promise<TokenResponse>;
+  /** RFC 7009; resolves when the server accepted the revocation. */
+  revoke(token: string): Promise<void>;
+}
+
+export interface ClientOptions {
+  redirectUri: string;
+  /** Per-request timeout for token endpoint calls. */
+  timeoutMs?: number;
+  now?: () => number;
+}
+
+export function newCodeVerifier(): string {
+  return generateCodeVerifier();
+}
+
+/** Builds the client for a resolved app. */
+export function createOAuthClient(app: OAuthApp, options: ClientOptions): OAuthClient {
+  const arctic = new OAuth2Client(app.clientId, app.clientSecret, options.redirectUri);
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const now = options.now ?? Date.now;
+
+  const post = async (url: string, params: Record<string, string>): Promise<{ status: number; headers: Headers; body: unknown }> => {
+    const body = new URLSearchParams(params);
+    const headers = new Headers({ "Content-Type": "application/x-www-form-urlencoded", Accept: "application/json", "User-Agent": "zebbra-integrations" });
+    if (app.clientAuth === "client_secret_basic") {
+      // RFC 6749 §2.3.1: id and secret are form-urlencoded before Basic encoding.
+      const credentials = `${encodeURIComponent(app.clientId)}:${encodeURIComponent(app.clientSecret)}`;
+      headers.set("Authorization", `Basic ${encodeBase64(new TextEncoder().encode(credentials))}`);
+    } else {
+      body.set("client_id", app.clientId);
+      body.set("client_secret", app.clientSecret);
+    }
+    let response: Response;
+    try {
+      response = await fetch(url, { method: "POST", headers, body, signal: AbortSignal.timeout(timeoutMs) });
+    } catch (err) {
+      const timedOut = err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError");
+      throw new TokenEndpointError("unavailable", timedOut ? "timeout" : "network", timedOut ? `No answer from ${host(url)} within ${timeoutMs} ms` : `Could not reach ${host(url)}`);
+    }
+    const text = await response.text();
+    let parsed: unknown = null;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      parsed = null;
+    }
+    return { status: response.status, headers: response.headers, body: parsed };
+  };
+
+  const tokenRequest = async (params: Record<string, string>): Promise<TokenResponse> => {
+    const { status, headers, body } = await post(app.tokenUrl, params);
+    if (status === 429 || status >= 500) {
+      const retryAfterMs = parseRetryAfter(headers.get("Retry-After"), now());
+      throw new TokenEndpointError("unavailable", status === 429 ? "rate_limited" : `http_${status}`, `${host(app.tokenUrl)} answered ${status}`, status, retryAfterMs);
+    }
+    if (status === 400 || status === 401) {
+      const code = isRecord(body) && typeof body.error === "string" ? body.error : null;
+      if (code) throw new TokenEndpointError("rejected", code, `${host(app.tokenUrl)} refused the request: ${code}`, status);
+    }
+    if (status !== 200 || !isRecord(body)) {
+      throw new TokenEndpointError("unexpected", `http_${status}`, `${host(app.tokenUrl)} answered ${status} with an unexpected body`, status);
+    }
+    return toTokenResponse(body, now());
+  };
+
+  return {
+    authorizationUrl(state, codeVerifier) {
+      const url =
+        codeVerifier === null
+          ? arctic.createAuthorizationURL(app.authorizeUrl, state, [...app.scopes])
+          : arctic.createAuthorizationURLWithPKCE(app.authorizeUrl, state, CodeChallengeMethod.S256, codeVerifier, [...app.scopes]);
+      for (const [k, v] of Object.entries(app.authorizeParams ?? {})) url.searchParams.set(k, v);
+      return url;
+    },
+    exchangeCode(code, codeVerifier) {
+      const params: Record<string, string> = { grant_type: "authorization_code", code, redirect_uri: options.redirectUri };
+      if (codeVerifier !== null) params.code_verifier = codeVerifier;
+      return tokenRequest(params);
+    },
+    refresh(refreshToken) {
+      return tokenRequest({ grant_type: "refresh_token", refresh_token: refreshToken });
+    },
+    async revoke(token) {
+      if (!app.revokeUrl) throw new Error("This provider has no revocation endpoint");
+      const { status } = await post(app.revokeUrl, { token, token_type_hint: "refresh_token" });
+      if (status !== 200) throw new TokenEndpointError(status >= 500 ? "unavailable" : "unexpected", `http_${status}`, `${host(app.revokeUrl)} answered ${status} to the revocation`, status);
+    },
+  };
+}
+
+/** Normalizes a token response through arctic's parser; throws "unexpected" when required fields are missing. */
+function toTokenResponse(body: Record<string, unknown>, now: number): TokenResponse {
+  const tokens = new OAuth2Tokens(body);
+  try {
+    const accessToken = tokens.accessToken();
+    let expiresAt: number | null = null;
+    if ("expires_in" in body) expiresAt = now + Number(body.expires_in) * 1000;
+    // Some servers send an absolute expiry instead (epoch seconds).
+    else if (typeof body.expires_at === "number") expiresAt = body.expires_at * 1000;
+    if (expiresAt !== null && !Number.isFinite(expiresAt)) expiresAt = null;
+    return {
+      accessToken,
+      refreshToken: tokens.hasRefreshToken() ? tokens.refreshToken() : null,
+      tokenType: typeof body.token_type === "string" ? body.token_type : null,
+      expiresAt,
+      scope: typeof body.scope === "string" ? body.scope : null,
+    };
+  } catch {
+    throw new TokenEndpointError("unexpected", "invalid_response", "The token endpoint's answer has no access_token");
+  }
+}
+
+/** Retry-After as delay-seconds or an HTTP date (RFC 9110 §10.2.3), in ms from now. */
+export function parseRetryAfter(value: string | null, now: number): number | null {
+  if (!value) return null;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  const date = Date.parse(trimmed);
+  return Number.isNaN(date) ? null : Math.max(0, date - now);
+}
+
+function host(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return "the provider";
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,38 @@
+// Shapes shared by the OAuth framework: an app's declared defaults, its resolved configuration,
+// and a parsed token response.
+
+/** How the client authenticates at the token endpoint (RFC 6749 §2.3.1). */
+export type ClientAuthMethod = "client_secret_basic" | "client_secret_post";
+
+/** What a provider declares about its OAuth app (the seed's `registerOAuthApp` arguments). */
+export interface OAuthAppDefaults {
+  authorizeUrl: string;
+  tokenUrl: string;
+  /** RFC 7009 revocation endpoint, when the provider has one. */
+  revokeUrl?: string;
+  /** Base URL of the provider's API, without a trailing slash. */
+  apiBaseUrl: string;
+  scopes: readonly string[];
+  clientAuth: ClientAuthMethod;
+  /** PKCE S256 is used unless this is false. */
+  pkce?: boolean;
+  /** Extra query parameters for the authorize URL. */
+  authorizeParams?: Readonly<Record<string, string>>;
+}
+
+/** An app's configuration after `<NAME>_*` variables are applied. */
+export interface OAuthApp extends Omit<OAuthAppDefaults, "pkce"> {
+  clientId: string;
+  clientSecret: string;
+  pkce: boolean;
+}
+
+/** A successful token endpoint response (RFC 6749 §5.1), normalized. */
+export interface TokenResponse {
+  accessToken: string;
+  refreshToken: string | null;
+  tokenType: string | null;
+  /** Absolute expiry (epoch ms), or null when the provider gave none. */
+  expiresAt: number | null;
+  scope: string | null;
+}

@@ -1,0 +1,139 @@
+// The full connect flow for both providers, from connect session to the stored, encrypted row.
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { db, getAccess } from "../src/db/access";
+import { keyRingFromEnv } from "../src/lib/crypto";
+import { consent, findGrant, stats } from "./fake-client";
+import { call, connectSession, login, rawAccessRow, token } from "./helpers";
+
+async function connectThroughPopup(workspaceId: string, integration: string) {
+  const authorize = await login(await connectSession(workspaceId, integration));
+  const { location, code, state } = await consent(authorize.toString());
+  const callback = await call(location.toString());
+  return { authorize, callback, code: code!, state: state! };
+}
+
+describe.each([
+  { integration: "Xero", slug: "xero", authorizePath: "/xero/authorize", tenantType: "ORGANISATION" },
+  { integration: "Gusto", slug: "gusto", authorizePath: "/gusto/oauth/authorize", tenantType: "Company" },
+])("connecting $integration", ({ integration, slug, authorizePath }) => {
+  const ws = `ws-connect-${slug}`;
+
+  it("should redirect to the provider with state and PKCE S256, and store the grant encrypted", async () => {
+    const { authorize, callback, code } = await connectThroughPopup(ws, integration);
+    expect(authorize.pathname).toBe(authorizePath);
+    expect(authorize.searchParams.get("code_challenge_method")).toBe("S256");
+    expect(authorize.searchParams.get("code_challenge")).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(authorize.searchParams.get("redirect_uri")).toBe(`https://integrations.example.test/integration/${slug}/callback`);
+    // ≥ 32 random bytes, base64url without padding.
+    expect(authorize.searchParams.get("state")!.length).toBeGreaterThanOrEqual(43);
+
+    expect(callback.status).toBe(200);
+    expect(callback.headers.get("Cache-Control")).toBe("no-store");
+    expect(callback.headers.get("Content-Security-Policy")).toContain("default-src 'none'");
+    const html = await callback.text();
+    expect(html).toContain(`${integration} connected. You can close this window.`);
+    expect(html).toContain('"type":"zebbra:integration"');
+    expect(html).toContain('"status":"connected"');
+    expect(html).toContain('"https://app.example.test"');
+    expect(html).not.toContain('"*"');
+
+    const grant = (await findGrant({ code }))!;
+    const access = await getAccess(db(env.DB), await keyRingFromEnv(env), ws, integration);
+    expect(access?.tokens.accessToken).toBe(grant.currentAccessToken);
+    expect(access?.tokens.refreshToken).toBe(grant.currentRefreshToken);
+    expect(access?.requiresReconnect).toBe(false);
+    expect(access?.expiresAt).toBeGreaterThan(Date.now());
+    if (integration === "Xero") {
+      // The first ORGANISATION tenant, not the PRACTICE one listed before it; all kept.
+      const organisation = grant.tenants.find((t) => t.type === "ORGANISATION")!;
+      expect(grant.tenants[0]!.type).not.toBe("ORGANISATION");
+      expect(access?.tenantId).toBe(organisation.id);
+      expect((access?.additionalInfo.tenants as unknown[]).length).toBe(grant.tenants.length);
+    } else {
+      expect(access?.tenantId).toBe(grant.tenantIds[0]);
+    }
+
+    const raw = JSON.stringify(await rawAccessRow(ws, integration));
+    expect(raw).not.toContain(grant.currentAccessToken);
+    expect(raw).not.toContain(grant.currentRefreshToken);
+    expect((await stats(grant.grantId)).tokenRequests).toBe(1);
+  });
+
+  it("should replace the earlier grant and clear requires_reconnect on reconnect", async () => {
+    await env.DB.prepare("UPDATE integration_access SET requires_reconnect = 1 WHERE workspace_id = ?").bind(ws).run();
+    const { code } = await connectThroughPopup(ws, integration);
+    const grant = (await findGrant({ code }))!;
+    const access = await getAccess(db(env.DB), await keyRingFromEnv(env), ws, integration);
+    expect(access?.tokens.accessToken).toBe(grant.currentAccessToken);
+    expect(access?.requiresReconnect).toBe(false);
+    const rows = await env.DB.prepare("SELECT count(*) AS n FROM integration_access WHERE workspace_id = ?").bind(ws).first<{ n: number }>();
+    expect(rows?.n).toBe(1);
+  });
+
+  it("should show the connection in the providers listing", async () => {
+    const res = await call(`/integration/providers?workspace_id=${ws}`, { bearer: await token({ [ws]: "member" }) });
+    const body = (await res.json()) as { name: string; connected: boolean; configured: boolean }[];
+    expect(body.find((p) => p.name === integration)).toMatchObject({ connected: true, configured: true });
+  });
+});
+
+describe("login with the bearer token in the Authorization header", () => {
+  it("should redirect a member to the provider", async () => {
+    const authorize = await login("/integration/xero/login?workspace_id=ws-header", { bearer: await token({ "ws-header": "member" }) });
+    const { location } = await consent(authorize.toString());
+    expect((await call(location.toString())).status).toBe(200);
+  });
+
+  it("should answer 401 without a token and 403 for another workspace", async () => {
+    expect((await call("/integration/xero/login?workspace_id=ws-header", { redirect: "manual" })).status).toBe(401);
+    const res = await call("/integration/xero/login?workspace_id=ws-header", { redirect: "manual", bearer: await token({ "ws-other": "admin" }) });
+    expect(res.status).toBe(403);
+  });
+
+  it("should refuse both or neither of session and workspace_id", async () => {
+    expect((await call("/integration/xero/login", { redirect: "manual" })).status).toBe(400);
+    expect((await call("/integration/xero/login?workspace_id=a&session=b", { redirect: "manual" })).status).toBe(400);
+  });
+});
+
+describe("connect sessions", () => {
+  it("should answer 201 with an absolute URL and an expiry 10 minutes ahead", async () => {
+    const res = await call("/integration/connect-sessions", {
+      method: "POST",
+      bearer: await token({ "ws-s": "member" }),
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ workspace_id: "ws-s", integration: "gusto" }),
+    });
+    expect(res.status).toBe(201);
+    const body = (await res.json()) as { url: string; expires_at: string };
+    expect(body.url).toMatch(/^https:\/\/integrations\.example\.test\/integration\/gusto\/login\?session=[A-Za-z0-9_-]{43}$/);
+    const ttl = Date.parse(body.expires_at) - Date.now();
+    expect(ttl).toBeGreaterThan(590_000);
+    expect(ttl).toBeLessThanOrEqual(600_000);
+  });
+
+  it("should work once", async () => {
+    const url = await connectSession("ws-once", "Xero");
+    await login(url);
+    const again = await call(url, { redirect: "manual" });
+    expect(again.status).toBe(400);
+    expect(await again.text()).toContain("expired or was already used");
+  });
+
+  it("should refuse a session used at another provider's login", async () => {
+    const url = new URL(await connectSession("ws-cross", "Xero"));
+    url.pathname = "/integration/gusto/login";
+    expect((await call(url.toString(), { redirect: "manual" })).status).toBe(400);
+  });
+
+  it("should validate the body and the caller", async () => {
+    const bearer = await token({ "ws-v": "member" });
+    const post = (body: string, headers: Record<string, string> = { "Content-Type": "application/json" }) =>
+      call("/integration/connect-sessions", { method: "POST", bearer, headers, body });
+    expect((await post(JSON.stringify({ workspace_id: "ws-v" }))).status).toBe(400);
+    expect((await post("{not json")).status).toBe(400);
+    expect((await post(JSON.stringify({ workspace_id: "ws-v", integration: "Nope" }))).status).toBe(400);
+    expect((await post(JSON.stringify({ workspace_id: "ws-other", integration: "Xero" }))).status).toBe(403);
+  });
+});

@@ -1,0 +1,177 @@
+// The workspace Durable Object's token lifecycle against a fake provider that rotates refresh
+// tokens and revokes the whole grant when a consumed one comes back.
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { db, getAccess } from "../src/db/access";
+import { keyRingFromEnv } from "../src/lib/crypto";
+import { createProviderApi } from "../src/providers/api";
+import { getIntegrationAccess } from "../src/workspace/access";
+import { refreshMargin } from "../src/workspace/tokens";
+import { scriptToken, stats } from "./fake-client";
+import { accessOutcome, rawAccessRow, seedConnection } from "./helpers";
+
+const stored = async (ws: string, integration = "Xero") => (await getAccess(db(env.DB), await keyRingFromEnv(env), ws, integration))!;
+
+describe("single-flight refresh", () => {
+  it("should send exactly one refresh for 1,000 concurrent callers of an expired token", async () => {
+    const grant = await seedConnection("ws-burst", "xero", { expiresInSeconds: -60 });
+    const outcomes = await Promise.all(Array.from({ length: 1000 }, () => accessOutcome("ws-burst", "Xero")));
+    const summary = await stats(grant.grantId);
+    expect(summary.refreshRequests).toBe(1);
+    expect(summary.revoked).toBe(false);
+    const tokens = new Set(outcomes.map((o) => (o.ok ? o.access.accessToken : `error:${o.error.code}`)));
+    expect([...tokens]).toEqual([summary.currentAccessToken]);
+    // Persisted before use: D1 holds what the callers got, and the rotated refresh token.
+    const access = await stored("ws-burst");
+    expect(access.tokens.accessToken).toBe(summary.currentAccessToken);
+    expect(access.tokens.refreshToken).toBe(summary.currentRefreshToken);
+    expect(access.lastRefreshAt).not.toBeNull();
+  });
+
+  it("should keep a connection healthy through 200 concurrent data requests right after expiry", async () => {
+    const grant = await seedConnection("ws-data-burst", "xero", { expiresInSeconds: -1 });
+    const statuses = await Promise.all(
+      Array.from({ length: 200 }, async () => {
+        const access = await getIntegrationAccess(env, "ws-data-burst", "Xero");
+        await createProviderApi(access.apiBaseUrl, access.accessToken).get("/connections");
+        return "ok";
+      }),
+    );
+    expect(statuses.every((s) => s === "ok")).toBe(true);
+    const summary = await stats(grant.grantId);
+    expect(summary.refreshRequests).toBe(1);
+    expect(summary.maxConcurrentRefresh).toBe(1);
+    expect(summary.revoked).toBe(false);
+    expect(summary.apiRequests).toBe(200);
+    expect((await stored("ws-data-burst")).requiresReconnect).toBe(false);
+  });
+
+  it("should not refresh a token outside its refresh margin", async () => {
+    const grant = await seedConnection("ws-fresh", "xero", { expiresInSeconds: 1200, issuedAgoMs: 600_000 });
+    const outcome = await accessOutcome("ws-fresh", "Xero");
+    expect(outcome.ok && outcome.access.accessToken).toBe(grant.access_token);
+    expect((await stats(grant.grantId)).refreshRequests).toBe(0);
+  });
+
+  it("should refresh a token inside the margin before it expires", async () => {
+    const grant = await seedConnection("ws-margin", "gusto", { expiresInSeconds: 120, issuedAgoMs: 1680_000 });
+    const outcome = await accessOutcome("ws-margin", "Gusto");
+    const summary = await stats(grant.grantId);
+    expect(summary.refreshRequests).toBe(1);
+    expect(outcome.ok && outcome.access.accessToken).toBe(summary.currentAccessToken);
+  });
+
+  it("should use min(5 minutes, half the lifetime) as the margin", () => {
+    expect(refreshMargin({ tokensIssuedAt: 0, expiresAt: 1800_000 })).toBe(300_000);
+    expect(refreshMargin({ tokensIssuedAt: 0, expiresAt: 240_000 })).toBe(120_000);
+    expect(refreshMargin({ tokensIssuedAt: 0, expiresAt: null })).toBe(0);
+    expect(refreshMargin({ tokensIssuedAt: 0, expiresAt: 1800_000 }, 60_000)).toBe(60_000);
+  });
+});
+
+describe("refresh responses", () => {
+  it("should store the rotated refresh token", async () => {
+    const grant = await seedConnection("ws-rotate", "xero", { expiresInSeconds: -5 });
+    await accessOutcome("ws-rotate", "Xero");
+    const access = await stored("ws-rotate");
+    expect(access.tokens.refreshToken).not.toBe(grant.refresh_token);
+    expect(access.tokens.refreshToken).toBe((await stats(grant.grantId)).currentRefreshToken);
+  });
+
+  it("should keep the previous refresh token when the response has none", async () => {
+    const grant = await seedConnection("ws-no-rt", "gusto", { expiresInSeconds: -5, refreshTokenOnRefresh: false });
+    const outcome = await accessOutcome("ws-no-rt", "Gusto");
+    expect(outcome.ok).toBe(true);
+    const access = await stored("ws-no-rt", "Gusto");
+    expect(access.tokens.refreshToken).toBe(grant.refresh_token);
+    expect(access.tokens.accessToken).toBe((await stats(grant.grantId)).currentAccessToken);
+    expect(access.expiresAt).toBeGreaterThan(Date.now());
+  });
+});
+
+describe("refresh failures", () => {
+  it("should mark invalid_grant as requires_reconnect, answer 409 and keep cached data", async () => {
+    const grant = await seedConnection("ws-invalid", "xero", { expiresInSeconds: -5 });
+    await env.DB.prepare("INSERT INTO data_cache VALUES ('ws-invalid', 'Xero', 1640908800, '{}', 1)").run();
+    await scriptToken(grant.grantId, [{ status: 400, error: "invalid_grant" }]);
+    const error = await getIntegrationAccess(env, "ws-invalid", "Xero").catch((e: unknown) => e);
+    expect(error).toMatchObject({ status: 409, code: "reconnect_required" });
+    const row = (await rawAccessRow("ws-invalid", "Xero"))!;
+    expect(row.requires_reconnect).toBe(1);
+    expect(row.refresh_failures).toBe(1);
+    expect(row.last_refresh_error).toMatch(/^invalid_grant/);
+    expect(JSON.stringify(row)).not.toContain(grant.refresh_token);
+    const cache = await env.DB.prepare("SELECT count(*) AS n FROM data_cache WHERE workspace_id = 'ws-invalid'").first<{ n: number }>();
+    expect(cache?.n).toBe(1);
+    // Later callers get 409 at once, without asking the provider again.
+    expect((await accessOutcome("ws-invalid", "Xero")).ok).toBe(false);
+    expect((await stats(grant.grantId)).refreshRequests).toBe(1);
+  });
+
+  it("should treat invalid_client as a reconnect too", async () => {
+    const grant = await seedConnection("ws-invalid-client", "gusto", { expiresInSeconds: -5 });
+    await scriptToken(grant.grantId, [{ status: 401, error: "invalid_client" }]);
+    const outcome = await accessOutcome("ws-invalid-client", "Gusto");
+    expect(!outcome.ok && outcome.error.code).toBe("reconnect_required");
+  });
+
+  it("should retry a 500 and stay connected", async () => {
+    const grant = await seedConnection("ws-500", "xero", { expiresInSeconds: -5 });
+    await scriptToken(grant.grantId, [{ status: 500 }, { status: 200 }]);
+    const outcome = await accessOutcome("ws-500", "Xero");
+    const summary = await stats(grant.grantId);
+    expect(outcome.ok && outcome.access.accessToken).toBe(summary.currentAccessToken);
+    expect(summary.refreshRequests).toBe(2);
+    const row = (await rawAccessRow("ws-500", "Xero"))!;
+    expect(row.requires_reconnect).toBe(0);
+    expect(row.refresh_failures).toBe(0);
+  });
+
+  it("should answer 503 after bounded retries of 5xx, and stay connected", async () => {
+    const grant = await seedConnection("ws-503", "xero", { expiresInSeconds: -5 });
+    await scriptToken(grant.grantId, [{ status: 502 }, { status: 503 }, { status: 500 }, { status: 500 }]);
+    const error = await getIntegrationAccess(env, "ws-503", "Xero").catch((e: unknown) => e);
+    expect(error).toMatchObject({ status: 503, code: "provider_unavailable" });
+    expect((await stats(grant.grantId)).refreshRequests).toBe(4); // 1 + TOKEN_REFRESH_RETRIES (3)
+    const row = (await rawAccessRow("ws-503", "Xero"))!;
+    expect(row.requires_reconnect).toBe(0);
+    expect(row.refresh_failures).toBe(1);
+    expect(row.last_refresh_error).toMatch(/^http_500/);
+    // The grant is intact: the next call refreshes normally.
+    const next = await accessOutcome("ws-503", "Xero");
+    expect(next.ok).toBe(true);
+    expect((await rawAccessRow("ws-503", "Xero"))!.refresh_failures).toBe(0);
+  });
+
+  it("should retry after a timeout that the provider never processed", async () => {
+    const grant = await seedConnection("ws-timeout", "gusto", { expiresInSeconds: -5 });
+    await scriptToken(grant.grantId, [{ delayMs: 2000 }]);
+    const outcome = await accessOutcome("ws-timeout", "Gusto");
+    const summary = await stats(grant.grantId);
+    expect(outcome.ok && outcome.access.accessToken).toBe(summary.currentAccessToken);
+    expect(summary.refreshRequests).toBe(2);
+    expect(summary.revoked).toBe(false);
+  });
+
+  it("should wait Retry-After on 429 and then refresh", async () => {
+    const grant = await seedConnection("ws-429", "xero", { expiresInSeconds: -5 });
+    await scriptToken(grant.grantId, [{ status: 429, retryAfter: 1 }]);
+    const outcome = await accessOutcome("ws-429", "Xero");
+    expect(outcome.ok).toBe(true);
+    expect((await stats(grant.grantId)).refreshRequests).toBe(2);
+  });
+
+  it("should pass a Retry-After longer than it may wait to the caller instead of retrying", async () => {
+    const grant = await seedConnection("ws-429-long", "xero", { expiresInSeconds: -5 });
+    await scriptToken(grant.grantId, [{ status: 429, retryAfter: 120 }]);
+    const error = await getIntegrationAccess(env, "ws-429-long", "Xero").catch((e: unknown) => e);
+    expect(error).toMatchObject({ status: 503, code: "provider_unavailable", headers: { "Retry-After": "120" } });
+    expect((await stats(grant.grantId)).refreshRequests).toBe(1);
+    expect((await rawAccessRow("ws-429-long", "Xero"))!.requires_reconnect).toBe(0);
+  });
+
+  it("should answer 404 for a workspace without the connection", async () => {
+    const outcome = await accessOutcome("ws-none", "Xero");
+    expect(!outcome.ok && outcome.error).toMatchObject({ status: 404, code: "not_connected" });
+  });
+});
