@@ -3,6 +3,7 @@
 // boundary by the Node server in test/fake/, started by test/global-setup.ts. "node": Node-side
 // tests (the fake server itself, the scaffold generator).
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { readdirSync } from "node:fs";
 import { defineConfig } from "vitest/config";
 
 const migrations = await readD1Migrations(new URL("./migrations", import.meta.url).pathname);
@@ -20,10 +21,29 @@ export const TEST_BINDINGS = {
   PUBLIC_URL: "https://integrations.example.test",
 };
 
-/** Every provider's variables, pointed at the fake provider server (test/fake/) on `port`. */
+/**
+ * Every provider's variables, pointed at the fake provider server (test/fake/) on `port`: Xero and
+ * Gusto at their look-alikes, any other provider folder in src/providers/ (e.g. a scaffolded one)
+ * at the fake's generic OAuth server `/generic/<name>`.
+ */
 function fakeProviderBindings(port: number): Record<string, string> {
   const base = `http://127.0.0.1:${port}`;
+  const generic: Record<string, string> = {};
+  for (const entry of readdirSync(new URL("./src/providers", import.meta.url), { withFileTypes: true })) {
+    if (!entry.isDirectory() || entry.name === "xero" || entry.name === "gusto") continue;
+    const name = entry.name;
+    const prefix = name.toUpperCase();
+    Object.assign(generic, {
+      [`${prefix}_CLIENT_ID`]: `${name}-client`,
+      [`${prefix}_CLIENT_SECRET`]: `${name}-secret`,
+      [`${prefix}_AUTHORIZE_URL`]: `${base}/generic/${name}/authorize`,
+      [`${prefix}_TOKEN_URL`]: `${base}/generic/${name}/token`,
+      [`${prefix}_REVOKE_URL`]: `${base}/generic/${name}/revoke`,
+      [`${prefix}_API_BASE_URL`]: `${base}/generic/${name}/api`,
+    });
+  }
   return {
+    ...generic,
     XERO_CLIENT_ID: "xero-client",
     XERO_CLIENT_SECRET: "xero-secret",
     XERO_AUTHORIZE_URL: `${base}/xero/authorize`,

@@ -5,12 +5,14 @@ import { Api } from "./http/api";
 import { allConnectors } from "./oauth/registry";
 import { connectSessionRoutes } from "./routes/connect-sessions";
 import { connectionRoutes } from "./routes/connections";
+import { dataRoutes } from "./routes/data";
 import { metaRoutes } from "./routes/meta";
 
 export function createApp() {
   const api = new Api();
   connectionRoutes(api);
   connectSessionRoutes(api);
+  dataRoutes(api);
   for (const connector of allConnectors()) api.mount(connector.router);
   metaRoutes(api);
 

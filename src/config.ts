@@ -6,3 +6,9 @@ export function readVar(env: Env, name: string): string | undefined {
   const value: unknown = (env as unknown as Record<string, unknown>)[name];
   return typeof value === "string" && value.trim() !== "" ? value.trim() : undefined;
 }
+
+/** An optional numeric variable, or `fallback` when unset, not a number or below `min`. */
+export function readNumber(env: Env, name: string, fallback: number, min = 0): number {
+  const value = Number(readVar(env, name));
+  return readVar(env, name) !== undefined && Number.isFinite(value) && value >= min ? value : fallback;
+}

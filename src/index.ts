@@ -1,5 +1,6 @@
 // Worker entry: HTTP API, cron trigger and queue consumer, plus the Durable Object class.
 import { createApp } from "./app";
+import { consumeFetches } from "./jobs/consumer";
 import { runScheduled } from "./jobs/scheduled";
 
 export { WorkspaceDO } from "./workspace/do";
@@ -10,5 +11,8 @@ export default {
   fetch: app.fetch,
   async scheduled(controller, env, ctx) {
     ctx.waitUntil(runScheduled(controller, env));
+  },
+  async queue(batch, env, _ctx) {
+    await consumeFetches(batch, env);
   },
 } satisfies ExportedHandler<Env>;

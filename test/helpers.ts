@@ -81,3 +81,8 @@ export async function seedConnection(
   });
   return grant;
 }
+
+/** GET /integration/data as a member of the workspace. */
+export async function getData(workspaceId: string, integration: string, fromDate: string): Promise<Response> {
+  return call(`/integration/data?workspace_id=${workspaceId}&integration=${integration}&from_date=${fromDate}`, { bearer: await token({ [workspaceId]: "member" }) });
+}

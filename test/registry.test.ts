@@ -5,6 +5,7 @@ import { defineRegistry, findProvider, providerList, providers } from "../src/re
 const definition: ProviderDefinition = {
   apiType: "payroll",
   oauth: { authorizeUrl: "https://a.test/authorize", tokenUrl: "https://a.test/token", apiBaseUrl: "https://a.test", scopes: [], clientAuth: "client_secret_post" },
+  getData: async () => [],
 };
 
 describe("provider registry", () => {

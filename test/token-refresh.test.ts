@@ -92,7 +92,7 @@ describe("refresh responses", () => {
 describe("refresh failures", () => {
   it("should mark invalid_grant as requires_reconnect, answer 409 and keep cached data", async () => {
     const grant = await seedConnection("ws-invalid", "xero", { expiresInSeconds: -5 });
-    await env.DB.prepare("INSERT INTO data_cache VALUES ('ws-invalid', 'Xero', 1640908800, '{}', 1)").run();
+    await env.DB.prepare("INSERT INTO data_cache (workspace_id, integration, cache_date, payload, created_at) VALUES ('ws-invalid', 'Xero', 1640908800, '{}', 1)").run();
     await scriptToken(grant.grantId, [{ status: 400, error: "invalid_grant" }]);
     const error = await getIntegrationAccess(env, "ws-invalid", "Xero").catch((e: unknown) => e);
     expect(error).toMatchObject({ status: 409, code: "reconnect_required" });

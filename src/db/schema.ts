@@ -46,8 +46,13 @@ export const dataCache = sqliteTable(
     payload: text("payload").notNull(),
     /** When the payload was fetched from the provider (epoch ms). */
     createdAt: integer("created_at").notNull(),
+    /** When the host app last asked for this key (epoch ms); cron keeps keys asked for within the retention window warm. */
+    lastRequestedAt: integer("last_requested_at").notNull().default(0),
   },
-  (t) => [primaryKey({ columns: [t.workspaceId, t.integration, t.cacheDate] })],
+  (t) => [
+    primaryKey({ columns: [t.workspaceId, t.integration, t.cacheDate] }),
+    index("data_cache_refresh").on(t.lastRequestedAt, t.createdAt),
+  ],
 );
 
 /** One row per fetch attempt, successful or not. */

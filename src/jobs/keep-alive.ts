@@ -1,7 +1,7 @@
 // Cron keep-alive: refresh connections whose refresh token would otherwise expire unused (Xero's
 // expire after 60 days idle). A bounded batch per tick, oldest first, each through its workspace's DO.
 import { and, asc, eq, lt } from "drizzle-orm";
-import { readVar } from "../config";
+import { readNumber } from "../config";
 import { db } from "../db/access";
 import { integrationAccess } from "../db/schema";
 import { providerList } from "../registry";
@@ -15,8 +15,7 @@ export interface KeepAliveReport {
 }
 
 export function keepAliveBatchSize(env: Env): number {
-  const value = Number(readVar(env, "KEEPALIVE_BATCH_SIZE"));
-  return Number.isInteger(value) && value > 0 ? value : 50;
+  return Math.floor(readNumber(env, "KEEPALIVE_BATCH_SIZE", 50, 1));
 }
 
 export async function keepAlivePass(env: Env, now = Date.now(), limit = keepAliveBatchSize(env)): Promise<KeepAliveReport> {

@@ -1,5 +1,7 @@
 // A provider's HTTP API as adapters and tenant lookups see it: base URL and bearer token applied,
-// JSON parsed, failures turned into typed errors that never carry the token.
+// JSON parsed, the provider's rate limit and 429 Retry-After respected, failures turned into typed
+// errors that never carry the token.
+import type { RateLimiter } from "../adapters/rate-limit";
 import { parseRetryAfter } from "../oauth/client";
 
 export class ProviderApiError extends Error {
@@ -25,30 +27,53 @@ export interface ProviderApi {
   get(path: string, options?: RequestOptions): Promise<unknown>;
 }
 
-export function createProviderApi(baseUrl: string, accessToken: string, timeoutMs = 30_000): ProviderApi {
+export interface ApiOptions {
+  timeoutMs?: number;
+  limiter?: RateLimiter;
+  /** How many times a 429 is waited out and retried. */
+  retries429?: number;
+  /** The longest Retry-After waited out; a longer one fails the call. */
+  maxWaitMs?: number;
+}
+
+export function createProviderApi(baseUrl: string, accessToken: string, options: ApiOptions = {}): ProviderApi {
+  const { timeoutMs = 30_000, limiter, retries429 = 3, maxWaitMs = 60_000 } = options;
+
+  const once = async (url: URL, headers: Record<string, string>): Promise<unknown> => {
+    let response: Response;
+    try {
+      response = await fetch(url, { headers: { ...headers, Authorization: `Bearer ${accessToken}` }, signal: AbortSignal.timeout(timeoutMs) });
+    } catch {
+      throw new ProviderApiError(null, `Could not reach ${url.host}${url.pathname}`);
+    }
+    if (!response.ok) {
+      await response.body?.cancel();
+      const retryAfter = parseRetryAfter(response.headers.get("Retry-After"), Date.now());
+      throw new ProviderApiError(response.status, `${url.host}${url.pathname} answered ${response.status}`, retryAfter);
+    }
+    try {
+      return await response.json();
+    } catch {
+      throw new ProviderApiError(response.status, `${url.host}${url.pathname} did not answer JSON`);
+    }
+  };
+
   return {
     baseUrl,
-    async get(path, options = {}) {
+    async get(path, requestOptions = {}) {
       const url = new URL(`${baseUrl}/${path.replace(/^\/+/, "")}`);
-      for (const [k, v] of Object.entries(options.query ?? {})) url.searchParams.set(k, String(v));
-      let response: Response;
-      try {
-        response = await fetch(url, {
-          headers: { Accept: "application/json", "User-Agent": "zebbra-integrations", ...options.headers, Authorization: `Bearer ${accessToken}` },
-          signal: AbortSignal.timeout(timeoutMs),
-        });
-      } catch {
-        throw new ProviderApiError(null, `Could not reach ${url.host}${url.pathname}`);
-      }
-      if (!response.ok) {
-        await response.body?.cancel();
-        const retryAfter = parseRetryAfter(response.headers.get("Retry-After"), Date.now());
-        throw new ProviderApiError(response.status, `${url.host}${url.pathname} answered ${response.status}`, retryAfter);
-      }
-      try {
-        return await response.json();
-      } catch {
-        throw new ProviderApiError(response.status, `${url.host}${url.pathname} did not answer JSON`);
+      for (const [k, v] of Object.entries(requestOptions.query ?? {})) url.searchParams.set(k, String(v));
+      const headers = { Accept: "application/json", "User-Agent": "zebbra-integrations", ...requestOptions.headers };
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await (limiter ? limiter.run(() => once(url, headers)) : once(url, headers));
+        } catch (err) {
+          // 429: the provider says when to come back; wait that out (outside the limiter's slot).
+          if (!(err instanceof ProviderApiError) || err.status !== 429 || attempt >= retries429) throw err;
+          const wait = err.retryAfterMs ?? 1000 * 2 ** attempt;
+          if (wait > maxWaitMs) throw err;
+          await new Promise((resolve) => setTimeout(resolve, wait));
+        }
       }
     },
   };

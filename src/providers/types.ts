@@ -1,5 +1,6 @@
 // What a provider module declares. The registry key is the provider's name; everything shared
 // (routes, state, token storage, refresh, scheduling) lives in the framework, not here.
+import type { DataBatch, EmployeeRow } from "../adapters/batch";
 import type { ProviderApi } from "./api";
 import type { OAuthClient } from "../oauth/client";
 import type { OAuthApp, OAuthAppDefaults, TokenResponse } from "../oauth/types";
@@ -13,11 +14,30 @@ export interface TenantInfo {
   additionalInfo?: Record<string, unknown>;
 }
 
-/** A provider's declaration, as written in `src/providers/<name>/index.ts`. */
-export interface ProviderDefinition {
+/** What a provider's `getData` works with. Tokens come from the workspace's Durable Object. */
+export interface FetchContext {
+  /** The provider's API with the connection's bearer token, its rate limit and 429 handling applied. */
+  api: ProviderApi;
+  /** The connection's tenant (Xero organisation id, Gusto company uuid), as found by `lookupTenant`. */
+  tenantId: string | null;
+  /**
+   * First day of the data wanted, `YYYY-MM-DD`: the first day of the month of the seed's cache
+   * date, so one fetch serves every from_date that shares the cache entry.
+   */
+  fromDate: string;
+  /** Logs a warning. Never pass names, amounts or tokens. */
+  warn: (message: string) => void;
+}
+
+/** Per-tenant limits of a provider's API, enforced by the workspace's object. */
+export interface RateLimit {
+  concurrent: number;
+  perMinute: number;
+}
+
+interface ProviderBase {
   /** Human-readable name for pages and listings, e.g. "Xero". Defaults to the registry key. */
   displayName?: string;
-  apiType: ApiType;
   /** The OAuth app's defaults (the seed's `registerOAuthApp` arguments); every URL and the scopes are overridable by `<NAME>_*` variables. */
   oauth: OAuthAppDefaults;
   /**
@@ -37,7 +57,24 @@ export interface ProviderDefinition {
    * whose refresh tokens expire when idle (Xero: 60 days). Omit when they don't.
    */
   keepAliveAfterMs?: number;
+  /** The API's per-tenant limits, if it has any. */
+  rateLimit?: RateLimit;
 }
+
+/** An accounting provider: its data becomes a DataBatch (titles × month ends). */
+export interface AccountingProvider extends ProviderBase {
+  apiType: "accounting";
+  getData: (ctx: FetchContext) => Promise<DataBatch>;
+}
+
+/** A payroll provider: its data becomes employee rows. */
+export interface PayrollProvider extends ProviderBase {
+  apiType: "payroll";
+  getData: (ctx: FetchContext) => Promise<EmployeeRow[]>;
+}
+
+/** A provider's declaration, as written in `src/providers/<name>/index.ts`. */
+export type ProviderDefinition = AccountingProvider | PayrollProvider;
 
 /** A provider as the registry hands it out: its declaration plus its name (the registry key). */
 export type RegisteredProvider<N extends string = string> = ProviderDefinition & {

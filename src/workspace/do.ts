@@ -5,6 +5,8 @@ import { db, deleteAccess, getAccess, type NewAccess, saveAccess } from "../db/a
 import { keyRingFromEnv } from "../lib/crypto";
 import { oauthFor } from "../oauth/registry";
 import { findProvider } from "../registry";
+import type { FetchTrigger } from "../db/cache";
+import { type FetchOutcome, Fetcher } from "./fetcher";
 import { type AccessOutcome, TokenLifecycle } from "./tokens";
 
 /** DO storage prefix of one-time claims (OAuth states, connect sessions); value = expiry (epoch ms). */
@@ -12,6 +14,7 @@ const CLAIM_PREFIX = "claim:";
 
 export class WorkspaceDO extends DurableObject<Env> {
   private readonly tokens = new TokenLifecycle(this.ctx.storage, this.env, db(this.env.DB), () => keyRingFromEnv(this.env));
+  private readonly fetcher = new Fetcher(db(this.env.DB), this.tokens);
 
   /**
    * The seed's `getIntegrationAccess`: a usable access token, refreshed first when it expires within
@@ -24,6 +27,14 @@ export class WorkspaceDO extends DurableObject<Env> {
   /** Refreshes now, whatever the expiry (cron keep-alive for idle refresh tokens). */
   refreshNow(workspaceId: string, integration: string): Promise<AccessOutcome> {
     return this.tokens.getIntegrationAccess(workspaceId, integration, true);
+  }
+
+  /**
+   * Fetches one cache key from the provider (the seed's FetchAdapter.getData) and stores it.
+   * Concurrent requests for the same key share one upstream fetch.
+   */
+  runFetch(workspaceId: string, integration: string, cacheDate: number, trigger: FetchTrigger): Promise<FetchOutcome> {
+    return this.fetcher.run(workspaceId, integration, cacheDate, trigger);
   }
 
   /**

@@ -3,7 +3,7 @@
 // result, and classifying failures so that only a rejected grant ever asks the user to reconnect.
 import { encodeHexLowerCase } from "@oslojs/encoding";
 import { sha256 } from "@oslojs/crypto/sha2";
-import { readVar } from "../config";
+import { readNumber } from "../config";
 import { type Db, getAccess, type IntegrationAccess, recordRefreshFailure, saveAccess } from "../db/access";
 import type { KeyRing } from "../lib/crypto";
 import { TokenEndpointError } from "../oauth/client";
@@ -52,15 +52,11 @@ export interface LifecycleSettings {
 }
 
 export function lifecycleSettings(env: Env): LifecycleSettings {
-  const num = (name: string, fallback: number) => {
-    const value = Number(readVar(env, name));
-    return Number.isFinite(value) && value >= 0 ? value : fallback;
-  };
   return {
-    timeoutMs: num("TOKEN_REFRESH_TIMEOUT_MS", 10_000),
-    retries: num("TOKEN_REFRESH_RETRIES", 3),
-    backoffMs: num("TOKEN_REFRESH_BACKOFF_MS", 500),
-    maxWaitMs: num("TOKEN_REFRESH_MAX_WAIT_MS", 30_000),
+    timeoutMs: readNumber(env, "TOKEN_REFRESH_TIMEOUT_MS", 10_000, 1),
+    retries: readNumber(env, "TOKEN_REFRESH_RETRIES", 3),
+    backoffMs: readNumber(env, "TOKEN_REFRESH_BACKOFF_MS", 500),
+    maxWaitMs: readNumber(env, "TOKEN_REFRESH_MAX_WAIT_MS", 30_000),
   };
 }
 
@@ -87,8 +83,13 @@ export class TokenLifecycle {
    * A usable access token for `integration`, refreshed first when it expires within the margin
    * (or always, with `force`). Concurrent callers share one load and at most one refresh.
    */
-  getIntegrationAccess(workspaceId: string, integration: string, force = false): Promise<AccessOutcome> {
+  async getIntegrationAccess(workspaceId: string, integration: string, force = false): Promise<AccessOutcome> {
     let pending = this.inflight.get(integration);
+    // A forced refresh arriving while a plain load is in flight waits for it, then refreshes.
+    if (pending && force) {
+      await pending.catch(() => undefined);
+      pending = this.inflight.get(integration);
+    }
     if (!pending) {
       pending = this.resolve(workspaceId, integration, force).finally(() => this.inflight.delete(integration));
       this.inflight.set(integration, pending);

@@ -1,6 +1,11 @@
 // Gusto: payroll (employees, jobs and compensations) for one company per connection.
 import { z } from "zod";
+import { ProviderDataError } from "../../adapters/batch";
 import type { ProviderDefinition } from "../types";
+import { normalizeEmployees } from "./employees";
+
+/** Gusto's largest page. */
+const PER_PAGE = 100;
 
 const tokenInfo = z.looseObject({ resource: z.looseObject({ type: z.string(), uuid: z.string() }) });
 
@@ -21,5 +26,17 @@ export const gusto = {
   async lookupTenant(api) {
     const info = tokenInfo.parse(await api.get("/v1/token_info"));
     return { tenantId: info.resource.uuid, additionalInfo: { resource_type: info.resource.type } };
+  },
+  // Every employee of the company, terminated ones included, page by page until a short page.
+  async getData({ api, tenantId, fromDate, warn }) {
+    if (!tenantId) throw new ProviderDataError("Gusto", "the connection has no company");
+    const employees: unknown[] = [];
+    for (let page = 1; ; page++) {
+      const body = await api.get(`/v1/companies/${encodeURIComponent(tenantId)}/employees`, { query: { page, per: PER_PAGE } });
+      if (!Array.isArray(body)) throw new ProviderDataError("Gusto", "the employees page is not a list");
+      employees.push(...body);
+      if (body.length < PER_PAGE) break;
+    }
+    return normalizeEmployees(employees, fromDate, warn);
   },
 } satisfies ProviderDefinition;

@@ -1,7 +1,9 @@
 // Xero: accounting (Profit & Loss and Balance Sheet reports) for one organisation per connection.
 import { z } from "zod";
 import { AppError } from "../../errors";
+import { mergeBatches } from "../../adapters/batch";
 import type { ProviderDefinition } from "../types";
+import { batchPeriods, parseReport, reportRequests, xeroRange } from "./report";
 
 const connections = z.array(
   z.looseObject({ tenantId: z.string(), tenantType: z.string(), tenantName: z.string().nullish() }),
@@ -28,5 +30,21 @@ export const xero = {
     const organisation = tenants.find((t) => t.tenantType === "ORGANISATION");
     if (!organisation) throw new AppError(502, "no_organisation", "Xero connected, but the grant covers no organisation. Connect again and pick an organisation.");
     return { tenantId: organisation.tenantId, additionalInfo: { tenants } };
+  },
+  // Xero: per tenant at most 5 calls in flight and 60 a minute.
+  rateLimit: { concurrent: 5, perMinute: 60 },
+  // The seed's semantics: 24 months from fromDate, in periods of at most 12 months, each read as a
+  // Profit & Loss and a Balance Sheet; merged in request order, the later batch winning on overlap.
+  async getData({ api, tenantId, fromDate }) {
+    if (!tenantId) throw new AppError(502, "no_organisation", "The Xero connection has no organisation; connect again");
+    const { from, to } = xeroRange(fromDate);
+    const requests = batchPeriods(from, to).flatMap(reportRequests);
+    const reports = await Promise.all(
+      requests.map((r) =>
+        // Xero answers XML unless JSON is asked for.
+        api.get(`/api.xro/2.0/Reports/${r.report}`, { query: r.params, headers: { "Xero-Tenant-Id": tenantId, Accept: "application/json" } }),
+      ),
+    );
+    return mergeBatches(reports.map(parseReport));
   },
 } satisfies ProviderDefinition;

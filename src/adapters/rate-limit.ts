@@ -1,0 +1,36 @@
+// Per-tenant API limits (e.g. Xero: 5 concurrent, 60 a minute), enforced in the workspace's
+// Durable Object, where every fetch of the workspace runs.
+import type { RateLimit } from "../providers/types";
+
+export class RateLimiter {
+  private active = 0;
+  private readonly queue: (() => void)[] = [];
+  private readonly starts: number[] = [];
+
+  constructor(private readonly limit: RateLimit) {}
+
+  /** Runs `task` once a concurrency slot and a slot in the rolling minute are free. */
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    await this.acquire();
+    try {
+      return await task();
+    } finally {
+      // Hand the slot straight to the next waiter, so a newcomer cannot take it in between.
+      const next = this.queue.shift();
+      if (next) next();
+      else this.active--;
+    }
+  }
+
+  private async acquire(): Promise<void> {
+    if (this.active >= this.limit.concurrent) await new Promise<void>((resolve) => this.queue.push(resolve));
+    else this.active++;
+    for (;;) {
+      const now = Date.now();
+      while (this.starts.length && this.starts[0]! <= now - 60_000) this.starts.shift();
+      if (this.starts.length < this.limit.perMinute) break;
+      await new Promise((resolve) => setTimeout(resolve, this.starts[0]! + 60_000 - now));
+    }
+    this.starts.push(Date.now());
+  }
+}

@@ -1,0 +1,62 @@
+// FETCH_QUEUE consumer: each key runs through its workspace's Durable Object. Messages are handled
+// independently, so one failing provider or workspace never holds up another; transient failures
+// are retried with backoff, and a key the queue gives up on is recorded as a dead letter.
+import { db } from "../db/access";
+import { recordDeadLetter } from "../db/cache";
+import type { FetchOutcome } from "../workspace/fetcher";
+import { workspaceStub } from "../workspace/stub";
+import { fetchMessage } from "./messages";
+
+/** Must match `max_retries` of the consumer in wrangler.toml. */
+export const QUEUE_MAX_RETRIES = 3;
+
+/** Exponential backoff from 30 s, capped at 10 minutes, never sooner than the provider's Retry-After. */
+export function retryDelaySeconds(attempts: number, retryAfterMs?: number): number {
+  const backoff = Math.min(600, 30 * 2 ** (attempts - 1));
+  return Math.max(backoff, Math.ceil((retryAfterMs ?? 0) / 1000));
+}
+
+export interface ConsumeReport {
+  succeeded: number;
+  failed: number;
+  retried: number;
+  deadLettered: number;
+}
+
+export async function consumeFetches(batch: MessageBatch<unknown>, env: Env): Promise<ConsumeReport> {
+  const report: ConsumeReport = { succeeded: 0, failed: 0, retried: 0, deadLettered: 0 };
+  await Promise.all(
+    batch.messages.map(async (message) => {
+      const parsed = fetchMessage.safeParse(message.body);
+      if (!parsed.success) {
+        console.error("dropping a malformed fetch message", message.id);
+        message.ack();
+        return;
+      }
+      const { workspaceId, integration, cacheDate, trigger } = parsed.data;
+      let outcome: FetchOutcome;
+      try {
+        outcome = (await workspaceStub(env, workspaceId).runFetch(workspaceId, integration, cacheDate, trigger)) as FetchOutcome;
+      } catch (err) {
+        console.error("fetch message failed", integration, err);
+        outcome = { ok: false, error: { status: 500, code: "internal_error", message: "The workspace object failed", retryable: true } };
+      }
+      if (outcome.ok) {
+        report.succeeded++;
+        message.ack();
+      } else if (!outcome.error.retryable) {
+        // Recorded in fetch_runs by the object; retrying cannot help (reconnect needed, bad data).
+        report.failed++;
+        message.ack();
+      } else if (message.attempts > QUEUE_MAX_RETRIES) {
+        report.deadLettered++;
+        await recordDeadLetter(db(env.DB), { workspaceId, integration, cacheDate, trigger }, `gave up after ${message.attempts} attempts: ${outcome.error.code}`, Date.now());
+        message.ack();
+      } else {
+        report.retried++;
+        message.retry({ delaySeconds: retryDelaySeconds(message.attempts, outcome.error.retryAfterMs) });
+      }
+    }),
+  );
+  return report;
+}

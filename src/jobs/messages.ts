@@ -1,0 +1,25 @@
+// The FETCH_QUEUE message: one cache key to fetch through its workspace's Durable Object.
+import { z } from "zod";
+
+export const fetchMessage = z.object({
+  workspaceId: z.string().min(1),
+  integration: z.string().min(1),
+  /** The seed's cache key (epoch seconds). */
+  cacheDate: z.number().int(),
+  trigger: z.enum(["cron", "manual"]),
+});
+
+export type FetchMessage = z.infer<typeof fetchMessage>;
+
+/** Queues accept at most 100 messages per sendBatch. */
+export const SEND_BATCH_LIMIT = 100;
+
+/** Sends messages in batches of at most 100; returns the number of sendBatch calls. */
+export async function sendFetches(queue: Queue, messages: readonly FetchMessage[]): Promise<number> {
+  let calls = 0;
+  for (let i = 0; i < messages.length; i += SEND_BATCH_LIMIT) {
+    await queue.sendBatch(messages.slice(i, i + SEND_BATCH_LIMIT).map((body) => ({ body, contentType: "json" as const })));
+    calls++;
+  }
+  return calls;
+}

@@ -1,0 +1,138 @@
+// The Xero adapter through the data API: the seed's batch periods and report parsing against the
+// fake Xero serving the recorded reports, the cache, single-flight fetches and Xero's limits.
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { cacheDateKey, monthEndsBetween } from "../src/adapters/dates";
+import type { FetchOutcome } from "../src/workspace/fetcher";
+import { workspaceStub } from "../src/workspace/stub";
+import { configureTenant, scriptApi, setXeroReport, tenantRequests, tenantStats } from "./fake-client";
+import bs from "./fixtures/xero/balance-sheet-2021-06-to-2022-05.json";
+import pl from "./fixtures/xero/profit-and-loss-2021-05-to-2022-03.json";
+import { call, errorOf, getData, seedConnection, token } from "./helpers";
+
+interface Batch {
+  fetched_at: string;
+  dates: string[];
+  data: Record<string, Record<string, number | null>>;
+}
+
+async function connectXero(ws: string) {
+  const grant = await seedConnection(ws, "xero");
+  return { grant, tenantId: grant.tenantIds.at(-1)! };
+}
+
+describe("Xero data", () => {
+  it("should request the seed's periods for 24 months from the cache date, with Xero's headers and parameters", async () => {
+    const { tenantId } = await connectXero("ws-periods");
+    const res = await getData("ws-periods", "Xero", "2020-04-15");
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as Batch;
+    // from_date 2020-04-15 → cache date 2020-03-31 → 24 months to 2022-02-28, in periods of at most 12 months.
+    expect(body.dates).toEqual(monthEndsBetween("2020-03-31", "2022-02-28"));
+    for (const values of Object.values(body.data)) expect(Object.keys(values).sort()).toEqual(body.dates);
+    expect(Date.parse(body.fetched_at)).toBeGreaterThan(Date.now() - 60_000);
+
+    const requests = await tenantRequests(tenantId);
+    expect(requests.map((r) => [r.path, r.query.fromDate ?? r.query.date, r.query.toDate ?? null])).toEqual([
+      ["/api.xro/2.0/Reports/ProfitAndLoss", "2020-03-31", "2021-02-28"],
+      ["/api.xro/2.0/Reports/BalanceSheet", "2021-02-28", null],
+      ["/api.xro/2.0/Reports/ProfitAndLoss", "2021-03-31", "2022-02-28"],
+      ["/api.xro/2.0/Reports/BalanceSheet", "2022-02-28", null],
+    ]);
+    for (const r of requests) {
+      expect(r.headers["xero-tenant-id"]).toBe(tenantId);
+      expect(r.headers.accept).toContain("application/json");
+      expect(r.query).toMatchObject({ periods: "11", timeframe: "MONTH", standardLayout: "true" });
+    }
+  });
+
+  it("should turn the recorded Profit & Loss and Balance Sheet into one DataBatch with exact values", async () => {
+    const { tenantId } = await connectXero("ws-recorded");
+    await setXeroReport(tenantId, "ProfitAndLoss", pl);
+    await setXeroReport(tenantId, "BalanceSheet", bs);
+    const body = (await (await getData("ws-recorded", "Xero", "2021-06-01")).json()) as Batch;
+    // The union of both reports' months: P&L Apr 2021–Mar 2022, Balance Sheet Jun 2021–May 2022.
+    expect(body.dates).toEqual(monthEndsBetween("2021-04-30", "2022-05-31"));
+    expect(body.data["Total Income"]).toMatchObject({ "2022-03-31": 9262.53, "2022-01-31": 9083.36, "2021-04-30": 3500, "2022-05-31": null });
+    expect(body.data["Net Profit"]).toMatchObject({ "2022-01-31": 2296.79, "2021-05-31": -8195.33 });
+    expect(body.data["Sales"]).toMatchObject({ "2022-02-28": 5583.36 });
+    expect(body.data["Net Assets"]).toMatchObject({ "2022-05-31": 2062.9, "2021-12-31": -4658.5, "2021-04-30": null });
+    expect(body.data["Total Assets"]).toMatchObject({ "2022-05-31": 12156.91, "2022-02-28": -377.02 });
+  });
+
+  it("should serve a cache hit with no upstream call, for every from_date of the same seed month window", async () => {
+    const { tenantId } = await connectXero("ws-hit");
+    const first = (await (await getData("ws-hit", "Xero", "2022-02-10")).json()) as Batch;
+    const calls = (await tenantRequests(tenantId)).length;
+    // Cache date 2022-01-31: two 12-month periods, a P&L and a Balance Sheet each.
+    expect(calls).toBe(4);
+    // 2022-02-10 and 2022-01-20 share the seed's cache date, 2022-01-31.
+    const second = (await (await getData("ws-hit", "Xero", "2022-01-20")).json()) as Batch;
+    expect(second).toEqual(first);
+    expect((await tenantRequests(tenantId)).length).toBe(calls);
+    const row = await env.DB.prepare("SELECT cache_date FROM data_cache WHERE workspace_id = 'ws-hit'").first<{ cache_date: number }>();
+    expect(row?.cache_date).toBe(cacheDateKey("2022-01-31"));
+  });
+
+  it("should make one upstream fetch for 10 concurrent cold requests", async () => {
+    const { tenantId } = await connectXero("ws-cold");
+    const responses = await Promise.all(Array.from({ length: 10 }, () => getData("ws-cold", "Xero", "2021-07-01")));
+    expect(responses.every((r) => r.status === 200)).toBe(true);
+    expect((await tenantRequests(tenantId)).length).toBe(4);
+    const runs = await env.DB.prepare("SELECT count(*) AS n FROM fetch_runs WHERE workspace_id = 'ws-cold'").first<{ n: number }>();
+    expect(runs?.n).toBe(1);
+  });
+
+  it("should keep at most 5 calls in flight per tenant", async () => {
+    const { tenantId } = await connectXero("ws-limit");
+    await configureTenant(tenantId, { latencyMs: 30 });
+    // 36 months of periods: many reports requested at once.
+    expect((await getData("ws-limit", "Xero", "2019-01-01")).status).toBe(200);
+    const stats = await tenantStats(tenantId);
+    expect(stats.maxConcurrent).toBeLessThanOrEqual(5);
+    expect(stats.maxConcurrent).toBeGreaterThan(1);
+    expect(stats.rateLimited).toBe(0);
+  });
+
+  it("should wait out a 429 with Retry-After and succeed", async () => {
+    const { grant, tenantId } = await connectXero("ws-429");
+    await scriptApi(grant.grantId, [{ status: 429, retryAfter: 1 }]);
+    expect((await getData("ws-429", "Xero", "2021-07-01")).status).toBe(200);
+    const requests = await tenantRequests(tenantId);
+    expect(requests.filter((r) => r.status === 429)).toHaveLength(1);
+    expect(requests.filter((r) => r.status === 200)).toHaveLength(4);
+  });
+
+  it("should keep serving the stale cache when a refresh fails with 500", async () => {
+    const { grant } = await connectXero("ws-stale");
+    const good = (await (await getData("ws-stale", "Xero", "2021-07-01")).json()) as Batch;
+    await scriptApi(grant.grantId, Array.from({ length: 4 }, () => ({ status: 500 })));
+    const stub = workspaceStub(env, "ws-stale");
+    const outcome = (await stub.runFetch("ws-stale", "Xero", cacheDateKey("2021-07-01"), "manual")) as FetchOutcome;
+    expect(!outcome.ok && outcome.error).toMatchObject({ status: 503, code: "provider_unavailable", retryable: true });
+    const again = (await (await getData("ws-stale", "Xero", "2021-07-01")).json()) as Batch;
+    expect(again).toEqual(good);
+    const runs = await env.DB.prepare("SELECT outcome, error FROM fetch_runs WHERE workspace_id = 'ws-stale' ORDER BY id").all<{ outcome: string; error: string | null }>();
+    expect(runs.results.map((r) => r.outcome)).toEqual(["success", "error"]);
+    expect(runs.results[1]!.error).toMatch(/^provider_unavailable/);
+    expect(runs.results[1]!.error).not.toContain(grant.access_token);
+  });
+
+  it("should answer 404 not_connected and 400 for a bad from_date", async () => {
+    const res = await getData("ws-nothing", "Xero", "2021-07-01");
+    expect(res.status).toBe(404);
+    expect((await errorOf(res)).code).toBe("not_connected");
+    const bad = await getData("ws-nothing", "Xero", "2022-02-30");
+    expect(bad.status).toBe(400);
+    expect((await errorOf(bad)).message).toContain("from_date");
+  });
+
+  it("should list the data points of connected accounting providers (the seed's DataPoint)", async () => {
+    await connectXero("ws-points");
+    await seedConnection("ws-points", "gusto");
+    const res = await call("/integration/dataEndpoints?workspace_id=ws-points&from_date=2020-04-15", { bearer: await token({ "ws-points": "member" }) });
+    const points = (await res.json()) as { id: string; integration: string; name: string }[];
+    expect(points).toContainEqual({ id: "Xero[Total Income]", integration: "Xero", name: "Total Income" });
+    expect(points.every((p) => p.integration === "Xero")).toBe(true);
+  });
+});

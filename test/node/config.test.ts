@@ -1,0 +1,25 @@
+// wrangler.toml facts the code relies on.
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+
+const read = (path: string) => readFileSync(new URL(`../../${path}`, import.meta.url), "utf8");
+const toml = read("wrangler.toml");
+// Read as text: src/ is worker code, typechecked in its own world.
+const QUEUE_MAX_RETRIES = Number(/export const QUEUE_MAX_RETRIES = (\d+);/.exec(read("src/jobs/consumer.ts"))?.[1]);
+
+describe("wrangler.toml", () => {
+  it("should retry queue messages as often as the consumer expects before it records a dead letter", () => {
+    expect(QUEUE_MAX_RETRIES).toBeGreaterThan(0);
+    expect(toml).toMatch(new RegExp(`^max_retries = ${QUEUE_MAX_RETRIES}$`, "m"));
+  });
+
+  it("should run the cron hourly, as the status route's next_scheduled_run assumes", () => {
+    expect(toml).toMatch(/^crons = \["0 \* \* \* \*"\]$/m);
+  });
+
+  it("should bind what the worker uses", () => {
+    for (const binding of ['binding = "DB"', 'binding = "OAUTH_KV"', 'name = "WORKSPACE"', 'binding = "FETCH_QUEUE"', 'new_sqlite_classes = ["WorkspaceDO"]']) {
+      expect(toml).toContain(binding);
+    }
+  });
+});
