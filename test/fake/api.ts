@@ -1,6 +1,7 @@
 // The resource servers: bearer check, request logs, scripted outcomes, per-tenant rate limits and
 // latency, then Xero / Gusto / generic routes.
 import { fixtures } from "./fixtures.ts";
+import { genericData, genericEmployees } from "./generic.ts";
 import { json, queryObject, runScripted, sleep, uuid } from "./http.ts";
 import type { Ctx, Reply } from "./http.ts";
 import { checkAccess, tenantConfig, tenantState } from "./store.ts";
@@ -82,9 +83,9 @@ async function serve(state: State, ctx: Ctx, provider: ProviderKey, path: string
   if (provider === "xero") return xero(state, ctx, grant, path);
   if (provider === "gusto") return gusto(state, ctx, grant, path);
   if (ctx.method === "GET" && path === "/me") return json(200, { id: grant.tenants[0]?.id });
-  if (ctx.method === "GET" && path === "/data") {
+  if (ctx.method === "GET" && (path === "/data" || path === "/employees")) {
     return limited(state, ctx, provider, tenantState(state, grant.tenants[0]?.id ?? grant.id, provider), () =>
-      json(200, { items: [{ title: "Revenue", date: "2024-01-31", value: 100 }] }),
+      json(200, path === "/data" ? genericData() : genericEmployees()),
     );
   }
   return apiError(provider, 404, `no route ${ctx.method} ${path}`);

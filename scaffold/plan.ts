@@ -1,0 +1,269 @@
+// What one scaffold run does, worked out before anything is written: the provider's names, the
+// files it creates (rendered from scaffold/templates/) and the shared files it patches, in write
+// order. Reads the repository; never writes (apply.ts does).
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+
+export const API_TYPES = ["accounting", "payroll"] as const;
+export type ApiType = (typeof API_TYPES)[number];
+
+/** The seed's rule, as PROVIDER_NAME_PATTERN in src/registry.ts: the name is a URL segment and a variable prefix. */
+export const NAME_PATTERN = /^[A-Za-z0-9]+$/;
+/** Names are typed in URLs, variable names and file names; the API takes at most 100 characters. */
+export const MAX_NAME_LENGTH = 64;
+
+/** A refusal the user can act on (bad name, provider exists): exit code 2, nothing written. */
+export class ScaffoldRefusal extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ScaffoldRefusal";
+  }
+}
+
+export interface Names {
+  /** Registry key and display name, as typed: `Acme`. */
+  name: string;
+  /** Folder, URL segment and test file name: `acme`. */
+  slug: string;
+  /** Variable prefix: `ACME`. */
+  prefix: string;
+  /** The provider module's exported const: `acme`. */
+  ident: string;
+  /** The key in the registry object: `Acme`, or `"7shifts"` when not an identifier. */
+  registryKey: string;
+}
+
+export interface FileChange {
+  /** Relative to the repository root, `/`-separated. */
+  path: string;
+  kind: "create" | "update";
+  content: string;
+  /** For updates: the content read while planning; the write is refused if the file changed since. */
+  original?: string;
+  /** What the change is, for the summary. */
+  what: string;
+  /** Step id for SCAFFOLD_FAIL_AT (simulated interruption before this write). */
+  step: string;
+}
+
+export interface Plan {
+  names: Names;
+  type: ApiType;
+  /** In write order: new files first, shared files next, the registry last. */
+  changes: FileChange[];
+  /** Shared files that could not be patched (their layout changed); the user edits them by hand. */
+  warnings: string[];
+}
+
+const REGISTRY = "src/registry.ts";
+const DEV_VARS = ".dev.vars.example";
+const README = "README.md";
+const CONFIGURATION = "docs/configuration.md";
+const PROVIDER_VARIABLES = ["CLIENT_ID", "CLIENT_SECRET", "AUTHORIZE_URL", "TOKEN_URL", "REVOKE_URL", "API_BASE_URL", "SCOPES"];
+
+// Words a const cannot be named, plus identifiers the generated modules declare themselves.
+const UNUSABLE_IDENTIFIERS = new Set(
+  (
+    "break case catch class const continue debugger default delete do else enum export extends false finally for function if " +
+    "implements import in instanceof interface let new null package private protected public return static super switch this " +
+    "throw true try typeof var void while with yield await async of type as from arguments eval undefined NaN Infinity " +
+    "z me api response isoDate"
+  ).split(" "),
+);
+
+/** Checks a name against the seed's rule; throws ScaffoldRefusal with what to do instead. */
+export function checkName(name: string): void {
+  if (name === "") throw new ScaffoldRefusal("The provider name is empty. Pass it first: npm run scaffold Acme -- --type accounting");
+  if (name.length > MAX_NAME_LENGTH) {
+    throw new ScaffoldRefusal(`The provider name is ${name.length} characters long; at most ${MAX_NAME_LENGTH} are allowed.`);
+  }
+  if (!NAME_PATTERN.test(name)) {
+    throw new ScaffoldRefusal(
+      `Invalid provider name ${JSON.stringify(name)}: use letters and digits only (${NAME_PATTERN}). ` +
+        "The name becomes a URL segment (/integration/<name>/callback) and a variable prefix (<NAME>_CLIENT_ID).",
+    );
+  }
+}
+
+/** `Acme` → `acme`, `HRCloud` → `hrCloud`, `ACME` → `acme`: the leading capitals of a word, lowered. */
+function lowerCamel(name: string): string {
+  const run = /^[A-Z]+/.exec(name)?.[0] ?? "";
+  const rest = name.slice(run.length);
+  if (run.length > 1 && /^[a-z]/.test(rest)) return run.slice(0, -1).toLowerCase() + run.slice(-1) + rest;
+  return run.toLowerCase() + rest;
+}
+
+export function namesFor(name: string, registrySource: string): Names {
+  const slug = name.toLowerCase();
+  let ident = /^[0-9]/.test(name) ? `provider${name}` : lowerCamel(name);
+  // Keep clear of keywords and of every identifier the registry already uses (imports included).
+  while (UNUSABLE_IDENTIFIERS.has(ident) || new RegExp(`\\b${ident}\\b`).test(registrySource)) ident += "Provider";
+  return { name, slug, prefix: name.toUpperCase(), ident, registryKey: /^[A-Za-z]/.test(name) ? name : JSON.stringify(name) };
+}
+
+interface RegistryEntry {
+  key: string;
+  line: number;
+}
+
+/** The entries of `export const providers = defineRegistry({ … });`, one `Key: ident,` per line. */
+export function readRegistry(source: string): { lines: string[]; open: number; close: number; entries: RegistryEntry[] } {
+  const lines = source.split("\n");
+  const open = lines.findIndex((l) => /^export const providers = defineRegistry\(\{\s*$/.test(l));
+  const close = open < 0 ? -1 : lines.findIndex((l, i) => i > open && /^\}\);\s*$/.test(l));
+  if (open < 0 || close < 0) {
+    throw new Error(`${REGISTRY}: cannot find the "export const providers = defineRegistry({" … "});" block the scaffold adds to`);
+  }
+  const entries: RegistryEntry[] = [];
+  for (let i = open + 1; i < close; i++) {
+    const line = lines[i] ?? "";
+    if (/^\s*(\/\/.*)?$/.test(line)) continue;
+    const m = /^\s*("?)([A-Za-z0-9]+)\1\s*:\s*[A-Za-z_$][\w$]*\s*,?\s*(\/\/.*)?$/.exec(line);
+    if (!m) throw new Error(`${REGISTRY}:${i + 1}: expected one "Name: ident," entry per line in the registry, found: ${line.trim()}`);
+    entries.push({ key: m[2] ?? "", line: i });
+  }
+  return { lines, open, close, entries };
+}
+
+/** Adds the import (kept sorted by module path) and the entry (kept sorted by name, case-insensitively). */
+export function patchRegistry(source: string, names: Names): string {
+  const { lines, open, close, entries } = readRegistry(source);
+  const lower = names.name.toLowerCase();
+  const indent = /^\s*/.exec(lines[entries[0]?.line ?? -1] ?? "")?.[0] || "  ";
+  const entry = `${indent}${names.registryKey}: ${names.ident},`;
+  const before = entries.find((e) => e.key.toLowerCase() > lower);
+  if (before) lines.splice(before.line, 0, entry);
+  else {
+    const last = entries.at(-1);
+    if (last && !/,\s*(\/\/.*)?$/.test(lines[last.line] ?? "")) lines[last.line] = (lines[last.line] ?? "").replace(/\s*(\/\/.*)?$/, ",$&");
+    lines.splice(last ? last.line + 1 : close, 0, entry);
+  }
+
+  const specifier = `./providers/${names.slug}`;
+  const imports = lines.flatMap((l, i) => {
+    const m = i < open ? /^import\b.*\bfrom\s+"([^"]+)";\s*$/.exec(l) : null;
+    return m ? [{ line: i, from: (m[1] ?? "").toLowerCase() }] : [];
+  });
+  const next = imports.find((imp) => imp.from > specifier);
+  const at = next ? next.line : (imports.at(-1)?.line ?? -1) + 1;
+  lines.splice(at, 0, `import { ${names.ident} } from "${specifier}";`);
+  return lines.join("\n");
+}
+
+/** README's configuration table: one row per scaffolded provider, after the `<NAME>_AUTHORIZE_URL` row, sorted. */
+export function patchReadme(source: string, names: Names, type: ApiType): string | null {
+  const lines = source.split("\n");
+  const anchor = lines.findIndex((l) => l.startsWith("| `<NAME>_AUTHORIZE_URL`"));
+  if (anchor < 0) return null;
+  const p = names.prefix;
+  const row =
+    `| \`${p}_CLIENT_ID\`, \`${p}_CLIENT_SECRET\`, \`${p}_AUTHORIZE_URL\`, \`_TOKEN_URL\`, \`_REVOKE_URL\`, \`_API_BASE_URL\`, \`_SCOPES\` ` +
+    `| secrets and vars | ${names.name} (${type}, added with the scaffold): its OAuth client and endpoint overrides; see [docs/providers/${names.slug}.md](docs/providers/${names.slug}.md) ` +
+    `| empty; the endpoint defaults are placeholders until filled in |`;
+  let at = anchor + 1;
+  while (at < lines.length && (/^\| `([A-Z0-9]+)_CLIENT_ID`/.exec(lines[at] ?? "")?.[1] ?? "\uffff") < p) at++;
+  lines.splice(at, 0, row);
+  return lines.join("\n");
+}
+
+const SCAFFOLDED_HEADER = "| provider | type | prefix | details |";
+
+/** docs/configuration.md: a "scaffolded providers" table after the per-provider suffix table, one row each, sorted. */
+export function patchConfiguration(source: string, names: Names, type: ApiType): string | null {
+  const lines = source.split("\n");
+  const row = `| ${names.name} | ${type} | \`${names.prefix}_\` | [providers/${names.slug}.md](providers/${names.slug}.md) |`;
+  const header = lines.indexOf(SCAFFOLDED_HEADER);
+  if (header >= 0) {
+    let at = header + 2;
+    while (at < lines.length && (lines[at] ?? "").startsWith("| ") && (lines[at] ?? "").slice(2).toLowerCase() < row.slice(2).toLowerCase()) at++;
+    lines.splice(at, 0, row);
+    return lines.join("\n");
+  }
+  const suffixTable = lines.findIndex((l) => l.startsWith("| suffix |"));
+  if (suffixTable < 0) return null;
+  let end = suffixTable;
+  while (end < lines.length && (lines[end] ?? "").startsWith("|")) end++;
+  lines.splice(end, 0, "", "Providers added with `npm run scaffold` (their endpoint defaults are placeholders until filled in):", "", SCAFFOLDED_HEADER, "|---|---|---|---|", row);
+  return lines.join("\n");
+}
+
+/**
+ * Renders a template: `{{#accounting}}…{{/accounting}}` blocks (each tag on its own line) are kept
+ * for that API type only; `{{key}}` is replaced from `vars`. An unknown key is an error.
+ */
+export function render(template: string, vars: Readonly<Record<string, string>>, type: ApiType): string {
+  const sectioned = template.replace(/^\{\{#(\w+)\}\}\n([\s\S]*?)^\{\{\/\1\}\}\n/gm, (_, section: string, body: string) => {
+    if (!(API_TYPES as readonly string[]).includes(section)) throw new Error(`unknown template section {{#${section}}}`);
+    return section === type ? body : "";
+  });
+  return sectioned.replace(/\{\{([#/]?\w+)\}\}/g, (token, key: string) => {
+    const value = vars[key];
+    if (value === undefined) throw new Error(`unknown template variable ${token}`);
+    return value;
+  });
+}
+
+/** Why the name cannot be used: it, its folder, test, page or variables exist already (case-insensitively). */
+function existing(root: string, names: Names, registryKeys: readonly string[], devVars: string): string[] {
+  const { slug, prefix } = names;
+  const found: string[] = [];
+  const key = registryKeys.find((k) => k.toLowerCase() === slug);
+  if (key) found.push(`${REGISTRY} registers "${key}"`);
+  const entries = (dir: string) => (existsSync(join(root, dir)) ? readdirSync(join(root, dir)) : []);
+  for (const e of entries("src/providers")) if (e.toLowerCase().replace(/\.[cm]?[jt]s$/, "") === slug) found.push(`src/providers/${e} exists`);
+  for (const e of entries("test")) if (e.toLowerCase() === `${slug}.test.ts`) found.push(`test/${e} exists`);
+  for (const e of entries("docs/providers")) if (e.toLowerCase() === `${slug}.md`) found.push(`docs/providers/${e} exists`);
+  const vars = new RegExp(`^[#\\s]*${prefix}_(${PROVIDER_VARIABLES.join("|")})=`, "m");
+  if (vars.test(devVars)) found.push(`${DEV_VARS} already has ${prefix}_* provider variables`);
+  return found;
+}
+
+const read = (root: string, path: string) => readFileSync(join(root, path), "utf8");
+const template = (path: string) => readFileSync(new URL(`./templates/${path}`, import.meta.url), "utf8");
+
+/** Everything a run for `name` would write; throws ScaffoldRefusal when it must not run. */
+export function planScaffold(root: string, name: string, type: ApiType): Plan {
+  checkName(name);
+  const registry = read(root, REGISTRY);
+  const keys = readRegistry(registry).entries.map((e) => e.key);
+  const devVars = read(root, DEV_VARS);
+  const names = namesFor(name, registry);
+  const found = existing(root, names, keys, devVars);
+  if (found.length > 0) {
+    const registered = keys.some((k) => k.toLowerCase() === names.slug);
+    const hint = registered
+      ? "Pick another name."
+      : "It is not registered: files left over from an interrupted or undone run? Remove them and run again.";
+    throw new ScaffoldRefusal(`A provider named ${JSON.stringify(name)} exists already (names are compared case-insensitively): ${found.join("; ")}. ${hint}`);
+  }
+
+  const vars = {
+    ...names,
+    PREFIX: names.prefix,
+    Name: names.name,
+    type,
+    article: type === "accounting" ? "an" : "a",
+    shape: type === "accounting" ? "`DataBatch` (line titles × month ends)" : "`EmployeeRow[]` (one row per employee)",
+    endpoint: type === "accounting" ? "`/data`" : "`/employees`",
+    endpoint_path: type === "accounting" ? "/data" : "/employees",
+  };
+  const dir = `src/providers/${names.slug}`;
+  const changes: FileChange[] = [
+    { path: `${dir}/normalize.ts`, kind: "create", step: "normalize", what: `normalize${name}: its response → ${type === "accounting" ? "DataBatch" : "EmployeeRow[]"}, the one function to rewrite`, content: render(template(`${type}/normalize.ts.tpl`), vars, type) },
+    { path: `${dir}/index.ts`, kind: "create", step: "provider", what: "the OAuth declaration and adapter, placeholders marked TODO(scaffold)", content: render(template(`${type}/index.ts.tpl`), vars, type) },
+    { path: `test/${names.slug}.test.ts`, kind: "create", step: "test", what: "connect and fetch against the fake provider server", content: render(template("provider.test.ts.tpl"), vars, type) },
+    { path: `docs/providers/${names.slug}.md`, kind: "create", step: "docs", what: "what to fill in, its variables, its redirect URI", content: render(template("provider.md.tpl"), vars, type) },
+  ];
+  const warnings: string[] = [];
+  const update = (path: string, step: string, what: string, original: string, content: string | null) => {
+    if (content === null) warnings.push(`${path}: its layout changed, so it was left alone; add ${name}'s variables (${names.prefix}_*) by hand.`);
+    else changes.push({ path, kind: "update", step, what, original, content });
+  };
+  update(DEV_VARS, "dev-vars", `${names.prefix}_* variables`, devVars, `${devVars.replace(/\n*$/, "\n")}${render(template("dev-vars.tpl"), vars, type)}`);
+  const readme = read(root, README);
+  update(README, "readme", "configuration table row", readme, patchReadme(readme, names, type));
+  const configuration = read(root, CONFIGURATION);
+  update(CONFIGURATION, "configuration", "scaffolded providers table row", configuration, patchConfiguration(configuration, names, type));
+  changes.push({ path: REGISTRY, kind: "update", step: "register", what: `import and entry ${names.registryKey}: ${names.ident}`, original: registry, content: patchRegistry(registry, names) });
+  return { names, type, changes, warnings };
+}

@@ -1,0 +1,30 @@
+// {{Name}}: accounting data (line values by month end) for one tenant per connection.
+// Scaffolded: every `TODO(scaffold)` marks a placeholder for {{Name}}'s real API. The URLs and scopes
+// are defaults; {{PREFIX}}_AUTHORIZE_URL, _TOKEN_URL, _REVOKE_URL, _API_BASE_URL and _SCOPES override them.
+import { z } from "zod";
+import type { ProviderDefinition } from "../types";
+import { normalize{{Name}} } from "./normalize";
+
+const me = z.looseObject({ id: z.string() });
+
+export const {{ident}} = {
+  displayName: "{{Name}}",
+  apiType: "accounting",
+  oauth: {
+    authorizeUrl: "https://TODO-{{slug}}.example/oauth/authorize", // TODO(scaffold): {{Name}}'s authorization endpoint
+    tokenUrl: "https://TODO-{{slug}}.example/oauth/token", // TODO(scaffold): {{Name}}'s token endpoint
+    revokeUrl: "https://TODO-{{slug}}.example/oauth/revoke", // TODO(scaffold): RFC 7009 revocation endpoint, or delete the line
+    apiBaseUrl: "https://TODO-{{slug}}.example/api", // TODO(scaffold): {{Name}}'s API base, without a trailing slash
+    scopes: [], // TODO(scaffold): the scopes to request, e.g. ["offline_access", "reports.read"]
+    clientAuth: "client_secret_basic", // TODO(scaffold): or "client_secret_post" (id and secret in the form body)
+  },
+  // The tenant (company, organisation) the grant covers, looked up once right after connecting.
+  async lookupTenant(api) {
+    const { id } = me.parse(await api.get("/me")); // TODO(scaffold): {{Name}}'s current-tenant endpoint
+    return { tenantId: id };
+  },
+  async getData({ api, fromDate }) {
+    const body = await api.get("/data", { query: { from_date: fromDate } }); // TODO(scaffold): {{Name}}'s report endpoint
+    return normalize{{Name}}(body, fromDate);
+  },
+} satisfies ProviderDefinition;

@@ -1,0 +1,32 @@
+// {{Name}}'s data logic, without I/O: the API's response becomes a DataBatch (titles × month ends).
+// Generated for the placeholder shape the test suite's fake serves (test/fake/generic.ts).
+import { z } from "zod";
+import { type DataBatch, mergeBatches, ProviderDataError } from "../../adapters/batch";
+import { monthEnd, parseIsoDate } from "../../adapters/dates";
+
+const isoDate = z.string().refine((text) => parseIsoDate(text) !== null, "expected a YYYY-MM-DD date");
+
+// TODO(scaffold): the shape of {{Name}}'s real response.
+const response = z.object({
+  items: z.array(z.object({ title: z.string().min(1), date: isoDate, value: z.number().nullable() })),
+});
+
+/**
+ * ─── {{Name}}-specific normalization: rewrite this for {{Name}}'s real response. ───
+ * One title per line item, each value under its month's last day, from `fromDate`'s month on; the
+ * later item wins when a title repeats in a month. Throws ProviderDataError when the body is not in
+ * the expected shape (the message names fields, never amounts), RangeError for a bad `fromDate`.
+ */
+export function normalize{{Name}}(body: unknown, fromDate: string): DataBatch {
+  const from = parseIsoDate(fromDate);
+  if (!from) throw new RangeError(`fromDate is not a valid YYYY-MM-DD date: "${fromDate}"`);
+  const parsed = response.safeParse(body);
+  if (!parsed.success) throw new ProviderDataError("{{Name}}", `unexpected response: ${z.prettifyError(parsed.error)}`);
+  const firstMonth = monthEnd(from);
+  const batches = parsed.data.items
+    .map((item) => ({ ...item, month: monthEnd(item.date) }))
+    .filter((item) => item.month >= firstMonth)
+    // A computed key never sets a prototype, so a title such as "__proto__" stays a plain key.
+    .map((item): DataBatch => ({ dates: [item.month], data: { [item.title]: { [item.month]: item.value } } }));
+  return mergeBatches(batches);
+}
