@@ -2,11 +2,12 @@
 // tokens and revokes the whole grant when a consumed one comes back.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { db, getAccess } from "../src/db/access";
+import { db, getAccess, saveAccess } from "../src/db/access";
 import { keyRingFromEnv } from "../src/lib/crypto";
 import { createProviderApi } from "../src/providers/api";
 import { getIntegrationAccess } from "../src/workspace/access";
-import { refreshMargin } from "../src/workspace/tokens";
+import { workspaceStub } from "../src/workspace/stub";
+import { type AccessOutcome, refreshMargin } from "../src/workspace/tokens";
 import { scriptToken, stats } from "./fake-client";
 import { accessOutcome, rawAccessRow, seedConnection } from "./helpers";
 
@@ -173,5 +174,33 @@ describe("refresh failures", () => {
   it("should answer 404 for a workspace without the connection", async () => {
     const outcome = await accessOutcome("ws-none", "Xero");
     expect(!outcome.ok && outcome.error).toMatchObject({ status: 404, code: "not_connected" });
+  });
+});
+
+describe("a connection without a refresh token", () => {
+  async function withoutRefreshToken(ws: string, expiresAt: number) {
+    await saveAccess(db(env.DB), await keyRingFromEnv(env), {
+      workspaceId: ws,
+      integration: "Gusto",
+      tokens: { accessToken: `at-${ws}`, refreshToken: null, tokenType: "Bearer" },
+      expiresAt,
+      scope: null,
+      tenantId: "company",
+      additionalInfo: {},
+    });
+  }
+
+  it("should serve the access token while it is valid, even to the keep-alive's forced refresh", async () => {
+    await withoutRefreshToken("ws-no-rt-valid", Date.now() + 60_000);
+    expect((await accessOutcome("ws-no-rt-valid", "Gusto")).ok).toBe(true);
+    const forced = (await workspaceStub(env, "ws-no-rt-valid").refreshNow("ws-no-rt-valid", "Gusto")) as AccessOutcome;
+    expect(forced.ok && forced.access.accessToken).toBe("at-ws-no-rt-valid");
+  });
+
+  it("should ask for a reconnect once it has expired", async () => {
+    await withoutRefreshToken("ws-no-rt-expired", Date.now() - 1000);
+    const outcome = await accessOutcome("ws-no-rt-expired", "Gusto");
+    expect(!outcome.ok && outcome.error.code).toBe("reconnect_required");
+    expect((await rawAccessRow("ws-no-rt-expired", "Gusto"))!.last_refresh_error).toMatch(/^no_refresh_token/);
   });
 });

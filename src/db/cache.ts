@@ -1,6 +1,6 @@
 // The data cache and the fetch log in D1. A payload is only ever written after a successful fetch,
 // so a failing provider never replaces good data.
-import { and, desc, eq, sql } from "drizzle-orm";
+import { and, eq, inArray, lt, sql } from "drizzle-orm";
 import type { DataBatch, EmployeeRow } from "../adapters/batch";
 import type { Db } from "./access";
 import { dataCache, fetchRuns, type FetchRunRow } from "./schema";
@@ -69,10 +69,35 @@ export async function recordDeadLetter(d: Db, run: { workspaceId: string; integr
   await d.insert(fetchRuns).values({ ...run, startedAt: now, finishedAt: now, outcome: "dead_letter", error });
 }
 
-/** The latest run of each of a workspace's integrations. */
+/** The latest run of each of a workspace's integrations (ids grow with start time). */
 export async function latestRuns(d: Db, workspaceId: string): Promise<Map<string, FetchRunRow>> {
-  const rows = await d.select().from(fetchRuns).where(eq(fetchRuns.workspaceId, workspaceId)).orderBy(desc(fetchRuns.startedAt), desc(fetchRuns.id)).limit(200).all();
-  const latest = new Map<string, FetchRunRow>();
-  for (const row of rows) if (!latest.has(row.integration)) latest.set(row.integration, row);
-  return latest;
+  const latestIds = d
+    .select({ id: sql<number>`max(${fetchRuns.id})` })
+    .from(fetchRuns)
+    .where(eq(fetchRuns.workspaceId, workspaceId))
+    .groupBy(fetchRuns.integration);
+  const rows = await d.select().from(fetchRuns).where(inArray(fetchRuns.id, latestIds)).all();
+  return new Map(rows.map((row) => [row.integration, row]));
+}
+
+export interface PruneReport {
+  deleted: number;
+  abandoned: number;
+}
+
+/**
+ * Housekeeping for fetch_runs: deletes runs older than `retentionMs` (at most `limit` per call) and
+ * marks runs still "running" after `abandonAfterMs` as errors (their object died mid-fetch).
+ */
+export async function pruneRuns(d: Db, now: number, retentionMs: number, abandonAfterMs = 3600_000, limit = 5000): Promise<PruneReport> {
+  const old = d.select({ id: fetchRuns.id }).from(fetchRuns).where(lt(fetchRuns.startedAt, now - retentionMs)).limit(limit);
+  const [deleted, abandoned] = await d.batch([
+    d.delete(fetchRuns).where(inArray(fetchRuns.id, old)).returning({ id: fetchRuns.id }),
+    d
+      .update(fetchRuns)
+      .set({ outcome: "error", error: "abandoned: the fetch never finished (its workspace object restarted)", finishedAt: now })
+      .where(and(eq(fetchRuns.outcome, "running"), lt(fetchRuns.startedAt, now - abandonAfterMs)))
+      .returning({ id: fetchRuns.id }),
+  ]);
+  return { deleted: deleted.length, abandoned: abandoned.length };
 }

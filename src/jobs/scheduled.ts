@@ -1,11 +1,19 @@
-// The cron trigger's work: token keep-alive, then cache refresh dispatch. Each runs even if the
-// other fails; failures are logged.
+// The cron trigger's work: token keep-alive, cache refresh dispatch and fetch-log housekeeping.
+// Each runs even if another fails; failures are logged.
+import { readNumber } from "../config";
+import { db } from "../db/access";
+import { pruneRuns } from "../db/cache";
 import { dispatchDueFetches } from "./dispatch";
 import { keepAlivePass } from "./keep-alive";
 
 export async function runScheduled(controller: ScheduledController, env: Env): Promise<void> {
-  const [keepAlive, dispatch] = await Promise.allSettled([keepAlivePass(env, controller.scheduledTime), dispatchDueFetches(env, controller.scheduledTime)]);
-  for (const [name, result] of [["keep-alive", keepAlive], ["dispatch", dispatch]] as const) {
+  const now = controller.scheduledTime;
+  const [keepAlive, dispatch, prune] = await Promise.allSettled([
+    keepAlivePass(env, now),
+    dispatchDueFetches(env, now),
+    pruneRuns(db(env.DB), now, readNumber(env, "FETCH_RUNS_RETENTION_MS", 30 * 24 * 3600_000, 1)),
+  ]);
+  for (const [name, result] of [["keep-alive", keepAlive], ["dispatch", dispatch], ["prune", prune]] as const) {
     if (result.status === "fulfilled") console.log("cron", controller.cron, name, JSON.stringify(result.value));
     else console.error("cron", controller.cron, name, "failed", result.reason);
   }

@@ -136,7 +136,8 @@ export class TokenLifecycle {
     const due = access.expiresAt !== null && access.expiresAt - refreshMargin(access, provider.refreshMarginMs) <= now;
     if (!force && !due) return { ok: true, access: usable(access, resolution.app.apiBaseUrl) };
     if (!access.tokens.refreshToken) {
-      if (!force && access.expiresAt !== null && access.expiresAt > now) return { ok: true, access: usable(access, resolution.app.apiBaseUrl) };
+      // Nothing to refresh with: the access token serves until it expires, then only a reconnect helps.
+      if (access.expiresAt === null || access.expiresAt > now) return { ok: true, access: usable(access, resolution.app.apiBaseUrl) };
       await this.markFailure(access, "no_refresh_token: the access token expired and the provider gave no refresh token", true);
       return failure(409, "reconnect_required", `${integration} must be connected again by a workspace member`);
     }
