@@ -36,7 +36,7 @@ export interface OAuthClient {
   exchangeCode(code: string, codeVerifier: string | null): Promise<TokenResponse>;
   refresh(refreshToken: string): Promise<TokenResponse>;
   /** RFC 7009; resolves when the server accepted the revocation. */
-  revoke(token: string): Promise<void>;
+  revoke(token: string, hint: "refresh_token" | "access_token"): Promise<void>;
 }
 
 export interface ClientOptions {
@@ -117,9 +117,9 @@ export function createOAuthClient(app: OAuthApp, options: ClientOptions): OAuthC
     refresh(refreshToken) {
       return tokenRequest({ grant_type: "refresh_token", refresh_token: refreshToken });
     },
-    async revoke(token) {
+    async revoke(token, hint) {
       if (!app.revokeUrl) throw new Error("This provider has no revocation endpoint");
-      const { status } = await post(app.revokeUrl, { token, token_type_hint: "refresh_token" });
+      const { status } = await post(app.revokeUrl, { token, token_type_hint: hint });
       if (status !== 200) throw new TokenEndpointError(status >= 500 ? "unavailable" : "unexpected", `http_${status}`, `${host(app.revokeUrl)} answered ${status} to the revocation`, status);
     },
   };

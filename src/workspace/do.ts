@@ -89,7 +89,9 @@ export class WorkspaceDO extends DurableObject<Env> {
       const resolution = oauth.registerOAuthApp(this.env);
       if (resolution.configured && resolution.app.revokeUrl) {
         try {
-          await oauth.client(resolution.app, "").revoke(access.tokens.refreshToken ?? access.tokens.accessToken);
+          // Revoking the refresh token ends the whole grant (RFC 7009 §2.1).
+          const { refreshToken, accessToken } = access.tokens;
+          await oauth.client(resolution.app, "").revoke(refreshToken ?? accessToken, refreshToken ? "refresh_token" : "access_token");
         } catch (err) {
           console.warn("disconnect: revocation failed; the local connection is removed anyway", integration, err instanceof Error ? err.message : String(err));
         }
