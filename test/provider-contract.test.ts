@@ -1,0 +1,43 @@
+// One contract over every registered provider (scaffolded ones included): its declaration, its
+// routes, its login redirect and its place in the listing.
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { registerOAuthApp } from "../src/oauth/config";
+import { providerList } from "../src/registry";
+import { call, login, token } from "./helpers";
+
+describe.each(providerList)("provider $name", (provider) => {
+  it("should declare https endpoints, a client auth method and a getData of its api type", () => {
+    const { oauth } = provider;
+    for (const url of [oauth.authorizeUrl, oauth.tokenUrl, oauth.apiBaseUrl, ...(oauth.revokeUrl ? [oauth.revokeUrl] : [])]) {
+      expect(new URL(url).protocol).toBe("https:");
+    }
+    expect(["client_secret_basic", "client_secret_post"]).toContain(oauth.clientAuth);
+    expect(["accounting", "payroll"]).toContain(provider.apiType);
+    expect(typeof provider.getData).toBe("function");
+    expect(provider.slug).toBe(provider.name.toLowerCase());
+  });
+
+  it("should be configured from its <NAME>_* variables alone", () => {
+    const resolution = registerOAuthApp(provider, env);
+    expect(resolution.configured).toBe(true);
+    // The test configuration points every URL at the local fake server.
+    expect(resolution.configured && new URL(resolution.app.tokenUrl).hostname).toBe("127.0.0.1");
+  });
+
+  it("should document its login and callback in the OpenAPI document", async () => {
+    const doc = (await (await call("/openapi.json")).json()) as { paths: Record<string, unknown> };
+    expect(doc.paths).toHaveProperty(`/integration/${provider.slug}/login`);
+    expect(doc.paths).toHaveProperty(`/integration/${provider.slug}/callback`);
+  });
+
+  it("should redirect its login to the configured authorize URL with state and PKCE", async () => {
+    const ws = `ws-contract-${provider.slug}`;
+    const authorize = await login(`/integration/${provider.slug}/login?workspace_id=${ws}`, { bearer: await token({ [ws]: "member" }) });
+    const app = registerOAuthApp(provider, env);
+    expect(app.configured && `${authorize.origin}${authorize.pathname}`).toBe(app.configured && app.app.authorizeUrl);
+    expect(authorize.searchParams.get("client_id")).toBe(app.configured && app.app.clientId);
+    expect(authorize.searchParams.get("state")).toMatch(/^[A-Za-z0-9_-]{43,}$/);
+    if (provider.oauth.pkce !== false) expect(authorize.searchParams.get("code_challenge_method")).toBe("S256");
+  });
+});
