@@ -15,19 +15,7 @@ import type {
   XeroReportType,
 } from "./fake/types.ts";
 
-export type {
-  ApiRequestLog,
-  AuthorizationSummary,
-  GrantPatch,
-  GrantSummary,
-  MintGrantRequest,
-  MintedGrant,
-  ProviderKey,
-  ScriptedResponse,
-  TenantConfig,
-  TenantStats,
-  XeroReportType,
-};
+export type * from "./fake/types.ts";
 
 // Also declared in test/global-setup.ts, which this tsconfig does not include.
 declare module "vitest" {

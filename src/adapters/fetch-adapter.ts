@@ -4,7 +4,7 @@
 import { cacheDateKey } from "./dates";
 import { db } from "../db/access";
 import { type DataPayload, getCached, touchRequested } from "../db/cache";
-import { AppError } from "../errors";
+import { appErrorFrom } from "../errors";
 import type { ApiType, RegisteredProvider } from "../providers/types";
 import type { FetchOutcome } from "../workspace/fetcher";
 import { workspaceStub } from "../workspace/stub";
@@ -44,11 +44,7 @@ export function fetchAdapterFor(env: Env, workspaceId: string, provider: Registe
     }
     // RPC's mapped result type does not narrow on `ok`; the value is the plain union.
     const outcome = (await workspaceStub(env, workspaceId).runFetch(workspaceId, provider.name, cacheDate, "on_demand")) as FetchOutcome;
-    if (!outcome.ok) {
-      const { status, code, message, retryAfterMs } = outcome.error;
-      const headers: Record<string, string> = retryAfterMs !== undefined ? { "Retry-After": String(Math.max(1, Math.ceil(retryAfterMs / 1000))) } : {};
-      throw new AppError(status, code, message, headers);
-    }
+    if (!outcome.ok) throw appErrorFrom(outcome.error);
     return { payload: forRequest(outcome.payload, fromDate), fetchedAt: outcome.fetchedAt };
   };
   return {

@@ -1,6 +1,6 @@
 // Reading a connection's tokens from anywhere in the worker: always through the workspace's
 // Durable Object, with its failures turned into HTTP errors for the caller.
-import { AppError } from "../errors";
+import { appErrorFrom } from "../errors";
 import { workspaceStub } from "./stub";
 import type { AccessOutcome, UsableAccess } from "./tokens";
 
@@ -12,7 +12,5 @@ export async function getIntegrationAccess(env: Env, workspaceId: string, integr
   // RPC's mapped result type loses the discriminant's narrowing; the value is the plain union.
   const outcome = (await workspaceStub(env, workspaceId).getIntegrationAccess(workspaceId, integration)) as AccessOutcome;
   if (outcome.ok) return outcome.access;
-  const { status, code, message, retryAfterMs } = outcome.error;
-  const headers: Record<string, string> = retryAfterMs !== undefined ? { "Retry-After": String(Math.max(1, Math.ceil(retryAfterMs / 1000))) } : {};
-  throw new AppError(status, code, message, headers);
+  throw appErrorFrom(outcome.error);
 }
