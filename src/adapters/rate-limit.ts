@@ -7,7 +7,11 @@ export class RateLimiter {
   private readonly queue: (() => void)[] = [];
   private readonly starts: number[] = [];
 
-  constructor(private readonly limit: RateLimit) {}
+  constructor(
+    private readonly limit: RateLimit,
+    /** The rolling window `perMinute` counts over; shorter only in tests. */
+    private readonly windowMs = 60_000,
+  ) {}
 
   /** Runs `task` once a concurrency slot and a slot in the rolling minute are free. */
   async run<T>(task: () => Promise<T>): Promise<T> {
@@ -27,9 +31,9 @@ export class RateLimiter {
     else this.active++;
     for (;;) {
       const now = Date.now();
-      while (this.starts.length && this.starts[0]! <= now - 60_000) this.starts.shift();
+      while (this.starts.length && this.starts[0]! <= now - this.windowMs) this.starts.shift();
       if (this.starts.length < this.limit.perMinute) break;
-      await new Promise((resolve) => setTimeout(resolve, this.starts[0]! + 60_000 - now));
+      await new Promise((resolve) => setTimeout(resolve, this.starts[0]! + this.windowMs - now));
     }
     this.starts.push(Date.now());
   }
