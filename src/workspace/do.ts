@@ -13,8 +13,9 @@ import { type AccessOutcome, TokenLifecycle } from "./tokens";
 const CLAIM_PREFIX = "claim:";
 
 export class WorkspaceDO extends DurableObject<Env> {
-  private readonly tokens = new TokenLifecycle(this.ctx.storage, this.env, db(this.env.DB), () => keyRingFromEnv(this.env));
-  private readonly fetcher = new Fetcher(db(this.env.DB), this.tokens);
+  private readonly d = db(this.env.DB);
+  private readonly tokens = new TokenLifecycle(this.ctx.storage, this.env, this.d, () => keyRingFromEnv(this.env));
+  private readonly fetcher = new Fetcher(this.d, this.tokens);
 
   /**
    * The seed's `getIntegrationAccess`: a usable access token, refreshed first when it expires within
@@ -64,7 +65,7 @@ export class WorkspaceDO extends DurableObject<Env> {
   /** Stores a new grant (after an OAuth callback), replacing any earlier one. */
   async saveConnection(access: NewAccess): Promise<void> {
     await this.tokens.settle(access.integration);
-    await saveAccess(db(this.env.DB), await keyRingFromEnv(this.env), access);
+    await saveAccess(this.d, await keyRingFromEnv(this.env), access);
   }
 
   /**
@@ -74,15 +75,14 @@ export class WorkspaceDO extends DurableObject<Env> {
    */
   async disconnect(workspaceId: string, integration: string): Promise<boolean> {
     await this.tokens.settle(integration);
-    const d = db(this.env.DB);
     let access = null;
     try {
-      access = await getAccess(d, await keyRingFromEnv(this.env), workspaceId, integration);
+      access = await getAccess(this.d, await keyRingFromEnv(this.env), workspaceId, integration);
     } catch (err) {
       // An undecryptable row (its key was removed) must still be deletable.
       console.warn("disconnect: could not read tokens to revoke", integration, err instanceof Error ? err.message : String(err));
     }
-    const existed = await deleteAccess(d, workspaceId, integration);
+    const existed = await deleteAccess(this.d, workspaceId, integration);
     const provider = findProvider(integration);
     if (access && provider) {
       const oauth = oauthFor(provider);

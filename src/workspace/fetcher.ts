@@ -6,6 +6,7 @@ import { ProviderDataError } from "../adapters/batch";
 import { RateLimiter } from "../adapters/rate-limit";
 import { toIsoDate } from "../adapters/dates";
 import type { Db } from "../db/access";
+import { SingleFlight } from "../lib/single-flight";
 import { type DataPayload, type FetchTrigger, finishRun, putCached, startRun } from "../db/cache";
 import { AppError } from "../errors";
 import { createProviderApi, ProviderApiError } from "../providers/api";
@@ -25,7 +26,7 @@ export interface FetchFailure {
 export type FetchOutcome = { ok: true; payload: DataPayload; fetchedAt: number } | { ok: false; error: FetchFailure };
 
 export class Fetcher {
-  private readonly inflight = new Map<string, Promise<FetchOutcome>>();
+  private readonly flights = new SingleFlight<FetchOutcome>();
   private readonly limiters = new Map<string, RateLimiter>();
 
   constructor(
@@ -35,13 +36,7 @@ export class Fetcher {
 
   /** Fetches (workspace, integration, cacheDate) now and caches it; concurrent callers share the run. */
   run(workspaceId: string, integration: string, cacheDate: number, trigger: FetchTrigger): Promise<FetchOutcome> {
-    const key = `${integration}:${cacheDate}`;
-    let pending = this.inflight.get(key);
-    if (!pending) {
-      pending = this.fetch(workspaceId, integration, cacheDate, trigger).finally(() => this.inflight.delete(key));
-      this.inflight.set(key, pending);
-    }
-    return pending;
+    return this.flights.run(`${integration}:${cacheDate}`, () => this.fetch(workspaceId, integration, cacheDate, trigger));
   }
 
   private async fetch(workspaceId: string, integration: string, cacheDate: number, trigger: FetchTrigger): Promise<FetchOutcome> {

@@ -8,7 +8,9 @@ import { type Db, getAccess, type IntegrationAccess, recordRefreshFailure, saveA
 import type { KeyRing } from "../lib/crypto";
 import { TokenEndpointError } from "../oauth/client";
 import { oauthFor } from "../oauth/registry";
-import type { TokenResponse } from "../oauth/types";
+import type { IntegrationOAuth } from "../oauth/integration-oauth";
+import type { OAuthApp } from "../oauth/types";
+import { SingleFlight } from "../lib/single-flight";
 import { findProvider } from "../registry";
 
 /** What a caller gets: enough to call the provider's API, nothing to refresh with. */
@@ -70,7 +72,7 @@ export function refreshMargin(access: Pick<IntegrationAccess, "expiresAt" | "tok
 
 export class TokenLifecycle {
   private readonly cache = new Map<string, IntegrationAccess>();
-  private readonly inflight = new Map<string, Promise<AccessOutcome>>();
+  private readonly flights = new SingleFlight<AccessOutcome>();
 
   constructor(
     private readonly storage: DurableObjectStorage,
@@ -84,17 +86,10 @@ export class TokenLifecycle {
    * (or always, with `force`). Concurrent callers share one load and at most one refresh.
    */
   async getIntegrationAccess(workspaceId: string, integration: string, force = false): Promise<AccessOutcome> {
-    let pending = this.inflight.get(integration);
-    // A forced refresh arriving while a plain load is in flight waits for it, then refreshes.
-    if (pending && force) {
-      await pending.catch(() => undefined);
-      pending = this.inflight.get(integration);
-    }
-    if (!pending) {
-      pending = this.resolve(workspaceId, integration, force).finally(() => this.inflight.delete(integration));
-      this.inflight.set(integration, pending);
-    }
-    return pending;
+    // A forced refresh arriving while a plain load is in flight waits for it, then refreshes
+    // (or joins whatever started meanwhile).
+    if (force) await this.flights.idle(integration);
+    return this.flights.run(integration, () => this.resolve(workspaceId, integration, force));
   }
 
   /**
@@ -103,7 +98,7 @@ export class TokenLifecycle {
    * must not be overwritten by a refresh of the old grant finishing after them.
    */
   async settle(integration: string): Promise<void> {
-    await this.inflight.get(integration)?.catch(() => undefined);
+    await this.flights.idle(integration);
     this.cache.delete(integration);
     this.storage.kv.delete(MARKER_PREFIX + integration);
   }
@@ -141,14 +136,10 @@ export class TokenLifecycle {
       await this.markFailure(access, "no_refresh_token: the access token expired and the provider gave no refresh token", true);
       return failure(409, "reconnect_required", `${integration} must be connected again by a workspace member`);
     }
-    return this.refresh(access, resolution.app.apiBaseUrl, (rt, timeoutMs) => oauth.performTokenRefresh(resolution.app, rt, timeoutMs));
+    return this.refresh(access, oauth, resolution.app);
   }
 
-  private async refresh(
-    access: IntegrationAccess,
-    apiBaseUrl: string,
-    send: (refreshToken: string, timeoutMs: number) => Promise<TokenResponse>,
-  ): Promise<AccessOutcome> {
+  private async refresh(access: IntegrationAccess, oauth: IntegrationOAuth, app: OAuthApp): Promise<AccessOutcome> {
     const settings = lifecycleSettings(this.env);
     const refreshToken = access.tokens.refreshToken!;
     const markerKey = MARKER_PREFIX + access.integration;
@@ -159,7 +150,7 @@ export class TokenLifecycle {
     let lastError: TokenEndpointError | null = null;
     for (let attempt = 0; attempt <= settings.retries; attempt++) {
       try {
-        const tokens = await send(refreshToken, settings.timeoutMs);
+        const tokens = await oauth.performTokenRefresh(app, refreshToken, settings.timeoutMs);
         const now = Date.now();
         const next: IntegrationAccess = {
           ...access,
@@ -178,7 +169,7 @@ export class TokenLifecycle {
         await saveAccess(this.d, await this.ring(), next, now);
         this.cache.set(access.integration, next);
         this.storage.kv.delete(markerKey);
-        return { ok: true, access: usable(next, apiBaseUrl) };
+        return { ok: true, access: usable(next, app.apiBaseUrl) };
       } catch (err) {
         if (!(err instanceof TokenEndpointError)) {
           // Unknown failure (e.g. D1 down after a successful refresh): keep the marker, so a restart
