@@ -3,7 +3,7 @@ import { defineConfig } from "drizzle-kit";
 
 export default defineConfig({
   dialect: "sqlite",
-  schema: "./src/db/schema.ts",
+  schema: "./src/storage/schema.ts",
   out: "./migrations",
   migrations: { prefix: "index" },
 });

@@ -63,7 +63,7 @@ function fakeProviderBindings(port: number): Record<string, string> {
 for (const name of ["AUTH_JWT_SECRET", "TOKEN_ENCRYPTION_KEY"] as const) process.env[name] ??= TEST_BINDINGS[name];
 
 /** A project running `include` inside workerd with the worker's bindings and the fake providers. */
-export function workersProject(name: string, include: string[]) {
+export function workersProject(name: string, include: string[], exclude: string[] = []) {
   return {
     plugins: [
       cloudflareTest(({ inject }) => ({
@@ -74,6 +74,7 @@ export function workersProject(name: string, include: string[]) {
     test: {
       name,
       include,
+      exclude,
       setupFiles: ["./test/setup.ts"],
       globalSetup: ["./test/global-setup.ts"],
       testTimeout: 20_000,
@@ -83,15 +84,18 @@ export function workersProject(name: string, include: string[]) {
   };
 }
 
+/** Tests at the top of test/ that read the source tree, so they run in Node. */
+const NODE_TESTS = ["test/architecture.test.ts"];
+
 export default defineConfig({
   test: {
     projects: [
-      workersProject("workers", ["test/*.test.ts"]),
+      workersProject("workers", ["test/*.test.ts"], NODE_TESTS),
       {
         test: {
           name: "node",
           environment: "node",
-          include: ["test/node/**/*.test.ts"],
+          include: ["test/node/**/*.test.ts", ...NODE_TESTS],
           testTimeout: 120_000,
         },
       },

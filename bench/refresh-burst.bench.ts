@@ -19,7 +19,7 @@ it("refresh burst", async () => {
       Array.from({ length: size }, async () => {
         const started = performance.now();
         const outcome = await accessOutcome(workspace, "Xero");
-        if (!outcome.ok) throw new Error(`burst ${size}: ${outcome.error.code}`);
+        if (!outcome.ok) throw new Error(`burst ${size}: ${outcome.failure.reason}`);
         return performance.now() - started;
       }),
     );

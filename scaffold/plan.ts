@@ -3,12 +3,11 @@
 // order. Reads the repository; never writes (apply.ts does).
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { PROVIDER_NAME_PATTERN, PROVIDER_VARIABLES } from "../src/framework/names.ts";
 
 export const API_TYPES = ["accounting", "payroll"] as const;
 export type ApiType = (typeof API_TYPES)[number];
 
-/** The seed's rule, as PROVIDER_NAME_PATTERN in src/registry.ts: the name is a URL segment and a variable prefix. */
-export const NAME_PATTERN = /^[A-Za-z0-9]+$/;
 /** Names are typed in URLs, variable names and file names; the API takes at most 100 characters. */
 export const MAX_NAME_LENGTH = 64;
 
@@ -55,11 +54,10 @@ export interface Plan {
   warnings: string[];
 }
 
-const REGISTRY = "src/registry.ts";
+const REGISTRY = "src/providers/registry.ts";
 const DEV_VARS = ".dev.vars.example";
 const README = "README.md";
 const CONFIGURATION = "docs/configuration.md";
-const PROVIDER_VARIABLES = ["CLIENT_ID", "CLIENT_SECRET", "AUTHORIZE_URL", "TOKEN_URL", "REVOKE_URL", "API_BASE_URL", "SCOPES"];
 
 // Words a const cannot be named, plus identifiers the generated modules declare themselves.
 const UNUSABLE_IDENTIFIERS = new Set(
@@ -77,9 +75,9 @@ export function checkName(name: string): void {
   if (name.length > MAX_NAME_LENGTH) {
     throw new ScaffoldRefusal(`The provider name is ${name.length} characters long; at most ${MAX_NAME_LENGTH} are allowed.`);
   }
-  if (!NAME_PATTERN.test(name)) {
+  if (!PROVIDER_NAME_PATTERN.test(name)) {
     throw new ScaffoldRefusal(
-      `Invalid provider name ${JSON.stringify(name)}: use letters and digits only (${NAME_PATTERN}). ` +
+      `Invalid provider name ${JSON.stringify(name)}: use letters and digits only (${PROVIDER_NAME_PATTERN}). ` +
         "The name becomes a URL segment (/integration/<name>/callback) and a variable prefix (<NAME>_CLIENT_ID).",
     );
   }
@@ -139,7 +137,7 @@ export function patchRegistry(source: string, names: Names): string {
     lines.splice(last ? last.line + 1 : close, 0, entry);
   }
 
-  const specifier = `./providers/${names.slug}`;
+  const specifier = `./${names.slug}`;
   const imports = lines.flatMap((l, i) => {
     const m = i < open ? /^import\b.*\bfrom\s+"([^"]+)";\s*$/.exec(l) : null;
     return m ? [{ line: i, from: (m[1] ?? "").toLowerCase() }] : [];

@@ -12,7 +12,7 @@ Generates a provider in src/providers/<name>/ that works from the first run: an 
 whose endpoints are marked placeholders (every URL and the scopes are also read from the
 <NAME>_* variables), an adapter of the chosen type whose provider-specific normalization is one
 marked function, a test that connects it against the suite's fake OAuth server and runs the
-adapter, and docs/providers/<name>.md. Registers it in src/registry.ts (routes, listing and cron
+adapter, and docs/providers/<name>.md. Registers it in src/providers/registry.ts (routes, listing and cron
 follow), and adds its variables to .dev.vars.example, README.md and docs/configuration.md.
 
   <Name>         registry name: letters and digits only (^[A-Za-z0-9]+$), at most ${MAX_NAME_LENGTH};

@@ -1,5 +1,5 @@
 // Worker entry: HTTP API, cron trigger and queue consumer, plus the Durable Object class.
-import { createApp } from "./app";
+import { createApp } from "./edge/app";
 import { consumeFetches } from "./jobs/consumer";
 import { runScheduled } from "./jobs/scheduled";
 

@@ -2,8 +2,10 @@
 // sendBatch calls, and a budget keeps one tick inside the invocation's subrequest limit.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { cacheDateKey } from "../src/adapters/dates";
-import { defaultFromDate, dispatchDueFetches, dispatchSettings } from "../src/jobs/dispatch";
+import { cacheDateKey } from "../src/framework/dates";
+import { defaultFromDate } from "../src/framework/dates";
+import { dispatchSettings } from "../src/framework/settings";
+import { dispatchDueFetches } from "../src/jobs/dispatch";
 import { seedConnection } from "./helpers";
 
 const HOUR = 3600_000;

@@ -3,9 +3,9 @@
 import { createExecutionContext, createMessageBatch, createScheduledController, getQueueResult, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { cacheDateKey } from "../src/adapters/dates";
+import { cacheDateKey } from "../src/framework/dates";
 import worker from "../src/index";
-import { defaultFromDate } from "../src/jobs/dispatch";
+import { defaultFromDate } from "../src/framework/dates";
 import { QUEUE_MAX_RETRIES, retryDelaySeconds } from "../src/jobs/consumer";
 import { scriptApi, scriptToken, stats } from "./fake-client";
 import { call, errorOf, seedConnection, token } from "./helpers";

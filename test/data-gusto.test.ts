@@ -1,7 +1,7 @@
 // The Gusto adapter through the data API: the recorded employees, pagination, terminations and
 // every salary unit, against the fake Gusto API.
 import { describe, expect, it } from "vitest";
-import type { EmployeeRow } from "../src/adapters/batch";
+import type { EmployeeRow } from "../src/framework/data";
 import { setGustoEmployees, tenantRequests } from "./fake-client";
 import employees from "./fixtures/gusto/employees.json";
 import { getData, seedConnection } from "./helpers";

@@ -2,9 +2,9 @@
 // fake Xero serving the recorded reports, the cache, single-flight fetches and Xero's limits.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { cacheDateKey, monthEndsBetween } from "../src/adapters/dates";
-import type { FetchOutcome } from "../src/workspace/fetcher";
-import { workspaceStub } from "../src/workspace/stub";
+import { cacheDateKey, monthEndsBetween } from "../src/framework/dates";
+import { isTransient } from "../src/framework/failure";
+import { workspaceClient } from "../src/workspace/client";
 import { configureTenant, scriptApi, setXeroReport, tenantRequests, tenantStats } from "./fake-client";
 import bs from "./fixtures/xero/balance-sheet-2021-06-to-2022-05.json";
 import pl from "./fixtures/xero/profit-and-loss-2021-05-to-2022-03.json";
@@ -107,9 +107,9 @@ describe("Xero data", () => {
     const { grant } = await connectXero("ws-stale");
     const good = (await (await getData("ws-stale", "Xero", "2021-07-01")).json()) as Batch;
     await scriptApi(grant.grantId, Array.from({ length: 4 }, () => ({ status: 500 })));
-    const stub = workspaceStub(env, "ws-stale");
-    const outcome = (await stub.runFetch("ws-stale", "Xero", cacheDateKey("2021-07-01"), "manual")) as FetchOutcome;
-    expect(!outcome.ok && outcome.error).toMatchObject({ status: 503, code: "provider_unavailable", retryable: true });
+    const outcome = await workspaceClient(env, "ws-stale").runFetch("Xero", cacheDateKey("2021-07-01"), "manual");
+    expect(!outcome.ok && outcome.failure).toMatchObject({ reason: "provider_unavailable" });
+    expect(!outcome.ok && isTransient(outcome.failure.reason)).toBe(true);
     const again = (await (await getData("ws-stale", "Xero", "2021-07-01")).json()) as Batch;
     expect(again).toEqual(good);
     const runs = await env.DB.prepare("SELECT outcome, error FROM fetch_runs WHERE workspace_id = 'ws-stale' ORDER BY id").all<{ outcome: string; error: string | null }>();

@@ -10,7 +10,7 @@ import {
   parseIsoDate,
   toIsoDate,
   unixSeconds,
-} from "../src/adapters/dates";
+} from "../src/framework/dates";
 
 describe("parseDate", () => {
   it("should read ISO / Gusto dates unchanged", () => {

@@ -1,14 +1,15 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { db, getAccess, saveAccess } from "../src/db/access";
-import { keyRingFromEnv } from "../src/lib/crypto";
+import { db } from "../src/storage/db";
+import { loadAccess, storeAccess } from "../src/workspace/integration-access";
+import { keyRingFromEnv } from "../src/framework/crypto";
 import { createGrant, scriptRevoke, stats } from "./fake-client";
 import { call, errorOf, token } from "./helpers";
 
 const path = (ws: string, integration: string) => `/integration/disconnect?workspace_id=${ws}&integration=${integration}`;
 
 async function seed(workspaceId: string) {
-  await saveAccess(db(env.DB), await keyRingFromEnv(env), {
+  await storeAccess(db(env.DB), await keyRingFromEnv(env), {
     workspaceId,
     integration: "Xero",
     tokens: { accessToken: "at", refreshToken: "rt", tokenType: "Bearer" },
@@ -32,10 +33,10 @@ describe("POST /integration/disconnect", () => {
     const res = await call(path("ws-a", "Xero"), { method: "POST", bearer: await token({ "ws-a": "admin" }) });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ message: "Integration Xero has been disconnected" });
-    expect(await getAccess(db(env.DB), await keyRingFromEnv(env), "ws-a", "Xero")).toBeNull();
+    expect(await loadAccess(db(env.DB), await keyRingFromEnv(env), "ws-a", "Xero")).toBeNull();
     expect(await cacheRows("ws-a")).toBe(0);
     // Another workspace's connection and cache are untouched.
-    expect(await getAccess(db(env.DB), await keyRingFromEnv(env), "ws-b", "Xero")).not.toBeNull();
+    expect(await loadAccess(db(env.DB), await keyRingFromEnv(env), "ws-b", "Xero")).not.toBeNull();
     expect(await cacheRows("ws-b")).toBe(1);
   });
 
@@ -50,7 +51,7 @@ describe("POST /integration/disconnect", () => {
     const res = await call(path("ws-m", "Xero"), { method: "POST", bearer: await token({ "ws-m": "member" }) });
     expect(res.status).toBe(403);
     expect((await errorOf(res)).code).toBe("forbidden");
-    expect(await getAccess(db(env.DB), await keyRingFromEnv(env), "ws-m", "Xero")).not.toBeNull();
+    expect(await loadAccess(db(env.DB), await keyRingFromEnv(env), "ws-m", "Xero")).not.toBeNull();
   });
 
   it("should refuse an admin of another workspace with 403", async () => {
@@ -68,7 +69,7 @@ describe("POST /integration/disconnect", () => {
 describe("disconnect revokes the grant at the provider", () => {
   async function connected(workspaceId: string) {
     const grant = await createGrant({ provider: "xero" });
-    await saveAccess(db(env.DB), await keyRingFromEnv(env), {
+    await storeAccess(db(env.DB), await keyRingFromEnv(env), {
       workspaceId,
       integration: "Xero",
       tokens: { accessToken: grant.access_token, refreshToken: grant.refresh_token, tokenType: "Bearer" },
@@ -94,7 +95,7 @@ describe("disconnect revokes the grant at the provider", () => {
     await scriptRevoke(grant.grantId, [{ status: 503 }]);
     const res = await call(path("ws-revoke-fail", "Xero"), { method: "POST", bearer: await token({ "ws-revoke-fail": "admin" }) });
     expect(await res.json()).toEqual({ message: "Integration Xero has been disconnected" });
-    expect(await getAccess(db(env.DB), await keyRingFromEnv(env), "ws-revoke-fail", "Xero")).toBeNull();
+    expect(await loadAccess(db(env.DB), await keyRingFromEnv(env), "ws-revoke-fail", "Xero")).toBeNull();
     const summary = await stats(grant.grantId);
     expect(summary.revokeRequests).toBe(1);
     expect(summary.revoked).toBe(false);

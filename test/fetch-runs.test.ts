@@ -1,8 +1,8 @@
 // The fetch log: the latest run per integration, and cron housekeeping.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { db } from "../src/db/access";
-import { latestRuns, pruneRuns } from "../src/db/cache";
+import { db } from "../src/storage/db";
+import { latestRuns, pruneRuns } from "../src/storage/runs";
 
 const DAY = 24 * 3600_000;
 

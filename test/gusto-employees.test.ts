@@ -1,7 +1,7 @@
 // Gusto's data logic: the recorded employees list, and variations of its employees, normalized
 // into payroll rows by the seed's rules.
 import { describe, expect, it, vi } from "vitest";
-import { ProviderDataError } from "../src/adapters/batch";
+import { ProviderDataError } from "../src/framework/data";
 import { normalizeEmployees } from "../src/providers/gusto/employees";
 import employees from "./fixtures/gusto/employees.json";
 

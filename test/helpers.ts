@@ -1,11 +1,11 @@
 // Test helpers: signing the host app's JWTs and calling the worker.
 import { env, exports } from "cloudflare:workers";
 import { sign } from "hono/jwt";
-import { db, saveAccess } from "../src/db/access";
-import { keyRingFromEnv } from "../src/lib/crypto";
-import { workspaceStub } from "../src/workspace/stub";
+import { db } from "../src/storage/db";
+import { storeAccess } from "../src/workspace/integration-access";
+import { keyRingFromEnv } from "../src/framework/crypto";
+import { type AccessOutcome, workspaceClient } from "../src/workspace/client";
 import { createGrant, type MintedGrant } from "./fake-client";
-import type { AccessOutcome } from "../src/workspace/tokens";
 
 export type Role = "admin" | "member";
 
@@ -56,8 +56,7 @@ export async function login(url: string, init: RequestInit & { bearer?: string }
 
 /** Asks the workspace's Durable Object for a usable token, over real RPC. */
 export async function accessOutcome(workspaceId: string, integration: string): Promise<AccessOutcome> {
-  // RPC's mapped result type does not narrow on `ok`; the value is the plain union.
-  return (await workspaceStub(env, workspaceId).getIntegrationAccess(workspaceId, integration)) as AccessOutcome;
+  return workspaceClient(env, workspaceId).getIntegrationAccess(integration);
 }
 
 /** Mints a grant at the fake provider and stores it as the workspace's connection, as a callback would. */
@@ -69,7 +68,7 @@ export async function seedConnection(
   const expiresIn = opts.expiresInSeconds ?? 1800;
   const grant = await createGrant({ provider, expiresIn, ...(opts.refreshTokenOnRefresh === undefined ? {} : { refreshTokenOnRefresh: opts.refreshTokenOnRefresh }) });
   const now = Date.now();
-  await saveAccess(db(env.DB), await keyRingFromEnv(env), {
+  await storeAccess(db(env.DB), await keyRingFromEnv(env), {
     workspaceId,
     integration: provider === "xero" ? "Xero" : "Gusto",
     tokens: { accessToken: grant.access_token, refreshToken: grant.refresh_token, tokenType: "Bearer" },

@@ -5,7 +5,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import worker from "../src/index";
 import { keepAlivePass } from "../src/jobs/keep-alive";
-import { providers } from "../src/registry";
+import { providers } from "../src/providers/registry";
 import { stats } from "./fake-client";
 import { rawAccessRow, seedConnection } from "./helpers";
 

@@ -2,8 +2,9 @@
 // rewritten under the current key the next time their tokens are written.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { db, getAccess, saveAccess } from "../src/db/access";
-import { KeyRing, keyRingFromEnv } from "../src/lib/crypto";
+import { db } from "../src/storage/db";
+import { loadAccess, storeAccess } from "../src/workspace/integration-access";
+import { KeyRing, keyRingFromEnv } from "../src/framework/crypto";
 import { createGrant, stats } from "./fake-client";
 import { accessOutcome, rawAccessRow } from "./helpers";
 
@@ -21,17 +22,17 @@ const sample = (workspaceId: string) => ({
 
 describe("token encryption", () => {
   it("should keep no token string in the D1 row and record the key id", async () => {
-    await saveAccess(db(env.DB), await keyRingFromEnv(env), sample("ws-enc"));
+    await storeAccess(db(env.DB), await keyRingFromEnv(env), sample("ws-enc"));
     const row = (await rawAccessRow("ws-enc", "Xero"))!;
     expect(JSON.stringify(row)).not.toContain("secret-value");
     expect(row.key_id).toBe("test1");
   });
 
   it("should not decrypt a ciphertext moved to another row", async () => {
-    await saveAccess(db(env.DB), await keyRingFromEnv(env), sample("ws-a"));
-    await saveAccess(db(env.DB), await keyRingFromEnv(env), { ...sample("ws-b"), tokens: { accessToken: "b", refreshToken: "b", tokenType: null } });
+    await storeAccess(db(env.DB), await keyRingFromEnv(env), sample("ws-a"));
+    await storeAccess(db(env.DB), await keyRingFromEnv(env), { ...sample("ws-b"), tokens: { accessToken: "b", refreshToken: "b", tokenType: null } });
     await env.DB.prepare("UPDATE integration_access SET token_ciphertext = (SELECT token_ciphertext FROM integration_access WHERE workspace_id = 'ws-a') WHERE workspace_id = 'ws-b'").run();
-    await expect(getAccess(db(env.DB), await keyRingFromEnv(env), "ws-b", "Xero")).rejects.toThrow();
+    await expect(loadAccess(db(env.DB), await keyRingFromEnv(env), "ws-b", "Xero")).rejects.toThrow();
   });
 
   it("should refuse malformed keys with a message that names the variable, not the key", async () => {
@@ -42,15 +43,15 @@ describe("token encryption", () => {
 
   it("should name the missing key when a row's key is no longer configured", async () => {
     const onlyCurrent = await KeyRing.fromConfig(env.TOKEN_ENCRYPTION_KEY);
-    await saveAccess(db(env.DB), await KeyRing.fromConfig(OLD_KEY), sample("ws-lost"));
-    await expect(getAccess(db(env.DB), onlyCurrent, "ws-lost", "Xero")).rejects.toThrow(/"test0" is not configured/);
+    await storeAccess(db(env.DB), await KeyRing.fromConfig(OLD_KEY), sample("ws-lost"));
+    await expect(loadAccess(db(env.DB), onlyCurrent, "ws-lost", "Xero")).rejects.toThrow(/"test0" is not configured/);
   });
 });
 
 describe("key rotation through the worker", () => {
   it("should read a row written under the old key and rewrite it under the new one on refresh", async () => {
     const grant = await createGrant({ provider: "xero", expiresIn: -60 });
-    await saveAccess(db(env.DB), await KeyRing.fromConfig(OLD_KEY), {
+    await storeAccess(db(env.DB), await KeyRing.fromConfig(OLD_KEY), {
       ...sample("ws-rotate"),
       tokens: { accessToken: grant.access_token, refreshToken: grant.refresh_token, tokenType: "Bearer" },
       expiresAt: Date.now() - 60_000,
@@ -62,7 +63,7 @@ describe("key rotation through the worker", () => {
     const summary = await stats(grant.grantId);
     expect(outcome.ok && outcome.access.accessToken).toBe(summary.currentAccessToken);
     expect((await rawAccessRow("ws-rotate", "Xero"))!.key_id).toBe("test1");
-    const access = await getAccess(db(env.DB), await KeyRing.fromConfig(env.TOKEN_ENCRYPTION_KEY), "ws-rotate", "Xero");
+    const access = await loadAccess(db(env.DB), await KeyRing.fromConfig(env.TOKEN_ENCRYPTION_KEY), "ws-rotate", "Xero");
     expect(access?.tokens.refreshToken).toBe(summary.currentRefreshToken);
   });
 });

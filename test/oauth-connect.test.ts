@@ -1,8 +1,9 @@
 // The full connect flow for both providers, from connect session to the stored, encrypted row.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { db, getAccess } from "../src/db/access";
-import { keyRingFromEnv } from "../src/lib/crypto";
+import { db } from "../src/storage/db";
+import { loadAccess } from "../src/workspace/integration-access";
+import { keyRingFromEnv } from "../src/framework/crypto";
 import { consent, findGrant, stats } from "./fake-client";
 import { call, connectSession, login, rawAccessRow, token } from "./helpers";
 
@@ -39,7 +40,7 @@ describe.each([
     expect(html).not.toContain('"*"');
 
     const grant = (await findGrant({ code }))!;
-    const access = await getAccess(db(env.DB), await keyRingFromEnv(env), ws, integration);
+    const access = await loadAccess(db(env.DB), await keyRingFromEnv(env), ws, integration);
     expect(access?.tokens.accessToken).toBe(grant.currentAccessToken);
     expect(access?.tokens.refreshToken).toBe(grant.currentRefreshToken);
     expect(access?.requiresReconnect).toBe(false);
@@ -64,7 +65,7 @@ describe.each([
     await env.DB.prepare("UPDATE integration_access SET requires_reconnect = 1 WHERE workspace_id = ?").bind(ws).run();
     const { code } = await connectThroughPopup(ws, integration);
     const grant = (await findGrant({ code }))!;
-    const access = await getAccess(db(env.DB), await keyRingFromEnv(env), ws, integration);
+    const access = await loadAccess(db(env.DB), await keyRingFromEnv(env), ws, integration);
     expect(access?.tokens.accessToken).toBe(grant.currentAccessToken);
     expect(access?.requiresReconnect).toBe(false);
     const rows = await env.DB.prepare("SELECT count(*) AS n FROM integration_access WHERE workspace_id = ?").bind(ws).first<{ n: number }>();

@@ -3,10 +3,10 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { createApp } from "../src/app";
-import { registerOAuthApp } from "../src/oauth/config";
-import { saveState } from "../src/oauth/state";
-import { providers } from "../src/registry";
+import { createApp } from "../src/edge/app";
+import { registerOAuthApp } from "../src/framework/oauth/app";
+import { saveState } from "../src/framework/state";
+import { providers } from "../src/providers/registry";
 import { consent, scriptCode } from "./fake-client";
 import { call, connectSession, login, rawAccessRow, token } from "./helpers";
 

@@ -2,8 +2,8 @@
 // routes, its login redirect and its place in the listing.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { registerOAuthApp } from "../src/oauth/config";
-import { providerList } from "../src/registry";
+import { registerOAuthApp } from "../src/framework/oauth/app";
+import { providerList } from "../src/providers/registry";
 import { call, login, token } from "./helpers";
 
 describe.each(providerList)("provider $name", (provider) => {

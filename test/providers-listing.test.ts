@@ -1,12 +1,13 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { db, saveAccess } from "../src/db/access";
-import { keyRingFromEnv } from "../src/lib/crypto";
-import { providerList } from "../src/registry";
+import { db } from "../src/storage/db";
+import { storeAccess } from "../src/workspace/integration-access";
+import { keyRingFromEnv } from "../src/framework/crypto";
+import { providerList } from "../src/providers/registry";
 import { call, errorOf, token } from "./helpers";
 
 async function connect(workspaceId: string, integration: string, requiresReconnect = false) {
-  await saveAccess(db(env.DB), await keyRingFromEnv(env), {
+  await storeAccess(db(env.DB), await keyRingFromEnv(env), {
     workspaceId,
     integration,
     tokens: { accessToken: "at", refreshToken: "rt", tokenType: "Bearer" },

@@ -1,6 +1,6 @@
 // The per-tenant limiter the workspace object applies to a provider's API (Xero: 5 in flight, 60 a minute).
 import { describe, expect, it } from "vitest";
-import { RateLimiter } from "../src/adapters/rate-limit";
+import { RateLimiter } from "../src/workspace/rate-limit";
 
 describe("RateLimiter", () => {
   it("should keep at most `concurrent` tasks in flight", async () => {

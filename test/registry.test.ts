@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { ProviderDefinition } from "../src/providers/types";
-import { defineRegistry, findProvider, providerList, providers } from "../src/registry";
+import type { ProviderDefinition } from "../src/framework/provider";
+import { defineRegistry, findProvider, providerList, providers } from "../src/providers/registry";
 
 const definition: ProviderDefinition = {
   apiType: "payroll",

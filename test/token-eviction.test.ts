@@ -3,7 +3,6 @@
 import { abortAllDurableObjects, evictDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { workspaceStub } from "../src/workspace/stub";
 import { scriptToken, stats } from "./fake-client";
 import { accessOutcome, rawAccessRow, seedConnection } from "./helpers";
 
@@ -11,7 +10,7 @@ describe("WorkspaceDO eviction", () => {
   it("should not refresh again after an eviction between two reads", async () => {
     const grant = await seedConnection("ws-evict", "xero", { expiresInSeconds: -5 });
     const first = await accessOutcome("ws-evict", "Xero");
-    await evictDurableObject(workspaceStub(env, "ws-evict"));
+    await evictDurableObject(env.WORKSPACE.getByName("ws-evict"));
     const second = await accessOutcome("ws-evict", "Xero");
     expect(first.ok && second.ok && first.access.accessToken === second.access.accessToken).toBe(true);
     expect((await stats(grant.grantId)).refreshRequests).toBe(1);
@@ -28,7 +27,7 @@ describe("WorkspaceDO eviction", () => {
     await pending;
 
     const after = await accessOutcome("ws-crash", "Xero");
-    expect(!after.ok && after.error.code).toBe("reconnect_required");
+    expect(!after.ok && after.failure.reason).toBe("reconnect_required");
     const summary = await stats(grant.grantId);
     expect(summary.refreshRequests).toBe(1);
     expect(summary.revoked).toBe(false);

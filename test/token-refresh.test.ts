@@ -2,16 +2,16 @@
 // tokens and revokes the whole grant when a consumed one comes back.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { db, getAccess, saveAccess } from "../src/db/access";
-import { keyRingFromEnv } from "../src/lib/crypto";
-import { createProviderApi } from "../src/providers/api";
-import { getIntegrationAccess } from "../src/workspace/access";
-import { workspaceStub } from "../src/workspace/stub";
-import { type AccessOutcome, refreshMargin } from "../src/workspace/tokens";
+import { db } from "../src/storage/db";
+import { loadAccess, storeAccess } from "../src/workspace/integration-access";
+import { keyRingFromEnv } from "../src/framework/crypto";
+import { createProviderApi } from "../src/framework/provider-http";
+import { workspaceClient } from "../src/workspace/client";
+import { refreshMargin } from "../src/workspace/tokens";
 import { scriptToken, stats } from "./fake-client";
 import { accessOutcome, rawAccessRow, seedConnection } from "./helpers";
 
-const stored = async (ws: string, integration = "Xero") => (await getAccess(db(env.DB), await keyRingFromEnv(env), ws, integration))!;
+const stored = async (ws: string, integration = "Xero") => (await loadAccess(db(env.DB), await keyRingFromEnv(env), ws, integration))!;
 
 describe("single-flight refresh", () => {
   it("should send exactly one refresh for 1,000 concurrent callers of an expired token", async () => {
@@ -20,7 +20,7 @@ describe("single-flight refresh", () => {
     const summary = await stats(grant.grantId);
     expect(summary.refreshRequests).toBe(1);
     expect(summary.revoked).toBe(false);
-    const tokens = new Set(outcomes.map((o) => (o.ok ? o.access.accessToken : `error:${o.error.code}`)));
+    const tokens = new Set(outcomes.map((o) => (o.ok ? o.access.accessToken : `error:${o.failure.reason}`)));
     expect([...tokens]).toEqual([summary.currentAccessToken]);
     // Persisted before use: D1 holds what the callers got, and the rotated refresh token.
     const access = await stored("ws-burst");
@@ -33,7 +33,9 @@ describe("single-flight refresh", () => {
     const grant = await seedConnection("ws-data-burst", "xero", { expiresInSeconds: -1 });
     const statuses = await Promise.all(
       Array.from({ length: 200 }, async () => {
-        const access = await getIntegrationAccess(env, "ws-data-burst", "Xero");
+        const outcome = await accessOutcome("ws-data-burst", "Xero");
+        if (!outcome.ok) throw new Error(outcome.failure.reason);
+        const { access } = outcome;
         await createProviderApi(access.apiBaseUrl, access.accessToken).get("/connections");
         return "ok";
       }),
@@ -95,8 +97,8 @@ describe("refresh failures", () => {
     const grant = await seedConnection("ws-invalid", "xero", { expiresInSeconds: -5 });
     await env.DB.prepare("INSERT INTO data_cache (workspace_id, integration, cache_date, payload, created_at) VALUES ('ws-invalid', 'Xero', 1640908800, '{}', 1)").run();
     await scriptToken(grant.grantId, [{ status: 400, error: "invalid_grant" }]);
-    const error = await getIntegrationAccess(env, "ws-invalid", "Xero").catch((e: unknown) => e);
-    expect(error).toMatchObject({ status: 409, code: "reconnect_required" });
+    const outcome = await accessOutcome("ws-invalid", "Xero");
+    expect(!outcome.ok && outcome.failure).toMatchObject({ reason: "reconnect_required" });
     const row = (await rawAccessRow("ws-invalid", "Xero"))!;
     expect(row.requires_reconnect).toBe(1);
     expect(row.refresh_failures).toBe(1);
@@ -113,7 +115,7 @@ describe("refresh failures", () => {
     const grant = await seedConnection("ws-invalid-client", "gusto", { expiresInSeconds: -5 });
     await scriptToken(grant.grantId, [{ status: 401, error: "invalid_client" }]);
     const outcome = await accessOutcome("ws-invalid-client", "Gusto");
-    expect(!outcome.ok && outcome.error.code).toBe("reconnect_required");
+    expect(!outcome.ok && outcome.failure.reason).toBe("reconnect_required");
   });
 
   it("should retry a 500 and stay connected", async () => {
@@ -131,8 +133,8 @@ describe("refresh failures", () => {
   it("should answer 503 after bounded retries of 5xx, and stay connected", async () => {
     const grant = await seedConnection("ws-503", "xero", { expiresInSeconds: -5 });
     await scriptToken(grant.grantId, [{ status: 502 }, { status: 503 }, { status: 500 }, { status: 500 }]);
-    const error = await getIntegrationAccess(env, "ws-503", "Xero").catch((e: unknown) => e);
-    expect(error).toMatchObject({ status: 503, code: "provider_unavailable" });
+    const outcome = await accessOutcome("ws-503", "Xero");
+    expect(!outcome.ok && outcome.failure).toMatchObject({ reason: "provider_unavailable" });
     expect((await stats(grant.grantId)).refreshRequests).toBe(4); // 1 + TOKEN_REFRESH_RETRIES (3)
     const row = (await rawAccessRow("ws-503", "Xero"))!;
     expect(row.requires_reconnect).toBe(0);
@@ -165,21 +167,21 @@ describe("refresh failures", () => {
   it("should pass a Retry-After longer than it may wait to the caller instead of retrying", async () => {
     const grant = await seedConnection("ws-429-long", "xero", { expiresInSeconds: -5 });
     await scriptToken(grant.grantId, [{ status: 429, retryAfter: 120 }]);
-    const error = await getIntegrationAccess(env, "ws-429-long", "Xero").catch((e: unknown) => e);
-    expect(error).toMatchObject({ status: 503, code: "provider_unavailable", headers: { "Retry-After": "120" } });
+    const outcome = await accessOutcome("ws-429-long", "Xero");
+    expect(!outcome.ok && outcome.failure).toMatchObject({ reason: "provider_unavailable", retryAfterMs: 120_000 });
     expect((await stats(grant.grantId)).refreshRequests).toBe(1);
     expect((await rawAccessRow("ws-429-long", "Xero"))!.requires_reconnect).toBe(0);
   });
 
-  it("should answer 404 for a workspace without the connection", async () => {
+  it("should answer not_connected for a workspace without the connection", async () => {
     const outcome = await accessOutcome("ws-none", "Xero");
-    expect(!outcome.ok && outcome.error).toMatchObject({ status: 404, code: "not_connected" });
+    expect(!outcome.ok && outcome.failure).toMatchObject({ reason: "not_connected" });
   });
 });
 
 describe("a connection without a refresh token", () => {
   async function withoutRefreshToken(ws: string, expiresAt: number) {
-    await saveAccess(db(env.DB), await keyRingFromEnv(env), {
+    await storeAccess(db(env.DB), await keyRingFromEnv(env), {
       workspaceId: ws,
       integration: "Gusto",
       tokens: { accessToken: `at-${ws}`, refreshToken: null, tokenType: "Bearer" },
@@ -193,14 +195,14 @@ describe("a connection without a refresh token", () => {
   it("should serve the access token while it is valid, even to the keep-alive's forced refresh", async () => {
     await withoutRefreshToken("ws-no-rt-valid", Date.now() + 60_000);
     expect((await accessOutcome("ws-no-rt-valid", "Gusto")).ok).toBe(true);
-    const forced = (await workspaceStub(env, "ws-no-rt-valid").refreshNow("ws-no-rt-valid", "Gusto")) as AccessOutcome;
+    const forced = await workspaceClient(env, "ws-no-rt-valid").refreshNow("Gusto");
     expect(forced.ok && forced.access.accessToken).toBe("at-ws-no-rt-valid");
   });
 
   it("should ask for a reconnect once it has expired", async () => {
     await withoutRefreshToken("ws-no-rt-expired", Date.now() - 1000);
     const outcome = await accessOutcome("ws-no-rt-expired", "Gusto");
-    expect(!outcome.ok && outcome.error.code).toBe("reconnect_required");
+    expect(!outcome.ok && outcome.failure.reason).toBe("reconnect_required");
     expect((await rawAccessRow("ws-no-rt-expired", "Gusto"))!.last_refresh_error).toMatch(/^no_refresh_token/);
   });
 });

@@ -1,9 +1,9 @@
 // Xero's data logic: the seed's batch periods and report requests, recorded reports parsed into
 // DataBatches, and batches merged in request order.
 import { describe, expect, it } from "vitest";
-import type { DataBatch } from "../src/adapters/batch";
-import { emptyBatch, mergeBatches, ProviderDataError } from "../src/adapters/batch";
-import { monthEndsBetween } from "../src/adapters/dates";
+import type { DataBatch } from "../src/framework/data";
+import { mergeBatches, ProviderDataError } from "../src/framework/data";
+import { monthEndsBetween } from "../src/framework/dates";
 import { batchPeriods, parseReport, reportRequests, xeroRange } from "../src/providers/xero/report";
 import bs from "./fixtures/xero/balance-sheet-2021-06-to-2022-05.json";
 import pl from "./fixtures/xero/profit-and-loss-2021-05-to-2022-03.json";
@@ -169,7 +169,7 @@ describe("parseReport cell values and shape", () => {
         return undefined;
       })();
       expect(error).toBeInstanceOf(ProviderDataError);
-      expect((error as ProviderDataError).code).toBe("provider_data_invalid");
+      expect((error as ProviderDataError).reason).toBe("provider_data_invalid");
       expect((error as ProviderDataError).message).toMatch(/^Xero: /);
       expect((error as ProviderDataError).message).toMatch(message);
     }
@@ -210,7 +210,8 @@ describe("mergeBatches", () => {
         Y: { "2021-12-31": 5, "2022-01-31": null, "2022-02-28": null },
       },
     });
-    expect(mergeBatches([])).toEqual(emptyBatch());
-    expect(mergeBatches([emptyBatch(), a, emptyBatch()])).toEqual(a);
+    const empty: DataBatch = { dates: [], data: {} };
+    expect(mergeBatches([])).toEqual(empty);
+    expect(mergeBatches([empty, a, empty])).toEqual(a);
   });
 });

@@ -5,9 +5,10 @@
 // (docs/adding-a-provider.md).
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { ProviderDataError } from "../src/adapters/batch";
-import { db, getAccess } from "../src/db/access";
-import { keyRingFromEnv } from "../src/lib/crypto";
+import { keyRingFromEnv } from "../src/framework/crypto";
+import { ProviderDataError } from "../src/framework/data";
+import { db } from "../src/storage/db";
+import { loadAccess } from "../src/workspace/integration-access";
 import { normalize{{Name}} } from "../src/providers/{{slug}}/normalize";
 import { consent, findGrant, grantRequests } from "./fake-client";
 import { call, connectSession, getData, login, rawAccessRow, token } from "./helpers";
@@ -28,7 +29,7 @@ describe("{{Name}}", () => {
 
     const grant = (await findGrant({ code: code! }))!;
     grantId = grant.grantId;
-    const access = await getAccess(db(env.DB), await keyRingFromEnv(env), ws, "{{Name}}");
+    const access = await loadAccess(db(env.DB), await keyRingFromEnv(env), ws, "{{Name}}");
     expect(access).toMatchObject({
       tokens: { accessToken: grant.currentAccessToken, refreshToken: grant.currentRefreshToken },
       tenantId: grant.tenantIds[0],

@@ -3,9 +3,9 @@
 import type { Context } from "hono";
 import { Hono } from "hono";
 import { z } from "zod";
-import { authConfigFromEnv, authenticate, authorize } from "../auth";
-import type { AppEnv } from "../env";
-import { invalidRequest } from "../errors";
+import { FailureError } from "../framework/failure";
+import { authConfigFromEnv, authenticate, authorize } from "./auth";
+import type { AppEnv } from "./env";
 
 /** Who may call a route: anyone, any signed-in user, or a member / admin of the `workspace_id` in the input. */
 export type Access = "public" | "user" | "member" | "admin";
@@ -69,17 +69,17 @@ function parse<S extends z.ZodType>(schema: S, value: unknown, where: string): z
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const details = result.error.issues.map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message));
-  throw invalidRequest(`Invalid ${where}: ${details.join("; ")}`);
+  throw new FailureError("invalid_request", `Invalid ${where}: ${details.join("; ")}`);
 }
 
 async function readJson(c: Context<AppEnv>): Promise<unknown> {
   if (!c.req.header("Content-Type")?.toLowerCase().startsWith("application/json")) {
-    throw invalidRequest("The body must be JSON (Content-Type: application/json)");
+    throw new FailureError("invalid_request", "The body must be JSON (Content-Type: application/json)");
   }
   try {
     return await c.req.json();
   } catch {
-    throw invalidRequest("The body is not valid JSON");
+    throw new FailureError("invalid_request", "The body is not valid JSON");
   }
 }
 

@@ -1,10 +1,14 @@
 // Bearer-JWT authentication (HS256, signed by the host app) and per-workspace authorization.
 import { verify } from "hono/jwt";
 import { z } from "zod";
-import { forbidden, unauthorized } from "./errors";
-import type { AuthUser } from "./env";
+import { FailureError } from "../framework/failure";
 
 export type Role = "admin" | "member";
+
+export interface AuthUser {
+  id: string;
+  workspaces: Record<string, Role>;
+}
 
 const claimsSchema = z.object({
   sub: z.string().min(1),
@@ -27,28 +31,28 @@ export function authConfigFromEnv(env: Env): AuthConfig {
 }
 
 /**
- * Verifies `Authorization: Bearer <jwt>` and returns the caller. Any failure is a 401: the token's
- * absence, shape, signature, algorithm (only HS256), expiry, issuer or audience.
+ * Verifies `Authorization: Bearer <jwt>` and returns the caller. Any failure is `unauthorized`: the
+ * token's absence, shape, signature, algorithm (only HS256), expiry, issuer or audience.
  */
 export async function authenticate(header: string | undefined, config: AuthConfig): Promise<AuthUser> {
   const match = header?.match(/^Bearer\s+(\S+)$/i);
-  if (!match?.[1]) throw unauthorized("Missing bearer token");
+  if (!match?.[1]) throw new FailureError("unauthorized", "Missing bearer token");
   if (!config.secret) throw new Error("AUTH_JWT_SECRET is not set");
   let payload: unknown;
   try {
     payload = await verify(match[1], config.secret, { alg: "HS256", iss: config.issuer, aud: config.audience });
   } catch {
     // The verifier's messages echo the token back; never put those in a response.
-    throw unauthorized("Invalid or expired token");
+    throw new FailureError("unauthorized", "Invalid or expired token");
   }
   const claims = claimsSchema.safeParse(payload);
-  if (!claims.success) throw unauthorized("Token lacks the sub, exp or workspaces claim");
+  if (!claims.success) throw new FailureError("unauthorized", "Token lacks the sub, exp or workspaces claim");
   return { id: claims.data.sub, workspaces: claims.data.workspaces };
 }
 
-/** Throws 403 unless `user` holds `role` (admin includes member) in `workspaceId`. */
+/** Throws `forbidden` unless `user` holds `role` (admin includes member) in `workspaceId`. */
 export function authorize(user: AuthUser, workspaceId: string, role: Role): void {
   const held = Object.hasOwn(user.workspaces, workspaceId) ? user.workspaces[workspaceId] : undefined;
-  if (!held) throw forbidden(`No access to workspace "${workspaceId}"`);
-  if (role === "admin" && held !== "admin") throw forbidden("This action needs the admin role in the workspace");
+  if (!held) throw new FailureError("forbidden", `No access to workspace "${workspaceId}"`);
+  if (role === "admin" && held !== "admin") throw new FailureError("forbidden", "This action needs the admin role in the workspace");
 }

@@ -1,10 +1,5 @@
 // The Hono environment: generated bindings plus what middleware puts on the context.
-import type { Role } from "./auth";
-
-export interface AuthUser {
-  id: string;
-  workspaces: Record<string, Role>;
-}
+import type { AuthUser } from "./auth";
 
 export interface AppEnv {
   Bindings: Env;

@@ -1,32 +1,32 @@
-// Typed errors with stable codes. Handlers throw these; one onError renders `{ error: { code, message } }`.
+// The one mapping from failures to HTTP: every reason's status in one exhaustive switch, and the
+// JSON body every error response carries.
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { FailureReason } from "../framework/failure";
 
-/** An expected failure with a stable machine-readable code and a message a person can act on. */
-export class AppError extends Error {
-  constructor(
-    readonly status: ContentfulStatusCode,
-    readonly code: string,
-    message: string,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
-    this.name = "AppError";
+export function statusOf(reason: FailureReason): ContentfulStatusCode {
+  switch (reason) {
+    case "invalid_request":
+    case "unknown_integration":
+      return 400;
+    case "unauthorized":
+      return 401;
+    case "forbidden":
+      return 403;
+    case "not_found":
+    case "not_connected":
+      return 404;
+    case "reconnect_required":
+      return 409;
+    case "internal_error":
+      return 500;
+    case "refresh_failed":
+    case "provider_error":
+    case "provider_data_invalid":
+      return 502;
+    case "provider_not_configured":
+    case "provider_unavailable":
+      return 503;
   }
-}
-
-export const unauthorized = (message: string) => new AppError(401, "unauthorized", message, { "WWW-Authenticate": 'Bearer realm="zebbra-integrations"' });
-export const forbidden = (message: string) => new AppError(403, "forbidden", message);
-export const invalidRequest = (message: string) => new AppError(400, "invalid_request", message);
-export const unknownIntegration = (name: string) => new AppError(400, "unknown_integration", `Unknown integration "${name}"`);
-
-/**
- * A failure reported as plain data (Durable Object RPC drops error classes) as an AppError; a
- * retry delay becomes a Retry-After header in whole seconds.
- */
-export function appErrorFrom(failure: { status: ContentfulStatusCode; code: string; message: string; retryAfterMs?: number }): AppError {
-  const headers: Record<string, string> =
-    failure.retryAfterMs !== undefined ? { "Retry-After": String(Math.max(1, Math.ceil(failure.retryAfterMs / 1000))) } : {};
-  return new AppError(failure.status, failure.code, failure.message, headers);
 }
 
 /** The JSON body of every error response. */
@@ -36,4 +36,9 @@ export interface ErrorBody {
 
 export function errorBody(code: string, message: string): ErrorBody {
   return { error: { code, message } };
+}
+
+/** Retry-After in whole seconds, at least 1, when the failure says how long to wait. */
+export function retryAfterHeader(retryAfterMs: number | undefined): Record<string, string> {
+  return retryAfterMs === undefined ? {} : { "Retry-After": String(Math.max(1, Math.ceil(retryAfterMs / 1000))) };
 }

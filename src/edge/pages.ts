@@ -1,6 +1,6 @@
 // The pages a connect popup ends on. Each tells the person what happened and posts the outcome to
 // the host app's window (targetOrigin = APP_ORIGIN only), then the host app closes the popup.
-import { escapeHtml, newNonce, pageHeaders, scriptJson } from "../http/html";
+import { escapeHtml, newNonce, pageHeaders, scriptJson } from "./html";
 
 export type PopupStatus = "connected" | "error";
 

@@ -1,7 +1,8 @@
 // AES-256-GCM encryption of token sets at rest, with a key ring so keys can rotate: the current key
 // encrypts, every listed key decrypts, and each ciphertext records the id of the key that made it.
 import { decodeBase64, decodeBase64url, encodeBase64url } from "@oslojs/encoding";
-import { readVar } from "../config";
+import type { TokenSet } from "./oauth/types";
+import { readVar } from "./settings";
 
 const KEY_ID_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
 const IV_BYTES = 12;
@@ -85,4 +86,23 @@ export function keyRingFromEnv(env: Env): Promise<KeyRing> {
     ring.catch(() => rings.delete(cacheKey));
   }
   return ring;
+}
+
+/** A token set as stored: ciphertext plus the id of the key that made it. */
+export interface SealedTokens {
+  ciphertext: string;
+  keyId: string;
+}
+
+/** Additional data for AES-GCM: a ciphertext only decrypts in the row it was written for. */
+const tokenContext = (workspaceId: string, integration: string) => `integration_access\u0000${workspaceId}\u0000${integration}`;
+
+/** Encrypts a connection's token set under the ring's current key, bound to (workspace, integration). */
+export function sealTokens(ring: KeyRing, workspaceId: string, integration: string, tokens: TokenSet): Promise<SealedTokens> {
+  return ring.encrypt(JSON.stringify(tokens), tokenContext(workspaceId, integration));
+}
+
+/** Decrypts what sealTokens wrote for the same (workspace, integration); throws on any mismatch. */
+export async function openTokens(ring: KeyRing, workspaceId: string, integration: string, sealed: SealedTokens): Promise<TokenSet> {
+  return JSON.parse(await ring.decrypt(sealed.ciphertext, sealed.keyId, tokenContext(workspaceId, integration))) as TokenSet;
 }

@@ -1,5 +1,6 @@
 // What the fetch adapters produce: accounting data as a DataBatch (titles × month ends, the seed's
 // shape), payroll data as EmployeeRows, and the error an adapter throws on an unreadable response.
+import { FailureError } from "./failure";
 
 /**
  * Accounting values by line title and date. Invariants: `dates` are ISO `YYYY-MM-DD` month ends,
@@ -24,22 +25,18 @@ export interface EmployeeRow {
   from_integration: true;
 }
 
-/** A provider answered 2xx with a body the adapter cannot read. Its message never quotes amounts or personal data. */
-export class ProviderDataError extends Error {
-  readonly code = "provider_data_invalid";
+/** A normalized payload as cached and served: accounting → DataBatch, payroll → employee rows. */
+export type DataPayload = { apiType: "accounting"; batch: DataBatch } | { apiType: "payroll"; employees: EmployeeRow[] };
 
+/** A provider answered 2xx with a body the adapter cannot read. Its message never quotes amounts or personal data. */
+export class ProviderDataError extends FailureError {
   constructor(
     readonly provider: string,
     message: string,
   ) {
-    super(`${provider}: ${message}`);
+    super("provider_data_invalid", `${provider}: ${message}`);
     this.name = "ProviderDataError";
   }
-}
-
-/** A batch with no dates and no titles. */
-export function emptyBatch(): DataBatch {
-  return { dates: [], data: {} };
 }
 
 /**

@@ -148,3 +148,8 @@ export function monthEndsBetween(from: DateInput, to: DateInput): string[] {
   for (let index = monthIndex(toYmd(from)); index <= last; index += 1) ends.push(format(fromMonthIndex(index, "last")));
   return ends;
 }
+
+/** The from_date of a connection's default window: the first day of the month 23 months back (24 months in all). */
+export function defaultFromDate(now: number): string {
+  return addMonths(toIsoDate(new Date(now)), -23);
+}

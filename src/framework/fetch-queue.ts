@@ -1,4 +1,5 @@
-// The FETCH_QUEUE message: one cache key to fetch through its workspace's Durable Object.
+// The FETCH_QUEUE message: one cache key to fetch through its workspace's Durable Object. The cron,
+// the manual-fetch route and the consumer share it.
 import { z } from "zod";
 
 export const fetchMessage = z.object({

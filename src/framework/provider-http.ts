@@ -1,12 +1,12 @@
 // A provider's HTTP API as adapters and tenant lookups see it: base URL and bearer token applied,
 // JSON parsed, the provider's rate limit and 429 Retry-After respected, failures turned into typed
 // errors that never carry the token.
-import type { RateLimiter } from "../adapters/rate-limit";
-import { parseRetryAfter } from "../oauth/client";
+import { exponentialBackoff, sleep } from "./backoff";
+import { parseRetryAfter } from "./oauth/client";
 
 export class ProviderApiError extends Error {
   constructor(
-    /** HTTP status, or null for a network failure or timeout. */
+    /** The provider's HTTP status, or null for a network failure or timeout. */
     readonly status: number | null,
     message: string,
     readonly retryAfterMs: number | null = null,
@@ -27,9 +27,14 @@ export interface ProviderApi {
   get(path: string, options?: RequestOptions): Promise<unknown>;
 }
 
+/** Admits one call at a time under the provider's limits (the workspace's rate limiter). */
+export interface Limiter {
+  run<T>(task: () => Promise<T>): Promise<T>;
+}
+
 export interface ApiOptions {
   timeoutMs?: number;
-  limiter?: RateLimiter;
+  limiter?: Limiter;
   /** How many times a 429 is waited out and retried. */
   retries429?: number;
   /** The longest Retry-After waited out; a longer one fails the call. */
@@ -42,7 +47,10 @@ export function createProviderApi(baseUrl: string, accessToken: string, options:
   const once = async (url: URL, headers: Record<string, string>): Promise<unknown> => {
     let response: Response;
     try {
-      response = await fetch(url, { headers: { ...headers, Authorization: `Bearer ${accessToken}` }, signal: AbortSignal.timeout(timeoutMs) });
+      response = await fetch(url, {
+        headers: { ...headers, Authorization: `Bearer ${accessToken}` },
+        signal: AbortSignal.timeout(timeoutMs),
+      });
     } catch {
       throw new ProviderApiError(null, `Could not reach ${url.host}${url.pathname}`);
     }
@@ -70,9 +78,9 @@ export function createProviderApi(baseUrl: string, accessToken: string, options:
         } catch (err) {
           // 429: the provider says when to come back; wait that out (outside the limiter's slot).
           if (!(err instanceof ProviderApiError) || err.status !== 429 || attempt >= retries429) throw err;
-          const wait = err.retryAfterMs ?? 1000 * 2 ** attempt;
+          const wait = err.retryAfterMs ?? exponentialBackoff(attempt, 1000);
           if (wait > maxWaitMs) throw err;
-          await new Promise((resolve) => setTimeout(resolve, wait));
+          await sleep(wait);
         }
       }
     },

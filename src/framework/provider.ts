@@ -1,9 +1,10 @@
-// What a provider module declares. The registry key is the provider's name; everything shared
-// (routes, state, token storage, refresh, scheduling) lives in the framework, not here.
-import type { DataBatch, EmployeeRow } from "../adapters/batch";
-import type { ProviderApi } from "./api";
-import type { OAuthClient } from "../oauth/client";
-import type { OAuthApp, OAuthAppDefaults, TokenResponse } from "../oauth/types";
+// The provider contract: what a provider module declares. The registry key is the provider's name;
+// everything shared (routes, state, token storage, refresh, scheduling) lives in the framework and
+// the workspace object, not in a provider.
+import type { DataBatch, EmployeeRow } from "./data";
+import type { OAuthClient } from "./oauth/client";
+import type { OAuthApp, OAuthAppDefaults, TokenResponse } from "./oauth/types";
+import type { ProviderApi } from "./provider-http";
 
 /** The two normalized data shapes a provider can feed (the seed's adapter types). */
 export type ApiType = "accounting" | "payroll";
@@ -84,3 +85,8 @@ export type RegisteredProvider<N extends string = string> = ProviderDefinition &
   /** Upper-case name: prefix of the provider's configuration variables. */
   readonly envPrefix: string;
 };
+
+/** The name shown to people: the declared display name, else the registry key. */
+export function displayName(provider: RegisteredProvider): string {
+  return provider.displayName ?? provider.name;
+}

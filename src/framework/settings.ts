@@ -1,5 +1,5 @@
-// Reading configuration from the environment. Optional variables (provider credentials, URL
-// overrides) are not in the generated Env, so they are read by name here and nowhere else.
+// Every setting read from the environment, by name, here and nowhere else. Optional variables
+// (provider credentials, URL overrides, tuning) are not in the generated Env, so they are read by name.
 
 /** An optional string variable, or undefined when unset or empty. */
 export function readVar(env: Env, name: string): string | undefined {
@@ -9,6 +9,57 @@ export function readVar(env: Env, name: string): string | undefined {
 
 /** An optional numeric variable, or `fallback` when unset, not a number or below `min`. */
 export function readNumber(env: Env, name: string, fallback: number, min = 0): number {
-  const value = Number(readVar(env, name));
-  return readVar(env, name) !== undefined && Number.isFinite(value) && value >= min ? value : fallback;
+  const text = readVar(env, name);
+  const value = Number(text);
+  return text !== undefined && Number.isFinite(value) && value >= min ? value : fallback;
+}
+
+export interface LifecycleSettings {
+  timeoutMs: number;
+  retries: number;
+  backoffMs: number;
+  /** Longest Retry-After the object waits out; longer ones are passed to the caller. */
+  maxWaitMs: number;
+}
+
+export function lifecycleSettings(env: Env): LifecycleSettings {
+  return {
+    timeoutMs: readNumber(env, "TOKEN_REFRESH_TIMEOUT_MS", 10_000, 1),
+    retries: readNumber(env, "TOKEN_REFRESH_RETRIES", 3),
+    backoffMs: readNumber(env, "TOKEN_REFRESH_BACKOFF_MS", 500),
+    maxWaitMs: readNumber(env, "TOKEN_REFRESH_MAX_WAIT_MS", 30_000),
+  };
+}
+
+export interface DispatchSettings {
+  /** Data older than this is refetched (default 50 minutes: every hourly tick). */
+  refreshAfterMs: number;
+  /** Keys asked for within this window are kept warm (default 30 days). */
+  retentionMs: number;
+  /** Stop before this many subrequests (D1 queries + sendBatch calls); the rest is still due next tick. */
+  subrequestBudget: number;
+}
+
+export function dispatchSettings(env: Env): DispatchSettings {
+  return {
+    refreshAfterMs: readNumber(env, "CACHE_REFRESH_AFTER_MS", 50 * 60_000, 1),
+    retentionMs: readNumber(env, "CACHE_RETENTION_MS", 30 * 24 * 3600_000, 1),
+    subrequestBudget: readNumber(env, "DISPATCH_SUBREQUEST_BUDGET", 900, 10),
+  };
+}
+
+/** Idle connections refreshed per cron tick. */
+export function keepAliveBatchSize(env: Env): number {
+  return Math.floor(readNumber(env, "KEEPALIVE_BATCH_SIZE", 50, 1));
+}
+
+/** How long the fetch log is kept. */
+export function fetchRunsRetentionMs(env: Env): number {
+  return readNumber(env, "FETCH_RUNS_RETENTION_MS", 30 * 24 * 3600_000, 1);
+}
+
+/** The worker's public base URL: PUBLIC_URL when set, else the request's origin. */
+export function publicBase(env: Env, requestUrl: string): string {
+  const configured = readVar(env, "PUBLIC_URL");
+  return configured ? configured.replace(/\/+$/, "") : new URL(requestUrl).origin;
 }

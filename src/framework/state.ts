@@ -1,8 +1,7 @@
 // OAuth state and one-time connect sessions in KV. Both expire after 10 minutes and are deleted
 // when read; the workspace's Durable Object then claims them, so each is used at most once even
 // where KV's eventual consistency would still return a deleted key.
-import { encodeBase64urlNoPadding, encodeHexLowerCase } from "@oslojs/encoding";
-import { sha256 } from "@oslojs/crypto/sha2";
+import { randomId, sha256Hex } from "./hash";
 
 export const STATE_TTL_SECONDS = 600;
 export const SESSION_TTL_SECONDS = 600;
@@ -28,14 +27,9 @@ export interface ConnectSession {
   expiresAt: number;
 }
 
-/** 32 random bytes, base64url. */
-export function randomId(): string {
-  return encodeBase64urlNoPadding(crypto.getRandomValues(new Uint8Array(32)));
-}
-
 /** The form an id takes in Durable Object claims: a hash, so no usable secret is stored there. */
 export function claimKey(kind: "state" | "session", id: string): string {
-  return `${kind}:${encodeHexLowerCase(sha256(new TextEncoder().encode(id)))}`;
+  return `${kind}:${sha256Hex(id)}`;
 }
 
 export function saveState(kv: KVNamespace, value: Omit<OAuthState, "expiresAt">, now = Date.now()): Promise<{ id: string; record: OAuthState }> {

@@ -1,19 +1,19 @@
 // FETCH_QUEUE consumer: each key runs through its workspace's Durable Object. Messages are handled
 // independently, so one failing provider or workspace never holds up another; transient failures
 // are retried with backoff, and a key the queue gives up on is recorded as a dead letter.
-import { db } from "../db/access";
-import { recordDeadLetter } from "../db/cache";
-import type { FetchOutcome } from "../workspace/fetcher";
-import { workspaceStub } from "../workspace/stub";
-import { fetchMessage } from "./messages";
+import { exponentialBackoff } from "../framework/backoff";
+import { isTransient } from "../framework/failure";
+import { fetchMessage } from "../framework/fetch-queue";
+import { db } from "../storage/db";
+import { recordDeadLetter } from "../storage/runs";
+import { type FetchOutcome, workspaceClient } from "../workspace/client";
 
 /** Must match `max_retries` of the consumer in wrangler.toml. */
 export const QUEUE_MAX_RETRIES = 3;
 
 /** Exponential backoff from 30 s, capped at 10 minutes, never sooner than the provider's Retry-After. */
 export function retryDelaySeconds(attempts: number, retryAfterMs?: number): number {
-  const backoff = Math.min(600, 30 * 2 ** (attempts - 1));
-  return Math.max(backoff, Math.ceil((retryAfterMs ?? 0) / 1000));
+  return Math.max(exponentialBackoff(attempts - 1, 30, 600), Math.ceil((retryAfterMs ?? 0) / 1000));
 }
 
 export interface ConsumeReport {
@@ -36,25 +36,26 @@ export async function consumeFetches(batch: MessageBatch<unknown>, env: Env): Pr
       const { workspaceId, integration, cacheDate, trigger } = parsed.data;
       let outcome: FetchOutcome;
       try {
-        outcome = (await workspaceStub(env, workspaceId).runFetch(workspaceId, integration, cacheDate, trigger)) as FetchOutcome;
+        outcome = await workspaceClient(env, workspaceId).runFetch(integration, cacheDate, trigger);
       } catch (err) {
         console.error("fetch message failed", integration, err);
-        outcome = { ok: false, error: { status: 500, code: "internal_error", message: "The workspace object failed", retryable: true } };
+        outcome = { ok: false, failure: { reason: "internal_error", message: "The workspace object failed" } };
       }
       if (outcome.ok) {
         report.succeeded++;
         message.ack();
-      } else if (!outcome.error.retryable) {
+      } else if (!isTransient(outcome.failure.reason)) {
         // Recorded in fetch_runs by the object; retrying cannot help (reconnect needed, bad data).
         report.failed++;
         message.ack();
       } else if (message.attempts > QUEUE_MAX_RETRIES) {
         report.deadLettered++;
-        await recordDeadLetter(db(env.DB), { workspaceId, integration, cacheDate, trigger }, `gave up after ${message.attempts} attempts: ${outcome.error.code}`, Date.now());
+        const error = `gave up after ${message.attempts} attempts: ${outcome.failure.reason}`;
+        await recordDeadLetter(db(env.DB), { workspaceId, integration, cacheDate, trigger }, error, Date.now());
         message.ack();
       } else {
         report.retried++;
-        message.retry({ delaySeconds: retryDelaySeconds(message.attempts, outcome.error.retryAfterMs) });
+        message.retry({ delaySeconds: retryDelaySeconds(message.attempts, outcome.failure.retryAfterMs) });
       }
     }),
   );

@@ -1,8 +1,8 @@
 // The cron trigger's work: token keep-alive, cache refresh dispatch and fetch-log housekeeping.
 // Each runs even if another fails; failures are logged.
-import { readNumber } from "../config";
-import { db } from "../db/access";
-import { pruneRuns } from "../db/cache";
+import { fetchRunsRetentionMs } from "../framework/settings";
+import { db } from "../storage/db";
+import { pruneRuns } from "../storage/runs";
 import { dispatchDueFetches } from "./dispatch";
 import { keepAlivePass } from "./keep-alive";
 
@@ -11,7 +11,7 @@ export async function runScheduled(controller: ScheduledController, env: Env): P
   const [keepAlive, dispatch, prune] = await Promise.allSettled([
     keepAlivePass(env, now),
     dispatchDueFetches(env, now),
-    pruneRuns(db(env.DB), now, readNumber(env, "FETCH_RUNS_RETENTION_MS", 30 * 24 * 3600_000, 1)),
+    pruneRuns(db(env.DB), now, fetchRunsRetentionMs(env)),
   ]);
   for (const [name, result] of [["keep-alive", keepAlive], ["dispatch", dispatch], ["prune", prune]] as const) {
     if (result.status === "fulfilled") console.log("cron", controller.cron, name, JSON.stringify(result.value));

@@ -1,11 +1,9 @@
 // The one list of providers. Routes, listings, cron and the IntegrationProvider type all read it.
-import { unknownIntegration } from "./errors";
-import { gusto } from "./providers/gusto";
-import type { ProviderDefinition, RegisteredProvider } from "./providers/types";
-import { xero } from "./providers/xero";
-
-/** The seed's rule: a provider name is strictly alphanumeric; it becomes a URL segment and a variable prefix. */
-export const PROVIDER_NAME_PATTERN = /^[A-Za-z0-9]+$/;
+import { FailureError } from "../framework/failure";
+import { PROVIDER_NAME_PATTERN } from "../framework/names";
+import type { ProviderDefinition, RegisteredProvider } from "../framework/provider";
+import { gusto } from "./gusto";
+import { xero } from "./xero";
 
 type Registry<T extends Record<string, ProviderDefinition>> = { readonly [K in keyof T & string]: RegisteredProvider<K> & T[K] };
 
@@ -46,10 +44,9 @@ export function findProvider(name: string): RegisteredProvider<IntegrationProvid
   return providerList.find((p) => p.slug === slug);
 }
 
-/** Like findProvider, but an unknown name is a 400 `unknown_integration`. */
+/** Like findProvider, but an unknown name is an `unknown_integration` failure. */
 export function requireProvider(name: string): RegisteredProvider<IntegrationProvider> {
   const provider = findProvider(name);
-  if (!provider) throw unknownIntegration(name);
+  if (!provider) throw new FailureError("unknown_integration", `Unknown integration "${name}"`);
   return provider;
 }
-

@@ -1,27 +1,20 @@
-// Storage of IntegrationAccess rows: token sets are encrypted before they reach D1 and decrypted
-// only here. Listings read metadata without decrypting anything.
-import { and, eq, getTableColumns, sql } from "drizzle-orm";
-import { drizzle } from "drizzle-orm/d1";
-import type { KeyRing } from "../lib/crypto";
+// integration_access rows: one OAuth connection per (workspace, integration). Tokens arrive here
+// already sealed (encrypted by the workspace object) and leave sealed; listings never touch them.
+import { and, asc, eq, getTableColumns, lt, sql } from "drizzle-orm";
+import type { Db } from "./db";
 import { dataCache, integrationAccess, type IntegrationAccessRow } from "./schema";
 
-export function db(d1: D1Database) {
-  return drizzle(d1);
-}
-export type Db = ReturnType<typeof db>;
-
-/** The secret part of a connection; only ever stored encrypted. */
-export interface TokenSet {
-  accessToken: string;
-  refreshToken: string | null;
-  tokenType: string | null;
+/** A token set as stored: ciphertext plus the id of the key that made it. */
+export interface SealedTokenSet {
+  ciphertext: string;
+  keyId: string;
 }
 
-/** A connection with its tokens decrypted (the seed's IntegrationAccess). */
-export interface IntegrationAccess {
+/** A connection as stored, with its tokens still sealed. */
+export interface ConnectionRecord {
   workspaceId: string;
   integration: string;
-  tokens: TokenSet;
+  sealed: SealedTokenSet;
   expiresAt: number | null;
   scope: string | null;
   tenantId: string | null;
@@ -38,72 +31,55 @@ export interface IntegrationAccess {
 /** What a caller may see of a connection: everything but the tokens. */
 export type ConnectionInfo = Omit<IntegrationAccessRow, "tokenCiphertext" | "keyId" | "id">;
 
-/** Additional data for AES-GCM: a ciphertext only decrypts in the row it was written for. */
-const aad = (workspaceId: string, integration: string) => `integration_access\u0000${workspaceId}\u0000${integration}`;
+/** A connection to write; `createdAt` is kept on replace, `updatedAt` is now. */
+export type ConnectionWrite = Omit<ConnectionRecord, "createdAt" | "updatedAt">;
 
-/** A connection to write: the lifecycle fields default to those of a fresh grant. */
-export type NewAccess = Omit<IntegrationAccess, "createdAt" | "updatedAt" | "requiresReconnect" | "tokensIssuedAt" | "lastRefreshAt" | "lastRefreshError" | "refreshFailures"> &
-  Partial<Pick<IntegrationAccess, "requiresReconnect" | "tokensIssuedAt" | "lastRefreshAt" | "lastRefreshError" | "refreshFailures">>;
-
-/**
- * Inserts or replaces the connection for (workspace, integration), encrypting its tokens under the
- * ring's current key. Replacing keeps `created_at`; `requires_reconnect`, the refresh error and the
- * failure count are cleared unless given.
- */
-export async function saveAccess(d: Db, ring: KeyRing, access: NewAccess, now = Date.now()): Promise<void> {
-  const sealed = await ring.encrypt(JSON.stringify(access.tokens), aad(access.workspaceId, access.integration));
+/** Inserts or replaces the connection for (workspace, integration). Replacing keeps `created_at`. */
+export async function saveConnection(d: Db, record: ConnectionWrite, now = Date.now()): Promise<void> {
   const values = {
-    tokenCiphertext: sealed.ciphertext,
-    keyId: sealed.keyId,
-    expiresAt: access.expiresAt,
-    scope: access.scope,
-    tenantId: access.tenantId,
-    requiresReconnect: access.requiresReconnect ?? false,
-    additionalInfo: access.additionalInfo,
-    tokensIssuedAt: access.tokensIssuedAt ?? now,
-    lastRefreshAt: access.lastRefreshAt ?? null,
-    lastRefreshError: access.lastRefreshError ?? null,
-    refreshFailures: access.refreshFailures ?? 0,
+    tokenCiphertext: record.sealed.ciphertext,
+    keyId: record.sealed.keyId,
+    expiresAt: record.expiresAt,
+    scope: record.scope,
+    tenantId: record.tenantId,
+    requiresReconnect: record.requiresReconnect,
+    additionalInfo: record.additionalInfo,
+    tokensIssuedAt: record.tokensIssuedAt,
+    lastRefreshAt: record.lastRefreshAt,
+    lastRefreshError: record.lastRefreshError,
+    refreshFailures: record.refreshFailures,
     updatedAt: now,
   };
   await d
     .insert(integrationAccess)
-    .values({ workspaceId: access.workspaceId, integration: access.integration, createdAt: now, ...values })
+    .values({ workspaceId: record.workspaceId, integration: record.integration, createdAt: now, ...values })
     .onConflictDoUpdate({ target: [integrationAccess.workspaceId, integrationAccess.integration], set: values });
 }
 
-/** Reads and decrypts one connection, or null when the workspace has none for that provider. */
-export async function getAccess(d: Db, ring: KeyRing, workspaceId: string, integration: string): Promise<IntegrationAccess | null> {
+/** One connection with its sealed tokens, or null when the workspace has none for that provider. */
+export async function getConnection(d: Db, workspaceId: string, integration: string): Promise<ConnectionRecord | null> {
   const row = await d
     .select()
     .from(integrationAccess)
     .where(and(eq(integrationAccess.workspaceId, workspaceId), eq(integrationAccess.integration, integration)))
     .get();
   if (!row) return null;
-  const tokens = JSON.parse(await ring.decrypt(row.tokenCiphertext, row.keyId, aad(workspaceId, integration))) as TokenSet;
-  return {
-    workspaceId,
-    integration,
-    tokens,
-    expiresAt: row.expiresAt,
-    scope: row.scope,
-    tenantId: row.tenantId,
-    requiresReconnect: row.requiresReconnect,
-    additionalInfo: row.additionalInfo,
-    tokensIssuedAt: row.tokensIssuedAt,
-    lastRefreshAt: row.lastRefreshAt,
-    lastRefreshError: row.lastRefreshError,
-    refreshFailures: row.refreshFailures,
-    createdAt: row.createdAt,
-    updatedAt: row.updatedAt,
-  };
+  const { id: _id, tokenCiphertext, keyId, ...rest } = row;
+  return { ...rest, sealed: { ciphertext: tokenCiphertext, keyId } };
 }
 
 /**
  * Records a failed refresh without touching the tokens: the error, one more consecutive failure and,
  * for a grant the provider rejected, `requires_reconnect`.
  */
-export async function recordRefreshFailure(d: Db, workspaceId: string, integration: string, error: string, requiresReconnect: boolean, now = Date.now()): Promise<void> {
+export async function recordRefreshFailure(
+  d: Db,
+  workspaceId: string,
+  integration: string,
+  error: string,
+  requiresReconnect: boolean,
+  now = Date.now(),
+): Promise<void> {
   await d
     .update(integrationAccess)
     .set({
@@ -122,7 +98,7 @@ export async function listConnections(d: Db, workspaceId: string): Promise<Conne
 }
 
 /** Deletes a connection and the provider's cached data for the workspace. Returns whether a connection existed. */
-export async function deleteAccess(d: Db, workspaceId: string, integration: string): Promise<boolean> {
+export async function deleteConnection(d: Db, workspaceId: string, integration: string): Promise<boolean> {
   const [deleted] = await d.batch([
     d
       .delete(integrationAccess)
@@ -131,4 +107,26 @@ export async function deleteAccess(d: Db, workspaceId: string, integration: stri
     d.delete(dataCache).where(and(eq(dataCache.workspaceId, workspaceId), eq(dataCache.integration, integration))),
   ]);
   return deleted.length > 0;
+}
+
+/** Healthy connections of `integration` whose tokens were issued before `issuedBefore`, oldest first. */
+export async function idleConnections(
+  d: Db,
+  integration: string,
+  issuedBefore: number,
+  limit: number,
+): Promise<{ workspaceId: string; integration: string }[]> {
+  return d
+    .select({ workspaceId: integrationAccess.workspaceId, integration: integrationAccess.integration })
+    .from(integrationAccess)
+    .where(
+      and(
+        eq(integrationAccess.integration, integration),
+        eq(integrationAccess.requiresReconnect, false),
+        lt(integrationAccess.tokensIssuedAt, issuedBefore),
+      ),
+    )
+    .orderBy(asc(integrationAccess.tokensIssuedAt))
+    .limit(limit)
+    .all();
 }

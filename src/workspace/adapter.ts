@@ -1,13 +1,13 @@
 // FetchAdapter: the seed's contract, for the worker side. Reads the D1 cache first; a miss is
 // fetched now through the workspace's Durable Object (which holds the tokens and shares concurrent
 // fetches of one key). Providers only write `getData` in their declaration.
-import { cacheDateKey } from "./dates";
-import { db } from "../db/access";
-import { type DataPayload, getCached, touchRequested } from "../db/cache";
-import { appErrorFrom } from "../errors";
-import type { ApiType, RegisteredProvider } from "../providers/types";
-import type { FetchOutcome } from "../workspace/fetcher";
-import { workspaceStub } from "../workspace/stub";
+import type { DataPayload } from "../framework/data";
+import { cacheDateKey } from "../framework/dates";
+import { FailureError } from "../framework/failure";
+import type { ApiType, RegisteredProvider } from "../framework/provider";
+import { getCached, touchRequested } from "../storage/cache";
+import { db } from "../storage/db";
+import { workspaceClient } from "./client";
 
 /** One value an accounting provider offers, as the host app refers to it: `Xero[Total Income]`. */
 export interface DataPoint {
@@ -25,7 +25,7 @@ export interface AdapterData {
 export interface FetchAdapter {
   readonly integration: string;
   readonly apiType: ApiType;
-  /** The normalized data from `fromDate` (YYYY-MM-DD): cached, else fetched now. */
+  /** The normalized data from `fromDate` (YYYY-MM-DD): cached, else fetched now. Throws FailureError. */
   getData(fromDate: string): Promise<AdapterData>;
   /** Accounting only: every title available from `fromDate`. */
   getDataEndpoints(fromDate: string): Promise<DataPoint[]>;
@@ -34,17 +34,16 @@ export interface FetchAdapter {
 export function fetchAdapterFor(env: Env, workspaceId: string, provider: RegisteredProvider, waitUntil?: (p: Promise<unknown>) => void): FetchAdapter {
   const d = db(env.DB);
   const getData = async (fromDate: string): Promise<AdapterData> => {
-    const cacheDate = cacheDateKey(fromDate);
-    const cached = await getCached(d, workspaceId, provider.name, cacheDate);
+    const key = { workspaceId, integration: provider.name, cacheDate: cacheDateKey(fromDate) };
+    const cached = await getCached<DataPayload>(d, key);
     if (cached) {
-      const touch = touchRequested(d, workspaceId, provider.name, cacheDate, Date.now());
+      const touch = touchRequested(d, key, Date.now());
       if (waitUntil) waitUntil(touch);
       else await touch;
       return { payload: forRequest(cached.payload, fromDate), fetchedAt: cached.fetchedAt };
     }
-    // RPC's mapped result type does not narrow on `ok`; the value is the plain union.
-    const outcome = (await workspaceStub(env, workspaceId).runFetch(workspaceId, provider.name, cacheDate, "on_demand")) as FetchOutcome;
-    if (!outcome.ok) throw appErrorFrom(outcome.error);
+    const outcome = await workspaceClient(env, workspaceId).runFetch(provider.name, key.cacheDate, "on_demand");
+    if (!outcome.ok) throw FailureError.of(outcome.failure);
     return { payload: forRequest(outcome.payload, fromDate), fetchedAt: outcome.fetchedAt };
   };
   return {

@@ -1,12 +1,15 @@
 // WorkspaceDO: one Durable Object per workspace, the single place where that workspace's tokens are
 // read for use, refreshed and written, so no two token operations for it ever interleave.
 import { DurableObject } from "cloudflare:workers";
-import { db, deleteAccess, getAccess, type NewAccess, saveAccess } from "../db/access";
-import { keyRingFromEnv } from "../lib/crypto";
-import { oauthFor } from "../oauth/registry";
-import { findProvider } from "../registry";
-import type { FetchTrigger } from "../db/cache";
+import { keyRingFromEnv } from "../framework/crypto";
+import { registerOAuthApp } from "../framework/oauth/app";
+import { revokeGrant } from "../framework/oauth/flow";
+import { findProvider } from "../providers/registry";
+import { deleteConnection } from "../storage/connections";
+import { db } from "../storage/db";
+import type { FetchTrigger } from "../storage/runs";
 import { type FetchOutcome, Fetcher } from "./fetcher";
+import { type IntegrationAccess, loadAccess, type NewAccess, storeAccess } from "./integration-access";
 import { type AccessOutcome, TokenLifecycle } from "./tokens";
 
 /** DO storage prefix of one-time claims (OAuth states, connect sessions); value = expiry (epoch ms). */
@@ -65,7 +68,7 @@ export class WorkspaceDO extends DurableObject<Env> {
   /** Stores a new grant (after an OAuth callback), replacing any earlier one. */
   async saveConnection(access: NewAccess): Promise<void> {
     await this.tokens.settle(access.integration);
-    await saveAccess(this.d, await keyRingFromEnv(this.env), access);
+    await storeAccess(this.d, await keyRingFromEnv(this.env), access);
   }
 
   /**
@@ -75,26 +78,21 @@ export class WorkspaceDO extends DurableObject<Env> {
    */
   async disconnect(workspaceId: string, integration: string): Promise<boolean> {
     await this.tokens.settle(integration);
-    let access = null;
+    let access: IntegrationAccess | null = null;
     try {
-      access = await getAccess(this.d, await keyRingFromEnv(this.env), workspaceId, integration);
+      access = await loadAccess(this.d, await keyRingFromEnv(this.env), workspaceId, integration);
     } catch (err) {
       // An undecryptable row (its key was removed) must still be deletable.
       console.warn("disconnect: could not read tokens to revoke", integration, err instanceof Error ? err.message : String(err));
     }
-    const existed = await deleteAccess(this.d, workspaceId, integration);
+    const existed = await deleteConnection(this.d, workspaceId, integration);
     const provider = findProvider(integration);
-    if (access && provider) {
-      const oauth = oauthFor(provider);
-      const resolution = oauth.registerOAuthApp(this.env);
-      if (resolution.configured && resolution.app.revokeUrl) {
-        try {
-          // Revoking the refresh token ends the whole grant (RFC 7009 §2.1).
-          const { refreshToken, accessToken } = access.tokens;
-          await oauth.client(resolution.app, "").revoke(refreshToken ?? accessToken, refreshToken ? "refresh_token" : "access_token");
-        } catch (err) {
-          console.warn("disconnect: revocation failed; the local connection is removed anyway", integration, err instanceof Error ? err.message : String(err));
-        }
+    const resolution = provider ? registerOAuthApp(provider, this.env) : null;
+    if (access && resolution?.configured) {
+      try {
+        await revokeGrant(resolution.app, access.tokens);
+      } catch (err) {
+        console.warn("disconnect: revocation failed; the local connection is removed anyway", integration, err instanceof Error ? err.message : String(err));
       }
     }
     return existed;

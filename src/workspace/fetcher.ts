@@ -1,29 +1,21 @@
 // Fetch runs inside the workspace's Durable Object: one upstream fetch per (integration, cache key)
 // however many callers wait, tokens from the object's own lifecycle, the provider's rate limit per
 // tenant, every attempt logged in fetch_runs, and the cache written only on success.
-import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { ProviderDataError } from "../adapters/batch";
-import { RateLimiter } from "../adapters/rate-limit";
-import { toIsoDate } from "../adapters/dates";
-import type { Db } from "../db/access";
-import { SingleFlight } from "../lib/single-flight";
-import { type DataPayload, type FetchTrigger, finishRun, putCached, startRun } from "../db/cache";
-import { AppError } from "../errors";
-import { createProviderApi, ProviderApiError } from "../providers/api";
-import type { RegisteredProvider } from "../providers/types";
-import { findProvider } from "../registry";
-import type { AccessFailure, TokenLifecycle, UsableAccess } from "./tokens";
+import type { DataPayload } from "../framework/data";
+import { toIsoDate } from "../framework/dates";
+import { type Failure, FailureError } from "../framework/failure";
+import type { RegisteredProvider } from "../framework/provider";
+import { createProviderApi, ProviderApiError } from "../framework/provider-http";
+import { findProvider } from "../providers/registry";
+import { putCached } from "../storage/cache";
+import type { Db } from "../storage/db";
+import { type FetchTrigger, finishRun, startRun } from "../storage/runs";
+import { RateLimiter } from "./rate-limit";
+import { SingleFlight } from "./single-flight";
+import type { TokenLifecycle, UsableAccess } from "./tokens";
 
-export interface FetchFailure {
-  status: ContentfulStatusCode;
-  code: string;
-  message: string;
-  /** Worth trying again later (provider down or rate limiting); false for reconnects and bad data. */
-  retryable: boolean;
-  retryAfterMs?: number;
-}
-
-export type FetchOutcome = { ok: true; payload: DataPayload; fetchedAt: number } | { ok: false; error: FetchFailure };
+/** Plain data, so it crosses Durable Object RPC intact. */
+export type FetchOutcome = { ok: true; payload: DataPayload; fetchedAt: number } | { ok: false; failure: Failure };
 
 export class Fetcher {
   private readonly flights = new SingleFlight<FetchOutcome>();
@@ -41,12 +33,9 @@ export class Fetcher {
 
   private async fetch(workspaceId: string, integration: string, cacheDate: number, trigger: FetchTrigger): Promise<FetchOutcome> {
     const provider = findProvider(integration);
-    if (!provider) return { ok: false, error: { status: 400, code: "unknown_integration", message: `Unknown integration "${integration}"`, retryable: false } };
-    const runId = await startRun(this.d, { workspaceId, integration: provider.name, cacheDate, trigger }, Date.now());
-    const fail = async (error: FetchFailure): Promise<FetchOutcome> => {
-      await finishRun(this.d, runId, "error", `${error.code}: ${error.message}`, Date.now());
-      return { ok: false, error };
-    };
+    if (!provider) return { ok: false, failure: { reason: "unknown_integration", message: `Unknown integration "${integration}"` } };
+    const key = { workspaceId, integration: provider.name, cacheDate };
+    const runId = await startRun(this.d, { ...key, trigger }, Date.now());
 
     // Every from_date that maps to this key lies in or after the key's month, so fetching from the
     // month's first day gives each of them all it needs (payroll rows are trimmed per request).
@@ -55,14 +44,14 @@ export class Fetcher {
     try {
       payload = await this.fetchPayload(workspaceId, provider, fromDate);
     } catch (err) {
-      if (err instanceof TokenFailure) return fail({ ...err.failure, retryable: err.failure.status === 503 });
       const failure = classify(err, provider.name);
-      if (failure.status === 500) console.error("fetch failed unexpectedly", provider.name, err);
-      else console.warn("fetch failed", provider.name, failure.code, failure.message);
-      return fail(failure);
+      if (failure.reason === "internal_error") console.error("fetch failed unexpectedly", provider.name, err);
+      else console.warn("fetch failed", provider.name, failure.reason, failure.message);
+      await finishRun(this.d, runId, "error", `${failure.reason}: ${failure.message}`, Date.now());
+      return { ok: false, failure };
     }
     const now = Date.now();
-    await putCached(this.d, workspaceId, provider.name, cacheDate, payload, now, trigger === "on_demand");
+    await putCached(this.d, key, payload, now, trigger === "on_demand");
     await finishRun(this.d, runId, "success", null, now);
     return { ok: true, payload, fetchedAt: now };
   }
@@ -70,7 +59,7 @@ export class Fetcher {
   private async fetchPayload(workspaceId: string, provider: RegisteredProvider, fromDate: string): Promise<DataPayload> {
     const attempt = async (force: boolean) => {
       const outcome = await this.tokens.getIntegrationAccess(workspaceId, provider.name, force);
-      if (!outcome.ok) throw new TokenFailure(outcome.error);
+      if (!outcome.ok) throw FailureError.of(outcome.failure);
       return this.getData(provider, outcome.access, fromDate);
     };
     try {
@@ -83,7 +72,7 @@ export class Fetcher {
   }
 
   private async getData(provider: RegisteredProvider, access: UsableAccess, fromDate: string): Promise<DataPayload> {
-    const limiter = provider.rateLimit ? this.limiter(`${provider.name}:${access.tenantId ?? ""}`, provider) : undefined;
+    const limiter = provider.rateLimit ? this.limiter(`${provider.name}:${access.tenantId ?? ""}`, provider.rateLimit) : undefined;
     const ctx = {
       api: createProviderApi(access.apiBaseUrl, access.accessToken, limiter ? { limiter } : {}),
       tenantId: access.tenantId,
@@ -94,32 +83,26 @@ export class Fetcher {
     return { apiType: "payroll", employees: await provider.getData(ctx) };
   }
 
-  private limiter(key: string, provider: RegisteredProvider): RateLimiter {
+  private limiter(key: string, limit: NonNullable<RegisteredProvider["rateLimit"]>): RateLimiter {
     let limiter = this.limiters.get(key);
     if (!limiter) {
-      limiter = new RateLimiter(provider.rateLimit!);
+      limiter = new RateLimiter(limit);
       this.limiters.set(key, limiter);
     }
     return limiter;
   }
 }
 
-class TokenFailure extends Error {
-  constructor(readonly failure: AccessFailure) {
-    super(failure.message);
-  }
-}
-
-function classify(err: unknown, integration: string): FetchFailure {
+/** What a failed fetch means for the caller and the queue. */
+function classify(err: unknown, integration: string): Failure {
   if (err instanceof ProviderApiError) {
     const transient = err.status === null || err.status === 429 || err.status >= 500;
-    const failure: FetchFailure = transient
-      ? { status: 503, code: "provider_unavailable", message: `${integration} is unavailable: ${err.message}`, retryable: true }
-      : { status: 502, code: "provider_error", message: `${integration} refused the request: ${err.message}`, retryable: false };
+    const failure: Failure = transient
+      ? { reason: "provider_unavailable", message: `${integration} is unavailable: ${err.message}` }
+      : { reason: "provider_error", message: `${integration} refused the request: ${err.message}` };
     if (err.retryAfterMs !== null) failure.retryAfterMs = err.retryAfterMs;
     return failure;
   }
-  if (err instanceof ProviderDataError) return { status: 502, code: err.code, message: err.message, retryable: false };
-  if (err instanceof AppError) return { status: err.status, code: err.code, message: err.message, retryable: false };
-  return { status: 500, code: "internal_error", message: "The fetch failed unexpectedly", retryable: true };
+  if (err instanceof FailureError) return err.failure;
+  return { reason: "internal_error", message: "The fetch failed unexpectedly" };
 }

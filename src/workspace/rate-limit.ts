@@ -1,8 +1,9 @@
 // Per-tenant API limits (e.g. Xero: 5 concurrent, 60 a minute), enforced in the workspace's
 // Durable Object, where every fetch of the workspace runs.
-import type { RateLimit } from "../providers/types";
+import type { RateLimit } from "../framework/provider";
+import type { Limiter } from "../framework/provider-http";
 
-export class RateLimiter {
+export class RateLimiter implements Limiter {
   private active = 0;
   private readonly queue: (() => void)[] = [];
   private readonly starts: number[] = [];

@@ -1,17 +1,21 @@
 // The token lifecycle of one workspace, run inside its Durable Object: hand out usable access tokens,
 // refreshing each expiry exactly once however many callers wait, persisting before anyone uses the
 // result, and classifying failures so that only a rejected grant ever asks the user to reconnect.
-import { encodeHexLowerCase } from "@oslojs/encoding";
-import { sha256 } from "@oslojs/crypto/sha2";
-import { readNumber } from "../config";
-import { type Db, getAccess, type IntegrationAccess, recordRefreshFailure, saveAccess } from "../db/access";
-import type { KeyRing } from "../lib/crypto";
-import { TokenEndpointError } from "../oauth/client";
-import { oauthFor } from "../oauth/registry";
-import type { IntegrationOAuth } from "../oauth/integration-oauth";
-import type { OAuthApp } from "../oauth/types";
-import { SingleFlight } from "../lib/single-flight";
-import { findProvider } from "../registry";
+import { exponentialBackoff, sleep } from "../framework/backoff";
+import type { KeyRing } from "../framework/crypto";
+import type { Failure, FailureReason } from "../framework/failure";
+import { sha256Hex } from "../framework/hash";
+import { registerOAuthApp } from "../framework/oauth/app";
+import { TokenEndpointError } from "../framework/oauth/client";
+import { refreshGrant } from "../framework/oauth/flow";
+import type { OAuthApp } from "../framework/oauth/types";
+import type { RegisteredProvider } from "../framework/provider";
+import { lifecycleSettings } from "../framework/settings";
+import { findProvider } from "../providers/registry";
+import type { Db } from "../storage/db";
+import { recordRefreshFailure } from "../storage/connections";
+import { type IntegrationAccess, loadAccess, storeAccess } from "./integration-access";
+import { SingleFlight } from "./single-flight";
 
 /** What a caller gets: enough to call the provider's API, nothing to refresh with. */
 export interface UsableAccess {
@@ -24,15 +28,8 @@ export interface UsableAccess {
   additionalInfo: Record<string, unknown>;
 }
 
-export interface AccessFailure {
-  status: 404 | 409 | 502 | 503;
-  code: "not_connected" | "reconnect_required" | "refresh_failed" | "provider_unavailable" | "provider_not_configured";
-  message: string;
-  retryAfterMs?: number;
-}
-
 /** Plain data, so it crosses Durable Object RPC intact (thrown errors lose their class). */
-export type AccessOutcome = { ok: true; access: UsableAccess } | { ok: false; error: AccessFailure };
+export type AccessOutcome = { ok: true; access: UsableAccess } | { ok: false; failure: Failure };
 
 /** RFC 6749 §5.2 codes that mean the grant or the client is no good: only a new consent helps. */
 const RECONNECT_CODES = new Set(["invalid_grant", "invalid_client", "unauthorized_client"]);
@@ -43,23 +40,6 @@ const MARKER_PREFIX = "refreshing:";
 interface RefreshMarker {
   refreshTokenHash: string;
   startedAt: number;
-}
-
-export interface LifecycleSettings {
-  timeoutMs: number;
-  retries: number;
-  backoffMs: number;
-  /** Longest Retry-After the object waits out; longer ones are passed to the caller. */
-  maxWaitMs: number;
-}
-
-export function lifecycleSettings(env: Env): LifecycleSettings {
-  return {
-    timeoutMs: readNumber(env, "TOKEN_REFRESH_TIMEOUT_MS", 10_000, 1),
-    retries: readNumber(env, "TOKEN_REFRESH_RETRIES", 3),
-    backoffMs: readNumber(env, "TOKEN_REFRESH_BACKOFF_MS", 500),
-    maxWaitMs: readNumber(env, "TOKEN_REFRESH_MAX_WAIT_MS", 30_000),
-  };
 }
 
 /** min(5 minutes, half the token's lifetime), unless the provider sets its own margin. */
@@ -105,16 +85,16 @@ export class TokenLifecycle {
 
   private async resolve(workspaceId: string, integration: string, force: boolean): Promise<AccessOutcome> {
     const provider = findProvider(integration);
-    if (!provider) return failure(404, "not_connected", `Unknown integration "${integration}"`);
+    if (!provider) return failure("unknown_integration", `Unknown integration "${integration}"`);
     let access = this.cache.get(integration) ?? (await this.load(workspaceId, integration));
-    if (!access) return failure(404, "not_connected", `${integration} is not connected for this workspace`);
+    if (!access) return failure("not_connected", `${integration} is not connected for this workspace`);
 
     const marker = this.storage.kv.get<RefreshMarker>(MARKER_PREFIX + integration);
     if (marker) {
       // A refresh started and its outcome was never recorded: the object restarted mid-refresh.
       // Storage, not memory, decides.
       access = (await this.load(workspaceId, integration)) ?? access;
-      if (access.tokens.refreshToken && hashToken(access.tokens.refreshToken) === marker.refreshTokenHash && !access.requiresReconnect) {
+      if (access.tokens.refreshToken && sha256Hex(access.tokens.refreshToken) === marker.refreshTokenHash && !access.requiresReconnect) {
         // The provider may have consumed this refresh token; sending it again could revoke the
         // whole grant on servers with reuse detection, so it is never sent twice.
         await this.markFailure(access, "refresh_interrupted: a refresh was interrupted and its outcome is unknown", true);
@@ -122,11 +102,10 @@ export class TokenLifecycle {
       }
       this.storage.kv.delete(MARKER_PREFIX + integration);
     }
-    if (access.requiresReconnect) return failure(409, "reconnect_required", `${integration} must be connected again by a workspace member`);
+    if (access.requiresReconnect) return failure("reconnect_required", `${integration} must be connected again by a workspace member`);
 
-    const oauth = oauthFor(provider);
-    const resolution = oauth.registerOAuthApp(this.env);
-    if (!resolution.configured) return failure(503, "provider_not_configured", `${integration} is not configured: set ${resolution.missing.join(" and ")}`);
+    const resolution = registerOAuthApp(provider, this.env);
+    if (!resolution.configured) return failure("provider_not_configured", `${integration} is not configured: set ${resolution.missing.join(" and ")}`);
     const now = Date.now();
     const due = access.expiresAt !== null && access.expiresAt - refreshMargin(access, provider.refreshMarginMs) <= now;
     if (!force && !due) return { ok: true, access: usable(access, resolution.app.apiBaseUrl) };
@@ -134,23 +113,23 @@ export class TokenLifecycle {
       // Nothing to refresh with: the access token serves until it expires, then only a reconnect helps.
       if (access.expiresAt === null || access.expiresAt > now) return { ok: true, access: usable(access, resolution.app.apiBaseUrl) };
       await this.markFailure(access, "no_refresh_token: the access token expired and the provider gave no refresh token", true);
-      return failure(409, "reconnect_required", `${integration} must be connected again by a workspace member`);
+      return failure("reconnect_required", `${integration} must be connected again by a workspace member`);
     }
-    return this.refresh(access, oauth, resolution.app);
+    return this.refresh(access, provider, resolution.app);
   }
 
-  private async refresh(access: IntegrationAccess, oauth: IntegrationOAuth, app: OAuthApp): Promise<AccessOutcome> {
+  private async refresh(access: IntegrationAccess, provider: RegisteredProvider, app: OAuthApp): Promise<AccessOutcome> {
     const settings = lifecycleSettings(this.env);
     const refreshToken = access.tokens.refreshToken!;
     const markerKey = MARKER_PREFIX + access.integration;
-    this.storage.kv.put<RefreshMarker>(markerKey, { refreshTokenHash: hashToken(refreshToken), startedAt: Date.now() });
+    this.storage.kv.put<RefreshMarker>(markerKey, { refreshTokenHash: sha256Hex(refreshToken), startedAt: Date.now() });
     // The marker must be durable before the refresh token leaves this object.
     await this.storage.sync();
 
     let lastError: TokenEndpointError | null = null;
     for (let attempt = 0; attempt <= settings.retries; attempt++) {
       try {
-        const tokens = await oauth.performTokenRefresh(app, refreshToken, settings.timeoutMs);
+        const tokens = await refreshGrant(provider, app, refreshToken, settings.timeoutMs);
         const now = Date.now();
         const next: IntegrationAccess = {
           ...access,
@@ -166,7 +145,7 @@ export class TokenLifecycle {
           updatedAt: now,
         };
         // Persist, then use: no caller sees tokens that D1 does not hold.
-        await saveAccess(this.d, await this.ring(), next, now);
+        await storeAccess(this.d, await this.ring(), next, now);
         this.cache.set(access.integration, next);
         this.storage.kv.delete(markerKey);
         return { ok: true, access: usable(next, app.apiBaseUrl) };
@@ -179,7 +158,7 @@ export class TokenLifecycle {
         lastError = err;
         if (err.kind !== "unavailable") break;
         if (attempt === settings.retries) break;
-        const wait = err.retryAfterMs ?? settings.backoffMs * 2 ** attempt;
+        const wait = err.retryAfterMs ?? exponentialBackoff(attempt, settings.backoffMs);
         if (wait > settings.maxWaitMs) break;
         await sleep(wait);
       }
@@ -188,15 +167,15 @@ export class TokenLifecycle {
     const e = lastError!;
     const reconnect = e.kind === "rejected" && RECONNECT_CODES.has(e.code);
     await this.markFailure(access, `${e.code}: ${e.message}`, reconnect);
-    if (reconnect) return failure(409, "reconnect_required", `${access.integration} refused the stored grant (${e.code}); a workspace member must connect again`);
+    if (reconnect) return failure("reconnect_required", `${access.integration} refused the stored grant (${e.code}); a workspace member must connect again`);
     if (e.kind === "unavailable") {
-      return failure(503, "provider_unavailable", `${access.integration} is unavailable (${e.code}); try again later`, e.retryAfterMs ?? settings.backoffMs);
+      return failure("provider_unavailable", `${access.integration} is unavailable (${e.code}); try again later`, e.retryAfterMs ?? settings.backoffMs);
     }
-    return failure(502, "refresh_failed", `${access.integration} could not refresh the token (${e.code})`);
+    return failure("refresh_failed", `${access.integration} could not refresh the token (${e.code})`);
   }
 
   private async load(workspaceId: string, integration: string): Promise<IntegrationAccess | null> {
-    const access = await getAccess(this.d, await this.ring(), workspaceId, integration);
+    const access = await loadAccess(this.d, await this.ring(), workspaceId, integration);
     if (access) this.cache.set(integration, access);
     else this.cache.delete(integration);
     return access;
@@ -225,14 +204,6 @@ function usable(access: IntegrationAccess, apiBaseUrl: string): UsableAccess {
   };
 }
 
-function failure(status: AccessFailure["status"], code: AccessFailure["code"], message: string, retryAfterMs?: number): AccessOutcome {
-  return { ok: false, error: retryAfterMs === undefined ? { status, code, message } : { status, code, message, retryAfterMs } };
-}
-
-function hashToken(token: string): string {
-  return encodeHexLowerCase(sha256(new TextEncoder().encode(token)));
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+function failure(reason: FailureReason, message: string, retryAfterMs?: number): AccessOutcome {
+  return { ok: false, failure: retryAfterMs === undefined ? { reason, message } : { reason, message, retryAfterMs } };
 }

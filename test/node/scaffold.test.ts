@@ -54,7 +54,7 @@ function npx(args: string[]) {
 }
 
 const registryNames = () => {
-  const source = readFileSync(join(repo, "src/registry.ts"), "utf8");
+  const source = readFileSync(join(repo, "src/providers/registry.ts"), "utf8");
   const block = /defineRegistry\(\{\n([\s\S]*?)\n\}\);/.exec(source)?.[1] ?? "";
   return block.split("\n").map((l) => l.trim().split(":")[0]);
 };
@@ -111,7 +111,7 @@ describe("npm run scaffold", () => {
     const before = tree();
     const res = scaffold(["Acme", "--type", "accounting", "--dry-run"]);
     expect(res.status).toBe(0);
-    for (const path of ["src/providers/acme/index.ts", "src/providers/acme/normalize.ts", "test/acme.test.ts", "docs/providers/acme.md", ".dev.vars.example", "README.md", "docs/configuration.md", "src/registry.ts"]) {
+    for (const path of ["src/providers/acme/index.ts", "src/providers/acme/normalize.ts", "test/acme.test.ts", "docs/providers/acme.md", ".dev.vars.example", "README.md", "docs/configuration.md", "src/providers/registry.ts"]) {
       expect(res.stdout).toContain(path);
     }
     expect(tree()).toEqual(before);
@@ -143,15 +143,15 @@ describe("npm run scaffold", () => {
       expect(existsSync(join(repo, path))).toBe(true);
       expect(acme.stdout).toContain(path);
     }
-    expect(acme.stdout).toMatch(/Changed:[\s\S]*\.dev\.vars\.example[\s\S]*README\.md[\s\S]*docs\/configuration\.md[\s\S]*src\/registry\.ts/);
+    expect(acme.stdout).toMatch(/Changed:[\s\S]*\.dev\.vars\.example[\s\S]*README\.md[\s\S]*docs\/configuration\.md[\s\S]*src\/providers\/registry\.ts/);
     expect(acme.stdout).toContain("Next steps");
     const zenpay = scaffold(["Zenpay", "--type", "payroll"]);
     expect(zenpay.status, zenpay.stderr).toBe(0);
 
     expect(registryNames()).toEqual(["Acme", "Gusto", "Xero", "Zenpay"]);
-    const registry = readFileSync(join(repo, "src/registry.ts"), "utf8");
-    expect(registry).toContain('import { acme } from "./providers/acme";\nimport { gusto } from "./providers/gusto";');
-    expect(registry).toContain('import { xero } from "./providers/xero";\nimport { zenpay } from "./providers/zenpay";');
+    const registry = readFileSync(join(repo, "src/providers/registry.ts"), "utf8");
+    expect(registry).toContain('import { acme } from "./acme";\nimport { gusto } from "./gusto";');
+    expect(registry).toContain('import { xero } from "./xero";\nimport { zenpay } from "./zenpay";');
     expect(readFileSync(join(repo, ".dev.vars.example"), "utf8")).toMatch(/^ACME_CLIENT_ID=\nACME_CLIENT_SECRET=\n[\s\S]*^ZENPAY_CLIENT_ID=$/m);
     expect(readFileSync(join(repo, "README.md"), "utf8")).toContain("| `ACME_CLIENT_ID`");
     expect(readFileSync(join(repo, "docs/configuration.md"), "utf8")).toContain("| Zenpay | payroll | `ZENPAY_` |");

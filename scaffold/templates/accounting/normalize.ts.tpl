@@ -1,8 +1,8 @@
 // {{Name}}'s data logic, without I/O: the API's response becomes a DataBatch (titles × month ends).
 // Generated for the placeholder shape the test suite's fake serves (test/fake/generic.ts).
 import { z } from "zod";
-import { type DataBatch, mergeBatches, ProviderDataError } from "../../adapters/batch";
-import { monthEnd, parseIsoDate } from "../../adapters/dates";
+import { type DataBatch, mergeBatches, ProviderDataError } from "../../framework/data";
+import { monthEnd, parseIsoDate } from "../../framework/dates";
 
 const isoDate = z.string().refine((text) => parseIsoDate(text) !== null, "expected a YYYY-MM-DD date");
 

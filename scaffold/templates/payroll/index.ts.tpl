@@ -2,7 +2,7 @@
 // Scaffolded: every `TODO(scaffold)` marks a placeholder for {{Name}}'s real API. The URLs and scopes
 // are defaults; {{PREFIX}}_AUTHORIZE_URL, _TOKEN_URL, _REVOKE_URL, _API_BASE_URL and _SCOPES override them.
 import { z } from "zod";
-import type { ProviderDefinition } from "../types";
+import type { ProviderDefinition } from "../../framework/provider";
 import { normalize{{Name}} } from "./normalize";
 
 const me = z.looseObject({ id: z.string() });

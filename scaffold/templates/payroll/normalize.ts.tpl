@@ -1,8 +1,8 @@
 // {{Name}}'s data logic, without I/O: the API's employee list becomes payroll rows.
 // Generated for the placeholder shape the test suite's fake serves (test/fake/generic.ts).
 import { z } from "zod";
-import { type EmployeeRow, ProviderDataError } from "../../adapters/batch";
-import { parseIsoDate } from "../../adapters/dates";
+import { type EmployeeRow, ProviderDataError } from "../../framework/data";
+import { parseIsoDate } from "../../framework/dates";
 
 const isoDate = z.string().refine((text) => parseIsoDate(text) !== null, "expected a YYYY-MM-DD date");
 

@@ -1,9 +1,11 @@
 // Starting a connection from a popup: a one-time login URL, so no bearer token ever sits in a URL.
 import { z } from "zod";
-import { type Api, fields } from "../http/api";
-import { oauthFor } from "../oauth/registry";
-import { SESSION_TTL_SECONDS, saveConnectSession } from "../oauth/state";
-import { requireProvider } from "../registry";
+import { requireApp } from "../../framework/oauth/app";
+import { publicBase } from "../../framework/settings";
+import { SESSION_TTL_SECONDS, saveConnectSession } from "../../framework/state";
+import { requireProvider } from "../../providers/registry";
+import { type Api, fields } from "../api";
+import { loginPath } from "./oauth";
 
 export function connectSessionRoutes(api: Api): void {
   api.route(
@@ -24,10 +26,11 @@ export function connectSessionRoutes(api: Api): void {
       },
     },
     async (c, { body }) => {
-      const oauth = oauthFor(requireProvider(body.integration));
-      oauth.requireApp(c.env); // fail now, not in the popup
-      const { id, record } = await saveConnectSession(c.env.OAUTH_KV, { workspaceId: body.workspace_id, userId: c.var.user.id, integration: oauth.integration });
-      return c.json({ url: oauth.sessionLoginUrl(c.env, c.req.url, id), expires_at: new Date(record.expiresAt).toISOString() }, 201, { "Cache-Control": "no-store" });
+      const provider = requireProvider(body.integration);
+      requireApp(provider, c.env); // fail now, not in the popup
+      const { id, record } = await saveConnectSession(c.env.OAUTH_KV, { workspaceId: body.workspace_id, userId: c.var.user.id, integration: provider.name });
+      const url = `${publicBase(c.env, c.req.url)}${loginPath(provider)}?${new URLSearchParams({ session: id })}`;
+      return c.json({ url, expires_at: new Date(record.expiresAt).toISOString() }, 201, { "Cache-Control": "no-store" });
     },
   );
 }

@@ -1,10 +1,12 @@
 // Connection management: which providers a workspace has connected, and disconnecting one.
 import { z } from "zod";
-import { db, listConnections } from "../db/access";
-import { type Api, fields } from "../http/api";
-import { oauthFor } from "../oauth/registry";
-import { providerList, requireProvider } from "../registry";
-import { workspaceStub } from "../workspace/stub";
+import { registerOAuthApp } from "../../framework/oauth/app";
+import { displayName } from "../../framework/provider";
+import { providerList, requireProvider } from "../../providers/registry";
+import { listConnections } from "../../storage/connections";
+import { db } from "../../storage/db";
+import { workspaceClient } from "../../workspace/client";
+import { type Api, fields } from "../api";
 
 const providerInfo = z.object({
   name: z.string().describe("Registry name, e.g. Xero"),
@@ -34,9 +36,9 @@ export function connectionRoutes(api: Api): void {
           const row = byName.get(p.name);
           return {
             name: p.name,
-            display_name: p.displayName ?? p.name,
+            display_name: displayName(p),
             api_type: p.apiType,
-            configured: oauthFor(p).registerOAuthApp(c.env).configured,
+            configured: registerOAuthApp(p, c.env).configured,
             connected: row !== undefined,
             requires_reconnect: row?.requiresReconnect ?? false,
           } satisfies z.input<typeof providerInfo>;
@@ -60,7 +62,7 @@ export function connectionRoutes(api: Api): void {
     },
     async (c, { query }) => {
       const provider = requireProvider(query.integration);
-      const existed = await workspaceStub(c.env, query.workspace_id).disconnect(query.workspace_id, provider.name);
+      const existed = await workspaceClient(c.env, query.workspace_id).disconnect(provider.name);
       return c.json({
         message: existed ? `Integration ${provider.name} has been disconnected` : `Integration ${provider.name} is not connected`,
       });

@@ -1,15 +1,16 @@
 // Provider data for the host app: the normalized data per from_date, the accounting data points,
 // a manual refresh, and each connection's fetch and token status (never a token).
 import { z } from "zod";
-import { type DataPoint, fetchAdapterFor } from "../adapters/fetch-adapter";
-import { cacheDateKey, parseIsoDate } from "../adapters/dates";
-import { db, listConnections } from "../db/access";
-import { cachedKeys, latestRuns } from "../db/cache";
-import { AppError } from "../errors";
-import { type Api, fields } from "../http/api";
-import { defaultFromDate } from "../jobs/dispatch";
-import { sendFetches } from "../jobs/messages";
-import { providerList, requireProvider } from "../registry";
+import { cacheDateKey, defaultFromDate, parseIsoDate } from "../../framework/dates";
+import { FailureError } from "../../framework/failure";
+import { sendFetches } from "../../framework/fetch-queue";
+import { providerList, requireProvider } from "../../providers/registry";
+import { cachedKeys } from "../../storage/cache";
+import { listConnections } from "../../storage/connections";
+import { db } from "../../storage/db";
+import { latestRuns } from "../../storage/runs";
+import { type DataPoint, fetchAdapterFor } from "../../workspace/adapter";
+import { type Api, fields } from "../api";
 
 const fromDate = z
   .string()
@@ -23,7 +24,7 @@ export function nextScheduledRun(now: number): string {
   return new Date(Math.floor(now / 3600_000) * 3600_000 + 3600_000).toISOString();
 }
 
-const notConnected = (integration: string) => new AppError(404, "not_connected", `${integration} is not connected for this workspace`);
+const notConnected = (integration: string) => new FailureError("not_connected", `${integration} is not connected for this workspace`);
 
 export function dataRoutes(api: Api): void {
   api.route(

@@ -1,8 +1,8 @@
 // Service routes: health, the OpenAPI document and a page that renders it (the seed had FastAPI's /docs).
 import { z } from "zod";
-import type { Api } from "../http/api";
-import { escapeHtml, newNonce, pageHeaders, scriptJson } from "../http/html";
-import { buildOpenApi } from "../http/openapi";
+import type { Api } from "../api";
+import { escapeHtml, newNonce, pageHeaders, scriptJson } from "../html";
+import { buildOpenApi } from "../openapi";
 
 const INFO = {
   title: "zebbra-integrations",

@@ -1,21 +1,20 @@
 // registerOAuthApp: a provider's declared OAuth app plus its `<NAME>_*` variables. Every URL and
 // the scopes are overridable by variables alone, so a sandbox or a test server plugs in without code.
-import { readVar } from "../config";
-import type { RegisteredProvider } from "../providers/types";
+import { FailureError } from "../failure";
+import type { ProviderVariable } from "../names";
+import { displayName, type RegisteredProvider } from "../provider";
+import { readVar } from "../settings";
 import type { OAuthApp } from "./types";
 
 export type AppResolution = { configured: true; app: OAuthApp } | { configured: false; missing: string[] };
 
-/** The variables a provider reads, suffixes after `<NAME>_`. */
-export const PROVIDER_VARIABLES = ["CLIENT_ID", "CLIENT_SECRET", "AUTHORIZE_URL", "TOKEN_URL", "API_BASE_URL", "REVOKE_URL", "SCOPES"] as const;
-
 export function registerOAuthApp(provider: RegisteredProvider, env: Env): AppResolution {
-  const v = (suffix: (typeof PROVIDER_VARIABLES)[number]) => readVar(env, `${provider.envPrefix}_${suffix}`);
+  const v = (suffix: ProviderVariable) => readVar(env, `${provider.envPrefix}_${suffix}`);
   const clientId = v("CLIENT_ID");
   const clientSecret = v("CLIENT_SECRET");
   if (!clientId || !clientSecret) {
-    const missing = [!clientId && `${provider.envPrefix}_CLIENT_ID`, !clientSecret && `${provider.envPrefix}_CLIENT_SECRET`].filter((m): m is string => !!m);
-    return { configured: false, missing };
+    const missing = [!clientId && `${provider.envPrefix}_CLIENT_ID`, !clientSecret && `${provider.envPrefix}_CLIENT_SECRET`];
+    return { configured: false, missing: missing.filter((m): m is string => !!m) };
   }
   const defaults = provider.oauth;
   const scopes = v("SCOPES");
@@ -33,4 +32,14 @@ export function registerOAuthApp(provider: RegisteredProvider, env: Env): AppRes
       pkce: defaults.pkce !== false,
     },
   };
+}
+
+/** The resolved app, or a `provider_not_configured` failure naming the missing variables. */
+export function requireApp(provider: RegisteredProvider, env: Env): OAuthApp {
+  const resolution = registerOAuthApp(provider, env);
+  if (resolution.configured) return resolution.app;
+  throw new FailureError(
+    "provider_not_configured",
+    `${displayName(provider)} is not configured: set ${resolution.missing.join(" and ")}`,
+  );
 }

@@ -36,3 +36,10 @@ export interface TokenResponse {
   expiresAt: number | null;
   scope: string | null;
 }
+
+/** The secret part of a connection; only ever stored encrypted. */
+export interface TokenSet {
+  accessToken: string;
+  refreshToken: string | null;
+  tokenType: string | null;
+}

@@ -1,9 +1,8 @@
 // Gusto's data logic, without I/O: the employees list (`GET v1/companies/{uuid}/employees`)
 // becomes payroll rows by the seed's rules.
 import { z } from "zod";
-import type { EmployeeRow } from "../../adapters/batch";
-import { ProviderDataError } from "../../adapters/batch";
-import { parseIsoDate } from "../../adapters/dates";
+import { type EmployeeRow, ProviderDataError } from "../../framework/data";
+import { parseIsoDate } from "../../framework/dates";
 
 const isoDate = z.string().refine((text) => parseIsoDate(text) !== null, "expected a YYYY-MM-DD date");
 // Gusto sends amounts as decimal strings ("22.00").

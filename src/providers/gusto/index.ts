@@ -1,7 +1,7 @@
 // Gusto: payroll (employees, jobs and compensations) for one company per connection.
 import { z } from "zod";
-import { ProviderDataError } from "../../adapters/batch";
-import type { ProviderDefinition } from "../types";
+import { ProviderDataError } from "../../framework/data";
+import type { ProviderDefinition } from "../../framework/provider";
 import { normalizeEmployees } from "./employees";
 
 /** Gusto's largest page. */

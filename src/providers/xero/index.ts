@@ -1,8 +1,7 @@
 // Xero: accounting (Profit & Loss and Balance Sheet reports) for one organisation per connection.
 import { z } from "zod";
-import { AppError } from "../../errors";
-import { mergeBatches } from "../../adapters/batch";
-import type { ProviderDefinition } from "../types";
+import { mergeBatches, ProviderDataError } from "../../framework/data";
+import type { ProviderDefinition } from "../../framework/provider";
 import { batchPeriods, parseReport, reportRequests, xeroRange } from "./report";
 
 const connections = z.array(
@@ -28,7 +27,7 @@ export const xero = {
   async lookupTenant(api) {
     const tenants = connections.parse(await api.get("/connections"));
     const organisation = tenants.find((t) => t.tenantType === "ORGANISATION");
-    if (!organisation) throw new AppError(502, "no_organisation", "Xero connected, but the grant covers no organisation. Connect again and pick an organisation.");
+    if (!organisation) throw new ProviderDataError("Xero", "the grant covers no organisation; connect again and pick an organisation");
     return { tenantId: organisation.tenantId, additionalInfo: { tenants } };
   },
   // Xero: per tenant at most 5 calls in flight and 60 a minute.
@@ -36,7 +35,7 @@ export const xero = {
   // The seed's semantics: 24 months from fromDate, in periods of at most 12 months, each read as a
   // Profit & Loss and a Balance Sheet; merged in request order, the later batch winning on overlap.
   async getData({ api, tenantId, fromDate }) {
-    if (!tenantId) throw new AppError(502, "no_organisation", "The Xero connection has no organisation; connect again");
+    if (!tenantId) throw new ProviderDataError("Xero", "the connection has no organisation; connect again");
     const { from, to } = xeroRange(fromDate);
     const requests = batchPeriods(from, to).flatMap(reportRequests);
     const reports = await Promise.all(

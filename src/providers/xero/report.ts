@@ -1,10 +1,8 @@
 // Xero's data logic, without I/O: which report requests cover a date range (the seed's batch
 // periods) and how a Profit & Loss or Balance Sheet response becomes a DataBatch.
 import { z } from "zod";
-import type { DataBatch } from "../../adapters/batch";
-import { ProviderDataError } from "../../adapters/batch";
-import type { DateInput } from "../../adapters/dates";
-import { addMonths, latest31DayMonthEnd, monthEnd, parseDate, toIsoDate } from "../../adapters/dates";
+import { type DataBatch, ProviderDataError } from "../../framework/data";
+import { addMonths, type DateInput, latest31DayMonthEnd, monthEnd, parseDate, toIsoDate } from "../../framework/dates";
 
 /** A reporting period: ISO dates, both month ends, at most 12 months apart. */
 export interface ReportPeriod {

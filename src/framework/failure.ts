@@ -1,0 +1,64 @@
+// Why an operation failed, as data: a stable reason and a message a person can act on. Nothing below
+// the edge speaks HTTP; the edge maps every reason to a status in one switch (src/edge/errors.ts),
+// and the queue consumer decides retries from the reason alone.
+
+export type FailureReason =
+  /** The caller's input is malformed or out of bounds. */
+  | "invalid_request"
+  /** The integration name is not in the registry. */
+  | "unknown_integration"
+  /** No usable credentials were presented. */
+  | "unauthorized"
+  /** The caller may not do this in this workspace. */
+  | "forbidden"
+  /** There is no such route or resource. */
+  | "not_found"
+  /** The workspace has no connection to the provider. */
+  | "not_connected"
+  /** The provider refused the stored grant; only a new consent helps. */
+  | "reconnect_required"
+  /** The provider's client credentials are not set on this server. */
+  | "provider_not_configured"
+  /** The provider is down, slow or rate limiting; trying later may work. */
+  | "provider_unavailable"
+  /** The provider answered the token refresh in an unexpected way. */
+  | "refresh_failed"
+  /** The provider refused a data request. */
+  | "provider_error"
+  /** The provider answered with data in an unexpected shape. */
+  | "provider_data_invalid"
+  /** Anything unexpected: a bug or an outage of our own storage. */
+  | "internal_error";
+
+/** A failure as plain data: it crosses Durable Object RPC intact, where error classes do not. */
+export interface Failure {
+  reason: FailureReason;
+  message: string;
+  /** How long to wait before trying again, when the provider said (Retry-After). */
+  retryAfterMs?: number;
+}
+
+/** A Failure thrown: caught by the edge (an HTTP error) or turned back into data at an RPC boundary. */
+export class FailureError extends Error {
+  readonly failure: Failure;
+
+  constructor(reason: FailureReason, message: string, retryAfterMs?: number) {
+    super(message);
+    this.name = "FailureError";
+    this.failure = retryAfterMs === undefined ? { reason, message } : { reason, message, retryAfterMs };
+  }
+
+  /** Throws a failure that came back as data (from an RPC outcome). */
+  static of(failure: Failure): FailureError {
+    return new FailureError(failure.reason, failure.message, failure.retryAfterMs);
+  }
+
+  get reason(): FailureReason {
+    return this.failure.reason;
+  }
+}
+
+/** Reasons that may clear up without anyone acting, so a job is worth retrying. */
+export function isTransient(reason: FailureReason): boolean {
+  return reason === "provider_unavailable" || reason === "internal_error";
+}

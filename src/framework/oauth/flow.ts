@@ -1,0 +1,50 @@
+// The seed's IntegrationOAuth steps, as functions over a provider and its resolved app: the
+// authorize URL, the code exchange with the provider's tenant lookup (storeOAuthToken's first half),
+// the refresh (performTokenRefresh) and the revocation. Storing is the workspace object's job.
+import type { RegisteredProvider, TenantInfo } from "../provider";
+import { createProviderApi } from "../provider-http";
+import { createOAuthClient } from "./client";
+import type { OAuthApp, TokenResponse, TokenSet } from "./types";
+
+/** The authorize URL to send the user to; `codeVerifier` is null when the app does not use PKCE. */
+export function authorizationUrl(app: OAuthApp, redirectUri: string, state: string, codeVerifier: string | null): URL {
+  return createOAuthClient(app, { redirectUri }).authorizationUrl(state, codeVerifier);
+}
+
+export interface Authorized {
+  tokens: TokenResponse;
+  tenant: TenantInfo;
+}
+
+/**
+ * Exchanges an authorization code, then asks the provider which tenant the grant covers. Throws
+ * TokenEndpointError when the exchange fails; whatever `lookupTenant` throws when that fails.
+ */
+export async function exchangeCode(
+  provider: RegisteredProvider,
+  app: OAuthApp,
+  grant: { code: string; codeVerifier: string | null; redirectUri: string },
+): Promise<Authorized> {
+  const tokens = await createOAuthClient(app, { redirectUri: grant.redirectUri }).exchangeCode(grant.code, grant.codeVerifier);
+  const tenant = provider.lookupTenant
+    ? await provider.lookupTenant(createProviderApi(app.apiBaseUrl, tokens.accessToken), tokens)
+    : { tenantId: null };
+  return { tokens, tenant };
+}
+
+/** The standard refresh grant (RFC 6749 §6), unless the provider declares its own. */
+export function refreshGrant(provider: RegisteredProvider, app: OAuthApp, refreshToken: string, timeoutMs?: number): Promise<TokenResponse> {
+  const client = createOAuthClient(app, { redirectUri: "", timeoutMs });
+  return provider.performTokenRefresh ? provider.performTokenRefresh(client, app, refreshToken) : client.refresh(refreshToken);
+}
+
+/**
+ * Revokes the grant (RFC 7009). The refresh token is sent when there is one, since revoking it ends
+ * the whole grant (§2.1). Resolves false when the app has no revocation endpoint.
+ */
+export async function revokeGrant(app: OAuthApp, tokens: TokenSet): Promise<boolean> {
+  if (!app.revokeUrl) return false;
+  const { refreshToken, accessToken } = tokens;
+  await createOAuthClient(app, { redirectUri: "" }).revoke(refreshToken ?? accessToken, refreshToken ? "refresh_token" : "access_token");
+  return true;
+}

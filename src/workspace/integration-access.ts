@@ -1,0 +1,46 @@
+// IntegrationAccess (the seed's name): a connection with its tokens decrypted. Sealing and opening
+// happen here, inside the workspace object, so D1 only ever holds ciphertext.
+import { type KeyRing, openTokens, sealTokens } from "../framework/crypto";
+import type { TokenSet } from "../framework/oauth/types";
+import type { Db } from "../storage/db";
+import { type ConnectionRecord, getConnection, saveConnection } from "../storage/connections";
+
+export interface IntegrationAccess extends Omit<ConnectionRecord, "sealed"> {
+  tokens: TokenSet;
+}
+
+/** A connection to write: the lifecycle fields default to those of a fresh grant. */
+export type NewAccess = Omit<
+  IntegrationAccess,
+  "createdAt" | "updatedAt" | "requiresReconnect" | "tokensIssuedAt" | "lastRefreshAt" | "lastRefreshError" | "refreshFailures"
+> &
+  Partial<Pick<IntegrationAccess, "requiresReconnect" | "tokensIssuedAt" | "lastRefreshAt" | "lastRefreshError" | "refreshFailures">>;
+
+/**
+ * Inserts or replaces the connection, its tokens sealed under the ring's current key. Replacing
+ * keeps `created_at`; `requires_reconnect`, the refresh error and the failure count are cleared unless given.
+ */
+export async function storeAccess(d: Db, ring: KeyRing, access: NewAccess, now = Date.now()): Promise<void> {
+  const { tokens, ...rest } = access;
+  await saveConnection(
+    d,
+    {
+      ...rest,
+      sealed: await sealTokens(ring, access.workspaceId, access.integration, tokens),
+      requiresReconnect: access.requiresReconnect ?? false,
+      tokensIssuedAt: access.tokensIssuedAt ?? now,
+      lastRefreshAt: access.lastRefreshAt ?? null,
+      lastRefreshError: access.lastRefreshError ?? null,
+      refreshFailures: access.refreshFailures ?? 0,
+    },
+    now,
+  );
+}
+
+/** Reads and decrypts one connection, or null when the workspace has none for that provider. */
+export async function loadAccess(d: Db, ring: KeyRing, workspaceId: string, integration: string): Promise<IntegrationAccess | null> {
+  const record = await getConnection(d, workspaceId, integration);
+  if (!record) return null;
+  const { sealed, ...rest } = record;
+  return { ...rest, tokens: await openTokens(ring, workspaceId, integration, sealed) };
+}
