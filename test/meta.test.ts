@@ -24,12 +24,19 @@ describe("service routes", () => {
     expect(disconnect.parameters.map((p) => [p.name, p.required])).toEqual([["workspace_id", true], ["integration", true]]);
   });
 
-  it("should render /docs as an HTML page with a strict CSP", async () => {
+  it("should render /docs with Swagger UI over /openapi.json, under a strict CSP", async () => {
     const res = await call("/docs");
     expect(res.status).toBe(200);
     expect(res.headers.get("Content-Type")).toContain("text/html");
-    expect(res.headers.get("Content-Security-Policy")).toContain("default-src 'none'");
+    const csp = res.headers.get("Content-Security-Policy")!;
+    expect(csp).toContain("default-src 'none'");
+    // Scripts: our nonce'd inline script and the pinned Swagger UI bundle, nothing else.
+    const nonce = /script-src 'nonce-([^']+)' (\S+);/.exec(csp);
+    expect(nonce?.[2]).toBe("https://cdn.jsdelivr.net/npm/swagger-ui-dist@5.35.0/");
+    expect(csp).toContain("connect-src 'self'");
     const html = await res.text();
-    expect(html).toContain("/integration/providers");
+    expect(html).toContain(`<script nonce="${nonce?.[1]}" src="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5.35.0/swagger-ui-bundle.js"`);
+    expect(html).toContain('url: "/openapi.json"');
+    expect(html.match(/<script\b/g)).toHaveLength(html.match(new RegExp(`<script nonce="${nonce?.[1]}"`, "g"))!.length);
   });
 });

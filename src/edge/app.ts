@@ -1,8 +1,11 @@
-// Builds the Hono app: every route, one error handler, one not-found handler.
+// Builds the Hono app: every route, one error handler, one not-found handler. `AppType` is the typed
+// API for a host app's `hc<AppType>()` client (hono/client).
+import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { FailureError } from "../framework/failure";
 import { providerList } from "../providers/registry";
-import { Api } from "./api";
+import { describe, docsPage, openApiDocument } from "./docs";
+import type { AppEnv } from "./env";
 import { errorBody, retryAfterHeader, statusOf } from "./errors";
 import { connectSessionRoutes } from "./routes/connect-sessions";
 import { connectionRoutes } from "./routes/connections";
@@ -10,16 +13,23 @@ import { dataRoutes } from "./routes/data";
 import { metaRoutes } from "./routes/meta";
 import { oauthRoutes } from "./routes/oauth";
 
-export function createApp() {
-  const api = new Api();
-  connectionRoutes(api);
-  connectSessionRoutes(api);
-  dataRoutes(api);
-  for (const provider of providerList) oauthRoutes(api, provider);
-  metaRoutes(api);
+function buildApp() {
+  const app = new Hono<AppEnv>().route("/", connectionRoutes).route("/", connectSessionRoutes).route("/", dataRoutes).route("/", metaRoutes);
+  for (const provider of providerList) app.route("/", oauthRoutes(provider));
 
-  api.app.notFound((c) => c.json(errorBody("not_found", `No route for ${c.req.method} ${new URL(c.req.url).pathname}`), 404));
-  api.app.onError(function renderError(err, c) {
+  app.get(
+    "/openapi.json",
+    describe({ tag: "Service", summary: "This API's OpenAPI 3.1 document", access: "public", responses: { 200: { description: "OpenAPI 3.1 document" } } }),
+    openApiDocument(app),
+  );
+  app.get(
+    "/docs",
+    describe({ tag: "Service", summary: "Human-readable API reference (Swagger UI) for /openapi.json", access: "public", responses: { 200: { description: "HTML page", contentType: "text/html" } } }),
+    () => docsPage(),
+  );
+
+  app.notFound((c) => c.json(errorBody("not_found", `No route for ${c.req.method} ${new URL(c.req.url).pathname}`), 404));
+  app.onError(function renderError(err, c) {
     if (err instanceof FailureError) {
       const { reason, message, retryAfterMs } = err.failure;
       const headers = retryAfterHeader(retryAfterMs);
@@ -31,5 +41,12 @@ export function createApp() {
     console.error("unhandled error", c.req.method, new URL(c.req.url).pathname, err);
     return c.json(errorBody("internal_error", "Internal server error"), 500);
   });
-  return api.app;
+  return app;
 }
+
+export function createApp() {
+  return buildApp();
+}
+
+/** The typed API: `hc<AppType>(baseUrl)` gives a host app a client with every route's input and output. */
+export type AppType = ReturnType<typeof buildApp>;

@@ -1,14 +1,9 @@
 // Bearer-JWT authentication (HS256, signed by the host app) and per-workspace authorization.
+import { createMiddleware } from "hono/factory";
 import { verify } from "hono/jwt";
 import { z } from "zod";
 import { FailureError } from "../framework/failure";
-
-export type Role = "admin" | "member";
-
-export interface AuthUser {
-  id: string;
-  workspaces: Record<string, Role>;
-}
+import type { AppEnv, AuthUser, Role } from "./env";
 
 const claimsSchema = z.object({
   sub: z.string().min(1),
@@ -55,4 +50,23 @@ export function authorize(user: AuthUser, workspaceId: string, role: Role): void
   const held = Object.hasOwn(user.workspaces, workspaceId) ? user.workspaces[workspaceId] : undefined;
   if (!held) throw new FailureError("forbidden", `No access to workspace "${workspaceId}"`);
   if (role === "admin" && held !== "admin") throw new FailureError("forbidden", "This action needs the admin role in the workspace");
+}
+
+/** Sets `c.var.user` from the bearer JWT, or fails `unauthorized`. */
+export const authenticated = createMiddleware<AppEnv>(async function authenticated(c, next) {
+  c.set("user", await authenticate(c.req.header("Authorization"), authConfigFromEnv(c.env)));
+  await next();
+});
+
+/**
+ * Fails `forbidden` unless the caller holds `role` in the `workspace_id` of the validated `target`
+ * (so it runs after `authenticated` and that target's validator).
+ */
+export function requireRole<T extends "query" | "json">(role: Role, target: T) {
+  return createMiddleware<AppEnv, string, { out: { [K in T]: { workspace_id: string } } }>(async function requireRole(c, next) {
+    // The declared `out` type is what the route's validator produced; TypeScript cannot index it by a generic target.
+    const input = c.req.valid(target) as { workspace_id: string };
+    authorize(c.var.user, input.workspace_id, role);
+    await next();
+  });
 }

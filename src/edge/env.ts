@@ -1,5 +1,12 @@
 // The Hono environment: generated bindings plus what middleware puts on the context.
-import type { AuthUser } from "./auth";
+
+export type Role = "admin" | "member";
+
+/** The caller, from the host app's JWT: a user id and a role per workspace. */
+export interface AuthUser {
+  id: string;
+  workspaces: Record<string, Role>;
+}
 
 export interface AppEnv {
   Bindings: Env;

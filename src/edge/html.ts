@@ -22,14 +22,25 @@ export function newNonce(): string {
   return encodeBase64(crypto.getRandomValues(new Uint8Array(16)));
 }
 
-/** Headers for a page: no caching, no framing, only our nonce'd inline script and styles. */
-export function pageHeaders(nonce: string, extra: { connectSelf?: boolean } = {}): Record<string, string> {
+export interface PageOptions {
+  /** The page may fetch from its own origin (e.g. /openapi.json). */
+  connectSelf?: boolean;
+  /** A URL prefix scripts may also load from. */
+  scriptFrom?: string;
+  /** A URL prefix stylesheets may load from; inline styles are then allowed too (no nonce for styles). */
+  styleFrom?: string;
+  /** An image source, e.g. "data:". */
+  images?: string;
+}
+
+/** Headers for a page: no caching, no framing, only our nonce'd inline script and styles unless widened. */
+export function pageHeaders(nonce: string, options: PageOptions = {}): Record<string, string> {
   const csp = [
     "default-src 'none'",
-    `script-src 'nonce-${nonce}'`,
-    `style-src 'nonce-${nonce}'`,
-    extra.connectSelf ? "connect-src 'self'" : "connect-src 'none'",
-    "img-src 'none'",
+    `script-src 'nonce-${nonce}'${options.scriptFrom ? ` ${options.scriptFrom}` : ""}`,
+    options.styleFrom ? `style-src 'unsafe-inline' ${options.styleFrom}` : `style-src 'nonce-${nonce}'`,
+    options.connectSelf ? "connect-src 'self'" : "connect-src 'none'",
+    `img-src ${options.images ?? "'none'"}`,
     "base-uri 'none'",
     "form-action 'none'",
     "frame-ancestors 'none'",

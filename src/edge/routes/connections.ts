@@ -1,38 +1,43 @@
 // Connection management: which providers a workspace has connected, and disconnecting one.
-import { z } from "zod";
+import { Hono } from "hono";
+import * as z from "zod/mini";
 import { registerOAuthApp } from "../../framework/oauth/app";
 import { displayName } from "../../framework/provider";
 import { providerList, requireProvider } from "../../providers/registry";
 import { listConnections } from "../../storage/connections";
 import { db } from "../../storage/db";
 import { workspaceClient } from "../../workspace/client";
-import { type Api, fields } from "../api";
+import { authenticated, requireRole } from "../auth";
+import { describe } from "../docs";
+import type { AppEnv } from "../env";
+import { fields, query } from "../validate";
 
 const providerInfo = z.object({
-  name: z.string().describe("Registry name, e.g. Xero"),
+  name: fields.describe(z.string(), "Registry name, e.g. Xero"),
   display_name: z.string(),
   api_type: z.enum(["accounting", "payroll"]),
-  configured: z.boolean().describe("The provider's client credentials are set on this server"),
+  configured: fields.describe(z.boolean(), "The provider's client credentials are set on this server"),
   connected: z.boolean(),
-  requires_reconnect: z.boolean().describe("The connection exists but the user must connect again"),
+  requires_reconnect: fields.describe(z.boolean(), "The connection exists but the user must connect again"),
 });
 
-export function connectionRoutes(api: Api): void {
-  api.route(
-    {
-      method: "get",
-      path: "/integration/providers",
+export const connectionRoutes = new Hono<AppEnv>()
+  .get(
+    "/integration/providers",
+    describe({
       tag: "Connections",
       summary: "List every registered provider and whether the workspace is connected to it",
       access: "member",
-      query: z.object({ workspace_id: fields.workspaceId }),
       responses: { 200: { description: "One entry per registered provider, in registry order", schema: z.array(providerInfo) } },
-    },
-    async (c, { query }) => {
-      const rows = await listConnections(db(c.env.DB), query.workspace_id);
+    }),
+    authenticated,
+    query(z.object({ workspace_id: fields.workspaceId })),
+    requireRole("member", "query"),
+    async (c) => {
+      const rows = await listConnections(db(c.env.DB), c.req.valid("query").workspace_id);
       const byName = new Map(rows.map((r) => [r.integration, r]));
       return c.json(
-        providerList.map((p) => {
+        providerList.map((p): z.output<typeof providerInfo> => {
           const row = byName.get(p.name);
           return {
             name: p.name,
@@ -41,31 +46,31 @@ export function connectionRoutes(api: Api): void {
             configured: registerOAuthApp(p, c.env).configured,
             connected: row !== undefined,
             requires_reconnect: row?.requiresReconnect ?? false,
-          } satisfies z.input<typeof providerInfo>;
+          };
         }),
       );
     },
-  );
-
-  api.route(
-    {
-      method: "post",
-      path: "/integration/disconnect",
+  )
+  .post(
+    "/integration/disconnect",
+    describe({
       tag: "Connections",
       summary: "Disconnect a provider: delete the connection and the workspace's cached data for it",
       access: "admin",
-      query: z.object({ workspace_id: fields.workspaceId, integration: fields.integration }),
       responses: {
         200: { description: "Disconnected, or was not connected", schema: z.object({ message: z.string() }) },
         400: { description: "Unknown integration or invalid input" },
       },
-    },
-    async (c, { query }) => {
-      const provider = requireProvider(query.integration);
-      const existed = await workspaceClient(c.env, query.workspace_id).disconnect(provider.name);
+    }),
+    authenticated,
+    query(z.object({ workspace_id: fields.workspaceId, integration: fields.integration })),
+    requireRole("admin", "query"),
+    async (c) => {
+      const { workspace_id, integration } = c.req.valid("query");
+      const provider = requireProvider(integration);
+      const existed = await workspaceClient(c.env, workspace_id).disconnect(provider.name);
       return c.json({
         message: existed ? `Integration ${provider.name} has been disconnected` : `Integration ${provider.name} is not connected`,
       });
     },
   );
-}

@@ -1,8 +1,8 @@
 // Login and callback for one provider (the seed's IntegrationOAuth endpoints), mounted for every
 // registry entry at /integration/<name>/login and /callback. The OAuth steps themselves live in the
 // framework; storing the grant is the workspace object's job.
-import type { Context } from "hono";
-import { z } from "zod";
+import { type Context, Hono } from "hono";
+import * as z from "zod/mini";
 import { FailureError } from "../../framework/failure";
 import { registerOAuthApp, requireApp } from "../../framework/oauth/app";
 import { newCodeVerifier, TokenEndpointError } from "../../framework/oauth/client";
@@ -11,147 +11,150 @@ import { displayName, type RegisteredProvider } from "../../framework/provider";
 import { publicBase } from "../../framework/settings";
 import { claimKey, type OAuthState, saveState, takeConnectSession, takeState } from "../../framework/state";
 import { workspaceClient } from "../../workspace/client";
-import { type Api, fields } from "../api";
 import { authConfigFromEnv, authenticate, authorize } from "../auth";
+import { describe } from "../docs";
 import type { AppEnv } from "../env";
 import { statusOf } from "../errors";
 import { popupPage } from "../pages";
+import { fields, query } from "../validate";
 
 const loginQuery = z
   .object({
-    workspace_id: fields.workspaceId.optional(),
-    session: z.string().min(1).max(200).optional().describe("One-time id from POST /integration/connect-sessions"),
+    workspace_id: z.optional(fields.workspaceId),
+    session: z.optional(fields.describe(z.string().check(z.minLength(1), z.maxLength(200)), "One-time id from POST /integration/connect-sessions")),
   })
-  .refine((q) => (q.workspace_id === undefined) !== (q.session === undefined), {
-    message: "Pass either session or workspace_id (with a bearer token), not both",
-  });
+  .check(
+    z.refine((q) => (q.workspace_id === undefined) !== (q.session === undefined), {
+      message: "Pass either session or workspace_id (with a bearer token), not both",
+    }),
+  );
 
 const callbackQuery = z.object({
-  state: z.string().optional(),
-  code: z.string().optional(),
-  error: z.string().optional(),
-  error_description: z.string().optional(),
+  state: z.optional(z.string()),
+  code: z.optional(z.string()),
+  error: z.optional(z.string()),
+  error_description: z.optional(z.string()),
 });
 
 /** The login path of a provider; connect sessions hand it out. */
 export const loginPath = (provider: RegisteredProvider) => `/integration/${provider.slug}/login`;
 const callbackPath = (provider: RegisteredProvider) => `/integration/${provider.slug}/callback`;
 
-export function oauthRoutes(api: Api, provider: RegisteredProvider): void {
+export function oauthRoutes(provider: RegisteredProvider) {
   const name = displayName(provider);
   const errorPage = (c: Context<AppEnv>, status: number, code: string, message: string) =>
     popupPage({ integration: provider.name, status: "error", code, message }, c.env.APP_ORIGIN, status);
 
-  api.route(
-    {
-      method: "get",
-      path: loginPath(provider),
-      tag: "OAuth",
-      summary: `Start connecting ${name}: redirects to its authorize page`,
-      description:
-        "Either `session` (from POST /integration/connect-sessions; for a popup) or `workspace_id` with the bearer token in the Authorization header (for server-side redirects).",
-      access: "public",
-      query: loginQuery,
-      responses: {
-        302: { description: `Redirect to ${name}'s authorize URL with state and PKCE` },
-        400: { description: "Invalid, used or expired session (an HTML page), or invalid input" },
-        503: { description: "The provider's client credentials are not configured" },
+  return new Hono<AppEnv>()
+    .get(
+      loginPath(provider),
+      describe({
+        tag: "OAuth",
+        summary: `Start connecting ${name}: redirects to its authorize page`,
+        description:
+          "Either `session` (from POST /integration/connect-sessions; for a popup) or `workspace_id` with the bearer token in the Authorization header (for server-side redirects).",
+        access: "public",
+        responses: {
+          302: { description: `Redirect to ${name}'s authorize URL with state and PKCE` },
+          400: { description: "Invalid, used or expired session (an HTML page), or invalid input" },
+          503: { description: "The provider's client credentials are not configured" },
+        },
+      }),
+      query(loginQuery),
+      async (c) => {
+        const q = c.req.valid("query");
+        let workspaceId: string;
+        let userId: string;
+        if (q.session !== undefined) {
+          const session = await takeConnectSession(c.env.OAUTH_KV, q.session);
+          const claimed =
+            session !== null &&
+            session.integration === provider.name &&
+            (await workspaceClient(c.env, session.workspaceId).claimOnce(claimKey("session", q.session), session.expiresAt));
+          if (!session || !claimed) {
+            return errorPage(c, 400, "session_invalid", "This connection link has expired or was already used. Go back to the app and start again.");
+          }
+          workspaceId = session.workspaceId;
+          userId = session.userId;
+        } else {
+          const user = await authenticate(c.req.header("Authorization"), authConfigFromEnv(c.env));
+          workspaceId = q.workspace_id!;
+          authorize(user, workspaceId, "member");
+          userId = user.id;
+        }
+        let app;
+        try {
+          app = requireApp(provider, c.env);
+        } catch (err) {
+          // A popup shows a page; a server-side redirect gets the JSON error.
+          if (q.session !== undefined && err instanceof FailureError) return errorPage(c, statusOf(err.reason), err.reason, err.message);
+          throw err;
+        }
+        const redirectUri = publicBase(c.env, c.req.url) + callbackPath(provider);
+        const codeVerifier = app.pkce ? newCodeVerifier() : null;
+        const { id } = await saveState(c.env.OAUTH_KV, { workspaceId, userId, integration: provider.name, codeVerifier, redirectUri });
+        const url = authorizationUrl(app, redirectUri, id, codeVerifier);
+        return c.body(null, 302, { Location: url.toString(), "Cache-Control": "no-store", "Referrer-Policy": "no-referrer" });
       },
-    },
-    async (c, { query }) => {
-      let workspaceId: string;
-      let userId: string;
-      if (query.session !== undefined) {
-        const session = await takeConnectSession(c.env.OAUTH_KV, query.session);
-        const claimed =
-          session !== null &&
-          session.integration === provider.name &&
-          (await workspaceClient(c.env, session.workspaceId).claimOnce(claimKey("session", query.session), session.expiresAt));
-        if (!session || !claimed) {
-          return errorPage(c, 400, "session_invalid", "This connection link has expired or was already used. Go back to the app and start again.");
+    )
+    .get(
+      callbackPath(provider),
+      describe({
+        tag: "OAuth",
+        summary: `${name} redirects here after the user's decision`,
+        access: "public",
+        responses: {
+          200: { description: "Connected: a page that notifies the host app and can be closed", contentType: "text/html" },
+          400: { description: "Invalid, used, expired or foreign state, or the provider refused", contentType: "text/html" },
+          502: { description: "The provider failed to exchange the code or to name the tenant", contentType: "text/html" },
+        },
+      }),
+      query(callbackQuery),
+      async (c) => {
+        const q = c.req.valid("query");
+        const state = q.state ? await consumeState(c.env, provider, q.state) : null;
+        if (!state) {
+          return errorPage(c, 400, "state_invalid", "This sign-in attempt has expired, was already used, or did not start here. Close this window and connect again from the app.");
         }
-        workspaceId = session.workspaceId;
-        userId = session.userId;
-      } else {
-        const user = await authenticate(c.req.header("Authorization"), authConfigFromEnv(c.env));
-        workspaceId = query.workspace_id!;
-        authorize(user, workspaceId, "member");
-        userId = user.id;
-      }
-      let app;
-      try {
-        app = requireApp(provider, c.env);
-      } catch (err) {
-        // A popup shows a page; a server-side redirect gets the JSON error.
-        if (query.session !== undefined && err instanceof FailureError) return errorPage(c, statusOf(err.reason), err.reason, err.message);
-        throw err;
-      }
-      const redirectUri = publicBase(c.env, c.req.url) + callbackPath(provider);
-      const codeVerifier = app.pkce ? newCodeVerifier() : null;
-      const { id } = await saveState(c.env.OAUTH_KV, { workspaceId, userId, integration: provider.name, codeVerifier, redirectUri });
-      const url = authorizationUrl(app, redirectUri, id, codeVerifier);
-      return new Response(null, { status: 302, headers: { Location: url.toString(), "Cache-Control": "no-store", "Referrer-Policy": "no-referrer" } });
-    },
-  );
+        if (q.error !== undefined) {
+          const detail = q.error_description ? `${q.error}: ${q.error_description}` : q.error;
+          return errorPage(c, 400, "provider_refused", `${name} did not grant access (${detail}). Close this window and try again if this was a mistake.`);
+        }
+        if (!q.code) return errorPage(c, 400, "code_missing", `${name} sent no authorization code. Close this window and try again.`);
 
-  api.route(
-    {
-      method: "get",
-      path: callbackPath(provider),
-      tag: "OAuth",
-      summary: `${name} redirects here after the user's decision`,
-      access: "public",
-      query: callbackQuery,
-      responses: {
-        200: { description: "Connected: a page that notifies the host app and can be closed", contentType: "text/html" },
-        400: { description: "Invalid, used, expired or foreign state, or the provider refused", contentType: "text/html" },
-        502: { description: "The provider failed to exchange the code or to name the tenant", contentType: "text/html" },
+        const resolution = registerOAuthApp(provider, c.env);
+        if (!resolution.configured) return errorPage(c, 503, "provider_not_configured", `${name} is not configured on this server.`);
+        let authorized: Authorized;
+        try {
+          authorized = await exchangeCode(provider, resolution.app, { code: q.code, codeVerifier: state.codeVerifier, redirectUri: state.redirectUri });
+        } catch (err) {
+          if (err instanceof TokenEndpointError) {
+            console.warn("code exchange failed", provider.name, err.kind, err.code, err.status);
+            return errorPage(c, 502, "exchange_failed", `${name} could not complete the connection (${err.code}). Close this window and try again.`);
+          }
+          if (err instanceof FailureError) {
+            return errorPage(c, statusOf(err.reason), err.reason, `Connected, but ${err.message}. Close this window and try again.`);
+          }
+          console.error("tenant lookup failed", provider.name, err instanceof Error ? err.message : String(err));
+          return errorPage(c, 502, "tenant_lookup_failed", `Connected to ${name}, but could not read the account it belongs to. Close this window and try again.`);
+        }
+        const { tokens, tenant } = authorized;
+        try {
+          await workspaceClient(c.env, state.workspaceId).saveConnection({
+            integration: provider.name,
+            tokens: { accessToken: tokens.accessToken, refreshToken: tokens.refreshToken, tokenType: tokens.tokenType },
+            expiresAt: tokens.expiresAt,
+            scope: tokens.scope,
+            tenantId: tenant.tenantId,
+            additionalInfo: tenant.additionalInfo ?? {},
+          });
+        } catch (err) {
+          console.error("storing the connection failed", provider.name, err instanceof Error ? err.name : "unknown");
+          return errorPage(c, 500, "internal_error", `${name} granted access, but the connection could not be saved. Close this window and try again.`);
+        }
+        return popupPage({ integration: provider.name, status: "connected", message: `${name} connected. You can close this window.` }, c.env.APP_ORIGIN, 200);
       },
-    },
-    async (c, { query }) => {
-      const state = query.state ? await consumeState(c.env, provider, query.state) : null;
-      if (!state) {
-        return errorPage(c, 400, "state_invalid", "This sign-in attempt has expired, was already used, or did not start here. Close this window and connect again from the app.");
-      }
-      if (query.error !== undefined) {
-        const detail = query.error_description ? `${query.error}: ${query.error_description}` : query.error;
-        return errorPage(c, 400, "provider_refused", `${name} did not grant access (${detail}). Close this window and try again if this was a mistake.`);
-      }
-      if (!query.code) return errorPage(c, 400, "code_missing", `${name} sent no authorization code. Close this window and try again.`);
-
-      const resolution = registerOAuthApp(provider, c.env);
-      if (!resolution.configured) return errorPage(c, 503, "provider_not_configured", `${name} is not configured on this server.`);
-      let authorized: Authorized;
-      try {
-        authorized = await exchangeCode(provider, resolution.app, { code: query.code, codeVerifier: state.codeVerifier, redirectUri: state.redirectUri });
-      } catch (err) {
-        if (err instanceof TokenEndpointError) {
-          console.warn("code exchange failed", provider.name, err.kind, err.code, err.status);
-          return errorPage(c, 502, "exchange_failed", `${name} could not complete the connection (${err.code}). Close this window and try again.`);
-        }
-        if (err instanceof FailureError) {
-          return errorPage(c, statusOf(err.reason), err.reason, `Connected, but ${err.message}. Close this window and try again.`);
-        }
-        console.error("tenant lookup failed", provider.name, err instanceof Error ? err.message : String(err));
-        return errorPage(c, 502, "tenant_lookup_failed", `Connected to ${name}, but could not read the account it belongs to. Close this window and try again.`);
-      }
-      const { tokens, tenant } = authorized;
-      try {
-        await workspaceClient(c.env, state.workspaceId).saveConnection({
-          integration: provider.name,
-          tokens: { accessToken: tokens.accessToken, refreshToken: tokens.refreshToken, tokenType: tokens.tokenType },
-          expiresAt: tokens.expiresAt,
-          scope: tokens.scope,
-          tenantId: tenant.tenantId,
-          additionalInfo: tenant.additionalInfo ?? {},
-        });
-      } catch (err) {
-        console.error("storing the connection failed", provider.name, err instanceof Error ? err.name : "unknown");
-        return errorPage(c, 500, "internal_error", `${name} granted access, but the connection could not be saved. Close this window and try again.`);
-      }
-      return popupPage({ integration: provider.name, status: "connected", message: `${name} connected. You can close this window.` }, c.env.APP_ORIGIN, 200);
-    },
-  );
+    );
 }
 
 /** Takes the state from KV and claims it in the workspace's object; null unless it is ours, live and unused. */
