@@ -11,7 +11,7 @@ const WORKSPACES = 100;
 const KEYS_PER_WORKSPACE = 100;
 const HOUR = 3600_000;
 
-it("cron dispatch of 10,000 keys", async () => {
+it("cron dispatch of 10,000 keys", async ({ task }) => {
   const now = Date.now();
   const statements: D1PreparedStatement[] = [];
   for (let w = 0; w < WORKSPACES; w++) {
@@ -42,6 +42,10 @@ it("cron dispatch of 10,000 keys", async () => {
   }
   const drainMs = performance.now() - drainStarted;
 
+  task.meta.benchResult = {
+    name: "dispatch",
+    figures: { keys: WORKSPACES * KEYS_PER_WORKSPACE, messages: report.messages, d1_queries: report.d1Queries, queue_calls: report.sendBatches, truncated: report.truncated, dispatch_ms: Math.round(dispatchMs), drained: done, drain_ms: Math.round(drainMs) },
+  };
   printTable(
     "Cron dispatch",
     ["due keys", "messages", "D1 queries", "sendBatch calls", "subrequests", "truncated", "dispatch ms", "drained", "drain ms"],

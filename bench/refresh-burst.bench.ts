@@ -9,7 +9,7 @@ const BURSTS = [10, 100, 1000];
 /** Token endpoint latency the fake adds, like a real provider's. */
 const PROVIDER_LATENCY_MS = 100;
 
-it("refresh burst", async () => {
+it("refresh burst", async ({ task }) => {
   const rows: (string | number)[][] = [];
   for (const size of BURSTS) {
     const workspace = `bench-burst-${size}`;
@@ -26,5 +26,9 @@ it("refresh burst", async () => {
     const summary = await stats(grant.grantId);
     rows.push([size, summary.refreshRequests, quantile(waits, 0.5).toFixed(0), quantile(waits, 0.99).toFixed(0), summary.revoked ? "revoked" : "healthy"]);
   }
+  task.meta.benchResult = {
+    name: "refresh-burst",
+    figures: { provider_latency_ms: PROVIDER_LATENCY_MS, bursts: rows.map(([callers, refreshCalls, p50, p99, grant]) => ({ callers, refresh_calls: refreshCalls, p50_wait_ms: Number(p50), p99_wait_ms: Number(p99), grant })) },
+  };
   printTable(`Refresh single-flight (token endpoint latency ${PROVIDER_LATENCY_MS} ms)`, ["callers", "refresh calls", "p50 wait ms", "p99 wait ms", "grant"], rows);
 });

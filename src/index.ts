@@ -1,14 +1,19 @@
 // Worker entry: HTTP API, cron trigger and queue consumer, plus the Durable Object class.
-import { createApp } from "./edge/app";
 import { consumeFetches } from "./jobs/consumer";
 import { runScheduled } from "./jobs/scheduled";
 
 export { WorkspaceDO } from "./workspace/do";
 
-const app = createApp();
+// The HTTP app (routes, their schemas, OpenAPI) is loaded on the first request, not at startup:
+// cron, queue and Durable Object invocations never need it, and startup CPU is what every
+// isolate pays first.
+let app: Promise<{ fetch: ExportedHandlerFetchHandler<Env> }> | undefined;
 
 export default {
-  fetch: app.fetch,
+  async fetch(request, env, ctx) {
+    app ??= import("./edge/app").then((m) => m.createApp());
+    return (await app).fetch(request, env, ctx);
+  },
   async scheduled(controller, env, ctx) {
     ctx.waitUntil(runScheduled(controller, env));
   },

@@ -37,6 +37,7 @@ describe("service routes", () => {
     const html = await res.text();
     expect(html).toContain(`<script nonce="${nonce?.[1]}" src="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5.35.0/swagger-ui-bundle.js"`);
     expect(html).toContain('url: "/openapi.json"');
-    expect(html.match(/<script\b/g)).toHaveLength(html.match(new RegExp(`<script nonce="${nonce?.[1]}"`, "g"))!.length);
+    // Every script element carries the nonce.
+    expect(html.split("<script").length).toBe(html.split(`<script nonce="${nonce?.[1]}"`).length);
   });
 });

@@ -1,15 +1,18 @@
 // Bearer-JWT authentication (HS256, signed by the host app) and per-workspace authorization.
 import { createMiddleware } from "hono/factory";
 import { verify } from "hono/jwt";
-import { z } from "zod";
+import * as z from "zod/mini";
 import { FailureError } from "../framework/failure";
+import { lazy } from "../framework/lazy";
 import type { AppEnv, AuthUser, Role } from "./env";
 
-const claimsSchema = z.object({
-  sub: z.string().min(1),
-  exp: z.number(),
-  workspaces: z.record(z.string(), z.enum(["admin", "member"])),
-});
+const claimsSchema = lazy(() =>
+  z.object({
+    sub: z.string().check(z.minLength(1)),
+    exp: z.number(),
+    workspaces: z.record(z.string(), z.enum(["admin", "member"])),
+  }),
+);
 
 export interface AuthConfig {
   secret: string;
@@ -25,6 +28,18 @@ export function authConfigFromEnv(env: Env): AuthConfig {
   };
 }
 
+const hmacKeys = new Map<string, Promise<CryptoKey>>();
+
+/** The HS256 verification key, imported once per isolate instead of on every request. */
+function hmacKey(secret: string): Promise<CryptoKey> {
+  let key = hmacKeys.get(secret);
+  if (!key) {
+    key = crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["verify"]);
+    hmacKeys.set(secret, key);
+  }
+  return key;
+}
+
 /**
  * Verifies `Authorization: Bearer <jwt>` and returns the caller. Any failure is `unauthorized`: the
  * token's absence, shape, signature, algorithm (only HS256), expiry, issuer or audience.
@@ -35,12 +50,12 @@ export async function authenticate(header: string | undefined, config: AuthConfi
   if (!config.secret) throw new Error("AUTH_JWT_SECRET is not set");
   let payload: unknown;
   try {
-    payload = await verify(match[1], config.secret, { alg: "HS256", iss: config.issuer, aud: config.audience });
+    payload = await verify(match[1], await hmacKey(config.secret), { alg: "HS256", iss: config.issuer, aud: config.audience });
   } catch {
     // The verifier's messages echo the token back; never put those in a response.
     throw new FailureError("unauthorized", "Invalid or expired token");
   }
-  const claims = claimsSchema.safeParse(payload);
+  const claims = claimsSchema().safeParse(payload);
   if (!claims.success) throw new FailureError("unauthorized", "Token lacks the sub, exp or workspaces claim");
   return { id: claims.data.sub, workspaces: claims.data.workspaces };
 }

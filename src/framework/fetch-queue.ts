@@ -1,16 +1,19 @@
 // The FETCH_QUEUE message: one cache key to fetch through its workspace's Durable Object. The cron,
 // the manual-fetch route and the consumer share it.
-import { z } from "zod";
+import * as z from "zod/mini";
+import { lazy } from "./lazy";
 
-export const fetchMessage = z.object({
-  workspaceId: z.string().min(1),
-  integration: z.string().min(1),
-  /** The seed's cache key (epoch seconds). */
-  cacheDate: z.number().int(),
-  trigger: z.enum(["cron", "manual"]),
-});
+export const fetchMessage = lazy(() =>
+  z.object({
+    workspaceId: z.string().check(z.minLength(1)),
+    integration: z.string().check(z.minLength(1)),
+    /** The seed's cache key (epoch seconds). */
+    cacheDate: z.int(),
+    trigger: z.enum(["cron", "manual"]),
+  }),
+);
 
-export type FetchMessage = z.infer<typeof fetchMessage>;
+export type FetchMessage = z.infer<ReturnType<typeof fetchMessage>>;
 
 /** Queues accept at most 100 messages per sendBatch. */
 export const SEND_BATCH_LIMIT = 100;

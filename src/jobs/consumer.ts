@@ -27,7 +27,7 @@ export async function consumeFetches(batch: MessageBatch<unknown>, env: Env): Pr
   const report: ConsumeReport = { succeeded: 0, failed: 0, retried: 0, deadLettered: 0 };
   await Promise.all(
     batch.messages.map(async (message) => {
-      const parsed = fetchMessage.safeParse(message.body);
+      const parsed = fetchMessage().safeParse(message.body);
       if (!parsed.success) {
         console.error("dropping a malformed fetch message", message.id);
         message.ack();

@@ -130,3 +130,12 @@ export async function idleConnections(
     .limit(limit)
     .all();
 }
+
+/** Which providers a workspace is connected to, and whether each waits for a reconnect. */
+export async function listConnectionStates(d: Db, workspaceId: string): Promise<{ integration: string; requiresReconnect: boolean }[]> {
+  return d
+    .select({ integration: integrationAccess.integration, requiresReconnect: integrationAccess.requiresReconnect })
+    .from(integrationAccess)
+    .where(eq(integrationAccess.workspaceId, workspaceId))
+    .all();
+}

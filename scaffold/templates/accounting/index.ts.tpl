@@ -1,7 +1,7 @@
 // {{Name}}: accounting data (line values by month end) for one tenant per connection.
 // Scaffolded: every `TODO(scaffold)` marks a placeholder for {{Name}}'s real API. The URLs and scopes
 // are defaults; {{PREFIX}}_AUTHORIZE_URL, _TOKEN_URL, _REVOKE_URL, _API_BASE_URL and _SCOPES override them.
-import { z } from "zod";
+import * as z from "zod/mini";
 import type { ProviderDefinition } from "../../framework/provider";
 import { normalize{{Name}} } from "./normalize";
 

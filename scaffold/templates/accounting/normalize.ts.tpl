@@ -1,14 +1,14 @@
 // {{Name}}'s data logic, without I/O: the API's response becomes a DataBatch (titles × month ends).
 // Generated for the placeholder shape the test suite's fake serves (test/fake/generic.ts).
-import { z } from "zod";
+import * as z from "zod/mini";
 import { type DataBatch, mergeBatches, ProviderDataError } from "../../framework/data";
 import { monthEnd, parseIsoDate } from "../../framework/dates";
 
-const isoDate = z.string().refine((text) => parseIsoDate(text) !== null, "expected a YYYY-MM-DD date");
+const isoDate = z.string().check(z.refine((text) => parseIsoDate(text) !== null, "expected a YYYY-MM-DD date"));
 
 // TODO(scaffold): the shape of {{Name}}'s real response.
 const response = z.object({
-  items: z.array(z.object({ title: z.string().min(1), date: isoDate, value: z.number().nullable() })),
+  items: z.array(z.object({ title: z.string().check(z.minLength(1)), date: isoDate, value: z.nullable(z.number()) })),
 });
 
 /**

@@ -1,10 +1,10 @@
 // {{Name}}'s data logic, without I/O: the API's employee list becomes payroll rows.
 // Generated for the placeholder shape the test suite's fake serves (test/fake/generic.ts).
-import { z } from "zod";
+import * as z from "zod/mini";
 import { type EmployeeRow, ProviderDataError } from "../../framework/data";
 import { parseIsoDate } from "../../framework/dates";
 
-const isoDate = z.string().refine((text) => parseIsoDate(text) !== null, "expected a YYYY-MM-DD date");
+const isoDate = z.string().check(z.refine((text) => parseIsoDate(text) !== null, "expected a YYYY-MM-DD date"));
 
 // TODO(scaffold): the shape of {{Name}}'s real response.
 const response = z.object({
@@ -13,11 +13,11 @@ const response = z.object({
       id: z.string(),
       first_name: z.string(),
       last_name: z.string(),
-      job_title: z.string().nullish(),
-      department: z.string().nullish(),
+      job_title: z.nullish(z.string()),
+      department: z.nullish(z.string()),
       hire_date: isoDate,
-      termination_date: isoDate.nullish(),
-      annual_salary: z.number().nonnegative(),
+      termination_date: z.nullish(isoDate),
+      annual_salary: z.number().check(z.nonnegative()),
     }),
   ),
 });

@@ -4,7 +4,7 @@ import * as z from "zod/mini";
 import { registerOAuthApp } from "../../framework/oauth/app";
 import { displayName } from "../../framework/provider";
 import { providerList, requireProvider } from "../../providers/registry";
-import { listConnections } from "../../storage/connections";
+import { listConnectionStates } from "../../storage/connections";
 import { db } from "../../storage/db";
 import { workspaceClient } from "../../workspace/client";
 import { authenticated, requireRole } from "../auth";
@@ -34,7 +34,7 @@ export const connectionRoutes = new Hono<AppEnv>()
     query(z.object({ workspace_id: fields.workspaceId })),
     requireRole("member", "query"),
     async (c) => {
-      const rows = await listConnections(db(c.env.DB), c.req.valid("query").workspace_id);
+      const rows = await listConnectionStates(db(c.env.DB), c.req.valid("query").workspace_id);
       const byName = new Map(rows.map((r) => [r.integration, r]));
       return c.json(
         providerList.map((p): z.output<typeof providerInfo> => {

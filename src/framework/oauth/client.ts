@@ -1,7 +1,10 @@
 // Our small OAuth 2.0 client interface. Authorization URLs, PKCE and token-response parsing come
 // from arctic's OAuth2Client; token, refresh and revocation requests are sent here because arctic
 // has no client_secret_post (Gusto needs it) and drops the response headers (429 needs Retry-After).
-import { CodeChallengeMethod, generateCodeVerifier, OAuth2Client, OAuth2Tokens } from "arctic";
+// Arctic's index re-exports ~70 provider classes, all evaluated at startup; these two modules are
+// all we use (arctic 3.7.0 has no "exports" map, so its dist paths are its module layout).
+import { CodeChallengeMethod, OAuth2Client } from "arctic/dist/client.js";
+import { generateCodeVerifier, OAuth2Tokens } from "arctic/dist/oauth2.js";
 import { encodeBase64 } from "@oslojs/encoding";
 import type { OAuthApp, TokenResponse } from "./types";
 

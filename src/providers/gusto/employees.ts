@@ -1,42 +1,46 @@
 // Gusto's data logic, without I/O: the employees list (`GET v1/companies/{uuid}/employees`)
 // becomes payroll rows by the seed's rules.
-import { z } from "zod";
+import * as z from "zod/mini";
 import { type EmployeeRow, ProviderDataError } from "../../framework/data";
 import { parseIsoDate } from "../../framework/dates";
+import { lazy } from "../../framework/lazy";
 
-const isoDate = z.string().refine((text) => parseIsoDate(text) !== null, "expected a YYYY-MM-DD date");
-// Gusto sends amounts as decimal strings ("22.00").
-const decimal = z.union([z.number(), z.string().regex(/^[+-]?\d+(?:\.\d+)?$/, "expected a decimal amount").transform(Number)]);
-
-const compensation = z.object({
-  id: z.number().optional(),
-  uuid: z.string().optional(),
-  payment_unit: z.string(),
-  rate: decimal,
+const schemas = lazy(() => {
+  const isoDate = z.string().check(z.refine((text) => parseIsoDate(text) !== null, "expected a YYYY-MM-DD date"));
+  // Gusto sends amounts as decimal strings ("22.00").
+  const decimal = z.union([
+    z.number(),
+    z.pipe(z.string().check(z.regex(/^[+-]?\d+(?:\.\d+)?$/, "expected a decimal amount")), z.transform(Number)),
+  ]);
+  const compensation = z.object({
+    id: z.optional(z.number()),
+    uuid: z.optional(z.string()),
+    payment_unit: z.string(),
+    rate: decimal,
+  });
+  const job = z.object({
+    title: z.nullish(z.string()),
+    hire_date: isoDate,
+    primary: z.nullish(z.boolean()),
+    current_compensation_id: z.nullish(z.number()),
+    current_compensation_uuid: z.nullish(z.string()),
+    compensations: z.nullish(z.array(compensation)),
+  });
+  const employee = z.object({
+    uuid: z.string(),
+    first_name: z.string(),
+    last_name: z.string(),
+    department: z.nullish(z.string()),
+    current_employment_status: z.nullish(z.string()),
+    terminated: z.nullish(z.boolean()),
+    jobs: z.nullish(z.array(job)),
+    terminations: z.nullish(z.array(z.object({ effective_date: isoDate }))),
+  });
+  return { job, compensation, employees: z.array(employee) };
 });
 
-const job = z.object({
-  title: z.string().nullish(),
-  hire_date: isoDate,
-  primary: z.boolean().nullish(),
-  current_compensation_id: z.number().nullish(),
-  current_compensation_uuid: z.string().nullish(),
-  compensations: z.array(compensation).nullish(),
-});
-
-const employee = z.object({
-  uuid: z.string(),
-  first_name: z.string(),
-  last_name: z.string(),
-  department: z.string().nullish(),
-  current_employment_status: z.string().nullish(),
-  terminated: z.boolean().nullish(),
-  jobs: z.array(job).nullish(),
-  terminations: z.array(z.object({ effective_date: isoDate })).nullish(),
-});
-
-type Job = z.infer<typeof job>;
-type Compensation = z.infer<typeof compensation>;
+type Job = z.infer<ReturnType<typeof schemas>["job"]>;
+type Compensation = z.infer<ReturnType<typeof schemas>["compensation"]>;
 
 /** Weekly hours the seed assumed for an hourly wage, by `current_employment_status`. */
 function weeklyHours(status: string | null | undefined): number {
@@ -91,7 +95,7 @@ function currentCompensation(job: Job): Compensation | undefined {
 export function normalizeEmployees(employees: unknown, fromDate: string, warn: (msg: string) => void): EmployeeRow[] {
   const from = parseIsoDate(fromDate);
   if (!from) throw new RangeError(`fromDate is not a valid YYYY-MM-DD date: "${fromDate}"`);
-  const parsed = z.array(employee).safeParse(employees);
+  const parsed = schemas().employees.safeParse(employees);
   if (!parsed.success) throw new ProviderDataError("Gusto", `unexpected employees list: ${z.prettifyError(parsed.error)}`);
 
   const rows: EmployeeRow[] = [];

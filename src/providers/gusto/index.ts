@@ -1,13 +1,14 @@
 // Gusto: payroll (employees, jobs and compensations) for one company per connection.
-import { z } from "zod";
+import * as z from "zod/mini";
 import { ProviderDataError } from "../../framework/data";
+import { lazy } from "../../framework/lazy";
 import type { ProviderDefinition } from "../../framework/provider";
 import { normalizeEmployees } from "./employees";
 
 /** Gusto's largest page. */
 const PER_PAGE = 100;
 
-const tokenInfo = z.looseObject({ resource: z.looseObject({ type: z.string(), uuid: z.string() }) });
+const tokenInfo = lazy(() => z.looseObject({ resource: z.looseObject({ type: z.string(), uuid: z.string() }) }));
 
 export const gusto = {
   displayName: "Gusto",
@@ -24,7 +25,7 @@ export const gusto = {
     clientAuth: "client_secret_post",
   },
   async lookupTenant(api) {
-    const info = tokenInfo.parse(await api.get("/v1/token_info"));
+    const info = tokenInfo().parse(await api.get("/v1/token_info"));
     return { tenantId: info.resource.uuid, additionalInfo: { resource_type: info.resource.type } };
   },
   // Every employee of the company, terminated ones included, page by page until a short page.

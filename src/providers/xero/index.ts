@@ -1,12 +1,11 @@
 // Xero: accounting (Profit & Loss and Balance Sheet reports) for one organisation per connection.
-import { z } from "zod";
+import * as z from "zod/mini";
 import { mergeBatches, ProviderDataError } from "../../framework/data";
+import { lazy } from "../../framework/lazy";
 import type { ProviderDefinition } from "../../framework/provider";
 import { batchPeriods, parseReport, reportRequests, xeroRange } from "./report";
 
-const connections = z.array(
-  z.looseObject({ tenantId: z.string(), tenantType: z.string(), tenantName: z.string().nullish() }),
-);
+const connections = lazy(() => z.array(z.looseObject({ tenantId: z.string(), tenantType: z.string(), tenantName: z.nullish(z.string()) })));
 
 export const xero = {
   displayName: "Xero",
@@ -25,7 +24,7 @@ export const xero = {
   keepAliveAfterMs: 30 * 24 * 3600_000,
   // A grant can cover several tenants; the first organisation is the one we read (the seed's choice).
   async lookupTenant(api) {
-    const tenants = connections.parse(await api.get("/connections"));
+    const tenants = connections().parse(await api.get("/connections"));
     const organisation = tenants.find((t) => t.tenantType === "ORGANISATION");
     if (!organisation) throw new ProviderDataError("Xero", "the grant covers no organisation; connect again and pick an organisation");
     return { tenantId: organisation.tenantId, additionalInfo: { tenants } };

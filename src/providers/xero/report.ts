@@ -1,8 +1,9 @@
 // Xero's data logic, without I/O: which report requests cover a date range (the seed's batch
 // periods) and how a Profit & Loss or Balance Sheet response becomes a DataBatch.
-import { z } from "zod";
+import * as z from "zod/mini";
 import { type DataBatch, ProviderDataError } from "../../framework/data";
 import { addMonths, type DateInput, latest31DayMonthEnd, monthEnd, parseDate, toIsoDate } from "../../framework/dates";
+import { lazy } from "../../framework/lazy";
 
 /** A reporting period: ISO dates, both month ends, at most 12 months apart. */
 export interface ReportPeriod {
@@ -58,25 +59,26 @@ export function reportRequests(period: ReportPeriod): [ReportRequest, ReportRequ
   ];
 }
 
-const cellValue = z.union([z.string(), z.number(), z.null()]).optional();
-const cells = z.array(z.object({ Value: cellValue }));
-const reportResponse = z.object({
-  Reports: z
-    .array(
-      z.object({
-        Rows: z.array(
-          z.object({
-            RowType: z.string(),
-            Cells: cells.optional(),
-            Rows: z.array(z.object({ RowType: z.string(), Cells: cells.optional() })).optional(),
-          }),
-        ),
-      }),
-    )
-    .min(1),
+const reportResponse = lazy(() => {
+  const cells = z.array(z.object({ Value: z.optional(z.union([z.string(), z.number(), z.null()])) }));
+  return z.object({
+    Reports: z
+      .array(
+        z.object({
+          Rows: z.array(
+            z.object({
+              RowType: z.string(),
+              Cells: z.optional(cells),
+              Rows: z.optional(z.array(z.object({ RowType: z.string(), Cells: z.optional(cells) }))),
+            }),
+          ),
+        }),
+      )
+      .check(z.minLength(1)),
+  });
 });
 
-type CellValue = z.infer<typeof cellValue>;
+type CellValue = string | number | null | undefined;
 
 // Plain or with thousands separators; no exponents, hex or "Infinity".
 const DECIMAL = /^[+-]?(?:\d+|\d{1,3}(?:,\d{3})+)(?:\.\d+)?$/;
@@ -100,7 +102,7 @@ function shapeError(message: string): ProviderDataError {
  * column. Throws ProviderDataError when the body does not have that shape.
  */
 export function parseReport(json: unknown): DataBatch {
-  const parsed = reportResponse.safeParse(json);
+  const parsed = reportResponse().safeParse(json);
   if (!parsed.success) throw shapeError(z.prettifyError(parsed.error));
   const [header, ...sections] = parsed.data.Reports[0]?.Rows ?? [];
   if (header?.RowType !== "Header" || !header.Cells) throw shapeError("the first row is not a Header row with cells");
