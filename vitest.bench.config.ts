@@ -9,5 +9,11 @@ const project = workersProject("bench", ["bench/**/*.bench.ts"]);
 
 export default defineConfig({
   plugins: project.plugins,
-  test: { ...project.test, testTimeout: 600_000, hookTimeout: 60_000, reporters: ["default", new BenchResultsReporter()], silent: false },
+  test: {
+    ...project.test,
+    testTimeout: 600_000,
+    hookTimeout: 60_000,
+    reporters: ["default", new BenchResultsReporter()],
+    silent: false,
+  },
 });

@@ -68,7 +68,9 @@ export function workersProject(name: string, include: string[], exclude: string[
     plugins: [
       cloudflareTest(({ inject }) => ({
         wrangler: { configPath: "./wrangler.toml" },
-        miniflare: { bindings: { ...TEST_BINDINGS, ...fakeProviderBindings(inject("fakePort")), TEST_MIGRATIONS: migrations } },
+        miniflare: {
+          bindings: { ...TEST_BINDINGS, ...fakeProviderBindings(inject("fakePort")), TEST_MIGRATIONS: migrations },
+        },
       })),
     ],
     test: {

@@ -18,12 +18,9 @@ it("cron dispatch of 10,000 keys", async ({ task }) => {
     await seedConnection(`bench-ws-${w}`, "gusto");
     for (let k = 0; k < KEYS_PER_WORKSPACE; k++) {
       statements.push(
-        env.DB.prepare("INSERT INTO data_cache (workspace_id, integration, cache_date, payload, created_at, last_requested_at) VALUES (?, 'Gusto', ?, '{}', ?, ?)").bind(
-          `bench-ws-${w}`,
-          1_000_000 + k * 86_400,
-          now - 2 * HOUR,
-          now - HOUR,
-        ),
+        env.DB.prepare(
+          "INSERT INTO data_cache (workspace_id, integration, cache_date, payload, created_at, last_requested_at) VALUES (?, 'Gusto', ?, '{}', ?, ?)",
+        ).bind(`bench-ws-${w}`, 1_000_000 + k * 86_400, now - 2 * HOUR, now - HOUR),
       );
     }
   }
@@ -38,17 +35,50 @@ it("cron dispatch of 10,000 keys", async ({ task }) => {
   let done = 0;
   for (let i = 0; i < 1200 && done < report.messages; i++) {
     await new Promise((r) => setTimeout(r, 250));
-    done = (await env.DB.prepare("SELECT count(*) AS n FROM fetch_runs WHERE outcome != 'running'").first<{ n: number }>())?.n ?? 0;
+    done =
+      (await env.DB.prepare("SELECT count(*) AS n FROM fetch_runs WHERE outcome != 'running'").first<{ n: number }>())
+        ?.n ?? 0;
   }
   const drainMs = performance.now() - drainStarted;
 
   task.meta.benchResult = {
     name: "dispatch",
-    figures: { keys: WORKSPACES * KEYS_PER_WORKSPACE, messages: report.messages, d1_queries: report.d1Queries, queue_calls: report.sendBatches, truncated: report.truncated, dispatch_ms: Math.round(dispatchMs), drained: done, drain_ms: Math.round(drainMs) },
+    figures: {
+      keys: WORKSPACES * KEYS_PER_WORKSPACE,
+      messages: report.messages,
+      d1_queries: report.d1Queries,
+      queue_calls: report.sendBatches,
+      truncated: report.truncated,
+      dispatch_ms: Math.round(dispatchMs),
+      drained: done,
+      drain_ms: Math.round(drainMs),
+    },
   };
   printTable(
     "Cron dispatch",
-    ["due keys", "messages", "D1 queries", "sendBatch calls", "subrequests", "truncated", "dispatch ms", "drained", "drain ms"],
-    [[WORKSPACES * KEYS_PER_WORKSPACE, report.messages, report.d1Queries, report.sendBatches, report.d1Queries + report.sendBatches, String(report.truncated), dispatchMs.toFixed(0), done, drainMs.toFixed(0)]],
+    [
+      "due keys",
+      "messages",
+      "D1 queries",
+      "sendBatch calls",
+      "subrequests",
+      "truncated",
+      "dispatch ms",
+      "drained",
+      "drain ms",
+    ],
+    [
+      [
+        WORKSPACES * KEYS_PER_WORKSPACE,
+        report.messages,
+        report.d1Queries,
+        report.sendBatches,
+        report.d1Queries + report.sendBatches,
+        String(report.truncated),
+        dispatchMs.toFixed(0),
+        done,
+        drainMs.toFixed(0),
+      ],
+    ],
   );
 });

@@ -40,6 +40,13 @@ export async function load(url: string, options: LoadOptions = {}): Promise<Load
   );
   const elapsed = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
-  const at = (q: number) => Number((latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? Number.NaN).toFixed(2));
-  return { requests: latencies.length, errors, rps: Number((latencies.length / elapsed).toFixed(1)), p50_ms: at(0.5), p99_ms: at(0.99) };
+  const at = (q: number) =>
+    Number((latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? Number.NaN).toFixed(2));
+  return {
+    requests: latencies.length,
+    errors,
+    rps: Number((latencies.length / elapsed).toFixed(1)),
+    p50_ms: at(0.5),
+    p99_ms: at(0.99),
+  };
 }

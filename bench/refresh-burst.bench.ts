@@ -24,11 +24,30 @@ it("refresh burst", async ({ task }) => {
       }),
     );
     const summary = await stats(grant.grantId);
-    rows.push([size, summary.refreshRequests, quantile(waits, 0.5).toFixed(0), quantile(waits, 0.99).toFixed(0), summary.revoked ? "revoked" : "healthy"]);
+    rows.push([
+      size,
+      summary.refreshRequests,
+      quantile(waits, 0.5).toFixed(0),
+      quantile(waits, 0.99).toFixed(0),
+      summary.revoked ? "revoked" : "healthy",
+    ]);
   }
   task.meta.benchResult = {
     name: "refresh-burst",
-    figures: { provider_latency_ms: PROVIDER_LATENCY_MS, bursts: rows.map(([callers, refreshCalls, p50, p99, grant]) => ({ callers, refresh_calls: refreshCalls, p50_wait_ms: Number(p50), p99_wait_ms: Number(p99), grant })) },
+    figures: {
+      provider_latency_ms: PROVIDER_LATENCY_MS,
+      bursts: rows.map(([callers, refreshCalls, p50, p99, grant]) => ({
+        callers,
+        refresh_calls: refreshCalls,
+        p50_wait_ms: Number(p50),
+        p99_wait_ms: Number(p99),
+        grant,
+      })),
+    },
   };
-  printTable(`Refresh single-flight (token endpoint latency ${PROVIDER_LATENCY_MS} ms)`, ["callers", "refresh calls", "p50 wait ms", "p99 wait ms", "grant"], rows);
+  printTable(
+    `Refresh single-flight (token endpoint latency ${PROVIDER_LATENCY_MS} ms)`,
+    ["callers", "refresh calls", "p50 wait ms", "p99 wait ms", "grant"],
+    rows,
+  );
 });

@@ -11,6 +11,9 @@ export class BenchResultsReporter implements Reporter {
     const result = testCase.meta().benchResult;
     if (!result) return;
     mkdirSync(RESULTS, { recursive: true });
-    writeFileSync(join(RESULTS, `${result.name}.json`), `${JSON.stringify({ measured_at: new Date().toISOString(), ...(result.figures as object) }, null, 2)}\n`);
+    writeFileSync(
+      join(RESULTS, `${result.name}.json`),
+      `${JSON.stringify({ measured_at: new Date().toISOString(), ...(result.figures as object) }, null, 2)}\n`,
+    );
   }
 }

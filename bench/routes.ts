@@ -20,13 +20,22 @@ writeFileSync(envFile, `AUTH_JWT_SECRET=${jwtSecret}\nTOKEN_ENCRYPTION_KEY=bench
 
 const dev = await startDev({ args: ["--env-file", envFile] });
 try {
-  const bearer = await sign({ sub: "bench", exp: Math.floor(Date.now() / 1000) + 3600, workspaces: { "ws-bench": "member" } }, jwtSecret, "HS256");
+  const bearer = await sign(
+    { sub: "bench", exp: Math.floor(Date.now() / 1000) + 3600, workspaces: { "ws-bench": "member" } },
+    jwtSecret,
+    "HS256",
+  );
   const providers = `${dev.url}/integration/providers?workspace_id=ws-bench`;
   // Warm up: the first request loads the HTTP app.
-  for (const url of [`${dev.url}/health`, providers]) await fetch(url, { headers: { Authorization: `Bearer ${bearer}` } });
+  for (const url of [`${dev.url}/health`, providers])
+    await fetch(url, { headers: { Authorization: `Bearer ${bearer}` } });
 
   const trivial = await load(`${dev.url}/health`, { seconds: SECONDS, connections: CONNECTIONS });
-  const listing = await load(providers, { seconds: SECONDS, connections: CONNECTIONS, headers: { Authorization: `Bearer ${bearer}` } });
+  const listing = await load(providers, {
+    seconds: SECONDS,
+    connections: CONNECTIONS,
+    headers: { Authorization: `Bearer ${bearer}` },
+  });
   const result = {
     measured_at: new Date().toISOString(),
     seconds: SECONDS,

@@ -8,12 +8,24 @@ import { join } from "node:path";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const RUNS = Number(process.env.STARTUP_RUNS ?? 9);
-const env = { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false", WRANGLER_SEND_ERROR_REPORTS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", NO_COLOR: "1" };
+const env = {
+  ...process.env,
+  CI: "true",
+  WRANGLER_SEND_METRICS: "false",
+  WRANGLER_SEND_ERROR_REPORTS: "false",
+  CLOUDFLARE_CF_FETCH_ENABLED: "false",
+  NO_COLOR: "1",
+};
 
 const workers = { service: join(ROOT, "wrangler.toml"), "hello-world": join(ROOT, "bench/hello-world/wrangler.toml") };
 
 function wrangler(args: string[]): string {
-  return execFileSync("npx", ["wrangler", ...args], { cwd: ROOT, env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  return execFileSync("npx", ["wrangler", ...args], {
+    cwd: ROOT,
+    env,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+  });
 }
 
 function bundle(config: string): { kib: number; gzipKib: number } {
@@ -60,7 +72,9 @@ function startup(config: string): { activeMs: number; scriptMs: number } {
 }
 
 const row = (f: { kib: number; gzipKib: number; startup_ms_median: number; script_ms_median: number }) =>
-  [f.kib, f.gzipKib, f.startup_ms_median, f.script_ms_median].map((v, i) => String(v).padStart([10, 8, 10, 9][i]!)).join("  ");
+  [f.kib, f.gzipKib, f.startup_ms_median, f.script_ms_median]
+    .map((v, i) => String(v).padStart([10, 8, 10, 9][i]!))
+    .join("  ");
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
@@ -72,7 +86,13 @@ const figures = (name: string) => {
   // A run where the profiler caught no sample reports 0 ms; it says nothing about startup.
   const active = runs[name]!.map((r) => r.activeMs).filter((ms) => ms > 0);
   const script = runs[name]!.map((r) => r.scriptMs);
-  return { ...sizes[name]!, startup_ms_median: median(active), script_ms_median: median(script), startup_ms: active, script_ms: script };
+  return {
+    ...sizes[name]!,
+    startup_ms_median: median(active),
+    script_ms_median: median(script),
+    startup_ms: active,
+    script_ms: script,
+  };
 };
 const service = figures("service");
 const helloWorld = figures("hello-world");

@@ -1,7 +1,18 @@
 // Writes a scaffold plan all or nothing: new files first (exclusive create, so nothing is ever
 // overwritten), shared files next (each replaced by an atomic rename), the registry last. Any
 // failure undoes every write made so far, in reverse order.
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmdirSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { dirname, join, relative } from "node:path";
 import type { FileChange } from "./plan.ts";
 
@@ -32,21 +43,23 @@ export function applyPlan(root: string, changes: readonly FileChange[], failAt?:
   const undo: { path: string; run: () => void }[] = [];
   try {
     for (const change of changes) {
-      if (failAt === change.step) throw new Error(`SCAFFOLD_FAIL_AT=${failAt}: simulated failure before writing ${change.path}`);
+      if (failAt === change.step)
+        throw new Error(`SCAFFOLD_FAIL_AT=${failAt}: simulated failure before writing ${change.path}`);
       const file = join(root, change.path);
+      const content = typeof change.content === "function" ? change.content() : change.content;
       if (change.kind === "create") {
         for (const dir of missingDirs(dirname(file))) {
           mkdirSync(dir);
           undo.push({ path: `${relative(root, dir)}/`, run: () => rmdirSync(dir) });
         }
-        writeFileSync(file, change.content, { flag: "wx" });
+        writeFileSync(file, content, { flag: "wx" });
         undo.push({ path: change.path, run: () => unlinkSync(file) });
       } else {
         const original = change.original ?? "";
         if (readFileSync(file, "utf8") !== original) throw new Error(`${change.path} changed while scaffolding`);
         const temp = `${file}.scaffold-${process.pid}`;
         try {
-          writeFileSync(temp, change.content, { flag: "wx" });
+          writeFileSync(temp, content, { flag: "wx" });
           chmodSync(temp, statSync(file).mode);
           renameSync(temp, file);
         } catch (err) {

@@ -1,6 +1,7 @@
 // What one scaffold run does, worked out before anything is written: the provider's names, the
 // files it creates (rendered from scaffold/templates/) and the shared files it patches, in write
 // order. Reads the repository; never writes (apply.ts does).
+import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { PROVIDER_NAME_PATTERN, PROVIDER_VARIABLES } from "../src/framework/names.ts";
@@ -36,7 +37,8 @@ export interface FileChange {
   /** Relative to the repository root, `/`-separated. */
   path: string;
   kind: "create" | "update";
-  content: string;
+  /** The new content, or how to produce it once the earlier changes are written. */
+  content: string | (() => string);
   /** For updates: the content read while planning; the write is refused if the file changed since. */
   original?: string;
   /** What the change is, for the summary. */
@@ -48,16 +50,13 @@ export interface FileChange {
 export interface Plan {
   names: Names;
   type: ApiType;
-  /** In write order: new files first, shared files next, the registry last. */
+  /** In write order: new files first, then .dev.vars.example, the registry and the generated providers doc. */
   changes: FileChange[];
-  /** Shared files that could not be patched (their layout changed); the user edits them by hand. */
-  warnings: string[];
 }
 
 const REGISTRY = "src/providers/registry.ts";
 const DEV_VARS = ".dev.vars.example";
-const README = "README.md";
-const CONFIGURATION = "docs/configuration.md";
+const PROVIDERS_DOC = "docs/providers.md";
 
 // Words a const cannot be named, plus identifiers the generated modules declare themselves.
 const UNUSABLE_IDENTIFIERS = new Set(
@@ -71,9 +70,12 @@ const UNUSABLE_IDENTIFIERS = new Set(
 
 /** Checks a name against the seed's rule; throws ScaffoldRefusal with what to do instead. */
 export function checkName(name: string): void {
-  if (name === "") throw new ScaffoldRefusal("The provider name is empty. Pass it first: npm run scaffold Acme -- --type accounting");
+  if (name === "")
+    throw new ScaffoldRefusal("The provider name is empty. Pass it first: npm run scaffold Acme -- --type accounting");
   if (name.length > MAX_NAME_LENGTH) {
-    throw new ScaffoldRefusal(`The provider name is ${name.length} characters long; at most ${MAX_NAME_LENGTH} are allowed.`);
+    throw new ScaffoldRefusal(
+      `The provider name is ${name.length} characters long; at most ${MAX_NAME_LENGTH} are allowed.`,
+    );
   }
   if (!PROVIDER_NAME_PATTERN.test(name)) {
     throw new ScaffoldRefusal(
@@ -96,7 +98,13 @@ export function namesFor(name: string, registrySource: string): Names {
   let ident = /^[0-9]/.test(name) ? `provider${name}` : lowerCamel(name);
   // Keep clear of keywords and of every identifier the registry already uses (imports included).
   while (UNUSABLE_IDENTIFIERS.has(ident) || new RegExp(`\\b${ident}\\b`).test(registrySource)) ident += "Provider";
-  return { name, slug, prefix: name.toUpperCase(), ident, registryKey: /^[A-Za-z]/.test(name) ? name : JSON.stringify(name) };
+  return {
+    name,
+    slug,
+    prefix: name.toUpperCase(),
+    ident,
+    registryKey: /^[A-Za-z]/.test(name) ? name : JSON.stringify(name),
+  };
 }
 
 interface RegistryEntry {
@@ -105,19 +113,29 @@ interface RegistryEntry {
 }
 
 /** The entries of `export const providers = defineRegistry({ … });`, one `Key: ident,` per line. */
-export function readRegistry(source: string): { lines: string[]; open: number; close: number; entries: RegistryEntry[] } {
+export function readRegistry(source: string): {
+  lines: string[];
+  open: number;
+  close: number;
+  entries: RegistryEntry[];
+} {
   const lines = source.split("\n");
   const open = lines.findIndex((l) => /^export const providers = defineRegistry\(\{\s*$/.test(l));
   const close = open < 0 ? -1 : lines.findIndex((l, i) => i > open && /^\}\);\s*$/.test(l));
   if (open < 0 || close < 0) {
-    throw new Error(`${REGISTRY}: cannot find the "export const providers = defineRegistry({" … "});" block the scaffold adds to`);
+    throw new Error(
+      `${REGISTRY}: cannot find the "export const providers = defineRegistry({" … "});" block the scaffold adds to`,
+    );
   }
   const entries: RegistryEntry[] = [];
   for (let i = open + 1; i < close; i++) {
     const line = lines[i] ?? "";
     if (/^\s*(\/\/.*)?$/.test(line)) continue;
     const m = /^\s*("?)([A-Za-z0-9]+)\1\s*:\s*[A-Za-z_$][\w$]*\s*,?\s*(\/\/.*)?$/.exec(line);
-    if (!m) throw new Error(`${REGISTRY}:${i + 1}: expected one "Name: ident," entry per line in the registry, found: ${line.trim()}`);
+    if (!m)
+      throw new Error(
+        `${REGISTRY}:${i + 1}: expected one "Name: ident," entry per line in the registry, found: ${line.trim()}`,
+      );
     entries.push({ key: m[2] ?? "", line: i });
   }
   return { lines, open, close, entries };
@@ -133,7 +151,8 @@ export function patchRegistry(source: string, names: Names): string {
   if (before) lines.splice(before.line, 0, entry);
   else {
     const last = entries.at(-1);
-    if (last && !/,\s*(\/\/.*)?$/.test(lines[last.line] ?? "")) lines[last.line] = (lines[last.line] ?? "").replace(/\s*(\/\/.*)?$/, ",$&");
+    if (last && !/,\s*(\/\/.*)?$/.test(lines[last.line] ?? ""))
+      lines[last.line] = (lines[last.line] ?? "").replace(/\s*(\/\/.*)?$/, ",$&");
     lines.splice(last ? last.line + 1 : close, 0, entry);
   }
 
@@ -148,52 +167,19 @@ export function patchRegistry(source: string, names: Names): string {
   return lines.join("\n");
 }
 
-/** README's configuration table: one row per scaffolded provider, after the `<NAME>_AUTHORIZE_URL` row, sorted. */
-export function patchReadme(source: string, names: Names, type: ApiType): string | null {
-  const lines = source.split("\n");
-  const anchor = lines.findIndex((l) => l.startsWith("| `<NAME>_AUTHORIZE_URL`"));
-  if (anchor < 0) return null;
-  const p = names.prefix;
-  const row =
-    `| \`${p}_CLIENT_ID\`, \`${p}_CLIENT_SECRET\`, \`${p}_AUTHORIZE_URL\`, \`_TOKEN_URL\`, \`_REVOKE_URL\`, \`_API_BASE_URL\`, \`_SCOPES\` ` +
-    `| secrets and vars | ${names.name} (${type}, added with the scaffold): its OAuth client and endpoint overrides; see [docs/providers/${names.slug}.md](docs/providers/${names.slug}.md) ` +
-    `| empty; the endpoint defaults are placeholders until filled in |`;
-  let at = anchor + 1;
-  while (at < lines.length && (/^\| `([A-Z0-9]+)_CLIENT_ID`/.exec(lines[at] ?? "")?.[1] ?? "\uffff") < p) at++;
-  lines.splice(at, 0, row);
-  return lines.join("\n");
-}
-
-const SCAFFOLDED_HEADER = "| provider | type | prefix | details |";
-
-/** docs/configuration.md: a "scaffolded providers" table after the per-provider suffix table, one row each, sorted. */
-export function patchConfiguration(source: string, names: Names, type: ApiType): string | null {
-  const lines = source.split("\n");
-  const row = `| ${names.name} | ${type} | \`${names.prefix}_\` | [providers/${names.slug}.md](providers/${names.slug}.md) |`;
-  const header = lines.indexOf(SCAFFOLDED_HEADER);
-  if (header >= 0) {
-    let at = header + 2;
-    while (at < lines.length && (lines[at] ?? "").startsWith("| ") && (lines[at] ?? "").slice(2).toLowerCase() < row.slice(2).toLowerCase()) at++;
-    lines.splice(at, 0, row);
-    return lines.join("\n");
-  }
-  const suffixTable = lines.findIndex((l) => l.startsWith("| suffix |"));
-  if (suffixTable < 0) return null;
-  let end = suffixTable;
-  while (end < lines.length && (lines[end] ?? "").startsWith("|")) end++;
-  lines.splice(end, 0, "", "Providers added with `npm run scaffold` (their endpoint defaults are placeholders until filled in):", "", SCAFFOLDED_HEADER, "|---|---|---|---|", row);
-  return lines.join("\n");
-}
-
 /**
  * Renders a template: `{{#accounting}}…{{/accounting}}` blocks (each tag on its own line) are kept
  * for that API type only; `{{key}}` is replaced from `vars`. An unknown key is an error.
  */
 export function render(template: string, vars: Readonly<Record<string, string>>, type: ApiType): string {
-  const sectioned = template.replace(/^\{\{#(\w+)\}\}\n([\s\S]*?)^\{\{\/\1\}\}\n/gm, (_, section: string, body: string) => {
-    if (!(API_TYPES as readonly string[]).includes(section)) throw new Error(`unknown template section {{#${section}}}`);
-    return section === type ? body : "";
-  });
+  const sectioned = template.replace(
+    /^\{\{#(\w+)\}\}\n([\s\S]*?)^\{\{\/\1\}\}\n/gm,
+    (_, section: string, body: string) => {
+      if (!(API_TYPES as readonly string[]).includes(section))
+        throw new Error(`unknown template section {{#${section}}}`);
+      return section === type ? body : "";
+    },
+  );
   return sectioned.replace(/\{\{([#/]?\w+)\}\}/g, (token, key: string) => {
     const value = vars[key];
     if (value === undefined) throw new Error(`unknown template variable ${token}`);
@@ -208,12 +194,21 @@ function existing(root: string, names: Names, registryKeys: readonly string[], d
   const key = registryKeys.find((k) => k.toLowerCase() === slug);
   if (key) found.push(`${REGISTRY} registers "${key}"`);
   const entries = (dir: string) => (existsSync(join(root, dir)) ? readdirSync(join(root, dir)) : []);
-  for (const e of entries("src/providers")) if (e.toLowerCase().replace(/\.[cm]?[jt]s$/, "") === slug) found.push(`src/providers/${e} exists`);
+  for (const e of entries("src/providers"))
+    if (e.toLowerCase().replace(/\.[cm]?[jt]s$/, "") === slug) found.push(`src/providers/${e} exists`);
   for (const e of entries("test")) if (e.toLowerCase() === `${slug}.test.ts`) found.push(`test/${e} exists`);
-  for (const e of entries("docs/providers")) if (e.toLowerCase() === `${slug}.md`) found.push(`docs/providers/${e} exists`);
+  for (const e of entries("docs/providers"))
+    if (e.toLowerCase() === `${slug}.md`) found.push(`docs/providers/${e} exists`);
   const vars = new RegExp(`^[#\\s]*${prefix}_(${PROVIDER_VARIABLES.join("|")})=`, "m");
   if (vars.test(devVars)) found.push(`${DEV_VARS} already has ${prefix}_* provider variables`);
   return found;
+}
+
+/** docs/providers.md as scripts/providers-doc.ts renders it from the registry now on disk. */
+function generateProvidersDoc(root: string): string {
+  const run = spawnSync("npx", ["tsx", "scripts/providers-doc.ts", "--stdout"], { cwd: root, encoding: "utf8" });
+  if (run.status !== 0) throw new Error(`could not render ${PROVIDERS_DOC} from the registry:\n${run.stderr}`);
+  return run.stdout;
 }
 
 const read = (root: string, path: string) => readFileSync(join(root, path), "utf8");
@@ -232,7 +227,9 @@ export function planScaffold(root: string, name: string, type: ApiType): Plan {
     const hint = registered
       ? "Pick another name."
       : "It is not registered: files left over from an interrupted or undone run? Remove them and run again.";
-    throw new ScaffoldRefusal(`A provider named ${JSON.stringify(name)} exists already (names are compared case-insensitively): ${found.join("; ")}. ${hint}`);
+    throw new ScaffoldRefusal(
+      `A provider named ${JSON.stringify(name)} exists already (names are compared case-insensitively): ${found.join("; ")}. ${hint}`,
+    );
   }
 
   const vars = {
@@ -247,21 +244,61 @@ export function planScaffold(root: string, name: string, type: ApiType): Plan {
   };
   const dir = `src/providers/${names.slug}`;
   const changes: FileChange[] = [
-    { path: `${dir}/normalize.ts`, kind: "create", step: "normalize", what: `normalize${name}: its response → ${type === "accounting" ? "DataBatch" : "EmployeeRow[]"}, the one function to rewrite`, content: render(template(`${type}/normalize.ts.tpl`), vars, type) },
-    { path: `${dir}/index.ts`, kind: "create", step: "provider", what: "the OAuth declaration and adapter, placeholders marked TODO(scaffold)", content: render(template(`${type}/index.ts.tpl`), vars, type) },
-    { path: `test/${names.slug}.test.ts`, kind: "create", step: "test", what: "connect and fetch against the fake provider server", content: render(template("provider.test.ts.tpl"), vars, type) },
-    { path: `docs/providers/${names.slug}.md`, kind: "create", step: "docs", what: "what to fill in, its variables, its redirect URI", content: render(template("provider.md.tpl"), vars, type) },
+    {
+      path: `${dir}/normalize.ts`,
+      kind: "create",
+      step: "normalize",
+      what: `normalize${name}: its response → ${type === "accounting" ? "DataBatch" : "EmployeeRow[]"}, the one function to rewrite`,
+      content: render(template(`${type}/normalize.ts.tpl`), vars, type),
+    },
+    {
+      path: `${dir}/index.ts`,
+      kind: "create",
+      step: "provider",
+      what: "the OAuth declaration and adapter, placeholders marked TODO(scaffold)",
+      content: render(template(`${type}/index.ts.tpl`), vars, type),
+    },
+    {
+      path: `test/${names.slug}.test.ts`,
+      kind: "create",
+      step: "test",
+      what: "connect and fetch against the fake provider server",
+      content: render(template("provider.test.ts.tpl"), vars, type),
+    },
+    {
+      path: `docs/providers/${names.slug}.md`,
+      kind: "create",
+      step: "docs",
+      what: "what to fill in, its variables, its redirect URI",
+      content: render(template("provider.md.tpl"), vars, type),
+    },
   ];
-  const warnings: string[] = [];
-  const update = (path: string, step: string, what: string, original: string, content: string | null) => {
-    if (content === null) warnings.push(`${path}: its layout changed, so it was left alone; add ${name}'s variables (${names.prefix}_*) by hand.`);
-    else changes.push({ path, kind: "update", step, what, original, content });
-  };
-  update(DEV_VARS, "dev-vars", `${names.prefix}_* variables`, devVars, `${devVars.replace(/\n*$/, "\n")}${render(template("dev-vars.tpl"), vars, type)}`);
-  const readme = read(root, README);
-  update(README, "readme", "configuration table row", readme, patchReadme(readme, names, type));
-  const configuration = read(root, CONFIGURATION);
-  update(CONFIGURATION, "configuration", "scaffolded providers table row", configuration, patchConfiguration(configuration, names, type));
-  changes.push({ path: REGISTRY, kind: "update", step: "register", what: `import and entry ${names.registryKey}: ${names.ident}`, original: registry, content: patchRegistry(registry, names) });
-  return { names, type, changes, warnings };
+  changes.push(
+    {
+      path: DEV_VARS,
+      kind: "update",
+      step: "dev-vars",
+      what: `${names.prefix}_* variables`,
+      original: devVars,
+      content: `${devVars.replace(/\n*$/, "\n")}${render(template("dev-vars.tpl"), vars, type)}`,
+    },
+    {
+      path: REGISTRY,
+      kind: "update",
+      step: "register",
+      what: `import and entry ${names.registryKey}: ${names.ident}`,
+      original: registry,
+      content: patchRegistry(registry, names),
+    },
+    {
+      path: PROVIDERS_DOC,
+      kind: "update",
+      step: "providers-doc",
+      what: "regenerated from the registry (npm run docs:providers)",
+      original: read(root, PROVIDERS_DOC),
+      // Rendered from the registry just written, so it lists the new provider as the code sees it.
+      content: () => generateProvidersDoc(root),
+    },
+  );
+  return { names, type, changes };
 }

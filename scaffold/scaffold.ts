@@ -4,7 +4,15 @@
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { ApplyError, applyPlan } from "./apply.ts";
-import { API_TYPES, type ApiType, type FileChange, MAX_NAME_LENGTH, type Plan, planScaffold, ScaffoldRefusal } from "./plan.ts";
+import {
+  API_TYPES,
+  type ApiType,
+  type FileChange,
+  MAX_NAME_LENGTH,
+  type Plan,
+  planScaffold,
+  ScaffoldRefusal,
+} from "./plan.ts";
 
 const USAGE = `Usage: npm run scaffold <Name> -- --type accounting|payroll [--dry-run]
 
@@ -13,7 +21,7 @@ whose endpoints are marked placeholders (every URL and the scopes are also read 
 <NAME>_* variables), an adapter of the chosen type whose provider-specific normalization is one
 marked function, a test that connects it against the suite's fake OAuth server and runs the
 adapter, and docs/providers/<name>.md. Registers it in src/providers/registry.ts (routes, listing and cron
-follow), and adds its variables to .dev.vars.example, README.md and docs/configuration.md.
+follow), adds its variables to .dev.vars.example and regenerates docs/providers.md from the registry.
 
   <Name>         registry name: letters and digits only (^[A-Za-z0-9]+$), at most ${MAX_NAME_LENGTH};
                  must not exist yet, compared case-insensitively. Conventionally PascalCase.
@@ -34,7 +42,11 @@ function parse(argv: string[]): { help: true } | { help: false; name: string; ty
     parsed = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { type: { type: "string", short: "t" }, "dry-run": { type: "boolean", short: "n" }, help: { type: "boolean", short: "h" } },
+      options: {
+        type: { type: "string", short: "t" },
+        "dry-run": { type: "boolean", short: "n" },
+        help: { type: "boolean", short: "h" },
+      },
     });
   } catch (err) {
     throw new UsageError(err instanceof Error ? err.message : String(err));
@@ -42,10 +54,14 @@ function parse(argv: string[]): { help: true } | { help: false; name: string; ty
   const { values, positionals } = parsed;
   if (values.help) return { help: true };
   if (positionals.length === 0) throw new UsageError("Missing the provider name.");
-  if (positionals.length > 1) throw new UsageError(`Expected one provider name, got ${positionals.length}: ${positionals.map((p) => JSON.stringify(p)).join(" ")}`);
+  if (positionals.length > 1)
+    throw new UsageError(
+      `Expected one provider name, got ${positionals.length}: ${positionals.map((p) => JSON.stringify(p)).join(" ")}`,
+    );
   const type = values.type;
   if (type === undefined) throw new UsageError("Missing --type: accounting or payroll.");
-  if (!(API_TYPES as readonly string[]).includes(type)) throw new UsageError(`Unknown --type ${JSON.stringify(type)}: use accounting or payroll.`);
+  if (!(API_TYPES as readonly string[]).includes(type))
+    throw new UsageError(`Unknown --type ${JSON.stringify(type)}: use accounting or payroll.`);
   return { help: false, name: positionals[0] ?? "", type: type as ApiType, dryRun: values["dry-run"] ?? false };
 }
 
@@ -58,7 +74,6 @@ function listing(plan: Plan, dryRun: boolean): string {
   return [
     ...section("create", dryRun ? "Would create" : "Created"),
     ...section("update", dryRun ? "Would change" : "Changed"),
-    ...plan.warnings.map((w) => `Warning: ${w}`),
   ].join("\n");
 }
 

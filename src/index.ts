@@ -14,7 +14,7 @@ export default {
     app ??= import("./edge/app").then((m) => m.createApp());
     return (await app).fetch(request, env, ctx);
   },
-  async scheduled(controller, env, ctx) {
+  scheduled(controller, env, ctx) {
     ctx.waitUntil(runScheduled(controller, env));
   },
   async queue(batch, env, _ctx) {

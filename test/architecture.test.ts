@@ -44,7 +44,14 @@ export function partOf(path: string): Part | null {
   if (path === "index.ts") return "index";
   if (path === "providers/registry.ts") return "registry";
   const top = path.split("/")[0];
-  return top === "edge" || top === "jobs" || top === "workspace" || top === "framework" || top === "providers" || top === "storage" ? top : null;
+  return top === "edge" ||
+    top === "jobs" ||
+    top === "workspace" ||
+    top === "framework" ||
+    top === "providers" ||
+    top === "storage"
+    ? top
+    : null;
 }
 
 /** Every static, re-exporting and dynamic import of a module, with the names it binds. */
@@ -52,7 +59,11 @@ export function importsOf(source: string): ImportRef[] {
   const file = ts.createSourceFile("module.ts", source, ts.ScriptTarget.Latest, false);
   const refs: ImportRef[] = [];
   const visit = (node: ts.Node): void => {
-    if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
+    if (
+      (ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) &&
+      node.moduleSpecifier &&
+      ts.isStringLiteral(node.moduleSpecifier)
+    ) {
       const names: string[] = [];
       let typeOnly = false;
       if (ts.isImportDeclaration(node)) {
@@ -66,7 +77,8 @@ export function importsOf(source: string): ImportRef[] {
         } else if (bindings) names.push("*");
       } else {
         typeOnly = node.isTypeOnly;
-        if (node.exportClause && ts.isNamedExports(node.exportClause)) for (const el of node.exportClause.elements) names.push((el.propertyName ?? el.name).text);
+        if (node.exportClause && ts.isNamedExports(node.exportClause))
+          for (const el of node.exportClause.elements) names.push((el.propertyName ?? el.name).text);
         else names.push("*");
       }
       refs.push({ specifier: node.moduleSpecifier.text, names, typeOnly });
@@ -101,7 +113,8 @@ export function violations(files: ReadonlyMap<string, string>): string[] {
     for (const ref of importsOf(source)) {
       if (!ref.specifier.startsWith(".")) {
         const owner = PACKAGE_OWNERS.find((o) => o.pattern.test(ref.specifier));
-        if (owner && !owner.parts.includes(part)) found.push(`${path}: ${part} imports ${ref.specifier}, which only ${owner.parts.join(" and ")} may use`);
+        if (owner && !owner.parts.includes(part))
+          found.push(`${path}: ${part} imports ${ref.specifier}, which only ${owner.parts.join(" and ")} may use`);
         continue;
       }
       const target = resolve(path, ref.specifier, files);
@@ -113,20 +126,23 @@ export function violations(files: ReadonlyMap<string, string>): string[] {
       const targetPart = partOf(target);
       if (!targetPart || targetPart === part) {
         // A provider uses its own folder only.
-        if (part === "providers" && target.split("/")[1] !== path.split("/")[1]) found.push(`${path}: a provider imports another provider (${target})`);
+        if (part === "providers" && target.split("/")[1] !== path.split("/")[1])
+          found.push(`${path}: a provider imports another provider (${target})`);
         continue;
       }
       if (!ALLOWED[part].includes(targetPart)) {
         found.push(`${path}: ${part} → ${targetPart} (${target}) is not an allowed arrow`);
       } else if (part === "edge" && targetPart === "storage" && !ref.typeOnly) {
         const writes = ref.names.filter((n) => !STORAGE_READ.test(n));
-        if (writes.length > 0) found.push(`${path}: the edge only reads storage, but imports ${writes.join(", ")} from ${target}`);
+        if (writes.length > 0)
+          found.push(`${path}: the edge only reads storage, but imports ${writes.join(", ")} from ${target}`);
       }
     }
     graph.set(path, edges);
     if (part !== "edge" && part !== "index") {
       // Our HTTP responses and their statuses are the edge's alone.
-      if (/\bnew Response\(|\b(Contentful)?StatusCode\b/.test(source)) found.push(`${path}: builds HTTP responses or names HTTP statuses below the edge`);
+      if (/\bnew Response\(|\b(Contentful)?StatusCode\b/.test(source))
+        found.push(`${path}: builds HTTP responses or names HTTP statuses below the edge`);
     }
   }
   for (const cycle of circles(graph)) found.push(`import circle: ${cycle.join(" → ")}`);
@@ -186,12 +202,21 @@ describe("architecture", () => {
   describe("the checker", () => {
     const ok = new Map([
       ["index.ts", 'import { createApp } from "./edge/app";'],
-      ["edge/app.ts", 'import { Hono } from "hono";\nimport { listConnections } from "../storage/connections";\nimport { providers } from "../providers/registry";'],
+      [
+        "edge/app.ts",
+        'import { Hono } from "hono";\nimport { listConnections } from "../storage/connections";\nimport { providers } from "../providers/registry";',
+      ],
       ["providers/registry.ts", 'import { xero } from "./xero";'],
-      ["providers/xero/index.ts", 'import type { ProviderDefinition } from "../../framework/provider";\nimport { parse } from "./report";'],
+      [
+        "providers/xero/index.ts",
+        'import type { ProviderDefinition } from "../../framework/provider";\nimport { parse } from "./report";',
+      ],
       ["providers/xero/report.ts", "export const parse = 1;"],
       ["framework/provider.ts", "export type ProviderDefinition = {};"],
-      ["storage/connections.ts", 'import { eq } from "drizzle-orm";\nexport const listConnections = 1;\nexport const saveConnection = 2;'],
+      [
+        "storage/connections.ts",
+        'import { eq } from "drizzle-orm";\nexport const listConnections = 1;\nexport const saveConnection = 2;',
+      ],
       ["storage/db.ts", "export const db = 1;"],
     ]);
     const withFile = (path: string, source: string) => new Map([...ok, [path, source]]);
@@ -203,23 +228,27 @@ describe("architecture", () => {
     it("should catch a forbidden arrow", () => {
       const tree = withFile("framework/provider.ts", 'import { providers } from "../providers/registry";');
       expect(violations(tree)).toContainEqual(expect.stringContaining("framework → registry"));
-      expect(violations(withFile("storage/connections.ts", 'import type { X } from "../framework/provider";'))).toContainEqual(
-        expect.stringContaining("storage → framework"),
-      );
+      expect(
+        violations(withFile("storage/connections.ts", 'import type { X } from "../framework/provider";')),
+      ).toContainEqual(expect.stringContaining("storage → framework"));
       expect(violations(withFile("providers/xero/index.ts", 'import { db } from "../../storage/db";'))).toContainEqual(
         expect.stringContaining("providers → storage"),
       );
-      expect(violations(withFile("jobs/cron.ts", 'import { createApp } from "../edge/app";'))).toContainEqual(expect.stringContaining("jobs → edge"));
+      expect(violations(withFile("jobs/cron.ts", 'import { createApp } from "../edge/app";'))).toContainEqual(
+        expect.stringContaining("jobs → edge"),
+      );
     });
 
     it("should catch a write from the edge to storage, a foreign package and HTTP below the edge", () => {
-      expect(violations(withFile("edge/routes.ts", 'import { saveConnection } from "../storage/connections";'))).toContainEqual(
-        expect.stringContaining("only reads storage"),
+      expect(
+        violations(withFile("edge/routes.ts", 'import { saveConnection } from "../storage/connections";')),
+      ).toContainEqual(expect.stringContaining("only reads storage"));
+      expect(violations(withFile("workspace/do.ts", 'import { Hono } from "hono";'))).toContainEqual(
+        expect.stringContaining("only edge and index may use"),
       );
-      expect(violations(withFile("workspace/do.ts", 'import { Hono } from "hono";'))).toContainEqual(expect.stringContaining("only edge and index may use"));
-      expect(violations(withFile("workspace/do.ts", "export const r = () => new Response(null, { status: 502 });"))).toContainEqual(
-        expect.stringContaining("below the edge"),
-      );
+      expect(
+        violations(withFile("workspace/do.ts", "export const r = () => new Response(null, { status: 502 });")),
+      ).toContainEqual(expect.stringContaining("below the edge"));
       expect(violations(withFile("providers/gusto/index.ts", 'import { x } from "../xero/report";'))).toContainEqual(
         expect.stringContaining("another provider"),
       );
@@ -232,7 +261,9 @@ describe("architecture", () => {
         ["framework/b.ts", 'export const load = () => import("./c");'],
         ["framework/c.ts", 'export { a } from "./a";'],
       ]);
-      expect(violations(tree)).toEqual(["import circle: framework/a.ts → framework/b.ts → framework/c.ts → framework/a.ts"]);
+      expect(violations(tree)).toEqual([
+        "import circle: framework/a.ts → framework/b.ts → framework/c.ts → framework/a.ts",
+      ]);
     });
   });
 });

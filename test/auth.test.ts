@@ -44,7 +44,9 @@ describe("bearer JWT authentication", () => {
 
   it("should answer 401 for a token without the workspaces claim", async () => {
     const { sign } = await import("hono/jwt");
-    await expect401(await sign({ sub: "user-1", exp: Math.floor(Date.now() / 1000) + 600 }, env.AUTH_JWT_SECRET, "HS256"));
+    await expect401(
+      await sign({ sub: "user-1", exp: Math.floor(Date.now() / 1000) + 600 }, env.AUTH_JWT_SECRET, "HS256"),
+    );
   });
 
   it("should answer 401 for a token without exp", async () => {

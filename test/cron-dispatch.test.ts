@@ -12,13 +12,9 @@ const HOUR = 3600_000;
 
 async function seedStaleKeys(workspaceId: string, integration: string, n: number, now: number) {
   const statements = Array.from({ length: n }, (_, i) =>
-    env.DB.prepare("INSERT INTO data_cache (workspace_id, integration, cache_date, payload, created_at, last_requested_at) VALUES (?, ?, ?, '{}', ?, ?)").bind(
-      workspaceId,
-      integration,
-      1_000_000 + i * 86_400,
-      now - 2 * HOUR,
-      now - HOUR,
-    ),
+    env.DB.prepare(
+      "INSERT INTO data_cache (workspace_id, integration, cache_date, payload, created_at, last_requested_at) VALUES (?, ?, ?, '{}', ?, ?)",
+    ).bind(workspaceId, integration, 1_000_000 + i * 86_400, now - 2 * HOUR, now - HOUR),
   );
   for (let i = 0; i < statements.length; i += 100) await env.DB.batch(statements.slice(i, i + 100));
 }
@@ -26,7 +22,11 @@ async function seedStaleKeys(workspaceId: string, integration: string, n: number
 /** Waits until the queue consumer has finished `n` fetch runs of the workspace. */
 async function consumed(workspaceId: string, n: number) {
   for (let i = 0; i < 400; i++) {
-    const done = await env.DB.prepare("SELECT count(*) AS n FROM fetch_runs WHERE workspace_id = ? AND outcome != 'running'").bind(workspaceId).first<{ n: number }>();
+    const done = await env.DB.prepare(
+      "SELECT count(*) AS n FROM fetch_runs WHERE workspace_id = ? AND outcome != 'running'",
+    )
+      .bind(workspaceId)
+      .first<{ n: number }>();
     if (done?.n === n) return;
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -40,7 +40,9 @@ describe("dispatchDueFetches", () => {
     await seedStaleKeys("ws-many", "Gusto", 1001, now);
     // A key fetched recently and one not asked for within the retention window are not due.
     await env.DB.prepare("INSERT INTO data_cache VALUES ('ws-many', 'Gusto', 5, '{}', ?, ?)").bind(now, now).run();
-    await env.DB.prepare("INSERT INTO data_cache VALUES ('ws-many', 'Gusto', 6, '{}', 0, ?)").bind(now - 40 * 24 * HOUR).run();
+    await env.DB.prepare("INSERT INTO data_cache VALUES ('ws-many', 'Gusto', 6, '{}', 0, ?)")
+      .bind(now - 40 * 24 * HOUR)
+      .run();
 
     const report = await dispatchDueFetches(env, now);
     // 3 pages of requested keys (500 + 500 + 1) and 1 page of connections' default keys.
@@ -49,7 +51,9 @@ describe("dispatchDueFetches", () => {
     // The consumer will run these; make them end fast without calling the provider.
     await env.DB.prepare("UPDATE integration_access SET requires_reconnect = 1 WHERE workspace_id = 'ws-many'").run();
     await consumed("ws-many", 1002);
-    const runs = await env.DB.prepare("SELECT count(*) AS n FROM fetch_runs WHERE workspace_id = 'ws-many' AND trigger = 'cron'").first<{ n: number }>();
+    const runs = await env.DB.prepare(
+      "SELECT count(*) AS n FROM fetch_runs WHERE workspace_id = 'ws-many' AND trigger = 'cron'",
+    ).first<{ n: number }>();
     expect(runs?.n).toBe(1002);
   });
 

@@ -1,6 +1,12 @@
 // Cron → FETCH_QUEUE → consumer → workspace objects: warm caches for several workspaces, one failing
 // provider isolated, retries and dead letters, the manual fetch route and the status route.
-import { createExecutionContext, createMessageBatch, createScheduledController, getQueueResult, waitOnExecutionContext } from "cloudflare:test";
+import {
+  createExecutionContext,
+  createMessageBatch,
+  createScheduledController,
+  getQueueResult,
+  waitOnExecutionContext,
+} from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { cacheDateKey } from "../src/framework/dates";
@@ -10,7 +16,12 @@ import { QUEUE_MAX_RETRIES, retryDelaySeconds } from "../src/jobs/consumer";
 import { scriptApi, scriptToken, stats } from "./fake-client";
 import { call, errorOf, seedConnection, token } from "./helpers";
 
-const count = async (sql: string, ...binds: unknown[]) => (await env.DB.prepare(sql).bind(...binds).first<{ n: number }>())?.n ?? 0;
+const count = async (sql: string, ...binds: unknown[]) =>
+  (
+    await env.DB.prepare(sql)
+      .bind(...binds)
+      .first<{ n: number }>()
+  )?.n ?? 0;
 
 async function until(check: () => Promise<boolean>, what: string): Promise<void> {
   for (let i = 0; i < 200; i++) {
@@ -22,7 +33,7 @@ async function until(check: () => Promise<boolean>, what: string): Promise<void>
 
 async function tick(): Promise<void> {
   const ctx = createExecutionContext();
-  await worker.scheduled(createScheduledController({ cron: "0 * * * *", scheduledTime: Date.now() }), env, ctx);
+  worker.scheduled(createScheduledController({ cron: "0 * * * *", scheduledTime: Date.now() }), env, ctx);
   await waitOnExecutionContext(ctx);
 }
 
@@ -31,18 +42,33 @@ describe("cron fan-out through the queue", () => {
     await seedConnection("ws-cron-xero", "xero");
     await seedConnection("ws-cron-gusto", "gusto");
     const failing = await seedConnection("ws-cron-down", "xero");
-    await scriptApi(failing.grantId, Array.from({ length: 8 }, () => ({ status: 500 })));
+    await scriptApi(
+      failing.grantId,
+      Array.from({ length: 8 }, () => ({ status: 500 })),
+    );
 
     await tick();
     const key = cacheDateKey(defaultFromDate(Date.now()));
-    await until(async () => (await count("SELECT count(*) AS n FROM data_cache WHERE cache_date = ?", key)) === 2, "two warm caches");
-    await until(async () => (await count("SELECT count(*) AS n FROM fetch_runs WHERE workspace_id = 'ws-cron-down' AND outcome = 'error'")) === 1, "the failure");
+    await until(
+      async () => (await count("SELECT count(*) AS n FROM data_cache WHERE cache_date = ?", key)) === 2,
+      "two warm caches",
+    );
+    await until(
+      async () =>
+        (await count(
+          "SELECT count(*) AS n FROM fetch_runs WHERE workspace_id = 'ws-cron-down' AND outcome = 'error'",
+        )) === 1,
+      "the failure",
+    );
     expect(await count("SELECT count(*) AS n FROM data_cache WHERE workspace_id = 'ws-cron-down'")).toBe(0);
     expect(await count("SELECT count(*) AS n FROM fetch_runs WHERE trigger = 'cron' AND outcome = 'success'")).toBe(2);
 
     // A second tick finds nothing due for the warm ones; the failed key is still due.
     await tick();
-    await until(async () => (await count("SELECT count(*) AS n FROM fetch_runs WHERE workspace_id = 'ws-cron-down'")) === 2, "the second attempt");
+    await until(
+      async () => (await count("SELECT count(*) AS n FROM fetch_runs WHERE workspace_id = 'ws-cron-down'")) === 2,
+      "the second attempt",
+    );
     expect(await count("SELECT count(*) AS n FROM fetch_runs WHERE outcome = 'success'")).toBe(2);
   });
 });
@@ -64,7 +90,10 @@ describe("queue consumer", () => {
 
   it("should retry a transient failure with backoff, then record a dead letter", async () => {
     const grant = await seedConnection("ws-dlq", "xero");
-    await scriptApi(grant.grantId, Array.from({ length: 8 }, () => ({ status: 503 })));
+    await scriptApi(
+      grant.grantId,
+      Array.from({ length: 8 }, () => ({ status: 503 })),
+    );
     const first = await consume([message("ws-dlq", 1)]);
     expect(first.retryMessages.map((m) => m.msgId)).toEqual(["msg-ws-dlq-1"]);
     expect(first.explicitAcks).toEqual([]);
@@ -72,7 +101,9 @@ describe("queue consumer", () => {
     const last = await consume([message("ws-dlq", QUEUE_MAX_RETRIES + 1)]);
     expect(last.explicitAcks).toEqual([`msg-ws-dlq-${QUEUE_MAX_RETRIES + 1}`]);
     expect(last.retryMessages).toEqual([]);
-    const dead = await env.DB.prepare("SELECT outcome, error FROM fetch_runs WHERE workspace_id = 'ws-dlq' AND outcome = 'dead_letter'").first<{ error: string }>();
+    const dead = await env.DB.prepare(
+      "SELECT outcome, error FROM fetch_runs WHERE workspace_id = 'ws-dlq' AND outcome = 'dead_letter'",
+    ).first<{ error: string }>();
     expect(dead?.error).toMatch(/gave up after 4 attempts: provider_unavailable/);
   });
 
@@ -84,7 +115,10 @@ describe("queue consumer", () => {
   it("should not retry what retrying cannot fix, nor malformed messages", async () => {
     const grant = await seedConnection("ws-gone", "xero", { expiresInSeconds: -5 });
     await scriptToken(grant.grantId, [{ status: 400, error: "invalid_grant" }]);
-    const result = await consume([message("ws-gone", 1), { ...message("ws-x", 1), id: "bad", body: { nope: true } as never }]);
+    const result = await consume([
+      message("ws-gone", 1),
+      { ...message("ws-x", 1), id: "bad", body: { nope: true } as never },
+    ]);
     expect(result.explicitAcks.sort()).toEqual(["bad", "msg-ws-gone-1"]);
     expect(result.retryMessages).toEqual([]);
     expect((await stats(grant.grantId)).refreshRequests).toBe(1);
@@ -94,25 +128,52 @@ describe("queue consumer", () => {
 describe("manual fetch and status routes", () => {
   it("should queue a fetch for an admin and show its outcome in the status", async () => {
     const grant = await seedConnection("ws-manual", "gusto");
-    const member = await call("/integration/fetch?workspace_id=ws-manual&integration=Gusto", { method: "POST", bearer: await token({ "ws-manual": "member" }) });
+    const member = await call("/integration/fetch?workspace_id=ws-manual&integration=Gusto", {
+      method: "POST",
+      bearer: await token({ "ws-manual": "member" }),
+    });
     expect(member.status).toBe(403);
-    const res = await call("/integration/fetch?workspace_id=ws-manual&integration=Gusto", { method: "POST", bearer: await token({ "ws-manual": "admin" }) });
+    const res = await call("/integration/fetch?workspace_id=ws-manual&integration=Gusto", {
+      method: "POST",
+      bearer: await token({ "ws-manual": "admin" }),
+    });
     expect(res.status).toBe(202);
     expect(await res.json()).toEqual({ message: "A fetch of Gusto has been queued", queued: 1 });
-    await until(async () => (await count("SELECT count(*) AS n FROM fetch_runs WHERE workspace_id = 'ws-manual' AND trigger = 'manual' AND outcome = 'success'")) === 1, "the manual fetch");
+    await until(
+      async () =>
+        (await count(
+          "SELECT count(*) AS n FROM fetch_runs WHERE workspace_id = 'ws-manual' AND trigger = 'manual' AND outcome = 'success'",
+        )) === 1,
+      "the manual fetch",
+    );
 
-    const status = await call("/integration/status?workspace_id=ws-manual", { bearer: await token({ "ws-manual": "member" }) });
+    const status = await call("/integration/status?workspace_id=ws-manual", {
+      bearer: await token({ "ws-manual": "member" }),
+    });
     const text = await status.text();
     expect(text).not.toContain(grant.access_token);
     expect(text).not.toContain(grant.refresh_token);
-    const [entry] = JSON.parse(text) as { integration: string; requires_reconnect: boolean; last_fetch: { outcome: string; trigger: string }; next_scheduled_run: string; token: { expires_at: string } }[];
-    expect(entry).toMatchObject({ integration: "Gusto", requires_reconnect: false, last_fetch: { outcome: "success", trigger: "manual" } });
+    const [entry] = JSON.parse(text) as {
+      integration: string;
+      requires_reconnect: boolean;
+      last_fetch: { outcome: string; trigger: string };
+      next_scheduled_run: string;
+      token: { expires_at: string };
+    }[];
+    expect(entry).toMatchObject({
+      integration: "Gusto",
+      requires_reconnect: false,
+      last_fetch: { outcome: "success", trigger: "manual" },
+    });
     expect(Date.parse(entry!.next_scheduled_run)).toBeGreaterThan(Date.now());
     expect(Date.parse(entry!.token.expires_at)).toBeGreaterThan(Date.now());
   });
 
   it("should answer 404 not_connected for a manual fetch of a provider that is not connected", async () => {
-    const res = await call("/integration/fetch?workspace_id=ws-manual2&integration=Xero", { method: "POST", bearer: await token({ "ws-manual2": "admin" }) });
+    const res = await call("/integration/fetch?workspace_id=ws-manual2&integration=Xero", {
+      method: "POST",
+      bearer: await token({ "ws-manual2": "admin" }),
+    });
     expect(res.status).toBe(404);
     expect((await errorOf(res)).code).toBe("not_connected");
   });

@@ -11,9 +11,17 @@ type Row = EmployeeRow;
 type Employee = (typeof employees)[number];
 
 /** A fixture employee with another identity, employment status and pay. */
-function variant(base: Employee, i: number, changes: { status?: string; unit?: string; rate?: string; terminated?: { on: string } | "without terminations" } = {}) {
+function variant(
+  base: Employee,
+  i: number,
+  changes: { status?: string; unit?: string; rate?: string; terminated?: { on: string } | "without terminations" } = {},
+) {
   const job = base.jobs[0]!;
-  const compensation = { ...job.compensations[0]!, payment_unit: changes.unit ?? job.payment_unit, rate: changes.rate ?? job.rate };
+  const compensation = {
+    ...job.compensations[0]!,
+    payment_unit: changes.unit ?? job.payment_unit,
+    rate: changes.rate ?? job.rate,
+  };
   return {
     ...base,
     uuid: `emp-${i}`,
@@ -21,7 +29,10 @@ function variant(base: Employee, i: number, changes: { status?: string; unit?: s
     last_name: `Last${i}`,
     current_employment_status: changes.status ?? base.current_employment_status,
     terminated: changes.terminated !== undefined,
-    terminations: changes.terminated && changes.terminated !== "without terminations" ? [{ effective_date: changes.terminated.on }] : [],
+    terminations:
+      changes.terminated && changes.terminated !== "without terminations"
+        ? [{ effective_date: changes.terminated.on }]
+        : [],
     jobs: [{ ...job, payment_unit: compensation.payment_unit, rate: compensation.rate, compensations: [compensation] }],
   };
 }
@@ -36,7 +47,7 @@ describe("Gusto data", () => {
     await connectGusto("ws-fixture");
     const res = await getData("ws-fixture", "Gusto", "2021-01-01");
     expect(res.status).toBe(200);
-    const body = (await res.json()) as { fetched_at: string; employees: Row[] };
+    const body = await res.json<{ fetched_at: string; employees: Row[] }>();
     expect(body.employees).toHaveLength(13);
     const byName = new Map(body.employees.map((e) => [e.name, e]));
     expect(byName.get("Isaiah Berlin")).toEqual({
@@ -50,14 +61,18 @@ describe("Gusto data", () => {
     });
     expect(byName.get("Patricia Churchland")?.monthly_salary).toBe(6500); // Year: floor(78000 / 12)
     expect(byName.get("Luetta Bahringer")?.monthly_salary).toBe(1480 * 4.33);
-    expect(byName.get("Maya Angelou")).toMatchObject({ department: "", start_date: "2022-07-19", monthly_salary: 7083 });
+    expect(byName.get("Maya Angelou")).toMatchObject({
+      department: "",
+      start_date: "2022-07-19",
+      monthly_salary: 7083,
+    });
   });
 
   it("should follow pagination until a short page", async () => {
     const company = await connectGusto("ws-pages");
     const many = Array.from({ length: 130 }, (_, i) => variant(employees[1]!, i));
     await setGustoEmployees(company, many);
-    const body = (await (await getData("ws-pages", "Gusto", "2021-01-01")).json()) as { employees: Row[] };
+    const body = await (await getData("ws-pages", "Gusto", "2021-01-01")).json<{ employees: Row[] }>();
     expect(body.employees).toHaveLength(130);
     const requests = await tenantRequests(company);
     expect(requests.map((r) => [r.path, r.query.page, r.query.per])).toEqual([
@@ -79,7 +94,7 @@ describe("Gusto data", () => {
       variant(hourly, 7, { unit: "Hour", rate: "20.50", status: "variable" }),
       variant(hourly, 8, { unit: "Paycheck", rate: "100.00" }),
     ]);
-    const body = (await (await getData("ws-units", "Gusto", "2021-01-01")).json()) as { employees: Row[] };
+    const body = await (await getData("ws-units", "Gusto", "2021-01-01")).json<{ employees: Row[] }>();
     expect(body.employees.map((e) => [e.name, e.monthly_salary])).toEqual([
       ["First1 Last1", 5000],
       ["First2 Last2", 5000],
@@ -100,14 +115,14 @@ describe("Gusto data", () => {
       variant(employees[1]!, 4),
       variant(employees[1]!, 5, { terminated: { on: "2022-01-20" } }),
     ]);
-    const body = (await (await getData("ws-terminated", "Gusto", "2022-01-10")).json()) as { employees: Row[] };
+    const body = await (await getData("ws-terminated", "Gusto", "2022-01-10")).json<{ employees: Row[] }>();
     expect(body.employees.map((e) => [e.name, e.end_date])).toEqual([
       ["First1 Last1", "2022-06-30"],
       ["First4 Last4", null],
       ["First5 Last5", "2022-01-20"],
     ]);
     // Same cache key (2022-01-31), later from_date: served from cache, filtered for the request.
-    const later = (await (await getData("ws-terminated", "Gusto", "2022-02-01")).json()) as { employees: Row[] };
+    const later = await (await getData("ws-terminated", "Gusto", "2022-02-01")).json<{ employees: Row[] }>();
     expect(later.employees.map((e) => e.name)).toEqual(["First1 Last1", "First4 Last4"]);
     expect((await tenantRequests(company)).length).toBe(1);
   });

@@ -26,7 +26,7 @@ describe("Xero data", () => {
     const { tenantId } = await connectXero("ws-periods");
     const res = await getData("ws-periods", "Xero", "2020-04-15");
     expect(res.status).toBe(200);
-    const body = (await res.json()) as Batch;
+    const body = await res.json<Batch>();
     // from_date 2020-04-15 → cache date 2020-03-31 → 24 months to 2022-02-28, in periods of at most 12 months.
     expect(body.dates).toEqual(monthEndsBetween("2020-03-31", "2022-02-28"));
     for (const values of Object.values(body.data)) expect(Object.keys(values).sort()).toEqual(body.dates);
@@ -50,10 +50,15 @@ describe("Xero data", () => {
     const { tenantId } = await connectXero("ws-recorded");
     await setXeroReport(tenantId, "ProfitAndLoss", pl);
     await setXeroReport(tenantId, "BalanceSheet", bs);
-    const body = (await (await getData("ws-recorded", "Xero", "2021-06-01")).json()) as Batch;
+    const body = await (await getData("ws-recorded", "Xero", "2021-06-01")).json<Batch>();
     // The union of both reports' months: P&L Apr 2021–Mar 2022, Balance Sheet Jun 2021–May 2022.
     expect(body.dates).toEqual(monthEndsBetween("2021-04-30", "2022-05-31"));
-    expect(body.data["Total Income"]).toMatchObject({ "2022-03-31": 9262.53, "2022-01-31": 9083.36, "2021-04-30": 3500, "2022-05-31": null });
+    expect(body.data["Total Income"]).toMatchObject({
+      "2022-03-31": 9262.53,
+      "2022-01-31": 9083.36,
+      "2021-04-30": 3500,
+      "2022-05-31": null,
+    });
     expect(body.data["Net Profit"]).toMatchObject({ "2022-01-31": 2296.79, "2021-05-31": -8195.33 });
     expect(body.data["Sales"]).toMatchObject({ "2022-02-28": 5583.36 });
     expect(body.data["Net Assets"]).toMatchObject({ "2022-05-31": 2062.9, "2021-12-31": -4658.5, "2021-04-30": null });
@@ -62,15 +67,17 @@ describe("Xero data", () => {
 
   it("should serve a cache hit with no upstream call, for every from_date of the same seed month window", async () => {
     const { tenantId } = await connectXero("ws-hit");
-    const first = (await (await getData("ws-hit", "Xero", "2022-02-10")).json()) as Batch;
+    const first = await (await getData("ws-hit", "Xero", "2022-02-10")).json<Batch>();
     const calls = (await tenantRequests(tenantId)).length;
     // Cache date 2022-01-31: two 12-month periods, a P&L and a Balance Sheet each.
     expect(calls).toBe(4);
     // 2022-02-10 and 2022-01-20 share the seed's cache date, 2022-01-31.
-    const second = (await (await getData("ws-hit", "Xero", "2022-01-20")).json()) as Batch;
+    const second = await (await getData("ws-hit", "Xero", "2022-01-20")).json<Batch>();
     expect(second).toEqual(first);
     expect((await tenantRequests(tenantId)).length).toBe(calls);
-    const row = await env.DB.prepare("SELECT cache_date FROM data_cache WHERE workspace_id = 'ws-hit'").first<{ cache_date: number }>();
+    const row = await env.DB.prepare("SELECT cache_date FROM data_cache WHERE workspace_id = 'ws-hit'").first<{
+      cache_date: number;
+    }>();
     expect(row?.cache_date).toBe(cacheDateKey("2022-01-31"));
   });
 
@@ -79,7 +86,9 @@ describe("Xero data", () => {
     const responses = await Promise.all(Array.from({ length: 10 }, () => getData("ws-cold", "Xero", "2021-07-01")));
     expect(responses.every((r) => r.status === 200)).toBe(true);
     expect((await tenantRequests(tenantId)).length).toBe(4);
-    const runs = await env.DB.prepare("SELECT count(*) AS n FROM fetch_runs WHERE workspace_id = 'ws-cold'").first<{ n: number }>();
+    const runs = await env.DB.prepare("SELECT count(*) AS n FROM fetch_runs WHERE workspace_id = 'ws-cold'").first<{
+      n: number;
+    }>();
     expect(runs?.n).toBe(1);
   });
 
@@ -105,14 +114,19 @@ describe("Xero data", () => {
 
   it("should keep serving the stale cache when a refresh fails with 500", async () => {
     const { grant } = await connectXero("ws-stale");
-    const good = (await (await getData("ws-stale", "Xero", "2021-07-01")).json()) as Batch;
-    await scriptApi(grant.grantId, Array.from({ length: 4 }, () => ({ status: 500 })));
+    const good = await (await getData("ws-stale", "Xero", "2021-07-01")).json<Batch>();
+    await scriptApi(
+      grant.grantId,
+      Array.from({ length: 4 }, () => ({ status: 500 })),
+    );
     const outcome = await workspaceClient(env, "ws-stale").runFetch("Xero", cacheDateKey("2021-07-01"), "manual");
     expect(!outcome.ok && outcome.failure).toMatchObject({ reason: "provider_unavailable" });
     expect(!outcome.ok && isTransient(outcome.failure.reason)).toBe(true);
-    const again = (await (await getData("ws-stale", "Xero", "2021-07-01")).json()) as Batch;
+    const again = await (await getData("ws-stale", "Xero", "2021-07-01")).json<Batch>();
     expect(again).toEqual(good);
-    const runs = await env.DB.prepare("SELECT outcome, error FROM fetch_runs WHERE workspace_id = 'ws-stale' ORDER BY id").all<{ outcome: string; error: string | null }>();
+    const runs = await env.DB.prepare(
+      "SELECT outcome, error FROM fetch_runs WHERE workspace_id = 'ws-stale' ORDER BY id",
+    ).all<{ outcome: string; error: string | null }>();
     expect(runs.results.map((r) => r.outcome)).toEqual(["success", "error"]);
     expect(runs.results[1]!.error).toMatch(/^provider_unavailable/);
     expect(runs.results[1]!.error).not.toContain(grant.access_token);
@@ -130,8 +144,10 @@ describe("Xero data", () => {
   it("should list the data points of connected accounting providers (the seed's DataPoint)", async () => {
     await connectXero("ws-points");
     await seedConnection("ws-points", "gusto");
-    const res = await call("/integration/dataEndpoints?workspace_id=ws-points&from_date=2020-04-15", { bearer: await token({ "ws-points": "member" }) });
-    const points = (await res.json()) as { id: string; integration: string; name: string }[];
+    const res = await call("/integration/dataEndpoints?workspace_id=ws-points&from_date=2020-04-15", {
+      bearer: await token({ "ws-points": "member" }),
+    });
+    const points = await res.json<{ id: string; integration: string; name: string }[]>();
     expect(points).toContainEqual({ id: "Xero[Total Income]", integration: "Xero", name: "Total Income" });
     expect(points.every((p) => p.integration === "Xero")).toBe(true);
   });

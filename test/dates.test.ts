@@ -42,7 +42,19 @@ describe("parseDate", () => {
   });
 
   it("should reject anything that is not a real date in a known format", () => {
-    for (const text of ["", "2022-02-30", "31 Feb 22", "31 Apr 2022", "31 Foo 22", "31 Ma 22", "31 Mar 202", "31/03/2022", "Mar 31 2022", "0 Mar 22", "2022-3-1"]) {
+    for (const text of [
+      "",
+      "2022-02-30",
+      "31 Feb 22",
+      "31 Apr 2022",
+      "31 Foo 22",
+      "31 Ma 22",
+      "31 Mar 202",
+      "31/03/2022",
+      "Mar 31 2022",
+      "0 Mar 22",
+      "2022-3-1",
+    ]) {
       expect(parseDate(text), text).toBeNull();
     }
   });
@@ -117,7 +129,12 @@ describe("month arithmetic", () => {
   });
 
   it("should list every month end between two dates, both months included", () => {
-    expect(monthEndsBetween("2021-11-15", "2022-02-01")).toEqual(["2021-11-30", "2021-12-31", "2022-01-31", "2022-02-28"]);
+    expect(monthEndsBetween("2021-11-15", "2022-02-01")).toEqual([
+      "2021-11-30",
+      "2021-12-31",
+      "2022-01-31",
+      "2022-02-28",
+    ]);
     expect(monthEndsBetween("2022-03-05", "2022-03-10")).toEqual(["2022-03-31"]);
     expect(monthEndsBetween("2022-03-05", "2022-02-10")).toEqual([]);
     expect(monthEndsBetween("2021-05-01", "2022-04-30")).toHaveLength(12);

@@ -6,7 +6,8 @@ import { keyRingFromEnv } from "../src/framework/crypto";
 import { createGrant, scriptRevoke, stats } from "./fake-client";
 import { call, errorOf, token } from "./helpers";
 
-const path = (ws: string, integration: string) => `/integration/disconnect?workspace_id=${ws}&integration=${integration}`;
+const path = (ws: string, integration: string) =>
+  `/integration/disconnect?workspace_id=${ws}&integration=${integration}`;
 
 async function seed(workspaceId: string) {
   await storeAccess(db(env.DB), await keyRingFromEnv(env), {
@@ -18,13 +19,16 @@ async function seed(workspaceId: string) {
     tenantId: null,
     additionalInfo: {},
   });
-  await env.DB.prepare("INSERT INTO data_cache (workspace_id, integration, cache_date, payload, created_at) VALUES (?, 'Xero', 1640908800, '{}', 1)")
+  await env.DB.prepare(
+    "INSERT INTO data_cache (workspace_id, integration, cache_date, payload, created_at) VALUES (?, 'Xero', 1640908800, '{}', 1)",
+  )
     .bind(workspaceId)
     .run();
 }
 
 const cacheRows = async (ws: string) =>
-  (await env.DB.prepare("SELECT count(*) AS n FROM data_cache WHERE workspace_id = ?").bind(ws).first<{ n: number }>())?.n;
+  (await env.DB.prepare("SELECT count(*) AS n FROM data_cache WHERE workspace_id = ?").bind(ws).first<{ n: number }>())
+    ?.n;
 
 describe("POST /integration/disconnect", () => {
   it("should let an admin disconnect, removing the connection and its cached data", async () => {
@@ -83,7 +87,10 @@ describe("disconnect revokes the grant at the provider", () => {
 
   it("should revoke the refresh token (RFC 7009)", async () => {
     const grant = await connected("ws-revoke");
-    const res = await call(path("ws-revoke", "Xero"), { method: "POST", bearer: await token({ "ws-revoke": "admin" }) });
+    const res = await call(path("ws-revoke", "Xero"), {
+      method: "POST",
+      bearer: await token({ "ws-revoke": "admin" }),
+    });
     expect(res.status).toBe(200);
     const summary = await stats(grant.grantId);
     expect(summary.revokeRequests).toBe(1);
@@ -93,7 +100,10 @@ describe("disconnect revokes the grant at the provider", () => {
   it("should still disconnect locally when the revocation fails", async () => {
     const grant = await connected("ws-revoke-fail");
     await scriptRevoke(grant.grantId, [{ status: 503 }]);
-    const res = await call(path("ws-revoke-fail", "Xero"), { method: "POST", bearer: await token({ "ws-revoke-fail": "admin" }) });
+    const res = await call(path("ws-revoke-fail", "Xero"), {
+      method: "POST",
+      bearer: await token({ "ws-revoke-fail": "admin" }),
+    });
     expect(await res.json()).toEqual({ message: "Integration Xero has been disconnected" });
     expect(await loadAccess(db(env.DB), await keyRingFromEnv(env), "ws-revoke-fail", "Xero")).toBeNull();
     const summary = await stats(grant.grantId);

@@ -51,7 +51,12 @@ export interface ProviderUrls {
 /** The fake's OAuth endpoints and API base for a provider ("xero", "gusto" or "generic:<name>"). */
 export function providerUrls(provider: ProviderKey): ProviderUrls {
   if (provider === "xero") {
-    return { authorizeUrl: fakeUrl("/xero/authorize"), tokenUrl: fakeUrl("/xero/token"), revokeUrl: fakeUrl("/xero/revoke"), apiBaseUrl: fakeUrl("/xero/api") };
+    return {
+      authorizeUrl: fakeUrl("/xero/authorize"),
+      tokenUrl: fakeUrl("/xero/token"),
+      revokeUrl: fakeUrl("/xero/revoke"),
+      apiBaseUrl: fakeUrl("/xero/api"),
+    };
   }
   if (provider === "gusto") {
     return {
@@ -62,7 +67,12 @@ export function providerUrls(provider: ProviderKey): ProviderUrls {
     };
   }
   const base = `/generic/${provider.slice("generic:".length)}`;
-  return { authorizeUrl: fakeUrl(`${base}/authorize`), tokenUrl: fakeUrl(`${base}/token`), revokeUrl: fakeUrl(`${base}/revoke`), apiBaseUrl: fakeUrl(`${base}/api`) };
+  return {
+    authorizeUrl: fakeUrl(`${base}/authorize`),
+    tokenUrl: fakeUrl(`${base}/token`),
+    revokeUrl: fakeUrl(`${base}/revoke`),
+    apiBaseUrl: fakeUrl(`${base}/api`),
+  };
 }
 
 async function controlCall<T>(method: string, path: string, body?: unknown): Promise<T> {
@@ -87,52 +97,74 @@ export function stats(grantId: string): Promise<GrantSummary> {
 }
 
 /** Finds the grant that a code, access token, refresh token (current or consumed) or tenant id belongs to; null if none. */
-export async function findGrant(by: { code: string } | { access_token: string } | { refresh_token: string } | { tenantId: string }): Promise<GrantSummary | null> {
-  const query = new URLSearchParams(by as Record<string, string>);
+export async function findGrant(
+  by: { code: string } | { access_token: string } | { refresh_token: string } | { tenantId: string },
+): Promise<GrantSummary | null> {
+  const query = new URLSearchParams(by as Record<string, string>).toString();
   const res = await fetch(fakeUrl(`/_control/grants?${query}`));
   if (res.status === 404) return null;
   if (!res.ok) throw new Error(`fake control GET /grants?${query} → ${res.status}: ${await res.text()}`);
-  return (await res.json()) as GrantSummary;
+  return await res.json<GrantSummary>();
 }
 
 /** Appends scripted outcomes for the grant's next refresh requests ("token") or API calls ("api"). */
-export function script(grantId: string, endpoint: "token" | "api" | "revoke", responses: ScriptedResponse[]): Promise<{ pending: number }> {
+export function script(
+  grantId: string,
+  endpoint: "token" | "api" | "revoke",
+  responses: ScriptedResponse[],
+): Promise<{ pending: number }> {
   return controlCall("POST", `/grants/${encodeURIComponent(grantId)}/script`, { endpoint, responses });
 }
 export const scriptToken = (grantId: string, responses: ScriptedResponse[]) => script(grantId, "token", responses);
 export const scriptApi = (grantId: string, responses: ScriptedResponse[]) => script(grantId, "api", responses);
 export const scriptRevoke = (grantId: string, responses: ScriptedResponse[]) => script(grantId, "revoke", responses);
-export const clearScripts = (grantId: string): Promise<{ pending: number }> => controlCall("DELETE", `/grants/${encodeURIComponent(grantId)}/script`);
+export const clearScripts = (grantId: string): Promise<{ pending: number }> =>
+  controlCall("DELETE", `/grants/${encodeURIComponent(grantId)}/script`);
 
 /** Changes token lifetimes / rotation for tokens issued from now on. */
-export const updateGrant = (grantId: string, patch: GrantPatch): Promise<GrantSummary> => controlCall("PATCH", `/grants/${encodeURIComponent(grantId)}`, patch);
+export const updateGrant = (grantId: string, patch: GrantPatch): Promise<GrantSummary> =>
+  controlCall("PATCH", `/grants/${encodeURIComponent(grantId)}`, patch);
 /** Makes every access token of the grant expired now (refresh tokens stay usable). */
-export const expireAccessTokens = (grantId: string): Promise<GrantSummary> => controlCall("POST", `/grants/${encodeURIComponent(grantId)}/expire`);
+export const expireAccessTokens = (grantId: string): Promise<GrantSummary> =>
+  controlCall("POST", `/grants/${encodeURIComponent(grantId)}/expire`);
 /** Revokes the grant at the provider, as a user disconnecting the app there would. */
-export const revokeGrant = (grantId: string): Promise<GrantSummary> => controlCall("POST", `/grants/${encodeURIComponent(grantId)}/revoke`);
+export const revokeGrant = (grantId: string): Promise<GrantSummary> =>
+  controlCall("POST", `/grants/${encodeURIComponent(grantId)}/revoke`);
 /** API requests that presented one of the grant's access tokens. */
-export const grantRequests = (grantId: string): Promise<ApiRequestLog[]> => controlCall("GET", `/grants/${encodeURIComponent(grantId)}/requests`);
+export const grantRequests = (grantId: string): Promise<ApiRequestLog[]> =>
+  controlCall("GET", `/grants/${encodeURIComponent(grantId)}/requests`);
 
-export const authorization = (code: string): Promise<AuthorizationSummary> => controlCall("GET", `/authorizations/${encodeURIComponent(code)}`);
+export const authorization = (code: string): Promise<AuthorizationSummary> =>
+  controlCall("GET", `/authorizations/${encodeURIComponent(code)}`);
 /** Scripted outcomes for exchanges of this authorization code (errors don't burn the code). */
 export const scriptCode = (code: string, responses: ScriptedResponse[]): Promise<{ pending: number }> =>
   controlCall("POST", `/authorizations/${encodeURIComponent(code)}/script`, { responses });
-export const expireCode = (code: string): Promise<{ expiresAt: number }> => controlCall("POST", `/authorizations/${encodeURIComponent(code)}/expire`);
+export const expireCode = (code: string): Promise<{ expiresAt: number }> =>
+  controlCall("POST", `/authorizations/${encodeURIComponent(code)}/expire`);
 
 /**
  * Plays the consenting user: requests an authorize URL (as the worker built it) without following
  * the redirect, and returns where the provider sends the browser back to.
  */
-export async function consent(authorizeUrl: string): Promise<{ location: URL; code: string | null; state: string | null; error: string | null }> {
+export async function consent(
+  authorizeUrl: string,
+): Promise<{ location: URL; code: string | null; state: string | null; error: string | null }> {
   const res = await fetch(authorizeUrl, { redirect: "manual" });
   const location = res.headers.get("Location");
   if (res.status !== 302 || !location) throw new Error(`fake authorize → ${res.status}: ${await res.text()}`);
   const url = new URL(location);
-  return { location: url, code: url.searchParams.get("code"), state: url.searchParams.get("state"), error: url.searchParams.get("error") };
+  return {
+    location: url,
+    code: url.searchParams.get("code"),
+    state: url.searchParams.get("state"),
+    error: url.searchParams.get("error"),
+  };
 }
 
-export const tenantRequests = (tenantId: string): Promise<ApiRequestLog[]> => controlCall("GET", `/tenants/${encodeURIComponent(tenantId)}/requests`);
-export const tenantStats = (tenantId: string): Promise<TenantStats> => controlCall("GET", `/tenants/${encodeURIComponent(tenantId)}/stats`);
+export const tenantRequests = (tenantId: string): Promise<ApiRequestLog[]> =>
+  controlCall("GET", `/tenants/${encodeURIComponent(tenantId)}/requests`);
+export const tenantStats = (tenantId: string): Promise<TenantStats> =>
+  controlCall("GET", `/tenants/${encodeURIComponent(tenantId)}/stats`);
 export const configureTenant = (tenantId: string, config: TenantConfig): Promise<Required<TenantConfig>> =>
   controlCall("PUT", `/tenants/${encodeURIComponent(tenantId)}/config`, config);
 
@@ -143,5 +175,12 @@ export const setXeroReport = (tenantId: string, type: XeroReportType, report: un
 export const clearXeroReport = (tenantId: string, type: XeroReportType): Promise<{ ok: true }> =>
   controlCall("DELETE", `/xero/tenants/${encodeURIComponent(tenantId)}/reports/${type}`);
 /** The exact report body the fake would serve this tenant for these query params (no auth, not logged). */
-export const xeroReport = <T = unknown>(tenantId: string, type: XeroReportType, params: Record<string, string> = {}): Promise<T> =>
-  controlCall("GET", `/xero/tenants/${encodeURIComponent(tenantId)}/reports/${type}?${new URLSearchParams(params)}`);
+export const xeroReport = <T = unknown>(
+  tenantId: string,
+  type: XeroReportType,
+  params: Record<string, string> = {},
+): Promise<T> =>
+  controlCall(
+    "GET",
+    `/xero/tenants/${encodeURIComponent(tenantId)}/reports/${type}?${new URLSearchParams(params).toString()}`,
+  );

@@ -7,7 +7,9 @@ import { latestRuns, pruneRuns } from "../src/storage/runs";
 const DAY = 24 * 3600_000;
 
 async function run(workspaceId: string, integration: string, startedAt: number, outcome = "success") {
-  await env.DB.prepare("INSERT INTO fetch_runs (workspace_id, integration, cache_date, trigger, started_at, finished_at, outcome) VALUES (?, ?, 0, 'cron', ?, ?, ?)")
+  await env.DB.prepare(
+    "INSERT INTO fetch_runs (workspace_id, integration, cache_date, trigger, started_at, finished_at, outcome) VALUES (?, ?, 0, 'cron', ?, ?, ?)",
+  )
     .bind(workspaceId, integration, startedAt, outcome === "running" ? null : startedAt, outcome)
     .run();
 }
@@ -30,7 +32,9 @@ describe("fetch_runs", () => {
     await run("ws-prune", "Xero", now - 60_000, "running");
     const report = await pruneRuns(db(env.DB), now, 30 * DAY);
     expect(report).toEqual({ deleted: 1, abandoned: 1 });
-    const rows = await env.DB.prepare("SELECT outcome, error FROM fetch_runs WHERE workspace_id = 'ws-prune' ORDER BY started_at").all<{ outcome: string; error: string | null }>();
+    const rows = await env.DB.prepare(
+      "SELECT outcome, error FROM fetch_runs WHERE workspace_id = 'ws-prune' ORDER BY started_at",
+    ).all<{ outcome: string; error: string | null }>();
     expect(rows.results.map((r) => r.outcome)).toEqual(["error", "running"]);
     expect(rows.results[0]!.error).toMatch(/^abandoned/);
   });

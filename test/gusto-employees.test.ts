@@ -52,7 +52,11 @@ describe("the recorded employees list", () => {
       from_integration: true,
     });
     expect(row("Isaiah Berlin")!.monthly_salary).toBeCloseTo(3810.4, 10);
-    expect(row("Luetta Bahringer")).toMatchObject({ title: "Office Administrator", department: "Sales", monthly_salary: 1480 * 4.33 });
+    expect(row("Luetta Bahringer")).toMatchObject({
+      title: "Office Administrator",
+      department: "Sales",
+      monthly_salary: 1480 * 4.33,
+    });
     // Yearly: floor(78000 / 12) and floor(70000 / 12).
     expect(row("Patricia Churchland")).toEqual({
       name: "Patricia Churchland",
@@ -63,7 +67,11 @@ describe("the recorded employees list", () => {
       monthly_salary: 6500,
       from_integration: true,
     });
-    expect(row("Soren Kierkegaard")).toMatchObject({ title: "Client Support Director", department: "Marketing", monthly_salary: 5833 });
+    expect(row("Soren Kierkegaard")).toMatchObject({
+      title: "Client Support Director",
+      department: "Marketing",
+      monthly_salary: 5833,
+    });
     expect(row("Ludwig Wittgenstein")).toMatchObject({ title: "CTO", department: "Engineering", monthly_salary: 9166 });
   });
 
@@ -89,7 +97,11 @@ describe("terminations", () => {
   });
 
   it("should set end_date to the latest termination on or after from_date", () => {
-    const terminated = { ...isaiah, terminated: true, terminations: [{ effective_date: "2022-08-31" }, { effective_date: "2021-03-15" }] };
+    const terminated = {
+      ...isaiah,
+      terminated: true,
+      terminations: [{ effective_date: "2022-08-31" }, { effective_date: "2021-03-15" }],
+    };
     expect(rows([terminated])[0]?.end_date).toBe("2022-08-31");
     const onFromDate = { ...isaiah, terminated: true, terminations: [{ effective_date: FROM }] };
     expect(rows([onFromDate])[0]?.end_date).toBe(FROM);
@@ -114,7 +126,8 @@ describe("monthly salary", () => {
   });
 
   it("should assume weekly hours from the employment status", () => {
-    const hourly = (status: string | null) => salaryOf([paidBy("Hour", "22.57", { current_employment_status: status })])[0];
+    const hourly = (status: string | null) =>
+      salaryOf([paidBy("Hour", "22.57", { current_employment_status: status })])[0];
     expect(hourly("full_time")).toBe(902 * 4.33);
     expect(hourly("part_time_twenty_plus_hours")).toBe(677 * 4.33);
     expect(hourly("part_time_under_twenty_hours")).toBe(451 * 4.33);
@@ -153,17 +166,35 @@ describe("jobs", () => {
   });
 
   it("should take the start from the earliest job, title and pay from the most recent", () => {
-    const older = { ...job, id: 1, title: "Intern", hire_date: "2019-05-01", current_compensation_id: 11, compensations: [{ ...comp, id: 11, payment_unit: "Year", rate: "12000.00" }] };
+    const older = {
+      ...job,
+      id: 1,
+      title: "Intern",
+      hire_date: "2019-05-01",
+      current_compensation_id: 11,
+      compensations: [{ ...comp, id: 11, payment_unit: "Year", rate: "12000.00" }],
+    };
     const newer = {
       ...job,
       id: 2,
       title: "Lead",
       hire_date: "2022-01-10",
       current_compensation_id: 22,
-      compensations: [{ ...comp, id: 21, payment_unit: "Year", rate: "1.00" }, { ...comp, id: 22, payment_unit: "Month", rate: "4000.75" }],
+      compensations: [
+        { ...comp, id: 21, payment_unit: "Year", rate: "1.00" },
+        { ...comp, id: 22, payment_unit: "Month", rate: "4000.75" },
+      ],
     };
-    expect(rows([{ ...isaiah, jobs: [newer, older] }])[0]).toMatchObject({ start_date: "2019-05-01", title: "Lead", monthly_salary: 4000 });
-    expect(rows([{ ...isaiah, jobs: [older, newer] }])[0]).toMatchObject({ start_date: "2019-05-01", title: "Lead", monthly_salary: 4000 });
+    expect(rows([{ ...isaiah, jobs: [newer, older] }])[0]).toMatchObject({
+      start_date: "2019-05-01",
+      title: "Lead",
+      monthly_salary: 4000,
+    });
+    expect(rows([{ ...isaiah, jobs: [older, newer] }])[0]).toMatchObject({
+      start_date: "2019-05-01",
+      title: "Lead",
+      monthly_salary: 4000,
+    });
   });
 
   it("should break a hire-date tie by the primary job, then by Gusto's order", () => {
@@ -177,7 +208,12 @@ describe("jobs", () => {
 describe("input checks", () => {
   it("should throw a ProviderDataError for a body that is not an employees list", () => {
     const { uuid: _uuid, ...withoutUuid } = isaiah;
-    const bad: unknown[] = [{ employees: [] }, [withoutUuid], [paidBy("Hour", "abc")], [{ ...isaiah, jobs: [{ ...job, hire_date: "2022-02-30" }] }]];
+    const bad: unknown[] = [
+      { employees: [] },
+      [withoutUuid],
+      [paidBy("Hour", "abc")],
+      [{ ...isaiah, jobs: [{ ...job, hire_date: "2022-02-30" }] }],
+    ];
     for (const body of bad) {
       expect(() => normalizeEmployees(body, FROM, () => {})).toThrow(ProviderDataError);
       expect(() => normalizeEmployees(body, FROM, () => {})).toThrow(/^Gusto: unexpected employees list/);

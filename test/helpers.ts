@@ -10,7 +10,10 @@ import { createGrant, type MintedGrant } from "./fake-client";
 export type Role = "admin" | "member";
 
 /** A bearer token as the host app would mint it. */
-export async function token(workspaces: Record<string, Role>, opts: { sub?: string; exp?: number; secret?: string } = {}): Promise<string> {
+export async function token(
+  workspaces: Record<string, Role>,
+  opts: { sub?: string; exp?: number; secret?: string } = {},
+): Promise<string> {
   return sign(
     { sub: opts.sub ?? "user-1", exp: opts.exp ?? Math.floor(Date.now() / 1000) + 600, workspaces },
     opts.secret ?? env.AUTH_JWT_SECRET,
@@ -26,13 +29,15 @@ export function call(path: string, init: RequestInit & { bearer?: string } = {})
 }
 
 export async function errorOf(res: Response): Promise<{ code: string; message: string }> {
-  const body = (await res.json()) as { error: { code: string; message: string } };
+  const body = await res.json<{ error: { code: string; message: string } }>();
   return body.error;
 }
 
 /** The raw integration_access row, as D1 holds it. */
 export function rawAccessRow(workspaceId: string, integration: string): Promise<Record<string, unknown> | null> {
-  return env.DB.prepare("SELECT * FROM integration_access WHERE workspace_id = ? AND integration = ?").bind(workspaceId, integration).first();
+  return env.DB.prepare("SELECT * FROM integration_access WHERE workspace_id = ? AND integration = ?")
+    .bind(workspaceId, integration)
+    .first();
 }
 
 /** Creates a connect session as the host app would and returns its login URL. */
@@ -44,7 +49,7 @@ export async function connectSession(workspaceId: string, integration: string, r
     body: JSON.stringify({ workspace_id: workspaceId, integration }),
   });
   if (res.status !== 201) throw new Error(`connect-sessions answered ${res.status}: ${await res.text()}`);
-  return ((await res.json()) as { url: string }).url;
+  return (await res.json<{ url: string }>()).url;
 }
 
 /** Follows the worker's login redirect; returns the provider authorize URL. */
@@ -66,7 +71,11 @@ export async function seedConnection(
   opts: { expiresInSeconds?: number; refreshTokenOnRefresh?: boolean; issuedAgoMs?: number } = {},
 ): Promise<MintedGrant> {
   const expiresIn = opts.expiresInSeconds ?? 1800;
-  const grant = await createGrant({ provider, expiresIn, ...(opts.refreshTokenOnRefresh === undefined ? {} : { refreshTokenOnRefresh: opts.refreshTokenOnRefresh }) });
+  const grant = await createGrant({
+    provider,
+    expiresIn,
+    ...(opts.refreshTokenOnRefresh === undefined ? {} : { refreshTokenOnRefresh: opts.refreshTokenOnRefresh }),
+  });
   const now = Date.now();
   await storeAccess(db(env.DB), await keyRingFromEnv(env), {
     workspaceId,
@@ -83,5 +92,7 @@ export async function seedConnection(
 
 /** GET /integration/data as a member of the workspace. */
 export async function getData(workspaceId: string, integration: string, fromDate: string): Promise<Response> {
-  return call(`/integration/data?workspace_id=${workspaceId}&integration=${integration}&from_date=${fromDate}`, { bearer: await token({ [workspaceId]: "member" }) });
+  return call(`/integration/data?workspace_id=${workspaceId}&integration=${integration}&from_date=${fromDate}`, {
+    bearer: await token({ [workspaceId]: "member" }),
+  });
 }

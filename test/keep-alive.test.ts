@@ -10,7 +10,7 @@ import { stats } from "./fake-client";
 import { rawAccessRow, seedConnection } from "./helpers";
 
 const DAY = 24 * 3600_000;
-const xeroIdle = providers.Xero.keepAliveAfterMs!;
+const xeroIdle = providers.Xero.keepAliveAfterMs;
 
 describe("keep-alive", () => {
   it("should refresh only idle connections of providers that need it, on the cron trigger", async () => {
@@ -20,7 +20,7 @@ describe("keep-alive", () => {
     const gusto = await seedConnection("ws-idle", "gusto", { issuedAgoMs: 90 * DAY });
 
     const ctx = createExecutionContext();
-    await worker.scheduled(createScheduledController({ cron: "0 * * * *", scheduledTime: Date.now() }), env, ctx);
+    worker.scheduled(createScheduledController({ cron: "0 * * * *", scheduledTime: Date.now() }), env, ctx);
     await waitOnExecutionContext(ctx);
 
     expect((await stats(idle.grantId)).refreshRequests).toBe(1);

@@ -30,8 +30,13 @@ describe("token encryption", () => {
 
   it("should not decrypt a ciphertext moved to another row", async () => {
     await storeAccess(db(env.DB), await keyRingFromEnv(env), sample("ws-a"));
-    await storeAccess(db(env.DB), await keyRingFromEnv(env), { ...sample("ws-b"), tokens: { accessToken: "b", refreshToken: "b", tokenType: null } });
-    await env.DB.prepare("UPDATE integration_access SET token_ciphertext = (SELECT token_ciphertext FROM integration_access WHERE workspace_id = 'ws-a') WHERE workspace_id = 'ws-b'").run();
+    await storeAccess(db(env.DB), await keyRingFromEnv(env), {
+      ...sample("ws-b"),
+      tokens: { accessToken: "b", refreshToken: "b", tokenType: null },
+    });
+    await env.DB.prepare(
+      "UPDATE integration_access SET token_ciphertext = (SELECT token_ciphertext FROM integration_access WHERE workspace_id = 'ws-a') WHERE workspace_id = 'ws-b'",
+    ).run();
     await expect(loadAccess(db(env.DB), await keyRingFromEnv(env), "ws-b", "Xero")).rejects.toThrow();
   });
 
@@ -63,7 +68,12 @@ describe("key rotation through the worker", () => {
     const summary = await stats(grant.grantId);
     expect(outcome.ok && outcome.access.accessToken).toBe(summary.currentAccessToken);
     expect((await rawAccessRow("ws-rotate", "Xero"))!.key_id).toBe("test1");
-    const access = await loadAccess(db(env.DB), await KeyRing.fromConfig(env.TOKEN_ENCRYPTION_KEY), "ws-rotate", "Xero");
+    const access = await loadAccess(
+      db(env.DB),
+      await KeyRing.fromConfig(env.TOKEN_ENCRYPTION_KEY),
+      "ws-rotate",
+      "Xero",
+    );
     expect(access?.tokens.refreshToken).toBe(summary.currentRefreshToken);
   });
 });

@@ -16,12 +16,26 @@ describe("service routes", () => {
 
   it("should describe every route in an OpenAPI 3.1 document", async () => {
     const res = await call("/openapi.json");
-    const doc = (await res.json()) as { openapi: string; paths: Record<string, Record<string, { security?: unknown; parameters: { name: string; required: boolean }[] }>> };
+    const doc = await res.json<{
+      openapi: string;
+      paths: Record<string, Record<string, { security?: unknown; parameters: { name: string; required: boolean }[] }>>;
+    }>();
     expect(doc.openapi).toBe("3.1.0");
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(["/health", "/integration/providers", "/integration/disconnect", "/openapi.json", "/docs"]));
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        "/health",
+        "/integration/providers",
+        "/integration/disconnect",
+        "/openapi.json",
+        "/docs",
+      ]),
+    );
     const disconnect = doc.paths["/integration/disconnect"]!.post!;
     expect(disconnect.security).toBeDefined();
-    expect(disconnect.parameters.map((p) => [p.name, p.required])).toEqual([["workspace_id", true], ["integration", true]]);
+    expect(disconnect.parameters.map((p) => [p.name, p.required])).toEqual([
+      ["workspace_id", true],
+      ["integration", true],
+    ]);
   });
 
   it("should render /docs with Swagger UI over /openapi.json, under a strict CSP", async () => {
@@ -35,7 +49,9 @@ describe("service routes", () => {
     expect(nonce?.[2]).toBe("https://cdn.jsdelivr.net/npm/swagger-ui-dist@5.35.0/");
     expect(csp).toContain("connect-src 'self'");
     const html = await res.text();
-    expect(html).toContain(`<script nonce="${nonce?.[1]}" src="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5.35.0/swagger-ui-bundle.js"`);
+    expect(html).toContain(
+      `<script nonce="${nonce?.[1]}" src="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5.35.0/swagger-ui-bundle.js"`,
+    );
     expect(html).toContain('url: "/openapi.json"');
     // Every script element carries the nonce.
     expect(html.split("<script").length).toBe(html.split(`<script nonce="${nonce?.[1]}"`).length);

@@ -25,7 +25,9 @@ describe.each([
     expect(authorize.pathname).toBe(authorizePath);
     expect(authorize.searchParams.get("code_challenge_method")).toBe("S256");
     expect(authorize.searchParams.get("code_challenge")).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect(authorize.searchParams.get("redirect_uri")).toBe(`https://integrations.example.test/integration/${slug}/callback`);
+    expect(authorize.searchParams.get("redirect_uri")).toBe(
+      `https://integrations.example.test/integration/${slug}/callback`,
+    );
     // ≥ 32 random bytes, base64url without padding.
     expect(authorize.searchParams.get("state")!.length).toBeGreaterThanOrEqual(43);
 
@@ -68,27 +70,34 @@ describe.each([
     const access = await loadAccess(db(env.DB), await keyRingFromEnv(env), ws, integration);
     expect(access?.tokens.accessToken).toBe(grant.currentAccessToken);
     expect(access?.requiresReconnect).toBe(false);
-    const rows = await env.DB.prepare("SELECT count(*) AS n FROM integration_access WHERE workspace_id = ?").bind(ws).first<{ n: number }>();
+    const rows = await env.DB.prepare("SELECT count(*) AS n FROM integration_access WHERE workspace_id = ?")
+      .bind(ws)
+      .first<{ n: number }>();
     expect(rows?.n).toBe(1);
   });
 
   it("should show the connection in the providers listing", async () => {
     const res = await call(`/integration/providers?workspace_id=${ws}`, { bearer: await token({ [ws]: "member" }) });
-    const body = (await res.json()) as { name: string; connected: boolean; configured: boolean }[];
+    const body = await res.json<{ name: string; connected: boolean; configured: boolean }[]>();
     expect(body.find((p) => p.name === integration)).toMatchObject({ connected: true, configured: true });
   });
 });
 
 describe("login with the bearer token in the Authorization header", () => {
   it("should redirect a member to the provider", async () => {
-    const authorize = await login("/integration/xero/login?workspace_id=ws-header", { bearer: await token({ "ws-header": "member" }) });
+    const authorize = await login("/integration/xero/login?workspace_id=ws-header", {
+      bearer: await token({ "ws-header": "member" }),
+    });
     const { location } = await consent(authorize.toString());
     expect((await call(location.toString())).status).toBe(200);
   });
 
   it("should answer 401 without a token and 403 for another workspace", async () => {
     expect((await call("/integration/xero/login?workspace_id=ws-header", { redirect: "manual" })).status).toBe(401);
-    const res = await call("/integration/xero/login?workspace_id=ws-header", { redirect: "manual", bearer: await token({ "ws-other": "admin" }) });
+    const res = await call("/integration/xero/login?workspace_id=ws-header", {
+      redirect: "manual",
+      bearer: await token({ "ws-other": "admin" }),
+    });
     expect(res.status).toBe(403);
   });
 
@@ -107,8 +116,10 @@ describe("connect sessions", () => {
       body: JSON.stringify({ workspace_id: "ws-s", integration: "gusto" }),
     });
     expect(res.status).toBe(201);
-    const body = (await res.json()) as { url: string; expires_at: string };
-    expect(body.url).toMatch(/^https:\/\/integrations\.example\.test\/integration\/gusto\/login\?session=[A-Za-z0-9_-]{43}$/);
+    const body = await res.json<{ url: string; expires_at: string }>();
+    expect(body.url).toMatch(
+      /^https:\/\/integrations\.example\.test\/integration\/gusto\/login\?session=[A-Za-z0-9_-]{43}$/,
+    );
     const ttl = Date.parse(body.expires_at) - Date.now();
     expect(ttl).toBeGreaterThan(590_000);
     expect(ttl).toBeLessThanOrEqual(600_000);

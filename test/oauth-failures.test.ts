@@ -11,8 +11,13 @@ import { consent, scriptCode } from "./fake-client";
 import { call, connectSession, login, rawAccessRow, token } from "./helpers";
 
 /** Starts a login and plays the consenting user; returns the callback URL without calling it. */
-async function callbackUrl(workspaceId: string, integration = "Xero"): Promise<{ url: URL; code: string; state: string }> {
-  const { location, code, state } = await consent((await login(await connectSession(workspaceId, integration))).toString());
+async function callbackUrl(
+  workspaceId: string,
+  integration = "Xero",
+): Promise<{ url: URL; code: string; state: string }> {
+  const { location, code, state } = await consent(
+    (await login(await connectSession(workspaceId, integration))).toString(),
+  );
   return { url: location, code: code!, state: state! };
 }
 
@@ -28,7 +33,12 @@ async function expectErrorPage(res: Response, status: number, code: string, text
 
 describe("callback state checks", () => {
   it("should refuse a missing state", async () => {
-    await expectErrorPage(await call("/integration/xero/callback?code=abc"), 400, "state_invalid", /expired, was already used/);
+    await expectErrorPage(
+      await call("/integration/xero/callback?code=abc"),
+      400,
+      "state_invalid",
+      /expired, was already used/,
+    );
   });
 
   it("should refuse an unknown or tampered state, storing nothing", async () => {
@@ -47,10 +57,21 @@ describe("callback state checks", () => {
   it("should refuse an expired state", async () => {
     const { id } = await saveState(
       env.OAUTH_KV,
-      { workspaceId: "ws-expired", userId: "u", integration: "Xero", codeVerifier: null, redirectUri: "https://integrations.example.test/integration/xero/callback" },
+      {
+        workspaceId: "ws-expired",
+        userId: "u",
+        integration: "Xero",
+        codeVerifier: null,
+        redirectUri: "https://integrations.example.test/integration/xero/callback",
+      },
       Date.now() - 11 * 60_000,
     );
-    await expectErrorPage(await call(`/integration/xero/callback?state=${id}&code=whatever`), 400, "state_invalid", /expired/);
+    await expectErrorPage(
+      await call(`/integration/xero/callback?state=${id}&code=whatever`),
+      400,
+      "state_invalid",
+      /expired/,
+    );
     expect(await rawAccessRow("ws-expired", "Xero")).toBeNull();
   });
 
@@ -107,7 +128,10 @@ describe("a provider without client credentials", () => {
   const unconfigured = { ...env, XERO_CLIENT_ID: "", XERO_CLIENT_SECRET: "" } as Env;
 
   it("should be reported as not configured, naming the variables", () => {
-    expect(registerOAuthApp(providers.Xero, unconfigured)).toEqual({ configured: false, missing: ["XERO_CLIENT_ID", "XERO_CLIENT_SECRET"] });
+    expect(registerOAuthApp(providers.Xero, unconfigured)).toEqual({
+      configured: false,
+      missing: ["XERO_CLIENT_ID", "XERO_CLIENT_SECRET"],
+    });
   });
 
   it("should answer 503 at login and be listed with configured: false", async () => {
@@ -115,25 +139,38 @@ describe("a provider without client credentials", () => {
     const ctx = createExecutionContext();
     const bearer = await token({ "ws-unconf": "admin" });
     const loginRes = await app.fetch(
-      new Request("https://integrations.example.test/integration/xero/login?workspace_id=ws-unconf", { headers: { Authorization: `Bearer ${bearer}` } }),
+      new Request("https://integrations.example.test/integration/xero/login?workspace_id=ws-unconf", {
+        headers: { Authorization: `Bearer ${bearer}` },
+      }),
       unconfigured,
       ctx,
     );
     expect(loginRes.status).toBe(503);
-    expect(await loginRes.json()).toEqual({ error: { code: "provider_not_configured", message: "Xero is not configured: set XERO_CLIENT_ID and XERO_CLIENT_SECRET" } });
+    expect(await loginRes.json()).toEqual({
+      error: {
+        code: "provider_not_configured",
+        message: "Xero is not configured: set XERO_CLIENT_ID and XERO_CLIENT_SECRET",
+      },
+    });
     const list = await app.fetch(
-      new Request("https://integrations.example.test/integration/providers?workspace_id=ws-unconf", { headers: { Authorization: `Bearer ${bearer}` } }),
+      new Request("https://integrations.example.test/integration/providers?workspace_id=ws-unconf", {
+        headers: { Authorization: `Bearer ${bearer}` },
+      }),
       unconfigured,
       ctx,
     );
-    const body = (await list.json()) as { name: string; configured: boolean }[];
+    const body = await list.json<{ name: string; configured: boolean }[]>();
     expect(body.find((p) => p.name === "Xero")?.configured).toBe(false);
     expect(body.find((p) => p.name === "Gusto")?.configured).toBe(true);
     await waitOnExecutionContext(ctx);
   });
 
   it("should pick up URL overrides from variables alone", () => {
-    const resolved = registerOAuthApp(providers.Gusto, { ...env, GUSTO_SCOPES: "a b  c", GUSTO_API_BASE_URL: "https://x.test/api/" } as Env);
+    const resolved = registerOAuthApp(providers.Gusto, {
+      ...env,
+      GUSTO_SCOPES: "a b  c",
+      GUSTO_API_BASE_URL: "https://x.test/api/",
+    } as Env);
     expect(resolved.configured && resolved.app.scopes).toEqual(["a", "b", "c"]);
     expect(resolved.configured && resolved.app.apiBaseUrl).toBe("https://x.test/api");
     expect(resolved.configured && resolved.app.clientAuth).toBe("client_secret_post");

@@ -9,7 +9,12 @@ import { call, login, token } from "./helpers";
 describe.each(providerList)("provider $name", (provider) => {
   it("should declare https endpoints, a client auth method and a getData of its api type", () => {
     const { oauth } = provider;
-    for (const url of [oauth.authorizeUrl, oauth.tokenUrl, oauth.apiBaseUrl, ...(oauth.revokeUrl ? [oauth.revokeUrl] : [])]) {
+    for (const url of [
+      oauth.authorizeUrl,
+      oauth.tokenUrl,
+      oauth.apiBaseUrl,
+      ...(oauth.revokeUrl ? [oauth.revokeUrl] : []),
+    ]) {
       expect(new URL(url).protocol).toBe("https:");
     }
     expect(["client_secret_basic", "client_secret_post"]).toContain(oauth.clientAuth);
@@ -26,14 +31,16 @@ describe.each(providerList)("provider $name", (provider) => {
   });
 
   it("should document its login and callback in the OpenAPI document", async () => {
-    const doc = (await (await call("/openapi.json")).json()) as { paths: Record<string, unknown> };
+    const doc = await (await call("/openapi.json")).json<{ paths: Record<string, unknown> }>();
     expect(doc.paths).toHaveProperty(`/integration/${provider.slug}/login`);
     expect(doc.paths).toHaveProperty(`/integration/${provider.slug}/callback`);
   });
 
   it("should redirect its login to the configured authorize URL with state and PKCE", async () => {
     const ws = `ws-contract-${provider.slug}`;
-    const authorize = await login(`/integration/${provider.slug}/login?workspace_id=${ws}`, { bearer: await token({ [ws]: "member" }) });
+    const authorize = await login(`/integration/${provider.slug}/login?workspace_id=${ws}`, {
+      bearer: await token({ [ws]: "member" }),
+    });
     const app = registerOAuthApp(provider, env);
     expect(app.configured && `${authorize.origin}${authorize.pathname}`).toBe(app.configured && app.app.authorizeUrl);
     expect(authorize.searchParams.get("client_id")).toBe(app.configured && app.app.clientId);

@@ -24,23 +24,37 @@ describe("GET /integration/providers", () => {
     await connect("ws-list", "Xero");
     await connect("ws-list", "Gusto", true);
     await connect("ws-other", "Xero");
-    const res = await call("/integration/providers?workspace_id=ws-list", { bearer: await token({ "ws-list": "member" }) });
+    const res = await call("/integration/providers?workspace_id=ws-list", {
+      bearer: await token({ "ws-list": "member" }),
+    });
     expect(res.status).toBe(200);
-    const body = (await res.json()) as { name: string; connected: boolean; requires_reconnect: boolean }[];
+    const body = await res.json<{ name: string; connected: boolean; requires_reconnect: boolean }[]>();
     expect(body.map((p) => p.name)).toEqual(providerList.map((p) => p.name));
-    expect(body.find((p) => p.name === "Xero")).toMatchObject({ connected: true, requires_reconnect: false, api_type: "accounting" });
-    expect(body.find((p) => p.name === "Gusto")).toMatchObject({ connected: true, requires_reconnect: true, api_type: "payroll" });
+    expect(body.find((p) => p.name === "Xero")).toMatchObject({
+      connected: true,
+      requires_reconnect: false,
+      api_type: "accounting",
+    });
+    expect(body.find((p) => p.name === "Gusto")).toMatchObject({
+      connected: true,
+      requires_reconnect: true,
+      api_type: "payroll",
+    });
   });
 
   it("should show nothing connected for a workspace without connections", async () => {
-    const res = await call("/integration/providers?workspace_id=ws-empty", { bearer: await token({ "ws-empty": "admin" }) });
-    const body = (await res.json()) as { connected: boolean; requires_reconnect: boolean }[];
+    const res = await call("/integration/providers?workspace_id=ws-empty", {
+      bearer: await token({ "ws-empty": "admin" }),
+    });
+    const body = await res.json<{ connected: boolean; requires_reconnect: boolean }[]>();
     expect(body.length).toBe(providerList.length);
     expect(body.every((p) => !p.connected && !p.requires_reconnect)).toBe(true);
   });
 
   it("should refuse a workspace the caller does not belong to", async () => {
-    const res = await call("/integration/providers?workspace_id=ws-list", { bearer: await token({ "ws-other": "admin" }) });
+    const res = await call("/integration/providers?workspace_id=ws-list", {
+      bearer: await token({ "ws-other": "admin" }),
+    });
     expect(res.status).toBe(403);
     expect((await errorOf(res)).code).toBe("forbidden");
   });

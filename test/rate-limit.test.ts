@@ -23,7 +23,9 @@ describe("RateLimiter", () => {
     const windowMs = 100;
     const limiter = new RateLimiter({ concurrent: 10, perMinute: 2 }, windowMs);
     const starts: number[] = [];
-    await Promise.all(Array.from({ length: 6 }, () => limiter.run(async () => void starts.push(Date.now()))));
+    await Promise.all(
+      Array.from({ length: 6 }, () => limiter.run(() => Promise.resolve(void starts.push(Date.now())))),
+    );
     expect(starts).toHaveLength(6);
     // The third start of any run of three comes a full window after the first.
     for (let i = 0; i + 2 < starts.length; i++) expect(starts[i + 2]! - starts[i]!).toBeGreaterThanOrEqual(windowMs);
@@ -31,7 +33,7 @@ describe("RateLimiter", () => {
 
   it("should free the slot when a task fails", async () => {
     const limiter = new RateLimiter({ concurrent: 1, perMinute: 1000 });
-    await expect(limiter.run(async () => Promise.reject(new Error("boom")))).rejects.toThrow("boom");
-    expect(await limiter.run(async () => "next")).toBe("next");
+    await expect(limiter.run(() => Promise.reject(new Error("boom")))).rejects.toThrow("boom");
+    expect(await limiter.run(() => Promise.resolve("next"))).toBe("next");
   });
 });

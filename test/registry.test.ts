@@ -4,8 +4,14 @@ import { defineRegistry, findProvider, providerList, providers } from "../src/pr
 
 const definition: ProviderDefinition = {
   apiType: "payroll",
-  oauth: { authorizeUrl: "https://a.test/authorize", tokenUrl: "https://a.test/token", apiBaseUrl: "https://a.test", scopes: [], clientAuth: "client_secret_post" },
-  getData: async () => [],
+  oauth: {
+    authorizeUrl: "https://a.test/authorize",
+    tokenUrl: "https://a.test/token",
+    apiBaseUrl: "https://a.test",
+    scopes: [],
+    clientAuth: "client_secret_post",
+  },
+  getData: () => Promise.resolve([]),
 };
 
 describe("provider registry", () => {

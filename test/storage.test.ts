@@ -2,20 +2,58 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 
-const columns = async (table: string) => (await env.DB.prepare(`SELECT name FROM pragma_table_info('${table}')`).all<{ name: string }>()).results.map((r) => r.name);
+const columns = async (table: string) =>
+  (await env.DB.prepare(`SELECT name FROM pragma_table_info('${table}')`).all<{ name: string }>()).results.map(
+    (r) => r.name,
+  );
 
 describe("migrations", () => {
   it("should create the three tables with their columns", async () => {
     expect(await columns("integration_access")).toEqual(
-      expect.arrayContaining(["workspace_id", "integration", "token_ciphertext", "key_id", "expires_at", "scope", "tenant_id", "requires_reconnect", "additional_info", "created_at", "updated_at", "tokens_issued_at", "last_refresh_at", "last_refresh_error", "refresh_failures"]),
+      expect.arrayContaining([
+        "workspace_id",
+        "integration",
+        "token_ciphertext",
+        "key_id",
+        "expires_at",
+        "scope",
+        "tenant_id",
+        "requires_reconnect",
+        "additional_info",
+        "created_at",
+        "updated_at",
+        "tokens_issued_at",
+        "last_refresh_at",
+        "last_refresh_error",
+        "refresh_failures",
+      ]),
     );
-    expect(await columns("data_cache")).toEqual(["workspace_id", "integration", "cache_date", "payload", "created_at", "last_requested_at"]);
-    expect(await columns("fetch_runs")).toEqual(["id", "workspace_id", "integration", "cache_date", "trigger", "started_at", "finished_at", "outcome", "error"]);
+    expect(await columns("data_cache")).toEqual([
+      "workspace_id",
+      "integration",
+      "cache_date",
+      "payload",
+      "created_at",
+      "last_requested_at",
+    ]);
+    expect(await columns("fetch_runs")).toEqual([
+      "id",
+      "workspace_id",
+      "integration",
+      "cache_date",
+      "trigger",
+      "started_at",
+      "finished_at",
+      "outcome",
+      "error",
+    ]);
   });
 
   it("should keep one connection per workspace and provider", async () => {
     const insert = () =>
-      env.DB.prepare("INSERT INTO integration_access (workspace_id, integration, token_ciphertext, key_id, created_at, updated_at) VALUES ('w', 'Xero', 'x', 'k', 0, 0)").run();
+      env.DB.prepare(
+        "INSERT INTO integration_access (workspace_id, integration, token_ciphertext, key_id, created_at, updated_at) VALUES ('w', 'Xero', 'x', 'k', 0, 0)",
+      ).run();
     await insert();
     await expect(insert()).rejects.toThrow(/UNIQUE/);
   });

@@ -21,7 +21,8 @@ describe("WorkspaceDO eviction", () => {
     // The provider rotates, then the answer is lost: the object dies while waiting for it.
     await scriptToken(grant.grantId, [{ delayMs: 250, delayAfterProcessing: true }]);
     const pending = accessOutcome("ws-crash", "Xero").catch((e: unknown) => e);
-    for (let i = 0; i < 100 && (await stats(grant.grantId)).refreshRequests === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 100 && (await stats(grant.grantId)).refreshRequests === 0; i++)
+      await new Promise((r) => setTimeout(r, 10));
     // A crash, not a graceful eviction (which would wait for the refresh to finish).
     await abortAllDurableObjects();
     await pending;

@@ -11,7 +11,8 @@ import { refreshMargin } from "../src/workspace/tokens";
 import { scriptToken, stats } from "./fake-client";
 import { accessOutcome, rawAccessRow, seedConnection } from "./helpers";
 
-const stored = async (ws: string, integration = "Xero") => (await loadAccess(db(env.DB), await keyRingFromEnv(env), ws, integration))!;
+const stored = async (ws: string, integration = "Xero") =>
+  (await loadAccess(db(env.DB), await keyRingFromEnv(env), ws, integration))!;
 
 describe("single-flight refresh", () => {
   it("should send exactly one refresh for 1,000 concurrent callers of an expired token", async () => {
@@ -95,7 +96,9 @@ describe("refresh responses", () => {
 describe("refresh failures", () => {
   it("should mark invalid_grant as requires_reconnect, answer 409 and keep cached data", async () => {
     const grant = await seedConnection("ws-invalid", "xero", { expiresInSeconds: -5 });
-    await env.DB.prepare("INSERT INTO data_cache (workspace_id, integration, cache_date, payload, created_at) VALUES ('ws-invalid', 'Xero', 1640908800, '{}', 1)").run();
+    await env.DB.prepare(
+      "INSERT INTO data_cache (workspace_id, integration, cache_date, payload, created_at) VALUES ('ws-invalid', 'Xero', 1640908800, '{}', 1)",
+    ).run();
     await scriptToken(grant.grantId, [{ status: 400, error: "invalid_grant" }]);
     const outcome = await accessOutcome("ws-invalid", "Xero");
     expect(!outcome.ok && outcome.failure).toMatchObject({ reason: "reconnect_required" });
@@ -104,7 +107,9 @@ describe("refresh failures", () => {
     expect(row.refresh_failures).toBe(1);
     expect(row.last_refresh_error).toMatch(/^invalid_grant/);
     expect(JSON.stringify(row)).not.toContain(grant.refresh_token);
-    const cache = await env.DB.prepare("SELECT count(*) AS n FROM data_cache WHERE workspace_id = 'ws-invalid'").first<{ n: number }>();
+    const cache = await env.DB.prepare("SELECT count(*) AS n FROM data_cache WHERE workspace_id = 'ws-invalid'").first<{
+      n: number;
+    }>();
     expect(cache?.n).toBe(1);
     // Later callers get 409 at once, without asking the provider again.
     expect((await accessOutcome("ws-invalid", "Xero")).ok).toBe(false);

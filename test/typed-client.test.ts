@@ -23,7 +23,14 @@ describe("hc<AppType>", () => {
     expect(res.status).toBe(200);
     const providers = await res.json();
     expectTypeOf(providers).toEqualTypeOf<
-      { name: string; display_name: string; api_type: "accounting" | "payroll"; configured: boolean; connected: boolean; requires_reconnect: boolean }[]
+      {
+        name: string;
+        display_name: string;
+        api_type: "accounting" | "payroll";
+        configured: boolean;
+        connected: boolean;
+        requires_reconnect: boolean;
+      }[]
     >();
     expect(providers.length).toBeGreaterThan(0);
     for (const p of providers) expect(p).toMatchObject({ connected: false, configured: true });
@@ -31,7 +38,9 @@ describe("hc<AppType>", () => {
 
   it("should create a connect session from a typed JSON body", async () => {
     const api = await client({ "ws-hc": "member" });
-    const res = await api.integration["connect-sessions"].$post({ json: { workspace_id: "ws-hc", integration: "Xero" } });
+    const res = await api.integration["connect-sessions"].$post({
+      json: { workspace_id: "ws-hc", integration: "Xero" },
+    });
     expect(res.status).toBe(201);
     if (res.status !== 201) return;
     const session = await res.json();
@@ -44,14 +53,20 @@ describe("hc<AppType>", () => {
     const api = await client({ "ws-hc-admin": "admin" });
     const status = await (await api.integration.status.$get({ query: { workspace_id: "ws-hc-admin" } })).json();
     expect(status.map((s) => [s.integration, s.requires_reconnect])).toEqual([["Gusto", false]]);
-    const res = await api.integration.disconnect.$post({ query: { workspace_id: "ws-hc-admin", integration: "Gusto" } });
+    const res = await api.integration.disconnect.$post({
+      query: { workspace_id: "ws-hc-admin", integration: "Gusto" },
+    });
     expect(await res.json()).toEqual({ message: "Integration Gusto has been disconnected" });
   });
 
   it("should answer errors in the error shape", async () => {
     const api = await client({ "ws-hc": "member" });
-    const res = await api.integration.data.$get({ query: { workspace_id: "ws-hc", integration: "Xero", from_date: "2024-01-01" } });
+    const res = await api.integration.data.$get({
+      query: { workspace_id: "ws-hc", integration: "Xero", from_date: "2024-01-01" },
+    });
     expect(res.status).toBe(404);
-    expect(await res.json()).toEqual({ error: { code: "not_connected", message: "Xero is not connected for this workspace" } });
+    expect(await res.json()).toEqual({
+      error: { code: "not_connected", message: "Xero is not connected for this workspace" },
+    });
   });
 });

@@ -15,7 +15,11 @@ function report(dates: string[], rows: [string, ...string[]][], rowType = "Row")
       {
         Rows: [
           { RowType: "Header", Cells: [{ Value: "" }, ...dates.map((Value) => ({ Value }))] },
-          { RowType: "Section", Title: "Test", Rows: rows.map((cells) => ({ RowType: rowType, Cells: cells.map((Value) => ({ Value })) })) },
+          {
+            RowType: "Section",
+            Title: "Test",
+            Rows: rows.map((cells) => ({ RowType: rowType, Cells: cells.map((Value) => ({ Value })) })),
+          },
         ],
       },
     ],
@@ -25,7 +29,15 @@ function report(dates: string[], rows: [string, ...string[]][], rowType = "Row")
 describe("batch periods", () => {
   it("should split ranges exactly as the seed did", () => {
     const table: [string, string, [string, string][]][] = [
-      ["2020-01-01", "2022-07-08", [["2020-01-31", "2020-12-31"], ["2021-01-31", "2021-12-31"], ["2022-01-31", "2022-07-31"]]],
+      [
+        "2020-01-01",
+        "2022-07-08",
+        [
+          ["2020-01-31", "2020-12-31"],
+          ["2021-01-31", "2021-12-31"],
+          ["2022-01-31", "2022-07-31"],
+        ],
+      ],
       ["2022-03-01", "2022-07-08", [["2022-03-31", "2022-07-31"]]],
       ["2022-02-01", "2022-07-08", [["2022-01-31", "2022-07-31"]]],
       ["2022-03-01", "2022-06-08", [["2022-03-31", "2022-06-30"]]],
@@ -65,8 +77,20 @@ describe("batch periods", () => {
 
   it("should request Profit & Loss over the period, then the Balance Sheet at its end", () => {
     expect(reportRequests({ start: "2022-01-31", end: "2022-07-31" })).toEqual([
-      { report: "ProfitAndLoss", params: { fromDate: "2022-01-31", toDate: "2022-07-31", periods: "11", timeframe: "MONTH", standardLayout: "true" } },
-      { report: "BalanceSheet", params: { date: "2022-07-31", periods: "11", timeframe: "MONTH", standardLayout: "true" } },
+      {
+        report: "ProfitAndLoss",
+        params: {
+          fromDate: "2022-01-31",
+          toDate: "2022-07-31",
+          periods: "11",
+          timeframe: "MONTH",
+          standardLayout: "true",
+        },
+      },
+      {
+        report: "BalanceSheet",
+        params: { date: "2022-07-31", periods: "11", timeframe: "MONTH", standardLayout: "true" },
+      },
     ]);
   });
 });
@@ -93,7 +117,11 @@ describe("parseReport with the recorded reports", () => {
       "Total Operating Expenses",
       "Net Profit",
     ]);
-    expect(batch.data["Total Income"]).toMatchObject({ "2022-03-31": 9262.53, "2022-01-31": 9083.36, "2021-04-30": 3500 });
+    expect(batch.data["Total Income"]).toMatchObject({
+      "2022-03-31": 9262.53,
+      "2022-01-31": 9083.36,
+      "2021-04-30": 3500,
+    });
     expect(batch.data["Sales"]).toMatchObject({ "2022-02-28": 5583.36, "2021-04-30": 0 });
     expect(batch.data["Light, Power, Heating"]).toMatchObject({ "2021-05-31": 0, "2021-06-30": 90.95 });
     expect(batch.data["Total Operating Expenses"]).toMatchObject({ "2021-12-31": 12741.86 });
@@ -118,7 +146,11 @@ describe("parseReport with the recorded reports", () => {
     expect(batch.dates).toEqual(monthEndsBetween("2021-06-30", "2022-05-31"));
     expect(batch.dates).toHaveLength(12);
     expect(Object.keys(batch.data)).toHaveLength(18);
-    expect(batch.data["Net Assets"]).toMatchObject({ "2022-05-31": 2062.9, "2021-12-31": -4658.5, "2021-06-30": -7869.61 });
+    expect(batch.data["Net Assets"]).toMatchObject({
+      "2022-05-31": 2062.9,
+      "2021-12-31": -4658.5,
+      "2021-06-30": -7869.61,
+    });
     expect(batch.data["Total Assets"]).toMatchObject({ "2022-05-31": 12156.91, "2022-02-28": -377.02 });
     expect(batch.data["VAT"]).toMatchObject({ "2022-04-30": -1067.2 });
     expect(batch.data["Business Bank Account"]).toMatchObject({ "2021-09-30": -4076.92 });
@@ -129,16 +161,34 @@ describe("parseReport with the recorded reports", () => {
 
 describe("parseReport cell values and shape", () => {
   it("should turn cells into numbers: empty and non-numeric to null, thousands separators stripped", () => {
-    const batch = parseReport(report(["31 Jan 22", "28 Feb 22", "31 Mar 22", "30 Apr 22", "31 May 22"], [["Sales", "1,234.50", "", "n/a", "-12.50", "1e3"]]));
-    expect(batch.data).toEqual({ Sales: { "2022-01-31": 1234.5, "2022-02-28": null, "2022-03-31": null, "2022-04-30": -12.5, "2022-05-31": null } });
+    const batch = parseReport(
+      report(
+        ["31 Jan 22", "28 Feb 22", "31 Mar 22", "30 Apr 22", "31 May 22"],
+        [["Sales", "1,234.50", "", "n/a", "-12.50", "1e3"]],
+      ),
+    );
+    expect(batch.data).toEqual({
+      Sales: { "2022-01-31": 1234.5, "2022-02-28": null, "2022-03-31": null, "2022-04-30": -12.5, "2022-05-31": null },
+    });
   });
 
   it("should give null for a row with fewer cells than the header has dates", () => {
-    expect(parseReport(report(["31 Mar 22", "28 Feb 22"], [["Rent", "10.00"]])).data).toEqual({ Rent: { "2022-02-28": null, "2022-03-31": 10 } });
+    expect(parseReport(report(["31 Mar 22", "28 Feb 22"], [["Rent", "10.00"]])).data).toEqual({
+      Rent: { "2022-02-28": null, "2022-03-31": 10 },
+    });
   });
 
   it("should keep the first of repeated titles and read SummaryRows", () => {
-    const batch = parseReport(report(["31 Mar 22"], [["Total", "1.00"], ["Total", "2.00"]], "SummaryRow"));
+    const batch = parseReport(
+      report(
+        ["31 Mar 22"],
+        [
+          ["Total", "1.00"],
+          ["Total", "2.00"],
+        ],
+        "SummaryRow",
+      ),
+    );
     expect(batch.data).toEqual({ Total: { "2022-03-31": 1 } });
   });
 
@@ -157,7 +207,19 @@ describe("parseReport cell values and shape", () => {
       [{ Reports: [{ Rows: [{ RowType: "Section", Rows: [] }] }] }, /Header/],
       [report(["31 Foo 22"], []), /header cell 1 is not a date/],
       [report(["31 Mar 22", "31 Mar 2022"], []), /repeats the date 2022-03-31/],
-      [{ Reports: [{ Rows: [{ RowType: "Header", Cells: [] }, { RowType: "Section", Rows: [{ RowType: "Row", Cells: [] }] }] }] }, /no title cell/],
+      [
+        {
+          Reports: [
+            {
+              Rows: [
+                { RowType: "Header", Cells: [] },
+                { RowType: "Section", Rows: [{ RowType: "Row", Cells: [] }] },
+              ],
+            },
+          ],
+        },
+        /no title cell/,
+      ],
     ];
     for (const [body, message] of bad) {
       const error = (() => {
@@ -188,7 +250,16 @@ describe("mergeBatches", () => {
 
   it("should let the later batch win where dates overlap", () => {
     const earlier = parseReport(pl);
-    const later = parseReport(report(["30 Apr 22", "31 Mar 22"], [["Sales", "1,000.00", "9999.99"], ["Rent", "", ""], ["Interest", "3.00", "2.00"]]));
+    const later = parseReport(
+      report(
+        ["30 Apr 22", "31 Mar 22"],
+        [
+          ["Sales", "1,000.00", "9999.99"],
+          ["Rent", "", ""],
+          ["Interest", "3.00", "2.00"],
+        ],
+      ),
+    );
     const merged = mergeBatches([earlier, later]);
     expect(merged.dates).toEqual(monthEndsBetween("2021-04-30", "2022-04-30"));
     expect(merged.data["Sales"]).toMatchObject({ "2022-02-28": 5583.36, "2022-03-31": 9999.99, "2022-04-30": 1000 });
@@ -196,13 +267,21 @@ describe("mergeBatches", () => {
     expect(merged.data["Rent"]).toMatchObject({ "2022-03-31": null, "2022-04-30": null, "2021-04-30": 0 });
     // A title the later report lacks keeps its earlier values and is null for the new month.
     expect(merged.data["Net Profit"]).toMatchObject({ "2022-03-31": 7147.93, "2022-04-30": null });
-    expect(merged.data["Interest"]).toMatchObject({ "2021-04-30": null, "2022-02-28": null, "2022-03-31": 2, "2022-04-30": 3 });
+    expect(merged.data["Interest"]).toMatchObject({
+      "2021-04-30": null,
+      "2022-02-28": null,
+      "2022-03-31": 2,
+      "2022-04-30": 3,
+    });
     expect(mergeBatches([later, earlier]).data["Sales"]).toMatchObject({ "2022-03-31": 9262.53, "2022-04-30": 1000 });
   });
 
   it("should merge synthetic batches and treat an empty batch as neutral", () => {
     const a: DataBatch = { dates: ["2022-01-31", "2022-02-28"], data: { X: { "2022-01-31": 1, "2022-02-28": 2 } } };
-    const b: DataBatch = { dates: ["2021-12-31", "2022-02-28"], data: { X: { "2021-12-31": 0, "2022-02-28": 20 }, Y: { "2021-12-31": 5, "2022-02-28": null } } };
+    const b: DataBatch = {
+      dates: ["2021-12-31", "2022-02-28"],
+      data: { X: { "2021-12-31": 0, "2022-02-28": 20 }, Y: { "2021-12-31": 5, "2022-02-28": null } },
+    };
     expect(mergeBatches([a, b])).toEqual({
       dates: ["2021-12-31", "2022-01-31", "2022-02-28"],
       data: {

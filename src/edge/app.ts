@@ -14,21 +14,37 @@ import { metaRoutes } from "./routes/meta";
 import { oauthRoutes } from "./routes/oauth";
 
 function buildApp() {
-  const app = new Hono<AppEnv>().route("/", connectionRoutes).route("/", connectSessionRoutes).route("/", dataRoutes).route("/", metaRoutes);
+  const app = new Hono<AppEnv>()
+    .route("/", connectionRoutes)
+    .route("/", connectSessionRoutes)
+    .route("/", dataRoutes)
+    .route("/", metaRoutes);
   for (const provider of providerList) app.route("/", oauthRoutes(provider));
 
   app.get(
     "/openapi.json",
-    describe({ tag: "Service", summary: "This API's OpenAPI 3.1 document", access: "public", responses: { 200: { description: "OpenAPI 3.1 document" } } }),
+    describe({
+      tag: "Service",
+      summary: "This API's OpenAPI 3.1 document",
+      access: "public",
+      responses: { 200: { description: "OpenAPI 3.1 document" } },
+    }),
     openApiDocument(app),
   );
   app.get(
     "/docs",
-    describe({ tag: "Service", summary: "Human-readable API reference (Swagger UI) for /openapi.json", access: "public", responses: { 200: { description: "HTML page", contentType: "text/html" } } }),
+    describe({
+      tag: "Service",
+      summary: "Human-readable API reference (Swagger UI) for /openapi.json",
+      access: "public",
+      responses: { 200: { description: "HTML page", contentType: "text/html" } },
+    }),
     () => docsPage(),
   );
 
-  app.notFound((c) => c.json(errorBody("not_found", `No route for ${c.req.method} ${new URL(c.req.url).pathname}`), 404));
+  app.notFound((c) =>
+    c.json(errorBody("not_found", `No route for ${c.req.method} ${new URL(c.req.url).pathname}`), 404),
+  );
   app.onError(function renderError(err, c) {
     if (err instanceof FailureError) {
       const { reason, message, retryAfterMs } = err.failure;
@@ -36,7 +52,8 @@ function buildApp() {
       if (reason === "unauthorized") headers["WWW-Authenticate"] = 'Bearer realm="zebbra-integrations"';
       return c.json(errorBody(reason, message), statusOf(reason), headers);
     }
-    if (err instanceof HTTPException) return c.json(errorBody("http_error", err.message || "Request failed"), err.status);
+    if (err instanceof HTTPException)
+      return c.json(errorBody("http_error", err.message || "Request failed"), err.status);
     // Unexpected: log with the stack (never request data that could hold secrets) and answer a bare 500.
     console.error("unhandled error", c.req.method, new URL(c.req.url).pathname, err);
     return c.json(errorBody("internal_error", "Internal server error"), 500);

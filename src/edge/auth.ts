@@ -34,7 +34,9 @@ const hmacKeys = new Map<string, Promise<CryptoKey>>();
 function hmacKey(secret: string): Promise<CryptoKey> {
   let key = hmacKeys.get(secret);
   if (!key) {
-    key = crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["verify"]);
+    key = crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
+      "verify",
+    ]);
     hmacKeys.set(secret, key);
   }
   return key;
@@ -50,7 +52,11 @@ export async function authenticate(header: string | undefined, config: AuthConfi
   if (!config.secret) throw new Error("AUTH_JWT_SECRET is not set");
   let payload: unknown;
   try {
-    payload = await verify(match[1], await hmacKey(config.secret), { alg: "HS256", iss: config.issuer, aud: config.audience });
+    payload = await verify(match[1], await hmacKey(config.secret), {
+      alg: "HS256",
+      iss: config.issuer,
+      aud: config.audience,
+    });
   } catch {
     // The verifier's messages echo the token back; never put those in a response.
     throw new FailureError("unauthorized", "Invalid or expired token");
@@ -64,7 +70,8 @@ export async function authenticate(header: string | undefined, config: AuthConfi
 export function authorize(user: AuthUser, workspaceId: string, role: Role): void {
   const held = Object.hasOwn(user.workspaces, workspaceId) ? user.workspaces[workspaceId] : undefined;
   if (!held) throw new FailureError("forbidden", `No access to workspace "${workspaceId}"`);
-  if (role === "admin" && held !== "admin") throw new FailureError("forbidden", "This action needs the admin role in the workspace");
+  if (role === "admin" && held !== "admin")
+    throw new FailureError("forbidden", "This action needs the admin role in the workspace");
 }
 
 /** Sets `c.var.user` from the bearer JWT, or fails `unauthorized`. */
@@ -78,10 +85,12 @@ export const authenticated = createMiddleware<AppEnv>(async function authenticat
  * (so it runs after `authenticated` and that target's validator).
  */
 export function requireRole<T extends "query" | "json">(role: Role, target: T) {
-  return createMiddleware<AppEnv, string, { out: { [K in T]: { workspace_id: string } } }>(async function requireRole(c, next) {
-    // The declared `out` type is what the route's validator produced; TypeScript cannot index it by a generic target.
-    const input = c.req.valid(target) as { workspace_id: string };
-    authorize(c.var.user, input.workspace_id, role);
-    await next();
-  });
+  return createMiddleware<AppEnv, string, { out: { [K in T]: { workspace_id: string } } }>(
+    async function requireRole(c, next) {
+      // The declared `out` type is what the route's validator produced; TypeScript cannot index it by a generic target.
+      const input = c.req.valid(target) as { workspace_id: string };
+      authorize(c.var.user, input.workspace_id, role);
+      await next();
+    },
+  );
 }

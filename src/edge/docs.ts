@@ -40,7 +40,13 @@ const STANDARD_ERRORS: Record<Access, Record<number, string>> = {
 export function describe(doc: RouteDoc) {
   const responses: NonNullable<DescribeRouteOptions["responses"]> = {};
   for (const [status, spec] of Object.entries(doc.responses)) {
-    const schema = spec.schema ? resolver(spec.schema) : Number(status) >= 400 ? ERROR_REF : spec.contentType ? { type: "string" as const } : undefined;
+    const schema = spec.schema
+      ? resolver(spec.schema)
+      : Number(status) >= 400
+        ? ERROR_REF
+        : spec.contentType
+          ? { type: "string" as const }
+          : undefined;
     responses[status] = schema
       ? { description: spec.description, content: { [spec.contentType ?? "application/json"]: { schema } } }
       : { description: spec.description };
@@ -76,13 +82,20 @@ export function openApiDocument(app: Hono<AppEnv>) {
             type: "http",
             scheme: "bearer",
             bearerFormat: "JWT",
-            description: 'HS256 JWT signed by the host app: `sub`, `exp`, `workspaces` ({ workspace id: "admin" | "member" }).',
+            description:
+              'HS256 JWT signed by the host app: `sub`, `exp`, `workspaces` ({ workspace id: "admin" | "member" }).',
           },
         },
         schemas: {
           Error: {
             type: "object",
-            properties: { error: { type: "object", properties: { code: { type: "string" }, message: { type: "string" } }, required: ["code", "message"] } },
+            properties: {
+              error: {
+                type: "object",
+                properties: { code: { type: "string" }, message: { type: "string" } },
+                required: ["code", "message"],
+              },
+            },
             required: ["error"],
           },
         },
@@ -90,7 +103,10 @@ export function openApiDocument(app: Hono<AppEnv>) {
     },
     // Keeps /openapi.json itself in the document (hono-openapi skips paths that look like files).
     excludeStaticFile: false,
-    defaultValidationErrorResponse: { description: "Invalid input", content: { "application/json": { schema: ERROR_REF } } },
+    defaultValidationErrorResponse: {
+      description: "Invalid input",
+      content: { "application/json": { schema: ERROR_REF } },
+    },
   });
 }
 
@@ -113,5 +129,8 @@ ${asset.js.map((src) => `<script nonce="${nonce}" src="${escapeHtml(src)}" cross
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(INFO.title)} API</title></head>
 <body>${body}</body></html>`;
-  return new Response(html, { status: 200, headers: pageHeaders(nonce, { connectSelf: true, scriptFrom: cdn, styleFrom: cdn, images: "data:" }) });
+  return new Response(html, {
+    status: 200,
+    headers: pageHeaders(nonce, { connectSelf: true, scriptFrom: cdn, styleFrom: cdn, images: "data:" }),
+  });
 }

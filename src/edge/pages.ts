@@ -15,7 +15,11 @@ export interface PopupOutcome {
 
 export function popupPage(outcome: PopupOutcome, appOrigin: string, httpStatus: number): Response {
   const nonce = newNonce();
-  const message: Record<string, string> = { type: "zebbra:integration", integration: outcome.integration, status: outcome.status };
+  const message: Record<string, string> = {
+    type: "zebbra:integration",
+    integration: outcome.integration,
+    status: outcome.status,
+  };
   if (outcome.status === "error") {
     message.message = outcome.message;
     if (outcome.code) message.code = outcome.code;

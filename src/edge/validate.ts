@@ -15,7 +15,10 @@ function onInvalid(result: { success: boolean; error?: readonly StandardSchemaV1
     const path = (issue.path ?? []).map((p) => (typeof p === "object" ? String(p.key) : String(p))).join(".");
     return path ? `${path}: ${issue.message}` : issue.message;
   });
-  throw new FailureError("invalid_request", `Invalid ${result.target === "json" ? "body" : "query"}: ${details.join("; ")}`);
+  throw new FailureError(
+    "invalid_request",
+    `Invalid ${result.target === "json" ? "body" : "query"}: ${details.join("; ")}`,
+  );
 }
 
 /** Validates (and documents) the query string. */
@@ -40,11 +43,14 @@ export const jsonBody: MiddlewareHandler<AppEnv> = async function jsonBody(c: Co
   await next();
 };
 
-const described = <S extends z.ZodMiniType>(schema: S, description: string): S => schema.check(z.describe(description)) as S;
+const described = <S extends z.ZodMiniType>(schema: S, description: string): S => schema.check(z.describe(description));
 
 /** Field schemas shared by several routes. */
 export const fields = {
   workspaceId: described(z.string().check(z.minLength(1), z.maxLength(200)), "The host app's workspace id"),
-  integration: described(z.string().check(z.minLength(1), z.maxLength(100)), "Provider name from the registry, e.g. Xero"),
+  integration: described(
+    z.string().check(z.minLength(1), z.maxLength(100)),
+    "Provider name from the registry, e.g. Xero",
+  ),
   describe: described,
 };

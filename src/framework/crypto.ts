@@ -19,7 +19,10 @@ export class KeyRing {
    */
   static async fromConfig(current: string, previous = ""): Promise<KeyRing> {
     const entries = [parseKey(current, "TOKEN_ENCRYPTION_KEY")];
-    for (const item of previous.split(",").map((s) => s.trim()).filter(Boolean)) {
+    for (const item of previous
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean)) {
       entries.push(parseKey(item, "TOKEN_ENCRYPTION_PREVIOUS_KEYS"));
     }
     const keys = new Map<string, CryptoKey>();
@@ -46,7 +49,8 @@ export class KeyRing {
 
   async decrypt(ciphertext: string, keyId: string, context: string): Promise<string> {
     const key = this.keys.get(keyId);
-    if (!key) throw new Error(`Token encryption key "${keyId}" is not configured; add it to TOKEN_ENCRYPTION_PREVIOUS_KEYS`);
+    if (!key)
+      throw new Error(`Token encryption key "${keyId}" is not configured; add it to TOKEN_ENCRYPTION_PREVIOUS_KEYS`);
     const bytes = decodeBase64url(ciphertext);
     const plain = await crypto.subtle.decrypt(
       { name: "AES-GCM", iv: bytes.subarray(0, IV_BYTES), additionalData: new TextEncoder().encode(context) },
@@ -60,7 +64,8 @@ export class KeyRing {
 function parseKey(value: string, variable: string): { id: string; raw: Uint8Array<ArrayBuffer> } {
   const sep = value.indexOf(":");
   const id = value.slice(0, sep);
-  if (sep < 1 || !KEY_ID_PATTERN.test(id)) throw new Error(`${variable} must look like "<key id>:<base64 of 32 bytes>"`);
+  if (sep < 1 || !KEY_ID_PATTERN.test(id))
+    throw new Error(`${variable} must look like "<key id>:<base64 of 32 bytes>"`);
   let raw: Uint8Array;
   try {
     raw = decodeBase64(value.slice(sep + 1).trim());
@@ -95,14 +100,27 @@ export interface SealedTokens {
 }
 
 /** Additional data for AES-GCM: a ciphertext only decrypts in the row it was written for. */
-const tokenContext = (workspaceId: string, integration: string) => `integration_access\u0000${workspaceId}\u0000${integration}`;
+const tokenContext = (workspaceId: string, integration: string) =>
+  `integration_access\u0000${workspaceId}\u0000${integration}`;
 
 /** Encrypts a connection's token set under the ring's current key, bound to (workspace, integration). */
-export function sealTokens(ring: KeyRing, workspaceId: string, integration: string, tokens: TokenSet): Promise<SealedTokens> {
+export function sealTokens(
+  ring: KeyRing,
+  workspaceId: string,
+  integration: string,
+  tokens: TokenSet,
+): Promise<SealedTokens> {
   return ring.encrypt(JSON.stringify(tokens), tokenContext(workspaceId, integration));
 }
 
 /** Decrypts what sealTokens wrote for the same (workspace, integration); throws on any mismatch. */
-export async function openTokens(ring: KeyRing, workspaceId: string, integration: string, sealed: SealedTokens): Promise<TokenSet> {
-  return JSON.parse(await ring.decrypt(sealed.ciphertext, sealed.keyId, tokenContext(workspaceId, integration))) as TokenSet;
+export async function openTokens(
+  ring: KeyRing,
+  workspaceId: string,
+  integration: string,
+  sealed: SealedTokens,
+): Promise<TokenSet> {
+  return JSON.parse(
+    await ring.decrypt(sealed.ciphertext, sealed.keyId, tokenContext(workspaceId, integration)),
+  ) as TokenSet;
 }

@@ -26,7 +26,8 @@ export interface EmployeeRow {
 }
 
 /** A normalized payload as cached and served: accounting → DataBatch, payroll → employee rows. */
-export type DataPayload = { apiType: "accounting"; batch: DataBatch } | { apiType: "payroll"; employees: EmployeeRow[] };
+export type DataPayload =
+  { apiType: "accounting"; batch: DataBatch } | { apiType: "payroll"; employees: EmployeeRow[] };
 
 /** A provider answered 2xx with a body the adapter cannot read. Its message never quotes amounts or personal data. */
 export class ProviderDataError extends FailureError {
@@ -54,13 +55,16 @@ export function mergeBatches(batches: readonly DataBatch[]): DataBatch {
     for (const date of batch.dates) dates.add(date);
     for (const [title, values] of Object.entries(batch.data)) {
       let merged = titles.get(title);
-      if (!merged) titles.set(title, (merged = new Map()));
+      if (!merged) titles.set(title, (merged = new Map<string, number | null>()));
       for (const [date, value] of Object.entries(values)) merged.set(date, value);
     }
   }
   const sorted = [...dates].sort();
   const data = Object.fromEntries(
-    [...titles].map(([title, values]) => [title, Object.fromEntries(sorted.map((date) => [date, values.get(date) ?? null]))]),
+    [...titles].map(([title, values]) => [
+      title,
+      Object.fromEntries(sorted.map((date) => [date, values.get(date) ?? null])),
+    ]),
   );
   return { dates: sorted, data };
 }

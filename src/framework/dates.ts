@@ -11,7 +11,20 @@ interface Ymd {
   d: number;
 }
 
-const MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"];
+const MONTHS = [
+  "january",
+  "february",
+  "march",
+  "april",
+  "may",
+  "june",
+  "july",
+  "august",
+  "september",
+  "october",
+  "november",
+  "december",
+];
 
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 // Xero report headers: `31 Mar 22` (Profit & Loss) and `31 May 2022` (Balance Sheet).

@@ -22,7 +22,9 @@ export const SEND_BATCH_LIMIT = 100;
 export async function sendFetches(queue: Queue, messages: readonly FetchMessage[]): Promise<number> {
   let calls = 0;
   for (let i = 0; i < messages.length; i += SEND_BATCH_LIMIT) {
-    await queue.sendBatch(messages.slice(i, i + SEND_BATCH_LIMIT).map((body) => ({ body, contentType: "json" as const })));
+    await queue.sendBatch(
+      messages.slice(i, i + SEND_BATCH_LIMIT).map((body) => ({ body, contentType: "json" as const })),
+    );
     calls++;
   }
   return calls;

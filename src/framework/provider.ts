@@ -39,6 +39,8 @@ export interface RateLimit {
 interface ProviderBase {
   /** Human-readable name for pages and listings, e.g. "Xero". Defaults to the registry key. */
   displayName?: string;
+  /** The provider's API documentation, linked from docs/providers.md. */
+  docsUrl?: string;
   /** The OAuth app's defaults (the seed's `registerOAuthApp` arguments); every URL and the scopes are overridable by `<NAME>_*` variables. */
   oauth: OAuthAppDefaults;
   /**

@@ -32,7 +32,11 @@ export function claimKey(kind: "state" | "session", id: string): string {
   return `${kind}:${sha256Hex(id)}`;
 }
 
-export function saveState(kv: KVNamespace, value: Omit<OAuthState, "expiresAt">, now = Date.now()): Promise<{ id: string; record: OAuthState }> {
+export function saveState(
+  kv: KVNamespace,
+  value: Omit<OAuthState, "expiresAt">,
+  now = Date.now(),
+): Promise<{ id: string; record: OAuthState }> {
   return put(kv, STATE_PREFIX, STATE_TTL_SECONDS, value, now);
 }
 
@@ -40,7 +44,11 @@ export function takeState(kv: KVNamespace, id: string, now = Date.now()): Promis
   return take<OAuthState>(kv, STATE_PREFIX + id, now);
 }
 
-export function saveConnectSession(kv: KVNamespace, value: Omit<ConnectSession, "expiresAt">, now = Date.now()): Promise<{ id: string; record: ConnectSession }> {
+export function saveConnectSession(
+  kv: KVNamespace,
+  value: Omit<ConnectSession, "expiresAt">,
+  now = Date.now(),
+): Promise<{ id: string; record: ConnectSession }> {
   return put(kv, SESSION_PREFIX, SESSION_TTL_SECONDS, value, now);
 }
 
@@ -49,7 +57,13 @@ export function takeConnectSession(kv: KVNamespace, id: string, now = Date.now()
 }
 
 /** Stores `value` under a fresh random id, with its own expiry and the same KV TTL. */
-async function put<T extends object>(kv: KVNamespace, prefix: string, ttlSeconds: number, value: T, now: number): Promise<{ id: string; record: T & { expiresAt: number } }> {
+async function put<T extends object>(
+  kv: KVNamespace,
+  prefix: string,
+  ttlSeconds: number,
+  value: T,
+  now: number,
+): Promise<{ id: string; record: T & { expiresAt: number } }> {
   const id = randomId();
   const record = { ...value, expiresAt: now + ttlSeconds * 1000 };
   await kv.put(prefix + id, JSON.stringify(record), { expirationTtl: ttlSeconds });

@@ -16,7 +16,11 @@ export interface DispatchReport {
   truncated: boolean;
 }
 
-export async function dispatchDueFetches(env: Env, now: number, settings: DispatchSettings = dispatchSettings(env)): Promise<DispatchReport> {
+export async function dispatchDueFetches(
+  env: Env,
+  now: number,
+  settings: DispatchSettings = dispatchSettings(env),
+): Promise<DispatchReport> {
   const report: DispatchReport = { messages: 0, d1Queries: 0, sendBatches: 0, truncated: false };
   const window: DueWindow = {
     requestedAfter: now - settings.retentionMs,
@@ -36,7 +40,12 @@ export async function dispatchDueFetches(env: Env, now: number, settings: Dispat
       report.d1Queries++;
       const messages: FetchMessage[] = keys
         .filter((k) => findProvider(k.integration) !== undefined)
-        .map((k) => ({ workspaceId: k.workspaceId, integration: k.integration, cacheDate: k.cacheDate, trigger: "cron" }));
+        .map((k) => ({
+          workspaceId: k.workspaceId,
+          integration: k.integration,
+          cacheDate: k.cacheDate,
+          trigger: "cron",
+        }));
       report.sendBatches += await sendFetches(env.FETCH_QUEUE, messages);
       report.messages += messages.length;
       if (keys.length < DUE_PAGE_SIZE) break;

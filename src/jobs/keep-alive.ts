@@ -13,7 +13,11 @@ export interface KeepAliveReport {
   failed: number;
 }
 
-export async function keepAlivePass(env: Env, now = Date.now(), limit = keepAliveBatchSize(env)): Promise<KeepAliveReport> {
+export async function keepAlivePass(
+  env: Env,
+  now = Date.now(),
+  limit = keepAliveBatchSize(env),
+): Promise<KeepAliveReport> {
   const d = db(env.DB);
   const report: KeepAliveReport = { due: 0, refreshed: 0, failed: 0 };
   for (const provider of providerList) {
@@ -21,12 +25,15 @@ export async function keepAlivePass(env: Env, now = Date.now(), limit = keepAliv
     if (provider.keepAliveAfterMs === undefined || remaining <= 0) continue;
     const rows = await idleConnections(d, provider.name, now - provider.keepAliveAfterMs, remaining);
     report.due += rows.length;
-    const outcomes = await Promise.allSettled(rows.map((r) => workspaceClient(env, r.workspaceId).refreshNow(r.integration)));
+    const outcomes = await Promise.allSettled(
+      rows.map((r) => workspaceClient(env, r.workspaceId).refreshNow(r.integration)),
+    );
     for (const [i, outcome] of outcomes.entries()) {
       if (outcome.status === "fulfilled" && outcome.value.ok) report.refreshed++;
       else {
         report.failed++;
-        const reason = outcome.status === "rejected" ? String(outcome.reason) : outcome.value.ok ? "" : outcome.value.failure.reason;
+        const reason =
+          outcome.status === "rejected" ? String(outcome.reason) : outcome.value.ok ? "" : outcome.value.failure.reason;
         console.warn("keep-alive refresh failed", rows[i]?.integration, reason);
       }
     }

@@ -13,7 +13,11 @@ export async function runScheduled(controller: ScheduledController, env: Env): P
     dispatchDueFetches(env, now),
     pruneRuns(db(env.DB), now, fetchRunsRetentionMs(env)),
   ]);
-  for (const [name, result] of [["keep-alive", keepAlive], ["dispatch", dispatch], ["prune", prune]] as const) {
+  for (const [name, result] of [
+    ["keep-alive", keepAlive],
+    ["dispatch", dispatch],
+    ["prune", prune],
+  ] as const) {
     if (result.status === "fulfilled") console.log("cron", controller.cron, name, JSON.stringify(result.value));
     else console.error("cron", controller.cron, name, "failed", result.reason);
   }

@@ -5,7 +5,9 @@ import type { ProviderDefinition, RegisteredProvider } from "../framework/provid
 import { gusto } from "./gusto";
 import { xero } from "./xero";
 
-type Registry<T extends Record<string, ProviderDefinition>> = { readonly [K in keyof T & string]: RegisteredProvider<K> & T[K] };
+type Registry<T extends Record<string, ProviderDefinition>> = {
+  readonly [K in keyof T & string]: RegisteredProvider<K> & T[K];
+};
 
 /**
  * Checks every name and attaches it to its provider. Throws on a name that is not alphanumeric or

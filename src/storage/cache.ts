@@ -19,15 +19,27 @@ export interface CacheKey {
 }
 
 const where = ({ workspaceId, integration, cacheDate }: CacheKey) =>
-  and(eq(dataCache.workspaceId, workspaceId), eq(dataCache.integration, integration), eq(dataCache.cacheDate, cacheDate));
+  and(
+    eq(dataCache.workspaceId, workspaceId),
+    eq(dataCache.integration, integration),
+    eq(dataCache.cacheDate, cacheDate),
+  );
 
 export async function getCached<P>(d: Db, key: CacheKey): Promise<CachedData<P> | null> {
   const row = await d.select().from(dataCache).where(where(key)).get();
-  return row ? { payload: JSON.parse(row.payload) as P, fetchedAt: row.createdAt, lastRequestedAt: row.lastRequestedAt } : null;
+  return row
+    ? { payload: JSON.parse(row.payload) as P, fetchedAt: row.createdAt, lastRequestedAt: row.lastRequestedAt }
+    : null;
 }
 
 /** Stores a fresh payload; `requested` also marks the key as asked for now (on-demand fetches). */
-export async function putCached(d: Db, key: CacheKey, payload: unknown, now: number, requested: boolean): Promise<void> {
+export async function putCached(
+  d: Db,
+  key: CacheKey,
+  payload: unknown,
+  now: number,
+  requested: boolean,
+): Promise<void> {
   const values = { payload: JSON.stringify(payload), createdAt: now, ...(requested ? { lastRequestedAt: now } : {}) };
   await d
     .insert(dataCache)

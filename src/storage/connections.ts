@@ -132,7 +132,10 @@ export async function idleConnections(
 }
 
 /** Which providers a workspace is connected to, and whether each waits for a reconnect. */
-export async function listConnectionStates(d: Db, workspaceId: string): Promise<{ integration: string; requiresReconnect: boolean }[]> {
+export async function listConnectionStates(
+  d: Db,
+  workspaceId: string,
+): Promise<{ integration: string; requiresReconnect: boolean }[]> {
   return d
     .select({ integration: integrationAccess.integration, requiresReconnect: integrationAccess.requiresReconnect })
     .from(integrationAccess)

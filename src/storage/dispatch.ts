@@ -27,7 +27,12 @@ interface Row {
   cache_date: number;
 }
 
-const toKey = (r: Row): DueKey => ({ cursor: r.cursor, workspaceId: r.workspace_id, integration: r.integration, cacheDate: r.cache_date });
+const toKey = (r: Row): DueKey => ({
+  cursor: r.cursor,
+  workspaceId: r.workspace_id,
+  integration: r.integration,
+  cacheDate: r.cache_date,
+});
 
 /** Stale keys the host app asked for within the window, of connections that are not waiting for a reconnect. */
 export async function requestedDueKeys(d1: D1Database, window: DueWindow, cursor: number): Promise<DueKey[]> {

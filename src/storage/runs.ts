@@ -17,7 +17,13 @@ export async function startRun(d: Db, run: RunKey, now: number): Promise<number>
   return row.id;
 }
 
-export async function finishRun(d: Db, id: number, outcome: "success" | "error", error: string | null, now: number): Promise<void> {
+export async function finishRun(
+  d: Db,
+  id: number,
+  outcome: "success" | "error",
+  error: string | null,
+  now: number,
+): Promise<void> {
   await d.update(fetchRuns).set({ outcome, error, finishedAt: now }).where(eq(fetchRuns.id, id));
 }
 
@@ -46,13 +52,27 @@ export interface PruneReport {
  * Housekeeping for fetch_runs: deletes runs older than `retentionMs` (at most `limit` per call) and
  * marks runs still "running" after `abandonAfterMs` as errors (their object died mid-fetch).
  */
-export async function pruneRuns(d: Db, now: number, retentionMs: number, abandonAfterMs = 3600_000, limit = 5000): Promise<PruneReport> {
-  const old = d.select({ id: fetchRuns.id }).from(fetchRuns).where(lt(fetchRuns.startedAt, now - retentionMs)).limit(limit);
+export async function pruneRuns(
+  d: Db,
+  now: number,
+  retentionMs: number,
+  abandonAfterMs = 3600_000,
+  limit = 5000,
+): Promise<PruneReport> {
+  const old = d
+    .select({ id: fetchRuns.id })
+    .from(fetchRuns)
+    .where(lt(fetchRuns.startedAt, now - retentionMs))
+    .limit(limit);
   const [deleted, abandoned] = await d.batch([
     d.delete(fetchRuns).where(inArray(fetchRuns.id, old)).returning({ id: fetchRuns.id }),
     d
       .update(fetchRuns)
-      .set({ outcome: "error", error: "abandoned: the fetch never finished (its workspace object restarted)", finishedAt: now })
+      .set({
+        outcome: "error",
+        error: "abandoned: the fetch never finished (its workspace object restarted)",
+        finishedAt: now,
+      })
       .where(and(eq(fetchRuns.outcome, "running"), lt(fetchRuns.startedAt, now - abandonAfterMs)))
       .returning({ id: fetchRuns.id }),
   ]);

@@ -20,7 +20,10 @@ export const integrationAccess = sqliteTable(
     tenantId: text("tenant_id"),
     requiresReconnect: integer("requires_reconnect", { mode: "boolean" }).notNull().default(false),
     /** Provider-specific JSON, e.g. every Xero tenant the grant covers. */
-    additionalInfo: text("additional_info", { mode: "json" }).$type<Record<string, unknown>>().notNull().default(sql`'{}'`),
+    additionalInfo: text("additional_info", { mode: "json" })
+      .$type<Record<string, unknown>>()
+      .notNull()
+      .default(sql`'{}'`),
     /** When the current token set was obtained (code exchange or refresh); drives the refresh margin and keep-alive. */
     tokensIssuedAt: integer("tokens_issued_at").notNull().default(0),
     lastRefreshAt: integer("last_refresh_at"),

@@ -31,7 +31,12 @@ export interface FetchAdapter {
   getDataEndpoints(fromDate: string): Promise<DataPoint[]>;
 }
 
-export function fetchAdapterFor(env: Env, workspaceId: string, provider: RegisteredProvider, waitUntil?: (p: Promise<unknown>) => void): FetchAdapter {
+export function fetchAdapterFor(
+  env: Env,
+  workspaceId: string,
+  provider: RegisteredProvider,
+  waitUntil?: (p: Promise<unknown>) => void,
+): FetchAdapter {
   const d = db(env.DB);
   const getData = async (fromDate: string): Promise<AdapterData> => {
     const key = { workspaceId, integration: provider.name, cacheDate: cacheDateKey(fromDate) };
@@ -65,5 +70,8 @@ export function fetchAdapterFor(env: Env, workspaceId: string, provider: Registe
  */
 function forRequest(payload: DataPayload, fromDate: string): DataPayload {
   if (payload.apiType === "accounting") return payload;
-  return { apiType: "payroll", employees: payload.employees.filter((e) => e.end_date === null || e.end_date >= fromDate) };
+  return {
+    apiType: "payroll",
+    employees: payload.employees.filter((e) => e.end_date === null || e.end_date >= fromDate),
+  };
 }

@@ -26,9 +26,10 @@ export interface WorkspaceClient {
 export function workspaceClient(env: Env, workspaceId: string): WorkspaceClient {
   const stub: DurableObjectStub<WorkspaceDO> = env.WORKSPACE.getByName(workspaceId);
   return {
-    getIntegrationAccess: async (integration) => (await stub.getIntegrationAccess(workspaceId, integration)) as AccessOutcome,
-    refreshNow: async (integration) => (await stub.refreshNow(workspaceId, integration)) as AccessOutcome,
-    runFetch: async (integration, cacheDate, trigger) => (await stub.runFetch(workspaceId, integration, cacheDate, trigger)) as FetchOutcome,
+    getIntegrationAccess: async (integration) => await stub.getIntegrationAccess(workspaceId, integration),
+    refreshNow: async (integration) => await stub.refreshNow(workspaceId, integration),
+    runFetch: async (integration, cacheDate, trigger) =>
+      await stub.runFetch(workspaceId, integration, cacheDate, trigger),
     claimOnce: (key, expiresAt) => stub.claimOnce(key, expiresAt),
     saveConnection: (access) => stub.saveConnection({ ...access, workspaceId }),
     disconnect: (integration) => stub.disconnect(workspaceId, integration),

@@ -83,7 +83,11 @@ export class WorkspaceDO extends DurableObject<Env> {
       access = await loadAccess(this.d, await keyRingFromEnv(this.env), workspaceId, integration);
     } catch (err) {
       // An undecryptable row (its key was removed) must still be deletable.
-      console.warn("disconnect: could not read tokens to revoke", integration, err instanceof Error ? err.message : String(err));
+      console.warn(
+        "disconnect: could not read tokens to revoke",
+        integration,
+        err instanceof Error ? err.message : String(err),
+      );
     }
     const existed = await deleteConnection(this.d, workspaceId, integration);
     const provider = findProvider(integration);
@@ -92,7 +96,11 @@ export class WorkspaceDO extends DurableObject<Env> {
       try {
         await revokeGrant(resolution.app, access.tokens);
       } catch (err) {
-        console.warn("disconnect: revocation failed; the local connection is removed anyway", integration, err instanceof Error ? err.message : String(err));
+        console.warn(
+          "disconnect: revocation failed; the local connection is removed anyway",
+          integration,
+          err instanceof Error ? err.message : String(err),
+        );
       }
     }
     return existed;

@@ -28,12 +28,20 @@ export class Fetcher {
 
   /** Fetches (workspace, integration, cacheDate) now and caches it; concurrent callers share the run. */
   run(workspaceId: string, integration: string, cacheDate: number, trigger: FetchTrigger): Promise<FetchOutcome> {
-    return this.flights.run(`${integration}:${cacheDate}`, () => this.fetch(workspaceId, integration, cacheDate, trigger));
+    return this.flights.run(`${integration}:${cacheDate}`, () =>
+      this.fetch(workspaceId, integration, cacheDate, trigger),
+    );
   }
 
-  private async fetch(workspaceId: string, integration: string, cacheDate: number, trigger: FetchTrigger): Promise<FetchOutcome> {
+  private async fetch(
+    workspaceId: string,
+    integration: string,
+    cacheDate: number,
+    trigger: FetchTrigger,
+  ): Promise<FetchOutcome> {
     const provider = findProvider(integration);
-    if (!provider) return { ok: false, failure: { reason: "unknown_integration", message: `Unknown integration "${integration}"` } };
+    if (!provider)
+      return { ok: false, failure: { reason: "unknown_integration", message: `Unknown integration "${integration}"` } };
     const key = { workspaceId, integration: provider.name, cacheDate };
     const runId = await startRun(this.d, { ...key, trigger }, Date.now());
 
@@ -56,7 +64,11 @@ export class Fetcher {
     return { ok: true, payload, fetchedAt: now };
   }
 
-  private async fetchPayload(workspaceId: string, provider: RegisteredProvider, fromDate: string): Promise<DataPayload> {
+  private async fetchPayload(
+    workspaceId: string,
+    provider: RegisteredProvider,
+    fromDate: string,
+  ): Promise<DataPayload> {
     const attempt = async (force: boolean) => {
       const outcome = await this.tokens.getIntegrationAccess(workspaceId, provider.name, force);
       if (!outcome.ok) throw FailureError.of(outcome.failure);
@@ -72,7 +84,9 @@ export class Fetcher {
   }
 
   private async getData(provider: RegisteredProvider, access: UsableAccess, fromDate: string): Promise<DataPayload> {
-    const limiter = provider.rateLimit ? this.limiter(`${provider.name}:${access.tenantId ?? ""}`, provider.rateLimit) : undefined;
+    const limiter = provider.rateLimit
+      ? this.limiter(`${provider.name}:${access.tenantId ?? ""}`, provider.rateLimit)
+      : undefined;
     const ctx = {
       api: createProviderApi(access.apiBaseUrl, access.accessToken, limiter ? { limiter } : {}),
       tenantId: access.tenantId,

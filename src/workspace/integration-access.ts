@@ -12,9 +12,20 @@ export interface IntegrationAccess extends Omit<ConnectionRecord, "sealed"> {
 /** A connection to write: the lifecycle fields default to those of a fresh grant. */
 export type NewAccess = Omit<
   IntegrationAccess,
-  "createdAt" | "updatedAt" | "requiresReconnect" | "tokensIssuedAt" | "lastRefreshAt" | "lastRefreshError" | "refreshFailures"
+  | "createdAt"
+  | "updatedAt"
+  | "requiresReconnect"
+  | "tokensIssuedAt"
+  | "lastRefreshAt"
+  | "lastRefreshError"
+  | "refreshFailures"
 > &
-  Partial<Pick<IntegrationAccess, "requiresReconnect" | "tokensIssuedAt" | "lastRefreshAt" | "lastRefreshError" | "refreshFailures">>;
+  Partial<
+    Pick<
+      IntegrationAccess,
+      "requiresReconnect" | "tokensIssuedAt" | "lastRefreshAt" | "lastRefreshError" | "refreshFailures"
+    >
+  >;
 
 /**
  * Inserts or replaces the connection, its tokens sealed under the ring's current key. Replacing
@@ -38,7 +49,12 @@ export async function storeAccess(d: Db, ring: KeyRing, access: NewAccess, now =
 }
 
 /** Reads and decrypts one connection, or null when the workspace has none for that provider. */
-export async function loadAccess(d: Db, ring: KeyRing, workspaceId: string, integration: string): Promise<IntegrationAccess | null> {
+export async function loadAccess(
+  d: Db,
+  ring: KeyRing,
+  workspaceId: string,
+  integration: string,
+): Promise<IntegrationAccess | null> {
   const record = await getConnection(d, workspaceId, integration);
   if (!record) return null;
   const { sealed, ...rest } = record;

@@ -43,7 +43,10 @@ interface RefreshMarker {
 }
 
 /** min(5 minutes, half the token's lifetime), unless the provider sets its own margin. */
-export function refreshMargin(access: Pick<IntegrationAccess, "expiresAt" | "tokensIssuedAt">, providerMarginMs?: number): number {
+export function refreshMargin(
+  access: Pick<IntegrationAccess, "expiresAt" | "tokensIssuedAt">,
+  providerMarginMs?: number,
+): number {
   if (providerMarginMs !== undefined) return providerMarginMs;
   if (access.expiresAt === null) return 0;
   const lifetime = access.expiresAt - access.tokensIssuedAt;
@@ -94,31 +97,53 @@ export class TokenLifecycle {
       // A refresh started and its outcome was never recorded: the object restarted mid-refresh.
       // Storage, not memory, decides.
       access = (await this.load(workspaceId, integration)) ?? access;
-      if (access.tokens.refreshToken && sha256Hex(access.tokens.refreshToken) === marker.refreshTokenHash && !access.requiresReconnect) {
+      if (
+        access.tokens.refreshToken &&
+        sha256Hex(access.tokens.refreshToken) === marker.refreshTokenHash &&
+        !access.requiresReconnect
+      ) {
         // The provider may have consumed this refresh token; sending it again could revoke the
         // whole grant on servers with reuse detection, so it is never sent twice.
-        await this.markFailure(access, "refresh_interrupted: a refresh was interrupted and its outcome is unknown", true);
+        await this.markFailure(
+          access,
+          "refresh_interrupted: a refresh was interrupted and its outcome is unknown",
+          true,
+        );
         access = { ...access, requiresReconnect: true };
       }
       this.storage.kv.delete(MARKER_PREFIX + integration);
     }
-    if (access.requiresReconnect) return failure("reconnect_required", `${integration} must be connected again by a workspace member`);
+    if (access.requiresReconnect)
+      return failure("reconnect_required", `${integration} must be connected again by a workspace member`);
 
     const resolution = registerOAuthApp(provider, this.env);
-    if (!resolution.configured) return failure("provider_not_configured", `${integration} is not configured: set ${resolution.missing.join(" and ")}`);
+    if (!resolution.configured)
+      return failure(
+        "provider_not_configured",
+        `${integration} is not configured: set ${resolution.missing.join(" and ")}`,
+      );
     const now = Date.now();
     const due = access.expiresAt !== null && access.expiresAt - refreshMargin(access, provider.refreshMarginMs) <= now;
     if (!force && !due) return { ok: true, access: usable(access, resolution.app.apiBaseUrl) };
     if (!access.tokens.refreshToken) {
       // Nothing to refresh with: the access token serves until it expires, then only a reconnect helps.
-      if (access.expiresAt === null || access.expiresAt > now) return { ok: true, access: usable(access, resolution.app.apiBaseUrl) };
-      await this.markFailure(access, "no_refresh_token: the access token expired and the provider gave no refresh token", true);
+      if (access.expiresAt === null || access.expiresAt > now)
+        return { ok: true, access: usable(access, resolution.app.apiBaseUrl) };
+      await this.markFailure(
+        access,
+        "no_refresh_token: the access token expired and the provider gave no refresh token",
+        true,
+      );
       return failure("reconnect_required", `${integration} must be connected again by a workspace member`);
     }
     return this.refresh(access, provider, resolution.app);
   }
 
-  private async refresh(access: IntegrationAccess, provider: RegisteredProvider, app: OAuthApp): Promise<AccessOutcome> {
+  private async refresh(
+    access: IntegrationAccess,
+    provider: RegisteredProvider,
+    app: OAuthApp,
+  ): Promise<AccessOutcome> {
     const settings = lifecycleSettings(this.env);
     const refreshToken = access.tokens.refreshToken!;
     const markerKey = MARKER_PREFIX + access.integration;
@@ -134,7 +159,11 @@ export class TokenLifecycle {
         const next: IntegrationAccess = {
           ...access,
           // RFC 6749 §6: the server may keep the refresh token; then the old one stays valid.
-          tokens: { accessToken: tokens.accessToken, refreshToken: tokens.refreshToken ?? refreshToken, tokenType: tokens.tokenType ?? access.tokens.tokenType },
+          tokens: {
+            accessToken: tokens.accessToken,
+            refreshToken: tokens.refreshToken ?? refreshToken,
+            tokenType: tokens.tokenType ?? access.tokens.tokenType,
+          },
           expiresAt: tokens.expiresAt,
           scope: tokens.scope ?? access.scope,
           tokensIssuedAt: now,
@@ -167,9 +196,17 @@ export class TokenLifecycle {
     const e = lastError!;
     const reconnect = e.kind === "rejected" && RECONNECT_CODES.has(e.code);
     await this.markFailure(access, `${e.code}: ${e.message}`, reconnect);
-    if (reconnect) return failure("reconnect_required", `${access.integration} refused the stored grant (${e.code}); a workspace member must connect again`);
+    if (reconnect)
+      return failure(
+        "reconnect_required",
+        `${access.integration} refused the stored grant (${e.code}); a workspace member must connect again`,
+      );
     if (e.kind === "unavailable") {
-      return failure("provider_unavailable", `${access.integration} is unavailable (${e.code}); try again later`, e.retryAfterMs ?? settings.backoffMs);
+      return failure(
+        "provider_unavailable",
+        `${access.integration} is unavailable (${e.code}); try again later`,
+        e.retryAfterMs ?? settings.backoffMs,
+      );
     }
     return failure("refresh_failed", `${access.integration} could not refresh the token (${e.code})`);
   }

@@ -9,16 +9,43 @@ import type { Grant, State, TenantState } from "./store.ts";
 import type { ApiRequestLog, ProviderKey, ScriptedResponse, XeroReportType } from "./types.ts";
 import { buildReport, xeroReply } from "./xero-reports.ts";
 
-const REASONS: Record<number, string> = { 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable" };
+const REASONS: Record<number, string> = {
+  400: "Bad Request",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "Not Found",
+  429: "Too Many Requests",
+  500: "Internal Server Error",
+  502: "Bad Gateway",
+  503: "Service Unavailable",
+};
 const reason = (status: number) => REASONS[status] ?? "Error";
 
 /** An error in the provider's own shape. */
-export function apiError(provider: ProviderKey, status: number, detail: string, headers: Record<string, string> = {}): Reply {
+export function apiError(
+  provider: ProviderKey,
+  status: number,
+  detail: string,
+  headers: Record<string, string> = {},
+): Reply {
   if (provider === "xero") {
-    return json(status, { Type: null, Title: reason(status), Status: status, Detail: detail, Instance: uuid(), Extensions: {} }, headers);
+    return json(
+      status,
+      { Type: null, Title: reason(status), Status: status, Detail: detail, Instance: uuid(), Extensions: {} },
+      headers,
+    );
   }
   if (provider === "gusto") {
-    const category = status === 401 ? "invalid_token" : status === 404 ? "not_found" : status === 429 ? "rate_limit_exceeded" : status >= 500 ? "server_error" : "invalid_request";
+    const category =
+      status === 401
+        ? "invalid_token"
+        : status === 404
+          ? "not_found"
+          : status === 429
+            ? "rate_limit_exceeded"
+            : status >= 500
+              ? "server_error"
+              : "invalid_request";
     return json(status, { errors: [{ error_key: "base", category, message: detail }] }, headers);
   }
   return json(status, { error: reason(status).toLowerCase().replace(/ /g, "_"), message: detail }, headers);
@@ -36,7 +63,8 @@ function tenantOf(provider: ProviderKey, ctx: Ctx, path: string, grant: Grant | 
 function loggedHeaders(ctx: Ctx): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(ctx.req.headers)) {
-    if (v !== undefined && !["host", "connection", "content-length"].includes(k)) out[k] = Array.isArray(v) ? v.join(", ") : v;
+    if (v !== undefined && !["host", "connection", "content-length"].includes(k))
+      out[k] = Array.isArray(v) ? v.join(", ") : v;
   }
   return out;
 }
@@ -62,22 +90,42 @@ export async function api(state: State, ctx: Ctx, provider: ProviderKey, path: s
     grant.log.push(entry);
   }
   if (tenantId) tenantState(state, tenantId).log.push(entry);
-  const reply = await runScripted(ctx, grant?.scripts.api.shift(), () => serve(state, ctx, provider, path, bearer), scriptedError(provider));
+  const reply = await runScripted(
+    ctx,
+    grant?.scripts.api.shift(),
+    () => serve(state, ctx, provider, path, bearer),
+    scriptedError(provider),
+  );
   entry.status = reply?.status ?? 0;
   return reply;
 }
 
-async function serve(state: State, ctx: Ctx, provider: ProviderKey, path: string, bearer: string | undefined): Promise<Reply | null> {
+async function serve(
+  state: State,
+  ctx: Ctx,
+  provider: ProviderKey,
+  path: string,
+  bearer: string | undefined,
+): Promise<Reply | null> {
   const auth = checkAccess(state, bearer);
   if (!auth.ok || auth.grant.provider !== provider) {
     const why = auth.ok ? "unknown" : auth.reason;
     const expiredAt = !auth.ok && auth.expiredAt ? new Date(auth.expiredAt) : null;
     if (provider === "xero") {
       const detail = expiredAt ? `TokenExpired: token expired at ${xeroTime(expiredAt)}` : "AuthenticationUnsuccessful";
-      return apiError(provider, 401, detail, { "WWW-Authenticate": `Bearer error="invalid_token", error_description="${detail}"` });
+      return apiError(provider, 401, detail, {
+        "WWW-Authenticate": `Bearer error="invalid_token", error_description="${detail}"`,
+      });
     }
-    const description = why === "expired" ? "The access token expired" : why === "revoked" ? "The access token was revoked" : "The access token is invalid";
-    return apiError(provider, 401, description, { "WWW-Authenticate": `Bearer realm="Doorkeeper", error="invalid_token", error_description="${description}"` });
+    const description =
+      why === "expired"
+        ? "The access token expired"
+        : why === "revoked"
+          ? "The access token was revoked"
+          : "The access token is invalid";
+    return apiError(provider, 401, description, {
+      "WWW-Authenticate": `Bearer realm="Doorkeeper", error="invalid_token", error_description="${description}"`,
+    });
   }
   const grant = auth.grant;
   if (provider === "xero") return xero(state, ctx, grant, path);
@@ -97,7 +145,13 @@ const xeroTime = (d: Date) => {
 };
 
 /** Per-tenant admission: concurrency and rolling-minute limits, then the configured latency. */
-async function limited(state: State, ctx: Ctx, provider: ProviderKey, ts: TenantState, fn: () => Reply): Promise<Reply | null> {
+async function limited(
+  state: State,
+  ctx: Ctx,
+  provider: ProviderKey,
+  ts: TenantState,
+  fn: () => Reply,
+): Promise<Reply | null> {
   const cfg = tenantConfig(ts);
   const now = Date.now();
   ts.window = ts.window.filter((t) => t > now - 60_000);
@@ -123,7 +177,11 @@ async function limited(state: State, ctx: Ctx, provider: ProviderKey, ts: Tenant
     if (ctx.signal.aborted) return null;
     const reply = fn();
     if (provider === "xero" && cfg.minuteLimit > 0) {
-      reply.headers = { ...reply.headers, "X-MinLimit-Remaining": String(cfg.minuteLimit - ts.window.length), "X-DayLimit-Remaining": String(Math.max(0, 5000 - ts.requests)) };
+      reply.headers = {
+        ...reply.headers,
+        "X-MinLimit-Remaining": String(cfg.minuteLimit - ts.window.length),
+        "X-DayLimit-Remaining": String(Math.max(0, 5000 - ts.requests)),
+      };
     }
     return reply;
   } finally {
@@ -169,13 +227,19 @@ function gusto(state: State, ctx: Ctx, grant: Grant, path: string): Promise<Repl
   const company = grant.tenants[0];
   if (!company) return apiError("gusto", 404, "no company");
   if (ctx.method === "GET" && path === "/v1/token_info") {
-    return json(200, { scope: grant.scope, resource: { type: "Company", uuid: company.id }, resource_owner: { type: "CompanyAdmin", uuid: ownerUuid(grant) } });
+    return json(200, {
+      scope: grant.scope,
+      resource: { type: "Company", uuid: company.id },
+      resource_owner: { type: "CompanyAdmin", uuid: ownerUuid(grant) },
+    });
   }
   if (ctx.method === "GET" && path === "/v1/me") {
     return json(200, {
       uuid: ownerUuid(grant),
       email: `admin+${company.id.slice(0, 8)}@initech.biz`,
-      roles: { payroll_admin: { companies: grant.tenants.map((t) => ({ uuid: t.id, name: t.name, trade_name: t.name })) } },
+      roles: {
+        payroll_admin: { companies: grant.tenants.map((t) => ({ uuid: t.id, name: t.name, trade_name: t.name })) },
+      },
     });
   }
   const m = /^\/v1\/companies\/([^/]+)(\/employees)?$/.exec(path);
@@ -216,7 +280,10 @@ function employees(state: State, ctx: Ctx, company: string): Reply {
     u.searchParams.set("per", String(per));
     return `<${u.pathname}${u.search}>`;
   };
-  const links = [page < totalPages ? `${link(page + 1)}; rel="next"` : "", page > 1 ? `${link(page - 1)}; rel="prev"` : ""].filter(Boolean);
+  const links = [
+    page < totalPages ? `${link(page + 1)}; rel="next"` : "",
+    page > 1 ? `${link(page - 1)}; rel="prev"` : "",
+  ].filter(Boolean);
   if (links.length) headers["Link"] = links.join(", ");
   return json(200, list.slice((page - 1) * per, page * per), headers);
 }

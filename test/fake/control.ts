@@ -5,20 +5,33 @@ import { json, jsonOf } from "./http.ts";
 import type { Ctx, Reply } from "./http.ts";
 import { createGrant, summary, tenantConfig, tenantState, tenantStats } from "./store.ts";
 import type { Grant, State } from "./store.ts";
-import type { AuthorizationSummary, GrantPatch, MintGrantRequest, ProviderKey, ScriptedResponse, TenantConfig } from "./types.ts";
+import type {
+  AuthorizationSummary,
+  GrantPatch,
+  MintGrantRequest,
+  ProviderKey,
+  ScriptedResponse,
+  TenantConfig,
+} from "./types.ts";
 import { buildReport } from "./xero-reports.ts";
 
 const notFound = (what: string) => json(404, { error: "not_found", message: what });
 const bad = (message: string) => json(400, { error: "bad_request", message });
 
-const isProvider = (p: unknown): p is ProviderKey => p === "xero" || p === "gusto" || (typeof p === "string" && /^generic:[a-z0-9][a-z0-9_-]*$/.test(p));
+const isProvider = (p: unknown): p is ProviderKey =>
+  p === "xero" || p === "gusto" || (typeof p === "string" && /^generic:[a-z0-9][a-z0-9_-]*$/.test(p));
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 const num = (v: unknown): number | undefined => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
 
 function mint(state: State, body: unknown): Reply {
-  if (!isObject(body) || !isProvider(body["provider"])) return bad('provider must be "xero", "gusto" or "generic:<name>"');
+  if (!isObject(body) || !isProvider(body["provider"]))
+    return bad('provider must be "xero", "gusto" or "generic:<name>"');
   const req = body as unknown as MintGrantRequest;
-  if (req.tenantIds !== undefined && !(Array.isArray(req.tenantIds) && req.tenantIds.every((t) => typeof t === "string"))) return bad("tenantIds must be strings");
+  if (
+    req.tenantIds !== undefined &&
+    !(Array.isArray(req.tenantIds) && req.tenantIds.every((t) => typeof t === "string"))
+  )
+    return bad("tenantIds must be strings");
   const grant = createGrant(state, {
     provider: req.provider,
     scope: typeof req.scope === "string" ? req.scope : undefined,
@@ -56,7 +69,7 @@ function parseScript(body: unknown): { endpoint: string; responses: ScriptedResp
   if (!isObject(body)) return "body must be { endpoint, responses }";
   const responses = body["responses"];
   if (!Array.isArray(responses) || !responses.every(isObject)) return "responses must be an array of objects";
-  return { endpoint: typeof body["endpoint"] === "string" ? body["endpoint"] : "token", responses: responses as ScriptedResponse[] };
+  return { endpoint: typeof body["endpoint"] === "string" ? body["endpoint"] : "token", responses: responses };
 }
 
 export function control(state: State, ctx: Ctx, path: string): Reply {
@@ -94,7 +107,8 @@ export function control(state: State, ctx: Ctx, path: string): Reply {
     if (c === "script" && method === "POST") {
       const parsed = parseScript(body);
       if (typeof parsed === "string") return bad(parsed);
-      if (parsed.endpoint !== "token" && parsed.endpoint !== "api" && parsed.endpoint !== "revoke") return bad('endpoint must be "token", "api" or "revoke"');
+      if (parsed.endpoint !== "token" && parsed.endpoint !== "api" && parsed.endpoint !== "revoke")
+        return bad('endpoint must be "token", "api" or "revoke"');
       grant.scripts[parsed.endpoint].push(...parsed.responses);
       return json(200, { pending: grant.scripts[parsed.endpoint].length });
     }

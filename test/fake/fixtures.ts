@@ -1,7 +1,8 @@
 // Recorded provider responses from test/fixtures, loaded once. Callers get deep copies.
 import { readFileSync } from "node:fs";
 
-const load = (path: string): unknown => JSON.parse(readFileSync(new URL(`../fixtures/${path}`, import.meta.url), "utf8"));
+const load = (path: string): unknown =>
+  JSON.parse(readFileSync(new URL(`../fixtures/${path}`, import.meta.url), "utf8"));
 
 const profitAndLoss = load("xero/profit-and-loss-2021-05-to-2022-03.json");
 const balanceSheet = load("xero/balance-sheet-2021-06-to-2022-05.json");

@@ -21,13 +21,42 @@ export interface GenericEmployee {
   annual_salary: number;
 }
 
-export const genericData = (): { items: GenericItem[] } => ({ items: [{ title: "Revenue", date: "2024-01-31", value: 100 }] });
+export const genericData = (): { items: GenericItem[] } => ({
+  items: [{ title: "Revenue", date: "2024-01-31", value: 100 }],
+});
 
 /** Three employees: one current, one leaving on 2024-06-30, one who left on 2023-05-31. */
 export const genericEmployees = (): { employees: GenericEmployee[] } => ({
   employees: [
-    { id: "emp_1001", first_name: "Ada", last_name: "Lovelace", job_title: "Head of Engineering", department: "Engineering", hire_date: "2021-03-01", termination_date: null, annual_salary: 150000 },
-    { id: "emp_1002", first_name: "Grace", last_name: "Hopper", job_title: "Payroll Specialist", department: null, hire_date: "2022-09-15", termination_date: "2024-06-30", annual_salary: 72000 },
-    { id: "emp_1003", first_name: "Alan", last_name: "Turing", job_title: "Financial Analyst", department: "Finance", hire_date: "2020-01-06", termination_date: "2023-05-31", annual_salary: 66500 },
+    {
+      id: "emp_1001",
+      first_name: "Ada",
+      last_name: "Lovelace",
+      job_title: "Head of Engineering",
+      department: "Engineering",
+      hire_date: "2021-03-01",
+      termination_date: null,
+      annual_salary: 150000,
+    },
+    {
+      id: "emp_1002",
+      first_name: "Grace",
+      last_name: "Hopper",
+      job_title: "Payroll Specialist",
+      department: null,
+      hire_date: "2022-09-15",
+      termination_date: "2024-06-30",
+      annual_salary: 72000,
+    },
+    {
+      id: "emp_1003",
+      first_name: "Alan",
+      last_name: "Turing",
+      job_title: "Financial Analyst",
+      department: "Finance",
+      hire_date: "2020-01-06",
+      termination_date: "2023-05-31",
+      annual_salary: 66500,
+    },
   ],
 });

@@ -22,10 +22,23 @@ export interface Ctx {
   signal: AbortSignal;
 }
 
-export const json = (status: number, body: unknown, headers: Record<string, string> = {}): Reply => ({ status, body, headers });
+export const json = (status: number, body: unknown, headers: Record<string, string> = {}): Reply => ({
+  status,
+  body,
+  headers,
+});
 
-export const oauthError = (status: number, error: string, description: string, headers: Record<string, string> = {}): Reply =>
-  json(status, { error, error_description: description }, { "Cache-Control": "no-store", Pragma: "no-cache", ...headers });
+export const oauthError = (
+  status: number,
+  error: string,
+  description: string,
+  headers: Record<string, string> = {},
+): Reply =>
+  json(
+    status,
+    { error, error_description: description },
+    { "Cache-Control": "no-store", Pragma: "no-cache", ...headers },
+  );
 
 export function writeReply(res: ServerResponse, reply: Reply): void {
   if (res.destroyed || res.headersSent) return;
@@ -62,7 +75,9 @@ export function readBody(req: IncomingMessage, limit = 5_000_000): Promise<strin
 /** Parses an application/x-www-form-urlencoded body (anything else yields an empty form). */
 export function formOf(ctx: Ctx): URLSearchParams {
   const type = ctx.req.headers["content-type"] ?? "";
-  return type.toLowerCase().startsWith("application/x-www-form-urlencoded") ? new URLSearchParams(ctx.rawBody) : new URLSearchParams();
+  return type.toLowerCase().startsWith("application/x-www-form-urlencoded")
+    ? new URLSearchParams(ctx.rawBody)
+    : new URLSearchParams();
 }
 
 export function jsonOf(ctx: Ctx): unknown {

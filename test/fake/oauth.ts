@@ -11,7 +11,10 @@ const VERIFIER = /^[A-Za-z0-9\-._~]{43,128}$/;
 
 function redirectTo(redirectUri: string, params: Record<string, string>): Reply {
   const sep = redirectUri.includes("?") ? "&" : "?";
-  return { status: 302, headers: { Location: `${redirectUri}${sep}${new URLSearchParams(params)}`, "Cache-Control": "no-store" } };
+  return {
+    status: 302,
+    headers: { Location: `${redirectUri}${sep}${new URLSearchParams(params).toString()}`, "Cache-Control": "no-store" },
+  };
 }
 
 /** GET authorize: validates the request and answers as a user who consents at once. */
@@ -28,13 +31,16 @@ export function authorize(state: State, ctx: Ctx, provider: ProviderKey): Reply 
   }
   const st = q.get("state");
   if (!st) return oauthError(400, "invalid_request", "state is required");
-  const fail = (error: string, description: string) => redirectTo(redirectUri, { error, error_description: description, state: st });
-  if (q.get("response_type") !== "code") return fail("unsupported_response_type", "only response_type=code is supported");
+  const fail = (error: string, description: string) =>
+    redirectTo(redirectUri, { error, error_description: description, state: st });
+  if (q.get("response_type") !== "code")
+    return fail("unsupported_response_type", "only response_type=code is supported");
   const challenge = q.get("code_challenge");
   const method = q.get("code_challenge_method");
   if (challenge !== null) {
     if (method !== "S256") return fail("invalid_request", "code_challenge_method must be S256");
-    if (!/^[A-Za-z0-9\-_]{43}$/.test(challenge)) return fail("invalid_request", "code_challenge is not a base64url SHA-256 digest");
+    if (!/^[A-Za-z0-9\-_]{43}$/.test(challenge))
+      return fail("invalid_request", "code_challenge is not a base64url SHA-256 digest");
   } else if (method !== null) return fail("invalid_request", "code_challenge_method without code_challenge");
   // Test hook: `_fake_error=access_denied` simulates a user who declines.
   const forced = q.get("_fake_error");
@@ -64,9 +70,11 @@ function authenticate(ctx: Ctx, form: URLSearchParams, client: Client): Reply | 
   const bodySecret = form.get("client_secret");
   const invalid = (why: string) =>
     oauthError(401, "invalid_client", why, basic || header ? { "WWW-Authenticate": 'Basic realm="fake-oauth"' } : {});
-  if (basic && bodySecret !== null) return oauthError(400, "invalid_request", "more than one client authentication method");
+  if (basic && bodySecret !== null)
+    return oauthError(400, "invalid_request", "more than one client authentication method");
   if (basic) {
-    if (!client.methods.includes("basic")) return invalid("client_secret_basic is not allowed for this client; use client_secret_post");
+    if (!client.methods.includes("basic"))
+      return invalid("client_secret_basic is not allowed for this client; use client_secret_post");
     const decoded = Buffer.from(basic[1] ?? "", "base64").toString("utf8");
     const i = decoded.indexOf(":");
     const unform = (s: string) => {
@@ -84,15 +92,25 @@ function authenticate(ctx: Ctx, form: URLSearchParams, client: Client): Reply | 
     return null;
   }
   if (bodySecret !== null) {
-    if (!client.methods.includes("post")) return invalid("client_secret_post is not allowed for this client; use HTTP Basic");
-    if (form.get("client_id") !== client.clientId || bodySecret !== client.secret) return invalid("client authentication failed");
+    if (!client.methods.includes("post"))
+      return invalid("client_secret_post is not allowed for this client; use HTTP Basic");
+    if (form.get("client_id") !== client.clientId || bodySecret !== client.secret)
+      return invalid("client authentication failed");
     return null;
   }
   return invalid("client authentication required");
 }
 
 const tokenScriptError = (entry: ScriptedResponse, status: number): Reply => {
-  const error = entry.error ?? (status === 400 ? "invalid_grant" : status === 401 ? "invalid_client" : status === 429 ? "rate_limit_exceeded" : "server_error");
+  const error =
+    entry.error ??
+    (status === 400
+      ? "invalid_grant"
+      : status === 401
+        ? "invalid_client"
+        : status === 429
+          ? "rate_limit_exceeded"
+          : "server_error");
   return oauthError(status, error, entry.errorDescription ?? `scripted ${status}`);
 };
 
@@ -106,7 +124,12 @@ export async function token(state: State, ctx: Ctx, provider: ProviderKey): Prom
     const entry = code && code.provider === provider ? code : undefined;
     const grant = entry?.grantId ? state.grants.get(entry.grantId) : undefined;
     if (grant) grant.counters.tokenRequests++;
-    return runScripted(ctx, entry?.scripts.shift(), () => exchangeCode(state, ctx, form, client, provider), tokenScriptError);
+    return runScripted(
+      ctx,
+      entry?.scripts.shift(),
+      () => exchangeCode(state, ctx, form, client, provider),
+      tokenScriptError,
+    );
   }
   if (grantType === "refresh_token") {
     const found = state.tokens.get(form.get("refresh_token") ?? "");
@@ -118,16 +141,25 @@ export async function token(state: State, ctx: Ctx, provider: ProviderKey): Prom
     c.inFlightRefresh++;
     c.maxConcurrentRefresh = Math.max(c.maxConcurrentRefresh, c.inFlightRefresh);
     ctx.res.once("close", () => c.inFlightRefresh--);
-    return runScripted(ctx, grant.scripts.token.shift(), () => refresh(state, ctx, form, client, grant), tokenScriptError);
+    return runScripted(
+      ctx,
+      grant.scripts.token.shift(),
+      () => refresh(state, ctx, form, client, grant),
+      tokenScriptError,
+    );
   }
-  return authenticate(ctx, form, client) ?? oauthError(400, "unsupported_grant_type", `unsupported grant_type ${grantType ?? "(missing)"}`);
+  return (
+    authenticate(ctx, form, client) ??
+    oauthError(400, "unsupported_grant_type", `unsupported grant_type ${grantType ?? "(missing)"}`)
+  );
 }
 
 function exchangeCode(state: State, ctx: Ctx, form: URLSearchParams, client: Client, provider: ProviderKey): Reply {
   const denied = authenticate(ctx, form, client);
   if (denied) return denied;
   const code = state.codes.get(form.get("code") ?? "");
-  if (!code || code.provider !== provider || code.clientId !== client.clientId) return oauthError(400, "invalid_grant", "unknown authorization code");
+  if (!code || code.provider !== provider || code.clientId !== client.clientId)
+    return oauthError(400, "invalid_grant", "unknown authorization code");
   if (code.used) {
     // RFC 6749 §4.1.2: a code used twice revokes what was issued from it.
     const grant = code.grantId ? state.grants.get(code.grantId) : undefined;
@@ -137,16 +169,22 @@ function exchangeCode(state: State, ctx: Ctx, form: URLSearchParams, client: Cli
   // Any authenticated attempt burns the code, whether or not it succeeds.
   code.used = true;
   if (code.expiresAt <= Date.now()) return oauthError(400, "invalid_grant", "authorization code expired");
-  if (form.get("redirect_uri") !== code.redirectUri) return oauthError(400, "invalid_grant", "redirect_uri does not match the authorization request");
+  if (form.get("redirect_uri") !== code.redirectUri)
+    return oauthError(400, "invalid_grant", "redirect_uri does not match the authorization request");
   const verifier = form.get("code_verifier");
   if (code.challenge !== null) {
     if (verifier === null) return oauthError(400, "invalid_grant", "code_verifier is required");
-    if (!VERIFIER.test(verifier) || s256(verifier) !== code.challenge) return oauthError(400, "invalid_grant", "PKCE verification failed");
-  } else if (verifier !== null) return oauthError(400, "invalid_grant", "code_verifier sent but no code_challenge was given");
+    if (!VERIFIER.test(verifier) || s256(verifier) !== code.challenge)
+      return oauthError(400, "invalid_grant", "PKCE verification failed");
+  } else if (verifier !== null)
+    return oauthError(400, "invalid_grant", "code_verifier sent but no code_challenge was given");
   const grant = createGrant(state, { provider, scope: code.scope || undefined, code: code.code });
   grant.counters.tokenRequests = 1;
   code.grantId = grant.id;
-  return json(200, tokenResponse(grant, grant.currentAccessToken, grant.currentRefreshToken, grant.expiresIn), { "Cache-Control": "no-store", Pragma: "no-cache" });
+  return json(200, tokenResponse(grant, grant.currentAccessToken, grant.currentRefreshToken, grant.expiresIn), {
+    "Cache-Control": "no-store",
+    Pragma: "no-cache",
+  });
 }
 
 function refresh(state: State, ctx: Ctx, form: URLSearchParams, client: Client, grant: Grant): Reply {
@@ -162,10 +200,14 @@ function refresh(state: State, ctx: Ctx, form: URLSearchParams, client: Client, 
   const requested = form.get("scope");
   if (requested !== null) {
     const granted = new Set(grant.scope.split(" "));
-    if (requested.split(" ").some((s) => s && !granted.has(s))) return oauthError(400, "invalid_scope", "requested scope exceeds the grant");
+    if (requested.split(" ").some((s) => s && !granted.has(s)))
+      return oauthError(400, "invalid_scope", "requested scope exceeds the grant");
   }
   const { access, refresh: next } = rotate(state, grant);
-  return json(200, tokenResponse(grant, access, next, grant.refreshExpiresIn), { "Cache-Control": "no-store", Pragma: "no-cache" });
+  return json(200, tokenResponse(grant, access, next, grant.refreshExpiresIn), {
+    "Cache-Control": "no-store",
+    Pragma: "no-cache",
+  });
 }
 
 /** POST revoke (RFC 7009): 200 for any token once the client is authenticated. */
@@ -174,11 +216,16 @@ export async function revoke(state: State, ctx: Ctx, provider: ProviderKey): Pro
   const found = state.tokens.get(form.get("token") ?? "");
   const grant = found && found.grant.provider === provider ? found.grant : undefined;
   if (grant) grant.counters.revokeRequests++;
-  return runScripted(ctx, grant?.scripts.revoke.shift(), () => {
-    const denied = authenticate(ctx, form, clientFor(provider));
-    if (denied) return denied;
-    if (!form.get("token")) return oauthError(400, "invalid_request", "token is required");
-    if (grant) revokeGrant(grant, `revoked via revocation endpoint (${found?.kind ?? "?"} token)`);
-    return { status: 200, body: "" };
-  }, tokenScriptError);
+  return runScripted(
+    ctx,
+    grant?.scripts.revoke.shift(),
+    () => {
+      const denied = authenticate(ctx, form, clientFor(provider));
+      if (denied) return denied;
+      if (!form.get("token")) return oauthError(400, "invalid_request", "token is required");
+      if (grant) revokeGrant(grant, `revoked via revocation endpoint (${found?.kind ?? "?"} token)`);
+      return { status: 200, body: "" };
+    },
+    tokenScriptError,
+  );
 }

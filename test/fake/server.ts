@@ -1,6 +1,6 @@
 // Fake Xero, Gusto and generic OAuth 2.0 providers plus a control API, on one node:http server
 // bound to 127.0.0.1 on a random port. Started by test/global-setup.ts; see README.md here.
-import { createServer } from "node:http";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { api } from "./api.ts";
 import { control } from "./control.ts";
@@ -29,14 +29,33 @@ interface ProviderRoutes {
 }
 
 function providerOf(path: string): ProviderRoutes | null {
-  if (path.startsWith("/xero/")) return { provider: "xero", authorize: "/xero/authorize", token: "/xero/token", revoke: "/xero/revoke", api: "/xero/api" };
+  if (path.startsWith("/xero/"))
+    return {
+      provider: "xero",
+      authorize: "/xero/authorize",
+      token: "/xero/token",
+      revoke: "/xero/revoke",
+      api: "/xero/api",
+    };
   if (path.startsWith("/gusto/")) {
-    return { provider: "gusto", authorize: "/gusto/oauth/authorize", token: "/gusto/oauth/token", revoke: "/gusto/oauth/revoke", api: "/gusto/api" };
+    return {
+      provider: "gusto",
+      authorize: "/gusto/oauth/authorize",
+      token: "/gusto/oauth/token",
+      revoke: "/gusto/oauth/revoke",
+      api: "/gusto/api",
+    };
   }
   const generic = /^\/generic\/([a-z0-9][a-z0-9_-]*)\//.exec(path);
   if (generic) {
     const base = `/generic/${generic[1]}`;
-    return { provider: `generic:${generic[1]}`, authorize: `${base}/authorize`, token: `${base}/token`, revoke: `${base}/revoke`, api: `${base}/api` };
+    return {
+      provider: `generic:${generic[1]}`,
+      authorize: `${base}/authorize`,
+      token: `${base}/token`,
+      revoke: `${base}/revoke`,
+      api: `${base}/api`,
+    };
   }
   return null;
 }
@@ -58,7 +77,7 @@ async function route(state: State, ctx: Ctx): Promise<Reply | null> {
 export async function startFakeServer(opts: { port?: number; state?: State } = {}): Promise<FakeServer> {
   const state = opts.state ?? createState();
   const closing = new AbortController();
-  const server = createServer(async (req, res) => {
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const hangUp = new AbortController();
     res.once("close", () => {
       if (!res.writableFinished) hangUp.abort();
@@ -80,7 +99,9 @@ export async function startFakeServer(opts: { port?: number; state?: State } = {
       console.error("[fake provider]", error);
       writeReply(res, json(500, { error: "fake_server_error", message: String(error) }));
     }
-  });
+  };
+  // handle() catches everything it throws, so nothing is dropped here.
+  const server = createServer((req, res) => void handle(req, res));
   server.keepAliveTimeout = 1000;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

@@ -114,7 +114,8 @@ export const DEFAULT_SCOPES: Record<string, string> = {
   gusto: "employees:read companies:read",
   generic: "read",
 };
-export const defaultScope = (provider: ProviderKey): string => DEFAULT_SCOPES[provider.startsWith("generic:") ? "generic" : provider] ?? "";
+export const defaultScope = (provider: ProviderKey): string =>
+  DEFAULT_SCOPES[provider.startsWith("generic:") ? "generic" : provider] ?? "";
 
 /** The tenants a consenting user picks: Xero a practice then an organisation; others one random tenant. */
 export function tenantsFor(provider: ProviderKey, input?: TenantInput[]): Tenant[] {
@@ -122,7 +123,8 @@ export function tenantsFor(provider: ProviderKey, input?: TenantInput[]): Tenant
     return input.map((t, i) => ({
       id: t.id ?? uuid(),
       type: provider === "xero" ? (t.type ?? "ORGANISATION") : provider === "gusto" ? "COMPANY" : "TENANT",
-      name: t.name ?? (provider === "xero" ? `Demo Company ${i + 1}` : provider === "gusto" ? "Initech" : "Generic Tenant"),
+      name:
+        t.name ?? (provider === "xero" ? `Demo Company ${i + 1}` : provider === "gusto" ? "Initech" : "Generic Tenant"),
       connectionId: uuid(),
     }));
   }
@@ -132,7 +134,14 @@ export function tenantsFor(provider: ProviderKey, input?: TenantInput[]): Tenant
       { id: uuid(), type: "ORGANISATION", name: "Demo Company (UK)", connectionId: uuid() },
     ];
   }
-  return [{ id: uuid(), type: provider === "gusto" ? "COMPANY" : "TENANT", name: provider === "gusto" ? "Initech" : "Generic Tenant", connectionId: uuid() }];
+  return [
+    {
+      id: uuid(),
+      type: provider === "gusto" ? "COMPANY" : "TENANT",
+      name: provider === "gusto" ? "Initech" : "Generic Tenant",
+      connectionId: uuid(),
+    },
+  ];
 }
 
 export interface GrantOptions {
@@ -164,7 +173,14 @@ export function createGrant(state: State, opts: GrantOptions): Grant {
     consumed: new Set(),
     revoked: false,
     revokedReason: null,
-    counters: { tokenRequests: 0, refreshRequests: 0, revokeRequests: 0, apiRequests: 0, inFlightRefresh: 0, maxConcurrentRefresh: 0 },
+    counters: {
+      tokenRequests: 0,
+      refreshRequests: 0,
+      revokeRequests: 0,
+      apiRequests: 0,
+      inFlightRefresh: 0,
+      maxConcurrentRefresh: 0,
+    },
     scripts: { token: [], api: [], revoke: [] },
     log: [],
   };
@@ -205,7 +221,10 @@ export function revokeGrant(grant: Grant, reason: string): void {
 }
 
 /** Bearer check: the grant the token belongs to, and whether it may be used now. */
-export function checkAccess(state: State, token: string | undefined):
+export function checkAccess(
+  state: State,
+  token: string | undefined,
+):
   | { ok: true; grant: Grant }
   | { ok: false; grant: Grant | null; reason: "missing" | "unknown" | "expired" | "revoked"; expiredAt?: number } {
   if (!token) return { ok: false, grant: null, reason: "missing" };
@@ -218,7 +237,12 @@ export function checkAccess(state: State, token: string | undefined):
   return { ok: true, grant };
 }
 
-export function tokenResponse(grant: Grant, access: string, refresh: string | null, expiresIn: number): Record<string, unknown> {
+export function tokenResponse(
+  grant: Grant,
+  access: string,
+  refresh: string | null,
+  expiresIn: number,
+): Record<string, unknown> {
   const body: Record<string, unknown> = { access_token: access, expires_in: expiresIn, token_type: "Bearer" };
   if (refresh) body["refresh_token"] = refresh;
   body["scope"] = grant.scope;
@@ -248,14 +272,28 @@ export function summary(grant: Grant): GrantSummary {
     consumedRefreshTokens: grant.consumed.size,
     inFlightRefresh: c.inFlightRefresh,
     maxConcurrentRefresh: c.maxConcurrentRefresh,
-    pendingScripts: { token: grant.scripts.token.length, api: grant.scripts.api.length, revoke: grant.scripts.revoke.length },
+    pendingScripts: {
+      token: grant.scripts.token.length,
+      api: grant.scripts.api.length,
+      revoke: grant.scripts.revoke.length,
+    },
   };
 }
 
 export function tenantState(state: State, id: string, provider?: ProviderKey): TenantState {
   let ts = state.tenants.get(id);
   if (!ts) {
-    ts = { id, provider: provider ?? null, log: [], requests: 0, inFlight: 0, maxConcurrent: 0, rateLimited: 0, window: [], overrides: {} };
+    ts = {
+      id,
+      provider: provider ?? null,
+      log: [],
+      requests: 0,
+      inFlight: 0,
+      maxConcurrent: 0,
+      rateLimited: 0,
+      window: [],
+      overrides: {},
+    };
     state.tenants.set(id, ts);
   } else if (provider && !ts.provider) ts.provider = provider;
   return ts;

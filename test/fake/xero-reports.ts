@@ -9,7 +9,20 @@ import type { State } from "./store.ts";
 import type { Tenant, XeroReportType } from "./types.ts";
 
 const SHORT = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-const LONG = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+const LONG = [
+  "January",
+  "February",
+  "March",
+  "April",
+  "May",
+  "June",
+  "July",
+  "August",
+  "September",
+  "October",
+  "November",
+  "December",
+];
 /** Month index = year * 12 + month (0-based). */
 const RECORDED_END: Record<XeroReportType, number> = { ProfitAndLoss: 2022 * 12 + 2, BalanceSheet: 2022 * 12 + 4 };
 const STEP: Record<string, number> = { MONTH: 1, QUARTER: 3, YEAR: 12 };
@@ -39,14 +52,16 @@ export function syntheticCents(title: string, mi: number): number {
   return h % 1_000_000;
 }
 
-const money = (cents: number) => `${cents < 0 ? "-" : ""}${Math.floor(Math.abs(cents) / 100)}.${String(Math.abs(cents) % 100).padStart(2, "0")}`;
+const money = (cents: number) =>
+  `${cents < 0 ? "-" : ""}${Math.floor(Math.abs(cents) / 100)}.${String(Math.abs(cents) % 100).padStart(2, "0")}`;
 const accountAttrs = (row: XeroRow) => row.Cells?.[0]?.Attributes?.filter((a) => a.Id === "account");
 const hasAccount = (row: XeroRow) => (accountAttrs(row)?.length ?? 0) > 0;
 const titleOf = (row: XeroRow) => row.Cells?.[0]?.Value ?? "";
 
 function line(template: XeroRow, values: number[]): XeroRow {
   const attrs = accountAttrs(template);
-  const cell = (Value: string): XeroCell => (attrs && attrs.length > 0 ? { Value, Attributes: attrs.map((a) => ({ ...a })) } : { Value });
+  const cell = (Value: string): XeroCell =>
+    attrs && attrs.length > 0 ? { Value, Attributes: attrs.map((a) => ({ ...a })) } : { Value };
   return { RowType: template.RowType, Cells: [cell(titleOf(template)), ...values.map((v) => cell(money(v)))] };
 }
 
@@ -72,7 +87,8 @@ function synthesizeRows(type: XeroReportType, sections: XeroRow[], months: numbe
       if (hasAccount(row)) {
         let values = leaf(row);
         // Balance sheet equity balances: the last equity account is the plug, so Equity = Net Assets.
-        if (type === "BalanceSheet" && section.Title === "Equity" && netAssets && row === accounts.at(-1)) values = add(netAssets, sum, -1);
+        if (type === "BalanceSheet" && section.Title === "Equity" && netAssets && row === accounts.at(-1))
+          values = add(netAssets, sum, -1);
         sum = add(sum, values);
         return line(row, values);
       }
@@ -98,10 +114,18 @@ export interface ReportResult {
   body: unknown;
 }
 
-const validation = (message: string): ReportResult => ({ status: 400, body: { ErrorNumber: 16, Type: "QueryParseException", Message: message } });
+const validation = (message: string): ReportResult => ({
+  status: 400,
+  body: { ErrorNumber: 16, Type: "QueryParseException", Message: message },
+});
 
 /** The report body Xero would answer for this tenant and query. */
-export function buildReport(state: State, tenant: Pick<Tenant, "id" | "name">, type: XeroReportType, url: URL): ReportResult {
+export function buildReport(
+  state: State,
+  tenant: Pick<Tenant, "id" | "name">,
+  type: XeroReportType,
+  url: URL,
+): ReportResult {
   const stored = state.reports.get(`${tenant.id}/${type}`);
   if (stored !== undefined) return { status: 200, body: stored };
   const pl = type === "ProfitAndLoss";
@@ -113,7 +137,8 @@ export function buildReport(state: State, tenant: Pick<Tenant, "id" | "name">, t
   if (fromParam && !from) return validation(`fromDate is not a valid date: ${fromParam}`);
   const periodsParam = queryParam(url, "periods");
   const periods = periodsParam ? Number(periodsParam) : 0;
-  if (!Number.isInteger(periods) || periods < 0 || periods > 12) return validation("periods must be an integer between 1 and 12");
+  if (!Number.isInteger(periods) || periods < 0 || periods > 12)
+    return validation("periods must be an integer between 1 and 12");
   const timeframe = (queryParam(url, "timeframe") ?? "MONTH").toUpperCase();
   const step = STEP[timeframe];
   if (!step) return validation("timeframe must be MONTH, QUARTER or YEAR");
@@ -138,13 +163,21 @@ export function buildReport(state: State, tenant: Pick<Tenant, "id" | "name">, t
       {
         ...recorded,
         ReportTitles: pl
-          ? ["Profit & Loss", tenant.name, `${from ? longDate(from.day, from.mi) : longDate(1, endMi)} to ${longDate(lastDay(endMi), endMi)}`]
+          ? [
+              "Profit & Loss",
+              tenant.name,
+              `${from ? longDate(from.day, from.mi) : longDate(1, endMi)} to ${longDate(lastDay(endMi), endMi)}`,
+            ]
           : ["Balance Sheet", tenant.name, `As at ${longDate(lastDay(endMi), endMi)}`],
         ReportDate: longDate(now.getUTCDate(), now.getUTCFullYear() * 12 + now.getUTCMonth()),
         UpdatedDateUTC: stamp,
         Fields: [],
         Rows: [
-          { ...header, RowType: "Header", Cells: [{ Value: "" }, ...months.map((mi) => ({ Value: headerLabel(mi, !pl) }))] },
+          {
+            ...header,
+            RowType: "Header",
+            Cells: [{ Value: "" }, ...months.map((mi) => ({ Value: headerLabel(mi, !pl) }))],
+          },
           ...synthesizeRows(type, sections, months),
         ],
       },

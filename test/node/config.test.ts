@@ -18,7 +18,13 @@ describe("wrangler.toml", () => {
   });
 
   it("should bind what the worker uses", () => {
-    for (const binding of ['binding = "DB"', 'binding = "OAUTH_KV"', 'name = "WORKSPACE"', 'binding = "FETCH_QUEUE"', 'new_sqlite_classes = ["WorkspaceDO"]']) {
+    for (const binding of [
+      'binding = "DB"',
+      'binding = "OAUTH_KV"',
+      'name = "WORKSPACE"',
+      'binding = "FETCH_QUEUE"',
+      'new_sqlite_classes = ["WorkspaceDO"]',
+    ]) {
       expect(toml).toContain(binding);
     }
   });

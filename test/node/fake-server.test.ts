@@ -17,26 +17,57 @@ const XERO = { Authorization: basic("xero-client", "xero-secret") };
 const REDIRECT = "https://integrations.example.test/integration/callback";
 
 async function ctl<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(url(`/_control${path}`), { method, ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { "Content-Type": "application/json" } }) });
+  const res = await fetch(url(`/_control${path}`), {
+    method,
+    ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { "Content-Type": "application/json" } }),
+  });
   expect(res.ok, `${method} ${path} → ${res.status}`).toBe(true);
   return (await res.json()) as T;
 }
 const mint = (body: object) => ctl<MintedGrant>("POST", "/grants", body);
 const grantStats = (id: string) => ctl<GrantSummary>("GET", `/grants/${id}`);
 
-function form(path: string, fields: Record<string, string>, headers: Record<string, string> = {}, signal?: AbortSignal) {
-  return fetch(url(path), { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded", ...headers }, body: new URLSearchParams(fields), ...(signal ? { signal } : {}) });
+function form(
+  path: string,
+  fields: Record<string, string>,
+  headers: Record<string, string> = {},
+  signal?: AbortSignal,
+) {
+  return fetch(url(path), {
+    method: "POST",
+    headers: { "Content-Type": "application/x-www-form-urlencoded", ...headers },
+    body: new URLSearchParams(fields),
+    ...(signal ? { signal } : {}),
+  });
 }
-const xeroRefresh = (refresh_token: string) => form("/xero/token", { grant_type: "refresh_token", refresh_token }, XERO);
-const gustoRefresh = (refresh_token: string) => form("/gusto/oauth/token", { grant_type: "refresh_token", refresh_token, client_id: "gusto-client", client_secret: "gusto-secret" });
+const xeroRefresh = (refresh_token: string) =>
+  form("/xero/token", { grant_type: "refresh_token", refresh_token }, XERO);
+const gustoRefresh = (refresh_token: string) =>
+  form("/gusto/oauth/token", {
+    grant_type: "refresh_token",
+    refresh_token,
+    client_id: "gusto-client",
+    client_secret: "gusto-secret",
+  });
 
 function pkce() {
   const verifier = randomBytes(32).toString("base64url");
   return { verifier, challenge: createHash("sha256").update(verifier).digest("base64url") };
 }
 
-async function authorizeCode(extra: Record<string, string> = {}, path = "/xero/authorize", clientId = "xero-client"): Promise<{ code: string; location: string }> {
-  const q = new URLSearchParams({ client_id: clientId, response_type: "code", redirect_uri: REDIRECT, state: "st-1", scope: "offline_access", ...extra });
+async function authorizeCode(
+  extra: Record<string, string> = {},
+  path = "/xero/authorize",
+  clientId = "xero-client",
+): Promise<{ code: string; location: string }> {
+  const q = new URLSearchParams({
+    client_id: clientId,
+    response_type: "code",
+    redirect_uri: REDIRECT,
+    state: "st-1",
+    scope: "offline_access",
+    ...extra,
+  }).toString();
   const res = await fetch(url(`${path}?${q}`), { redirect: "manual" });
   expect(res.status).toBe(302);
   const location = res.headers.get("location") ?? "";
@@ -48,7 +79,9 @@ const exchange = (code: string, extra: Record<string, string> = {}) =>
 
 const errorOf = async (res: Response) => ((await res.json()) as { error: string }).error;
 const xeroApi = (path: string, token: string, headers: Record<string, string> = {}) =>
-  fetch(url(`/xero/api${path}`), { headers: { Authorization: `Bearer ${token}`, Accept: "application/json", ...headers } });
+  fetch(url(`/xero/api${path}`), {
+    headers: { Authorization: `Bearer ${token}`, Accept: "application/json", ...headers },
+  });
 
 describe("authorize", () => {
   it("redirects back with code and state, appending to an existing query", async () => {
@@ -57,7 +90,9 @@ describe("authorize", () => {
   });
 
   it("rejects an unknown client with 400 JSON and redirects other errors with the state", async () => {
-    const bad = await fetch(url(`/xero/authorize?client_id=nope&response_type=code&redirect_uri=${REDIRECT}&state=s`), { redirect: "manual" });
+    const bad = await fetch(url(`/xero/authorize?client_id=nope&response_type=code&redirect_uri=${REDIRECT}&state=s`), {
+      redirect: "manual",
+    });
     expect(bad.status).toBe(400);
     expect(await errorOf(bad)).toBe("invalid_client");
     const { location } = await authorizeCode({ response_type: "token" });
@@ -76,7 +111,9 @@ describe("authorization code exchange", () => {
     expect(body).toMatchObject({ expires_in: 1800, token_type: "Bearer", scope: "offline_access" });
     const byCode = await ctl<GrantSummary>("GET", `/grants?code=${code}`);
     expect(byCode.currentAccessToken).toBe(body["access_token"]);
-    expect((await ctl<GrantSummary>("GET", `/grants?refresh_token=${String(body["refresh_token"])}`)).grantId).toBe(byCode.grantId);
+    expect((await ctl<GrantSummary>("GET", `/grants?refresh_token=${String(body["refresh_token"])}`)).grantId).toBe(
+      byCode.grantId,
+    );
     expect(byCode.tenants.map((t) => t.type)).toEqual(["PRACTICE", "ORGANISATION"]);
   });
 
@@ -110,15 +147,31 @@ describe("authorization code exchange", () => {
 
   it("enforces each provider's client authentication method", async () => {
     const x = await authorizeCode();
-    const post = await form("/xero/token", { grant_type: "authorization_code", code: x.code, redirect_uri: REDIRECT, client_id: "xero-client", client_secret: "xero-secret" });
+    const post = await form("/xero/token", {
+      grant_type: "authorization_code",
+      code: x.code,
+      redirect_uri: REDIRECT,
+      client_id: "xero-client",
+      client_secret: "xero-secret",
+    });
     expect(post.status).toBe(401);
     expect(await errorOf(post)).toBe("invalid_client");
     expect((await exchange(x.code, {})).status).toBe(200); // the rejected attempt did not burn the code
 
     const g = await authorizeCode({ client_id: "gusto-client" }, "/gusto/oauth/authorize", "gusto-client");
-    const viaBasic = await form("/gusto/oauth/token", { grant_type: "authorization_code", code: g.code, redirect_uri: REDIRECT }, { Authorization: basic("gusto-client", "gusto-secret") });
+    const viaBasic = await form(
+      "/gusto/oauth/token",
+      { grant_type: "authorization_code", code: g.code, redirect_uri: REDIRECT },
+      { Authorization: basic("gusto-client", "gusto-secret") },
+    );
     expect(viaBasic.status).toBe(401);
-    const ok = await form("/gusto/oauth/token", { grant_type: "authorization_code", code: g.code, redirect_uri: REDIRECT, client_id: "gusto-client", client_secret: "gusto-secret" });
+    const ok = await form("/gusto/oauth/token", {
+      grant_type: "authorization_code",
+      code: g.code,
+      redirect_uri: REDIRECT,
+      client_id: "gusto-client",
+      client_secret: "gusto-secret",
+    });
     expect(ok.status).toBe(200);
     expect(await ok.json()).toHaveProperty("created_at");
 
@@ -126,7 +179,8 @@ describe("authorization code exchange", () => {
     for (const headers of variants) {
       const c = await authorizeCode({}, "/generic/acme/authorize", "acme-client");
       const fields: Record<string, string> = { grant_type: "authorization_code", code: c.code, redirect_uri: REDIRECT };
-      if (!("Authorization" in headers)) Object.assign(fields, { client_id: "acme-client", client_secret: "acme-secret" });
+      if (!("Authorization" in headers))
+        Object.assign(fields, { client_id: "acme-client", client_secret: "acme-secret" });
       expect((await form("/generic/acme/token", fields, headers)).status).toBe(200);
     }
   });
@@ -154,7 +208,9 @@ describe("refresh", () => {
 
   it("can keep the refresh token (refreshTokenOnRefresh: false) and serve expired tokens", async () => {
     const g = await mint({ provider: "gusto", refreshTokenOnRefresh: false, expiresIn: -5 });
-    const api = await fetch(url("/gusto/api/v1/token_info"), { headers: { Authorization: `Bearer ${g.access_token}` } });
+    const api = await fetch(url("/gusto/api/v1/token_info"), {
+      headers: { Authorization: `Bearer ${g.access_token}` },
+    });
     expect(api.status).toBe(401);
     expect(api.headers.get("www-authenticate")).toContain("invalid_token");
     const body = (await (await gustoRefresh(g.refresh_token)).json()) as Record<string, unknown>;
@@ -164,18 +220,34 @@ describe("refresh", () => {
 
   it("plays scripted outcomes in order without consuming the token on errors", async () => {
     const g = await mint({ provider: "xero" });
-    await ctl("POST", `/grants/${g.grantId}/script`, { endpoint: "token", responses: [{ status: 500 }, { status: 429, retryAfter: 2 }, { status: 400, error: "invalid_grant" }, { status: 200 }] });
+    await ctl("POST", `/grants/${g.grantId}/script`, {
+      endpoint: "token",
+      responses: [
+        { status: 500 },
+        { status: 429, retryAfter: 2 },
+        { status: 400, error: "invalid_grant" },
+        { status: 200 },
+      ],
+    });
     expect((await xeroRefresh(g.refresh_token)).status).toBe(500);
     const limited = await xeroRefresh(g.refresh_token);
     expect([limited.status, limited.headers.get("retry-after")]).toEqual([429, "2"]);
     expect(await errorOf(await xeroRefresh(g.refresh_token))).toBe("invalid_grant");
     expect((await xeroRefresh(g.refresh_token)).status).toBe(200);
-    expect(await grantStats(g.grantId)).toMatchObject({ refreshRequests: 4, consumedRefreshTokens: 1, revoked: false, pendingScripts: { token: 0, api: 0 } });
+    expect(await grantStats(g.grantId)).toMatchObject({
+      refreshRequests: 4,
+      consumedRefreshTokens: 1,
+      revoked: false,
+      pendingScripts: { token: 0, api: 0 },
+    });
   });
 
   it("measures concurrent refreshes; the loser of a race trips reuse detection", async () => {
     const g = await mint({ provider: "xero" });
-    await ctl("POST", `/grants/${g.grantId}/script`, { endpoint: "token", responses: [{ delayMs: 150 }, { delayMs: 300 }] });
+    await ctl("POST", `/grants/${g.grantId}/script`, {
+      endpoint: "token",
+      responses: [{ delayMs: 150 }, { delayMs: 300 }],
+    });
     const [a, b] = await Promise.all([xeroRefresh(g.refresh_token), xeroRefresh(g.refresh_token)]);
     expect([a.status, b.status]).toEqual([200, 400]);
     expect(await grantStats(g.grantId)).toMatchObject({ maxConcurrentRefresh: 2, revoked: true, inFlightRefresh: 0 });
@@ -183,8 +255,18 @@ describe("refresh", () => {
 
   it("does not process a delayed request whose client hung up; reset drops the connection", async () => {
     const g = await mint({ provider: "xero" });
-    await ctl("POST", `/grants/${g.grantId}/script`, { endpoint: "token", responses: [{ delayMs: 5000 }, { reset: true }] });
-    await expect(form("/xero/token", { grant_type: "refresh_token", refresh_token: g.refresh_token }, XERO, AbortSignal.timeout(100))).rejects.toThrow();
+    await ctl("POST", `/grants/${g.grantId}/script`, {
+      endpoint: "token",
+      responses: [{ delayMs: 5000 }, { reset: true }],
+    });
+    await expect(
+      form(
+        "/xero/token",
+        { grant_type: "refresh_token", refresh_token: g.refresh_token },
+        XERO,
+        AbortSignal.timeout(100),
+      ),
+    ).rejects.toThrow();
     await expect(xeroRefresh(g.refresh_token)).rejects.toThrow();
     expect((await xeroRefresh(g.refresh_token)).status).toBe(200);
     expect(await grantStats(g.grantId)).toMatchObject({ refreshRequests: 3, consumedRefreshTokens: 1 });
@@ -195,7 +277,9 @@ describe("revoke", () => {
   it("revokes the grant for its client, answers 200 for unknown tokens and 401 for a bad client", async () => {
     const g = await mint({ provider: "gusto" });
     const creds = { client_id: "gusto-client", client_secret: "gusto-secret" };
-    expect((await form("/gusto/oauth/revoke", { token: g.refresh_token, ...creds, client_secret: "wrong" })).status).toBe(401);
+    expect(
+      (await form("/gusto/oauth/revoke", { token: g.refresh_token, ...creds, client_secret: "wrong" })).status,
+    ).toBe(401);
     expect((await form("/gusto/oauth/revoke", { token: "unknown", ...creds })).status).toBe(200);
     expect((await form("/gusto/oauth/revoke", { token: g.refresh_token, ...creds })).status).toBe(200);
     expect(await grantStats(g.grantId)).toMatchObject({ revoked: true, revokeRequests: 2 });
@@ -206,15 +290,33 @@ describe("Xero API", () => {
   it("lists connections, checks the tenant header, logs requests and plays API scripts", async () => {
     const g = await mint({ provider: "xero" });
     const [practice, org] = g.tenantIds as [string, string];
-    const conns = (await (await xeroApi("/connections", g.access_token)).json()) as { tenantId: string; tenantType: string }[];
-    expect(conns.map((c) => [c.tenantId, c.tenantType])).toEqual([[practice, "PRACTICE"], [org, "ORGANISATION"]]);
+    const conns = (await (await xeroApi("/connections", g.access_token)).json()) as {
+      tenantId: string;
+      tenantType: string;
+    }[];
+    expect(conns.map((c) => [c.tenantId, c.tenantType])).toEqual([
+      [practice, "PRACTICE"],
+      [org, "ORGANISATION"],
+    ]);
     const other = await mint({ provider: "xero" });
-    expect((await xeroApi("/api.xro/2.0/Reports/BalanceSheet", g.access_token, { "Xero-Tenant-Id": other.tenantIds[1] ?? "" })).status).toBe(403);
+    expect(
+      (
+        await xeroApi("/api.xro/2.0/Reports/BalanceSheet", g.access_token, {
+          "Xero-Tenant-Id": other.tenantIds[1] ?? "",
+        })
+      ).status,
+    ).toBe(403);
 
     await ctl("POST", `/grants/${g.grantId}/script`, { endpoint: "api", responses: [{ status: 429, retryAfter: 3 }] });
-    const limited = await xeroApi("/api.xro/2.0/Reports/ProfitAndLoss?toDate=2022-03-31", g.access_token, { "Xero-Tenant-Id": org });
+    const limited = await xeroApi("/api.xro/2.0/Reports/ProfitAndLoss?toDate=2022-03-31", g.access_token, {
+      "Xero-Tenant-Id": org,
+    });
     expect([limited.status, limited.headers.get("retry-after")]).toEqual([429, "3"]);
-    const ok = await xeroApi("/api.xro/2.0/Reports/ProfitAndLoss?fromDate=2021-05-01&toDate=2022-03-31&periods=11&timeframe=MONTH", g.access_token, { "Xero-Tenant-Id": org });
+    const ok = await xeroApi(
+      "/api.xro/2.0/Reports/ProfitAndLoss?fromDate=2021-05-01&toDate=2022-03-31&periods=11&timeframe=MONTH",
+      g.access_token,
+      { "Xero-Tenant-Id": org },
+    );
     expect(ok.status).toBe(200);
     const log = await ctl<ApiRequestLog[]>("GET", `/tenants/${org}/requests`);
     expect(log.map((r) => r.status)).toEqual([429, 200]);
@@ -238,7 +340,9 @@ describe("Xero API", () => {
     type Row = { RowType: string; Title?: string; Cells?: { Value: string }[]; Rows?: Row[] };
     const recorded = await get("/api.xro/2.0/Reports/ProfitAndLoss?toDate=2022-03-31&periods=11");
     expect(recorded.Rows[0]?.Cells?.[1]?.Value).toBe("31 Mar 22");
-    const pl = await get("/api.xro/2.0/Reports/ProfitAndLoss?fromDate=2024-01-01&toDate=2024-01-31&periods=2&timeframe=MONTH");
+    const pl = await get(
+      "/api.xro/2.0/Reports/ProfitAndLoss?fromDate=2024-01-01&toDate=2024-01-31&periods=2&timeframe=MONTH",
+    );
     expect(pl.Rows[0]?.Cells?.map((c) => c.Value)).toEqual(["", "31 Jan 24", "31 Dec 23", "30 Nov 23"]);
     expect(pl.Rows.map((r) => r.Title)).toEqual(recorded.Rows.map((r) => r.Title));
     expect(pl.ReportTitles).toEqual(["Profit & Loss", "Demo Company (UK)", "1 January 2024 to 31 January 2024"]);
@@ -246,7 +350,12 @@ describe("Xero API", () => {
     const col = (row: Row | undefined, i: number) => Math.round(Number(row?.Cells?.[i]?.Value) * 100);
     for (const i of [1, 2, 3]) {
       const leaves = income.filter((r) => r.RowType === "Row").reduce((s, r) => s + col(r, i), 0);
-      expect(col(income.find((r) => r.RowType === "SummaryRow"), i)).toBe(leaves);
+      expect(
+        col(
+          income.find((r) => r.RowType === "SummaryRow"),
+          i,
+        ),
+      ).toBe(leaves);
     }
     const again = await get("/api.xro/2.0/Reports/ProfitAndLoss?toDate=2024-01-31&periods=2");
     expect(again.Rows.slice(1)).toEqual(pl.Rows.slice(1));
@@ -255,7 +364,9 @@ describe("Xero API", () => {
     const find = (title: string) => bs.Rows.flatMap((s) => s.Rows ?? []).find((r) => r.Cells?.[0]?.Value === title);
     expect(col(find("Total Equity"), 1)).toBe(col(find("Net Assets"), 1));
     expect(col(find("Net Assets"), 2)).toBe(col(find("Total Assets"), 2) - col(find("Total Liabilities"), 2));
-    const xml = await fetch(url("/xero/api/api.xro/2.0/Reports/BalanceSheet"), { headers: { Authorization: `Bearer ${g.access_token}`, "Xero-Tenant-Id": org } });
+    const xml = await fetch(url("/xero/api/api.xro/2.0/Reports/BalanceSheet"), {
+      headers: { Authorization: `Bearer ${g.access_token}`, "Xero-Tenant-Id": org },
+    });
     expect(xml.headers.get("content-type")).toContain("text/xml");
   });
 
@@ -263,40 +374,59 @@ describe("Xero API", () => {
     const g = await mint({ provider: "xero", tenantIds: ["t-rate-" + randomBytes(4).toString("hex")] });
     const tenant = g.tenantIds[0] ?? "";
     await ctl("PUT", `/tenants/${tenant}/config`, { latencyMs: 200, minuteLimit: 8 });
-    const call = () => xeroApi("/api.xro/2.0/Reports/BalanceSheet?date=2022-05-31", g.access_token, { "Xero-Tenant-Id": tenant });
+    const call = () =>
+      xeroApi("/api.xro/2.0/Reports/BalanceSheet?date=2022-05-31", g.access_token, { "Xero-Tenant-Id": tenant });
     const burst = await Promise.all(Array.from({ length: 7 }, call));
     const limited = burst.filter((r) => r.status === 429);
     expect(burst.filter((r) => r.status === 200)).toHaveLength(5);
-    expect(limited.map((r) => [r.headers.get("x-rate-limit-problem"), r.headers.get("retry-after")])).toEqual([["concurrent", "1"], ["concurrent", "1"]]);
+    expect(limited.map((r) => [r.headers.get("x-rate-limit-problem"), r.headers.get("retry-after")])).toEqual([
+      ["concurrent", "1"],
+      ["concurrent", "1"],
+    ]);
     await ctl("PUT", `/tenants/${tenant}/config`, { latencyMs: 0 });
     for (let i = 0; i < 3; i++) expect((await call()).status).toBe(200);
     const over = await call();
     expect([over.status, over.headers.get("x-rate-limit-problem")]).toEqual([429, "minute"]);
     expect(Number(over.headers.get("retry-after"))).toBeGreaterThan(0);
-    expect(await ctl<TenantStats>("GET", `/tenants/${tenant}/stats`)).toMatchObject({ requests: 8, maxConcurrent: 5, rateLimited: 3 });
+    expect(await ctl<TenantStats>("GET", `/tenants/${tenant}/stats`)).toMatchObject({
+      requests: 8,
+      maxConcurrent: 5,
+      rateLimited: 3,
+    });
   });
 });
 
 describe("Gusto API", () => {
-  const gusto = (path: string, token: string) => fetch(url(`/gusto/api${path}`), { headers: { Authorization: `Bearer ${token}` } });
+  const gusto = (path: string, token: string) =>
+    fetch(url(`/gusto/api${path}`), { headers: { Authorization: `Bearer ${token}` } });
 
   it("describes the token and user, and paginates employees", async () => {
     const g = await mint({ provider: "gusto" });
     const company = g.tenantIds[0] ?? "";
-    expect(await (await gusto("/v1/token_info", g.access_token)).json()).toMatchObject({ resource: { type: "Company", uuid: company } });
-    expect(await (await gusto("/v1/me", g.access_token)).json()).toMatchObject({ roles: { payroll_admin: { companies: [{ uuid: company }] } } });
+    expect(await (await gusto("/v1/token_info", g.access_token)).json()).toMatchObject({
+      resource: { type: "Company", uuid: company },
+    });
+    expect(await (await gusto("/v1/me", g.access_token)).json()).toMatchObject({
+      roles: { payroll_admin: { companies: [{ uuid: company }] } },
+    });
     const sizes: number[] = [];
     for (let page = 1; page <= 4; page++) {
       const res = await gusto(`/v1/companies/${company}/employees?page=${page}&per=5`, g.access_token);
       sizes.push(((await res.json()) as unknown[]).length);
     }
     expect(sizes).toEqual([5, 5, 3, 0]);
-    expect(((await (await gusto(`/v1/companies/${company}/employees`, g.access_token)).json()) as unknown[]).length).toBe(13);
-    expect(((await (await gusto(`/v1/companies/${company}/employees?per=500`, g.access_token)).json()) as unknown[]).length).toBe(13);
+    expect(
+      ((await (await gusto(`/v1/companies/${company}/employees`, g.access_token)).json()) as unknown[]).length,
+    ).toBe(13);
+    expect(
+      ((await (await gusto(`/v1/companies/${company}/employees?per=500`, g.access_token)).json()) as unknown[]).length,
+    ).toBe(13);
     const other = await mint({ provider: "gusto" });
     expect((await gusto(`/v1/companies/${other.tenantIds[0]}/employees`, g.access_token)).status).toBe(404);
     await ctl("PUT", `/gusto/companies/${company}/employees`, [{ uuid: "e1", first_name: "Ann", terminated: true }]);
-    expect(await (await gusto(`/v1/companies/${company}/employees`, g.access_token)).json()).toEqual([{ uuid: "e1", first_name: "Ann", terminated: true }]);
+    expect(await (await gusto(`/v1/companies/${company}/employees`, g.access_token)).json()).toEqual([
+      { uuid: "e1", first_name: "Ann", terminated: true },
+    ]);
     expect((await ctl<ApiRequestLog[]>("GET", `/tenants/${company}/requests`)).length).toBe(9);
   });
 });
@@ -304,9 +434,12 @@ describe("Gusto API", () => {
 describe("generic provider", () => {
   it("serves /me and /data under a bearer check", async () => {
     const g = await mint({ provider: "generic:acme" });
-    const get = (path: string, token: string) => fetch(url(`/generic/acme/api${path}`), { headers: { Authorization: `Bearer ${token}` } });
+    const get = (path: string, token: string) =>
+      fetch(url(`/generic/acme/api${path}`), { headers: { Authorization: `Bearer ${token}` } });
     expect(await (await get("/me", g.access_token)).json()).toEqual({ id: g.tenantIds[0] });
-    expect(await (await get("/data", g.access_token)).json()).toEqual({ items: [{ title: "Revenue", date: "2024-01-31", value: 100 }] });
+    expect(await (await get("/data", g.access_token)).json()).toEqual({
+      items: [{ title: "Revenue", date: "2024-01-31", value: 100 }],
+    });
     expect((await get("/data", "nope")).status).toBe(401);
   });
 });

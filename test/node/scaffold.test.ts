@@ -18,7 +18,8 @@ let repo = "";
 function linkNodeModules(into: string): void {
   mkdirSync(join(into, "node_modules"));
   for (const entry of readdirSync(join(ROOT, "node_modules"))) {
-    if (!entry.startsWith(".vite") && entry !== ".cache") symlinkSync(join(ROOT, "node_modules", entry), join(into, "node_modules", entry));
+    if (!entry.startsWith(".vite") && entry !== ".cache")
+      symlinkSync(join(ROOT, "node_modules", entry), join(into, "node_modules", entry));
   }
 }
 
@@ -44,7 +45,11 @@ function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 }
 
 function scaffold(args: string[], extraEnv: Record<string, string> = {}) {
-  const res = spawnSync(process.execPath, ["scaffold/scaffold.ts", ...args], { cwd: repo, encoding: "utf8", env: childEnv(extraEnv) });
+  const res = spawnSync(process.execPath, ["scaffold/scaffold.ts", ...args], {
+    cwd: repo,
+    encoding: "utf8",
+    env: childEnv(extraEnv),
+  });
   return { status: res.status, stdout: res.stdout, stderr: res.stderr };
 }
 
@@ -60,7 +65,8 @@ const registryNames = () => {
 };
 
 /** Lines a person writes in a provider declaration: not blank, not a comment. */
-const declarativeLines = (source: string) => source.split("\n").filter((l) => l.trim() !== "" && !l.trim().startsWith("//")).length;
+const declarativeLines = (source: string) =>
+  source.split("\n").filter((l) => l.trim() !== "" && !l.trim().startsWith("//")).length;
 
 beforeAll(() => {
   repo = mkdtempSync(join(tmpdir(), "zebbra-scaffold-"));
@@ -111,19 +117,30 @@ describe("npm run scaffold", () => {
     const before = tree();
     const res = scaffold(["Acme", "--type", "accounting", "--dry-run"]);
     expect(res.status).toBe(0);
-    for (const path of ["src/providers/acme/index.ts", "src/providers/acme/normalize.ts", "test/acme.test.ts", "docs/providers/acme.md", ".dev.vars.example", "README.md", "docs/configuration.md", "src/providers/registry.ts"]) {
+    for (const path of [
+      "src/providers/acme/index.ts",
+      "src/providers/acme/normalize.ts",
+      "test/acme.test.ts",
+      "docs/providers/acme.md",
+      ".dev.vars.example",
+      "src/providers/registry.ts",
+      "docs/providers.md",
+    ]) {
       expect(res.stdout).toContain(path);
     }
     expect(tree()).toEqual(before);
   });
 
-  it.each(["normalize", "test", "readme", "register"])("should undo everything when interrupted before the %s step", (step) => {
-    const before = tree();
-    const res = scaffold(["Acme", "--type", "accounting"], { SCAFFOLD_FAIL_AT: step });
-    expect(res.status).toBe(1);
-    expect(res.stderr).toContain("undone");
-    expect(tree()).toEqual(before);
-  });
+  it.each(["normalize", "test", "register", "providers-doc"])(
+    "should undo everything when interrupted before the %s step",
+    (step) => {
+      const before = tree();
+      const res = scaffold(["Acme", "--type", "accounting"], { SCAFFOLD_FAIL_AT: step });
+      expect(res.status).toBe(1);
+      expect(res.stderr).toContain("undone");
+      expect(tree()).toEqual(before);
+    },
+  );
 
   it("should refuse a name whose files were left behind unregistered", () => {
     mkdirSync(join(repo, "src/providers/orphan"));
@@ -139,11 +156,18 @@ describe("npm run scaffold", () => {
   it("should write, register (sorted) and report an accounting and a payroll provider", () => {
     const acme = scaffold(["Acme", "--type", "accounting"]);
     expect(acme.status, acme.stderr).toBe(0);
-    for (const path of ["src/providers/acme/index.ts", "src/providers/acme/normalize.ts", "test/acme.test.ts", "docs/providers/acme.md"]) {
+    for (const path of [
+      "src/providers/acme/index.ts",
+      "src/providers/acme/normalize.ts",
+      "test/acme.test.ts",
+      "docs/providers/acme.md",
+    ]) {
       expect(existsSync(join(repo, path))).toBe(true);
       expect(acme.stdout).toContain(path);
     }
-    expect(acme.stdout).toMatch(/Changed:[\s\S]*\.dev\.vars\.example[\s\S]*README\.md[\s\S]*docs\/configuration\.md[\s\S]*src\/providers\/registry\.ts/);
+    expect(acme.stdout).toMatch(
+      /Changed:[\s\S]*\.dev\.vars\.example[\s\S]*src\/providers\/registry\.ts[\s\S]*docs\/providers\.md/,
+    );
     expect(acme.stdout).toContain("Next steps");
     const zenpay = scaffold(["Zenpay", "--type", "payroll"]);
     expect(zenpay.status, zenpay.stderr).toBe(0);
@@ -152,11 +176,17 @@ describe("npm run scaffold", () => {
     const registry = readFileSync(join(repo, "src/providers/registry.ts"), "utf8");
     expect(registry).toContain('import { acme } from "./acme";\nimport { gusto } from "./gusto";');
     expect(registry).toContain('import { xero } from "./xero";\nimport { zenpay } from "./zenpay";');
-    expect(readFileSync(join(repo, ".dev.vars.example"), "utf8")).toMatch(/^ACME_CLIENT_ID=\nACME_CLIENT_SECRET=\n[\s\S]*^ZENPAY_CLIENT_ID=$/m);
-    expect(readFileSync(join(repo, "README.md"), "utf8")).toContain("| `ACME_CLIENT_ID`");
-    expect(readFileSync(join(repo, "docs/configuration.md"), "utf8")).toContain("| Zenpay | payroll | `ZENPAY_` |");
+    expect(readFileSync(join(repo, ".dev.vars.example"), "utf8")).toMatch(
+      /^ACME_CLIENT_ID=\nACME_CLIENT_SECRET=\n[\s\S]*^ZENPAY_CLIENT_ID=$/m,
+    );
+    const providersDoc = readFileSync(join(repo, "docs/providers.md"), "utf8");
+    expect(providersDoc).toContain("| Acme | accounting | API call after connecting | — | — | `ACME_*` |");
+    expect(providersDoc).toContain("| Zenpay | payroll | API call after connecting | — | — | `ZENPAY_*` |");
     // The issue's aim: a standard OAuth 2.0 provider is at most 25 lines a person writes.
-    for (const slug of ["acme", "zenpay"]) expect(declarativeLines(readFileSync(join(repo, `src/providers/${slug}/index.ts`), "utf8"))).toBeLessThanOrEqual(25);
+    for (const slug of ["acme", "zenpay"])
+      expect(declarativeLines(readFileSync(join(repo, `src/providers/${slug}/index.ts`), "utf8"))).toBeLessThanOrEqual(
+        25,
+      );
   });
 
   it.each(["Acme", "ACME", "zenpay"])("should refuse a second run for %s, touching nothing", (name) => {

@@ -37,8 +37,12 @@ export const connectSessionRoutes = new Hono<AppEnv>().post(
     const body = c.req.valid("json");
     const provider = requireProvider(body.integration);
     requireApp(provider, c.env); // fail now, not in the popup
-    const { id, record } = await saveConnectSession(c.env.OAUTH_KV, { workspaceId: body.workspace_id, userId: c.var.user.id, integration: provider.name });
-    const url = `${publicBase(c.env, c.req.url)}${loginPath(provider)}?${new URLSearchParams({ session: id })}`;
+    const { id, record } = await saveConnectSession(c.env.OAUTH_KV, {
+      workspaceId: body.workspace_id,
+      userId: c.var.user.id,
+      integration: provider.name,
+    });
+    const url = `${publicBase(c.env, c.req.url)}${loginPath(provider)}?${new URLSearchParams({ session: id }).toString()}`;
     return c.json({ url, expires_at: new Date(record.expiresAt).toISOString() }, 201, { "Cache-Control": "no-store" });
   },
 );

@@ -28,7 +28,9 @@ export const connectionRoutes = new Hono<AppEnv>()
       tag: "Connections",
       summary: "List every registered provider and whether the workspace is connected to it",
       access: "member",
-      responses: { 200: { description: "One entry per registered provider, in registry order", schema: z.array(providerInfo) } },
+      responses: {
+        200: { description: "One entry per registered provider, in registry order", schema: z.array(providerInfo) },
+      },
     }),
     authenticated,
     query(z.object({ workspace_id: fields.workspaceId })),
@@ -70,7 +72,9 @@ export const connectionRoutes = new Hono<AppEnv>()
       const provider = requireProvider(integration);
       const existed = await workspaceClient(c.env, workspace_id).disconnect(provider.name);
       return c.json({
-        message: existed ? `Integration ${provider.name} has been disconnected` : `Integration ${provider.name} is not connected`,
+        message: existed
+          ? `Integration ${provider.name} has been disconnected`
+          : `Integration ${provider.name} is not connected`,
       });
     },
   );

@@ -96,7 +96,9 @@ export const dataRoutes = new Hono<AppEnv>()
       const adapter = fetchAdapterFor(c.env, q.workspace_id, provider, (p) => c.executionCtx.waitUntil(p));
       const { payload, fetchedAt } = await adapter.getData(q.from_date);
       const fetched_at = new Date(fetchedAt).toISOString();
-      return payload.apiType === "accounting" ? c.json({ fetched_at, ...payload.batch }) : c.json({ fetched_at, employees: payload.employees });
+      return payload.apiType === "accounting"
+        ? c.json({ fetched_at, ...payload.batch })
+        : c.json({ fetched_at, employees: payload.employees });
     },
   )
   .get(
@@ -106,7 +108,10 @@ export const dataRoutes = new Hono<AppEnv>()
       summary: "Every data point (Integration[Title]) of the workspace's connected accounting providers",
       access: "member",
       responses: {
-        200: { description: "The data points", schema: z.array(z.object({ id: z.string(), integration: z.string(), name: z.string() })) },
+        200: {
+          description: "The data points",
+          schema: z.array(z.object({ id: z.string(), integration: z.string(), name: z.string() })),
+        },
       },
     }),
     authenticated,
@@ -146,10 +151,18 @@ export const dataRoutes = new Hono<AppEnv>()
       const d = db(c.env.DB);
       const connection = (await listConnections(d, q.workspace_id)).find((r) => r.integration === provider.name);
       if (!connection) throw new FailureError("not_connected", `${provider.name} is not connected for this workspace`);
-      const keys = new Set([...(await cachedKeys(d, q.workspace_id, provider.name)), cacheDateKey(defaultFromDate(Date.now()))]);
+      const keys = new Set([
+        ...(await cachedKeys(d, q.workspace_id, provider.name)),
+        cacheDateKey(defaultFromDate(Date.now())),
+      ]);
       await sendFetches(
         c.env.FETCH_QUEUE,
-        [...keys].map((cacheDate) => ({ workspaceId: q.workspace_id, integration: provider.name, cacheDate, trigger: "manual" as const })),
+        [...keys].map((cacheDate) => ({
+          workspaceId: q.workspace_id,
+          integration: provider.name,
+          cacheDate,
+          trigger: "manual" as const,
+        })),
       );
       return c.json({ message: `A fetch of ${provider.name} has been queued`, queued: keys.size }, 202);
     },
@@ -160,7 +173,9 @@ export const dataRoutes = new Hono<AppEnv>()
       tag: "Data",
       summary: "Per connection: last fetch, its outcome, the next scheduled run and the token's state",
       access: "member",
-      responses: { 200: { description: "One entry per connection, in registry order", schema: z.array(connectionStatus) } },
+      responses: {
+        200: { description: "One entry per connection, in registry order", schema: z.array(connectionStatus) },
+      },
     }),
     authenticated,
     query(z.object({ workspace_id: fields.workspaceId })),

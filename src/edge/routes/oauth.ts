@@ -21,7 +21,12 @@ import { fields, query } from "../validate";
 const loginQuery = z
   .object({
     workspace_id: z.optional(fields.workspaceId),
-    session: z.optional(fields.describe(z.string().check(z.minLength(1), z.maxLength(200)), "One-time id from POST /integration/connect-sessions")),
+    session: z.optional(
+      fields.describe(
+        z.string().check(z.minLength(1), z.maxLength(200)),
+        "One-time id from POST /integration/connect-sessions",
+      ),
+    ),
   })
   .check(
     z.refine((q) => (q.workspace_id === undefined) !== (q.session === undefined), {
@@ -70,9 +75,17 @@ export function oauthRoutes(provider: RegisteredProvider) {
           const claimed =
             session !== null &&
             session.integration === provider.name &&
-            (await workspaceClient(c.env, session.workspaceId).claimOnce(claimKey("session", q.session), session.expiresAt));
+            (await workspaceClient(c.env, session.workspaceId).claimOnce(
+              claimKey("session", q.session),
+              session.expiresAt,
+            ));
           if (!session || !claimed) {
-            return errorPage(c, 400, "session_invalid", "This connection link has expired or was already used. Go back to the app and start again.");
+            return errorPage(
+              c,
+              400,
+              "session_invalid",
+              "This connection link has expired or was already used. Go back to the app and start again.",
+            );
           }
           workspaceId = session.workspaceId;
           userId = session.userId;
@@ -87,14 +100,25 @@ export function oauthRoutes(provider: RegisteredProvider) {
           app = requireApp(provider, c.env);
         } catch (err) {
           // A popup shows a page; a server-side redirect gets the JSON error.
-          if (q.session !== undefined && err instanceof FailureError) return errorPage(c, statusOf(err.reason), err.reason, err.message);
+          if (q.session !== undefined && err instanceof FailureError)
+            return errorPage(c, statusOf(err.reason), err.reason, err.message);
           throw err;
         }
         const redirectUri = publicBase(c.env, c.req.url) + callbackPath(provider);
         const codeVerifier = app.pkce ? newCodeVerifier() : null;
-        const { id } = await saveState(c.env.OAUTH_KV, { workspaceId, userId, integration: provider.name, codeVerifier, redirectUri });
+        const { id } = await saveState(c.env.OAUTH_KV, {
+          workspaceId,
+          userId,
+          integration: provider.name,
+          codeVerifier,
+          redirectUri,
+        });
         const url = authorizationUrl(app, redirectUri, id, codeVerifier);
-        return c.body(null, 302, { Location: url.toString(), "Cache-Control": "no-store", "Referrer-Policy": "no-referrer" });
+        return c.body(null, 302, {
+          Location: url.toString(),
+          "Cache-Control": "no-store",
+          "Referrer-Policy": "no-referrer",
+        });
       },
     )
     .get(
@@ -104,9 +128,18 @@ export function oauthRoutes(provider: RegisteredProvider) {
         summary: `${name} redirects here after the user's decision`,
         access: "public",
         responses: {
-          200: { description: "Connected: a page that notifies the host app and can be closed", contentType: "text/html" },
-          400: { description: "Invalid, used, expired or foreign state, or the provider refused", contentType: "text/html" },
-          502: { description: "The provider failed to exchange the code or to name the tenant", contentType: "text/html" },
+          200: {
+            description: "Connected: a page that notifies the host app and can be closed",
+            contentType: "text/html",
+          },
+          400: {
+            description: "Invalid, used, expired or foreign state, or the provider refused",
+            contentType: "text/html",
+          },
+          502: {
+            description: "The provider failed to exchange the code or to name the tenant",
+            contentType: "text/html",
+          },
         },
       }),
       query(callbackQuery),
@@ -114,29 +147,65 @@ export function oauthRoutes(provider: RegisteredProvider) {
         const q = c.req.valid("query");
         const state = q.state ? await consumeState(c.env, provider, q.state) : null;
         if (!state) {
-          return errorPage(c, 400, "state_invalid", "This sign-in attempt has expired, was already used, or did not start here. Close this window and connect again from the app.");
+          return errorPage(
+            c,
+            400,
+            "state_invalid",
+            "This sign-in attempt has expired, was already used, or did not start here. Close this window and connect again from the app.",
+          );
         }
         if (q.error !== undefined) {
           const detail = q.error_description ? `${q.error}: ${q.error_description}` : q.error;
-          return errorPage(c, 400, "provider_refused", `${name} did not grant access (${detail}). Close this window and try again if this was a mistake.`);
+          return errorPage(
+            c,
+            400,
+            "provider_refused",
+            `${name} did not grant access (${detail}). Close this window and try again if this was a mistake.`,
+          );
         }
-        if (!q.code) return errorPage(c, 400, "code_missing", `${name} sent no authorization code. Close this window and try again.`);
+        if (!q.code)
+          return errorPage(
+            c,
+            400,
+            "code_missing",
+            `${name} sent no authorization code. Close this window and try again.`,
+          );
 
         const resolution = registerOAuthApp(provider, c.env);
-        if (!resolution.configured) return errorPage(c, 503, "provider_not_configured", `${name} is not configured on this server.`);
+        if (!resolution.configured)
+          return errorPage(c, 503, "provider_not_configured", `${name} is not configured on this server.`);
         let authorized: Authorized;
         try {
-          authorized = await exchangeCode(provider, resolution.app, { code: q.code, codeVerifier: state.codeVerifier, redirectUri: state.redirectUri });
+          authorized = await exchangeCode(provider, resolution.app, {
+            code: q.code,
+            codeVerifier: state.codeVerifier,
+            redirectUri: state.redirectUri,
+          });
         } catch (err) {
           if (err instanceof TokenEndpointError) {
             console.warn("code exchange failed", provider.name, err.kind, err.code, err.status);
-            return errorPage(c, 502, "exchange_failed", `${name} could not complete the connection (${err.code}). Close this window and try again.`);
+            return errorPage(
+              c,
+              502,
+              "exchange_failed",
+              `${name} could not complete the connection (${err.code}). Close this window and try again.`,
+            );
           }
           if (err instanceof FailureError) {
-            return errorPage(c, statusOf(err.reason), err.reason, `Connected, but ${err.message}. Close this window and try again.`);
+            return errorPage(
+              c,
+              statusOf(err.reason),
+              err.reason,
+              `Connected, but ${err.message}. Close this window and try again.`,
+            );
           }
           console.error("tenant lookup failed", provider.name, err instanceof Error ? err.message : String(err));
-          return errorPage(c, 502, "tenant_lookup_failed", `Connected to ${name}, but could not read the account it belongs to. Close this window and try again.`);
+          return errorPage(
+            c,
+            502,
+            "tenant_lookup_failed",
+            `Connected to ${name}, but could not read the account it belongs to. Close this window and try again.`,
+          );
         }
         const { tokens, tenant } = authorized;
         try {
@@ -150,9 +219,18 @@ export function oauthRoutes(provider: RegisteredProvider) {
           });
         } catch (err) {
           console.error("storing the connection failed", provider.name, err instanceof Error ? err.name : "unknown");
-          return errorPage(c, 500, "internal_error", `${name} granted access, but the connection could not be saved. Close this window and try again.`);
+          return errorPage(
+            c,
+            500,
+            "internal_error",
+            `${name} granted access, but the connection could not be saved. Close this window and try again.`,
+          );
         }
-        return popupPage({ integration: provider.name, status: "connected", message: `${name} connected. You can close this window.` }, c.env.APP_ORIGIN, 200);
+        return popupPage(
+          { integration: provider.name, status: "connected", message: `${name} connected. You can close this window.` },
+          c.env.APP_ORIGIN,
+          200,
+        );
       },
     );
 }

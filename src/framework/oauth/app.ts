@@ -13,7 +13,10 @@ export function registerOAuthApp(provider: RegisteredProvider, env: Env): AppRes
   const clientId = v("CLIENT_ID");
   const clientSecret = v("CLIENT_SECRET");
   if (!clientId || !clientSecret) {
-    const missing = [!clientId && `${provider.envPrefix}_CLIENT_ID`, !clientSecret && `${provider.envPrefix}_CLIENT_SECRET`];
+    const missing = [
+      !clientId && `${provider.envPrefix}_CLIENT_ID`,
+      !clientSecret && `${provider.envPrefix}_CLIENT_SECRET`,
+    ];
     return { configured: false, missing: missing.filter((m): m is string => !!m) };
   }
   const defaults = provider.oauth;

@@ -59,9 +59,16 @@ export function createOAuthClient(app: OAuthApp, options: ClientOptions): OAuthC
   const timeoutMs = options.timeoutMs ?? 10_000;
   const now = options.now ?? Date.now;
 
-  const post = async (url: string, params: Record<string, string>): Promise<{ status: number; headers: Headers; body: unknown }> => {
+  const post = async (
+    url: string,
+    params: Record<string, string>,
+  ): Promise<{ status: number; headers: Headers; body: unknown }> => {
     const body = new URLSearchParams(params);
-    const headers = new Headers({ "Content-Type": "application/x-www-form-urlencoded", Accept: "application/json", "User-Agent": "zebbra-integrations" });
+    const headers = new Headers({
+      "Content-Type": "application/x-www-form-urlencoded",
+      Accept: "application/json",
+      "User-Agent": "zebbra-integrations",
+    });
     if (app.clientAuth === "client_secret_basic") {
       // RFC 6749 §2.3.1: id and secret are form-urlencoded before Basic encoding.
       const credentials = `${encodeURIComponent(app.clientId)}:${encodeURIComponent(app.clientSecret)}`;
@@ -75,7 +82,11 @@ export function createOAuthClient(app: OAuthApp, options: ClientOptions): OAuthC
       response = await fetch(url, { method: "POST", headers, body, signal: AbortSignal.timeout(timeoutMs) });
     } catch (err) {
       const timedOut = err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError");
-      throw new TokenEndpointError("unavailable", timedOut ? "timeout" : "network", timedOut ? `No answer from ${host(url)} within ${timeoutMs} ms` : `Could not reach ${host(url)}`);
+      throw new TokenEndpointError(
+        "unavailable",
+        timedOut ? "timeout" : "network",
+        timedOut ? `No answer from ${host(url)} within ${timeoutMs} ms` : `Could not reach ${host(url)}`,
+      );
     }
     const text = await response.text();
     let parsed: unknown = null;
@@ -91,14 +102,26 @@ export function createOAuthClient(app: OAuthApp, options: ClientOptions): OAuthC
     const { status, headers, body } = await post(app.tokenUrl, params);
     if (status === 429 || status >= 500) {
       const retryAfterMs = parseRetryAfter(headers.get("Retry-After"), now());
-      throw new TokenEndpointError("unavailable", status === 429 ? "rate_limited" : `http_${status}`, `${host(app.tokenUrl)} answered ${status}`, status, retryAfterMs);
+      throw new TokenEndpointError(
+        "unavailable",
+        status === 429 ? "rate_limited" : `http_${status}`,
+        `${host(app.tokenUrl)} answered ${status}`,
+        status,
+        retryAfterMs,
+      );
     }
     if (status === 400 || status === 401) {
       const code = isRecord(body) && typeof body.error === "string" ? body.error : null;
-      if (code) throw new TokenEndpointError("rejected", code, `${host(app.tokenUrl)} refused the request: ${code}`, status);
+      if (code)
+        throw new TokenEndpointError("rejected", code, `${host(app.tokenUrl)} refused the request: ${code}`, status);
     }
     if (status !== 200 || !isRecord(body)) {
-      throw new TokenEndpointError("unexpected", `http_${status}`, `${host(app.tokenUrl)} answered ${status} with an unexpected body`, status);
+      throw new TokenEndpointError(
+        "unexpected",
+        `http_${status}`,
+        `${host(app.tokenUrl)} answered ${status} with an unexpected body`,
+        status,
+      );
     }
     return toTokenResponse(body, now());
   };
@@ -108,12 +131,18 @@ export function createOAuthClient(app: OAuthApp, options: ClientOptions): OAuthC
       const url =
         codeVerifier === null
           ? arctic.createAuthorizationURL(app.authorizeUrl, state, [...app.scopes])
-          : arctic.createAuthorizationURLWithPKCE(app.authorizeUrl, state, CodeChallengeMethod.S256, codeVerifier, [...app.scopes]);
+          : arctic.createAuthorizationURLWithPKCE(app.authorizeUrl, state, CodeChallengeMethod.S256, codeVerifier, [
+              ...app.scopes,
+            ]);
       for (const [k, v] of Object.entries(app.authorizeParams ?? {})) url.searchParams.set(k, v);
       return url;
     },
     exchangeCode(code, codeVerifier) {
-      const params: Record<string, string> = { grant_type: "authorization_code", code, redirect_uri: options.redirectUri };
+      const params: Record<string, string> = {
+        grant_type: "authorization_code",
+        code,
+        redirect_uri: options.redirectUri,
+      };
       if (codeVerifier !== null) params.code_verifier = codeVerifier;
       return tokenRequest(params);
     },
@@ -123,7 +152,13 @@ export function createOAuthClient(app: OAuthApp, options: ClientOptions): OAuthC
     async revoke(token, hint) {
       if (!app.revokeUrl) throw new Error("This provider has no revocation endpoint");
       const { status } = await post(app.revokeUrl, { token, token_type_hint: hint });
-      if (status !== 200) throw new TokenEndpointError(status >= 500 ? "unavailable" : "unexpected", `http_${status}`, `${host(app.revokeUrl)} answered ${status} to the revocation`, status);
+      if (status !== 200)
+        throw new TokenEndpointError(
+          status >= 500 ? "unavailable" : "unexpected",
+          `http_${status}`,
+          `${host(app.revokeUrl)} answered ${status} to the revocation`,
+          status,
+        );
     },
   };
 }

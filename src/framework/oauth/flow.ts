@@ -25,7 +25,10 @@ export async function exchangeCode(
   app: OAuthApp,
   grant: { code: string; codeVerifier: string | null; redirectUri: string },
 ): Promise<Authorized> {
-  const tokens = await createOAuthClient(app, { redirectUri: grant.redirectUri }).exchangeCode(grant.code, grant.codeVerifier);
+  const tokens = await createOAuthClient(app, { redirectUri: grant.redirectUri }).exchangeCode(
+    grant.code,
+    grant.codeVerifier,
+  );
   const tenant = provider.lookupTenant
     ? await provider.lookupTenant(createProviderApi(app.apiBaseUrl, tokens.accessToken), tokens)
     : { tenantId: null };
@@ -33,9 +36,16 @@ export async function exchangeCode(
 }
 
 /** The standard refresh grant (RFC 6749 §6), unless the provider declares its own. */
-export function refreshGrant(provider: RegisteredProvider, app: OAuthApp, refreshToken: string, timeoutMs?: number): Promise<TokenResponse> {
+export function refreshGrant(
+  provider: RegisteredProvider,
+  app: OAuthApp,
+  refreshToken: string,
+  timeoutMs?: number,
+): Promise<TokenResponse> {
   const client = createOAuthClient(app, { redirectUri: "", timeoutMs });
-  return provider.performTokenRefresh ? provider.performTokenRefresh(client, app, refreshToken) : client.refresh(refreshToken);
+  return provider.performTokenRefresh
+    ? provider.performTokenRefresh(client, app, refreshToken)
+    : client.refresh(refreshToken);
 }
 
 /**
@@ -45,6 +55,9 @@ export function refreshGrant(provider: RegisteredProvider, app: OAuthApp, refres
 export async function revokeGrant(app: OAuthApp, tokens: TokenSet): Promise<boolean> {
   if (!app.revokeUrl) return false;
   const { refreshToken, accessToken } = tokens;
-  await createOAuthClient(app, { redirectUri: "" }).revoke(refreshToken ?? accessToken, refreshToken ? "refresh_token" : "access_token");
+  await createOAuthClient(app, { redirectUri: "" }).revoke(
+    refreshToken ?? accessToken,
+    refreshToken ? "refresh_token" : "access_token",
+  );
   return true;
 }

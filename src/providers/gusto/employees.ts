@@ -96,7 +96,8 @@ export function normalizeEmployees(employees: unknown, fromDate: string, warn: (
   const from = parseIsoDate(fromDate);
   if (!from) throw new RangeError(`fromDate is not a valid YYYY-MM-DD date: "${fromDate}"`);
   const parsed = schemas().employees.safeParse(employees);
-  if (!parsed.success) throw new ProviderDataError("Gusto", `unexpected employees list: ${z.prettifyError(parsed.error)}`);
+  if (!parsed.success)
+    throw new ProviderDataError("Gusto", `unexpected employees list: ${z.prettifyError(parsed.error)}`);
 
   const rows: EmployeeRow[] = [];
   for (const person of parsed.data) {

@@ -12,6 +12,7 @@ const tokenInfo = lazy(() => z.looseObject({ resource: z.looseObject({ type: z.s
 
 export const gusto = {
   displayName: "Gusto",
+  docsUrl: "https://docs.gusto.com/app-integrations/reference",
   apiType: "payroll",
   oauth: {
     authorizeUrl: "https://api.gusto.com/oauth/authorize",
@@ -32,11 +33,14 @@ export const gusto = {
   async getData({ api, tenantId, fromDate, warn }) {
     if (!tenantId) throw new ProviderDataError("Gusto", "the connection has no company");
     const employees: unknown[] = [];
-    for (let page = 1; ; page++) {
-      const body = await api.get(`/v1/companies/${encodeURIComponent(tenantId)}/employees`, { query: { page, per: PER_PAGE } });
+    for (let pageNumber = 1; ; pageNumber++) {
+      const body = await api.get(`/v1/companies/${encodeURIComponent(tenantId)}/employees`, {
+        query: { page: pageNumber, per: PER_PAGE },
+      });
       if (!Array.isArray(body)) throw new ProviderDataError("Gusto", "the employees page is not a list");
-      employees.push(...body);
-      if (body.length < PER_PAGE) break;
+      const page: unknown[] = body;
+      employees.push(...page);
+      if (page.length < PER_PAGE) break;
     }
     return normalizeEmployees(employees, fromDate, warn);
   },

@@ -5,10 +5,13 @@ import { lazy } from "../../framework/lazy";
 import type { ProviderDefinition } from "../../framework/provider";
 import { batchPeriods, parseReport, reportRequests, xeroRange } from "./report";
 
-const connections = lazy(() => z.array(z.looseObject({ tenantId: z.string(), tenantType: z.string(), tenantName: z.nullish(z.string()) })));
+const connections = lazy(() =>
+  z.array(z.looseObject({ tenantId: z.string(), tenantType: z.string(), tenantName: z.nullish(z.string()) })),
+);
 
 export const xero = {
   displayName: "Xero",
+  docsUrl: "https://developer.xero.com/documentation/api/accounting/reports",
   apiType: "accounting",
   oauth: {
     authorizeUrl: "https://login.xero.com/identity/connect/authorize",
@@ -26,7 +29,8 @@ export const xero = {
   async lookupTenant(api) {
     const tenants = connections().parse(await api.get("/connections"));
     const organisation = tenants.find((t) => t.tenantType === "ORGANISATION");
-    if (!organisation) throw new ProviderDataError("Xero", "the grant covers no organisation; connect again and pick an organisation");
+    if (!organisation)
+      throw new ProviderDataError("Xero", "the grant covers no organisation; connect again and pick an organisation");
     return { tenantId: organisation.tenantId, additionalInfo: { tenants } };
   },
   // Xero: per tenant at most 5 calls in flight and 60 a minute.
@@ -40,7 +44,10 @@ export const xero = {
     const reports = await Promise.all(
       requests.map((r) =>
         // Xero answers XML unless JSON is asked for.
-        api.get(`/api.xro/2.0/Reports/${r.report}`, { query: r.params, headers: { "Xero-Tenant-Id": tenantId, Accept: "application/json" } }),
+        api.get(`/api.xro/2.0/Reports/${r.report}`, {
+          query: r.params,
+          headers: { "Xero-Tenant-Id": tenantId, Accept: "application/json" },
+        }),
       ),
     );
     return mergeBatches(reports.map(parseReport));

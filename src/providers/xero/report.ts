@@ -35,7 +35,7 @@ export function batchPeriods(fromDate: DateInput, toDate: DateInput): ReportPeri
   const last = monthEnd(toDate);
   const periods: ReportPeriod[] = [];
   // ISO strings compare like dates; `nominal <= last` means "nominal's month is not after toDate's".
-  for (let nominal = toIsoDate(fromDate); nominal <= last; ) {
+  for (let nominal = toIsoDate(fromDate); nominal <= last;) {
     const start = latest31DayMonthEnd(nominal);
     const full = monthEnd(addMonths(start, 11));
     const end = full < last ? full : last;
@@ -123,7 +123,8 @@ export function parseReport(json: unknown): DataBatch {
     for (const [lineIndex, line] of (section.Rows ?? []).entries()) {
       if (line.RowType !== "Row" && line.RowType !== "SummaryRow") continue;
       const title = line.Cells?.[0]?.Value;
-      if (typeof title !== "string") throw shapeError(`row ${lineIndex} of section ${sectionIndex + 1} has no title cell`);
+      if (typeof title !== "string")
+        throw shapeError(`row ${lineIndex} of section ${sectionIndex + 1} has no title cell`);
       // A title appears once per report: if Xero repeats one, the first occurrence is kept.
       if (titles.has(title)) continue;
       const values = line.Cells ?? [];
