@@ -8,12 +8,11 @@ import {
   waitOnExecutionContext,
 } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { cacheDateKey } from "../src/framework/dates";
 import worker from "../src/index";
 import { defaultFromDate } from "../src/framework/dates";
-import { QUEUE_MAX_RETRIES, retryDelaySeconds } from "../src/jobs/consumer";
-import { scriptApi, scriptToken, stats } from "./fake-client";
+import { clearScripts, scriptApi, scriptToken, stats } from "./fake-client";
 import { call, errorOf, seedConnection, token } from "./helpers";
 
 const count = async (sql: string, ...binds: unknown[]) =>
@@ -98,8 +97,9 @@ describe("queue consumer", () => {
     expect(first.retryMessages.map((m) => m.msgId)).toEqual(["msg-ws-dlq-1"]);
     expect(first.explicitAcks).toEqual([]);
 
-    const last = await consume([message("ws-dlq", QUEUE_MAX_RETRIES + 1)]);
-    expect(last.explicitAcks).toEqual([`msg-ws-dlq-${QUEUE_MAX_RETRIES + 1}`]);
+    // wrangler.toml's max_retries (3): the fourth attempt is the last.
+    const last = await consume([message("ws-dlq", 4)]);
+    expect(last.explicitAcks).toEqual(["msg-ws-dlq-4"]);
     expect(last.retryMessages).toEqual([]);
     const dead = await env.DB.prepare(
       "SELECT outcome, error FROM fetch_runs WHERE workspace_id = 'ws-dlq' AND outcome = 'dead_letter'",
@@ -107,9 +107,30 @@ describe("queue consumer", () => {
     expect(dead?.error).toMatch(/gave up after 4 attempts: provider_unavailable/);
   });
 
-  it("should back off exponentially, honouring Retry-After", () => {
-    expect([1, 2, 3, 4, 10].map((a) => retryDelaySeconds(a))).toEqual([30, 60, 120, 240, 600]);
-    expect(retryDelaySeconds(1, 90_000)).toBe(90);
+  it("should back off exponentially from 30 s, honouring a longer Retry-After", async () => {
+    const grant = await seedConnection("ws-backoff", "xero");
+    await scriptApi(
+      grant.grantId,
+      Array.from({ length: 40 }, () => ({ status: 503 })),
+    );
+    // The harness's QueueResult does not keep retry options, so read them off the message.
+    const retryDelay = async (attempts: number) => {
+      const batch = createMessageBatch("zebbra-fetch", [message("ws-backoff", attempts)]);
+      const retry = vi.spyOn(batch.messages[0]!, "retry");
+      const ctx = createExecutionContext();
+      await worker.queue(batch, env, ctx);
+      await waitOnExecutionContext(ctx);
+      return retry.mock.calls[0]?.[0]?.delaySeconds;
+    };
+    expect([await retryDelay(1), await retryDelay(2), await retryDelay(3)]).toEqual([30, 60, 120]);
+
+    await clearScripts(grant.grantId);
+    // Longer than the provider client waits out itself, so the queue waits instead.
+    await scriptApi(
+      grant.grantId,
+      Array.from({ length: 8 }, () => ({ status: 429, retryAfter: 90 })),
+    );
+    expect(await retryDelay(1)).toBe(90);
   });
 
   it("should not retry what retrying cannot fix, nor malformed messages", async () => {

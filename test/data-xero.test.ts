@@ -2,13 +2,13 @@
 // fake Xero serving the recorded reports, the cache, single-flight fetches and Xero's limits.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { cacheDateKey, monthEndsBetween } from "../src/framework/dates";
+import { cacheDateKey } from "../src/framework/dates";
 import { isTransient } from "../src/framework/failure";
 import { workspaceClient } from "../src/workspace/client";
 import { configureTenant, scriptApi, setXeroReport, tenantRequests, tenantStats } from "./fake-client";
 import bs from "./fixtures/xero/balance-sheet-2021-06-to-2022-05.json";
 import pl from "./fixtures/xero/profit-and-loss-2021-05-to-2022-03.json";
-import { call, errorOf, getData, seedConnection, token } from "./helpers";
+import { call, errorOf, getData, seedConnection, token, monthEndsBetween } from "./helpers";
 
 interface Batch {
   fetched_at: string;

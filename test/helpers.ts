@@ -4,6 +4,7 @@ import { sign } from "hono/jwt";
 import { db } from "../src/storage/db";
 import { storeAccess } from "../src/workspace/integration-access";
 import { keyRingFromEnv } from "../src/framework/crypto";
+import { addMonths, monthEnd } from "../src/framework/dates";
 import { type AccessOutcome, workspaceClient } from "../src/workspace/client";
 import { createGrant, type MintedGrant } from "./fake-client";
 
@@ -95,4 +96,11 @@ export async function getData(workspaceId: string, integration: string, fromDate
   return call(`/integration/data?workspace_id=${workspaceId}&integration=${integration}&from_date=${fromDate}`, {
     bearer: await token({ [workspaceId]: "member" }),
   });
+}
+
+/** Every month end from `from`'s month to `to`'s month, both included (expected report columns). */
+export function monthEndsBetween(from: string, to: string): string[] {
+  const ends: string[] = [];
+  for (let month = monthEnd(from); month <= monthEnd(to); month = monthEnd(addMonths(month, 1))) ends.push(month);
+  return ends;
 }

@@ -7,7 +7,6 @@ import { loadAccess, storeAccess } from "../src/workspace/integration-access";
 import { keyRingFromEnv } from "../src/framework/crypto";
 import { createProviderApi } from "../src/framework/provider-http";
 import { workspaceClient } from "../src/workspace/client";
-import { refreshMargin } from "../src/workspace/tokens";
 import { scriptToken, stats } from "./fake-client";
 import { accessOutcome, rawAccessRow, seedConnection } from "./helpers";
 
@@ -65,11 +64,14 @@ describe("single-flight refresh", () => {
     expect(outcome.ok && outcome.access.accessToken).toBe(summary.currentAccessToken);
   });
 
-  it("should use min(5 minutes, half the lifetime) as the margin", () => {
-    expect(refreshMargin({ tokensIssuedAt: 0, expiresAt: 1800_000 })).toBe(300_000);
-    expect(refreshMargin({ tokensIssuedAt: 0, expiresAt: 240_000 })).toBe(120_000);
-    expect(refreshMargin({ tokensIssuedAt: 0, expiresAt: null })).toBe(0);
-    expect(refreshMargin({ tokensIssuedAt: 0, expiresAt: 1800_000 }, 60_000)).toBe(60_000);
+  it("should use half the lifetime as the margin of a token that lives under 10 minutes", async () => {
+    // 240 s lifetime → 120 s margin: refreshed with 100 s left, not with 140 s left.
+    const due = await seedConnection("ws-short-due", "gusto", { expiresInSeconds: 100, issuedAgoMs: 140_000 });
+    const early = await seedConnection("ws-short-early", "gusto", { expiresInSeconds: 140, issuedAgoMs: 100_000 });
+    await accessOutcome("ws-short-due", "Gusto");
+    await accessOutcome("ws-short-early", "Gusto");
+    expect((await stats(due.grantId)).refreshRequests).toBe(1);
+    expect((await stats(early.grantId)).refreshRequests).toBe(0);
   });
 });
 

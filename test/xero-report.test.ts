@@ -1,9 +1,9 @@
 // Xero's data logic: the seed's batch periods and report requests, recorded reports parsed into
 // DataBatches, and batches merged in request order.
 import { describe, expect, it } from "vitest";
+import { monthEndsBetween } from "./helpers";
 import type { DataBatch } from "../src/framework/data";
 import { mergeBatches, ProviderDataError } from "../src/framework/data";
-import { monthEndsBetween } from "../src/framework/dates";
 import { batchPeriods, parseReport, reportRequests, xeroRange } from "../src/providers/xero/report";
 import bs from "./fixtures/xero/balance-sheet-2021-06-to-2022-05.json";
 import pl from "./fixtures/xero/profit-and-loss-2021-05-to-2022-03.json";

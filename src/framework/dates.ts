@@ -135,7 +135,7 @@ export function latest31DayMonthEnd(date: DateInput): string {
 }
 
 /** UTC midnight of an ISO date as Unix seconds. */
-export function unixSeconds(date: DateInput): number {
+function unixSeconds(date: DateInput): number {
   const { y, m, d } = toYmd(date);
   const utc = new Date(0);
   // setUTCFullYear, unlike Date.UTC, does not map years 0–99 to 1900–1999.
@@ -149,17 +149,6 @@ export function unixSeconds(date: DateInput): number {
  */
 export function cacheDateKey(fromDate: DateInput): number {
   return unixSeconds(latest31DayMonthEnd(fromDate));
-}
-
-/**
- * The month ends of every month from `from`'s month to `to`'s month, both included, ascending.
- * Empty when `to`'s month is before `from`'s.
- */
-export function monthEndsBetween(from: DateInput, to: DateInput): string[] {
-  const ends: string[] = [];
-  const last = monthIndex(toYmd(to));
-  for (let index = monthIndex(toYmd(from)); index <= last; index += 1) ends.push(format(fromMonthIndex(index, "last")));
-  return ends;
 }
 
 /** The from_date of a connection's default window: the first day of the month 23 months back (24 months in all). */

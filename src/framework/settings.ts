@@ -8,7 +8,7 @@ export function readVar(env: Env, name: string): string | undefined {
 }
 
 /** An optional numeric variable, or `fallback` when unset, not a number or below `min`. */
-export function readNumber(env: Env, name: string, fallback: number, min = 0): number {
+function readNumber(env: Env, name: string, fallback: number, min = 0): number {
   const text = readVar(env, name);
   const value = Number(text);
   return text !== undefined && Number.isFinite(value) && value >= min ? value : fallback;

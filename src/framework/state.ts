@@ -3,7 +3,7 @@
 // where KV's eventual consistency would still return a deleted key.
 import { randomId, sha256Hex } from "./hash";
 
-export const STATE_TTL_SECONDS = 600;
+const STATE_TTL_SECONDS = 600;
 export const SESSION_TTL_SECONDS = 600;
 
 const STATE_PREFIX = "oauth_state:";

@@ -9,10 +9,10 @@ import { recordDeadLetter } from "../storage/runs";
 import { type FetchOutcome, workspaceClient } from "../workspace/client";
 
 /** Must match `max_retries` of the consumer in wrangler.toml. */
-export const QUEUE_MAX_RETRIES = 3;
+const QUEUE_MAX_RETRIES = 3;
 
 /** Exponential backoff from 30 s, capped at 10 minutes, never sooner than the provider's Retry-After. */
-export function retryDelaySeconds(attempts: number, retryAfterMs?: number): number {
+function retryDelaySeconds(attempts: number, retryAfterMs?: number): number {
   return Math.max(exponentialBackoff(attempts - 1, 30, 600), Math.ceil((retryAfterMs ?? 0) / 1000));
 }
 

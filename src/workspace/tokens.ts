@@ -43,7 +43,7 @@ interface RefreshMarker {
 }
 
 /** min(5 minutes, half the token's lifetime), unless the provider sets its own margin. */
-export function refreshMargin(
+function refreshMargin(
   access: Pick<IntegrationAccess, "expiresAt" | "tokensIssuedAt">,
   providerMarginMs?: number,
 ): number {

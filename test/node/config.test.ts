@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 const read = (path: string) => readFileSync(new URL(`../../${path}`, import.meta.url), "utf8");
 const toml = read("wrangler.toml");
 // Read as text: src/ is worker code, typechecked in its own world.
-const QUEUE_MAX_RETRIES = Number(/export const QUEUE_MAX_RETRIES = (\d+);/.exec(read("src/jobs/consumer.ts"))?.[1]);
+const QUEUE_MAX_RETRIES = Number(/const QUEUE_MAX_RETRIES = (\d+);/.exec(read("src/jobs/consumer.ts"))?.[1]);
 
 describe("wrangler.toml", () => {
   it("should retry queue messages as often as the consumer expects before it records a dead letter", () => {

@@ -24,7 +24,7 @@ const fromDate = fields.describe(
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 /** The cron trigger in wrangler.toml runs at the top of every hour. */
-export function nextScheduledRun(now: number): string {
+function nextScheduledRun(now: number): string {
   return new Date(Math.floor(now / 3600_000) * 3600_000 + 3600_000).toISOString();
 }
 
