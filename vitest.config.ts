@@ -5,21 +5,9 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { readdirSync } from "node:fs";
 import { defineConfig } from "vitest/config";
+import { TEST_BINDINGS } from "./test/bindings.ts";
 
 const migrations = await readD1Migrations(new URL("./migrations", import.meta.url).pathname);
-
-/** Secrets and vars for tests; they override .dev.vars, which a fresh clone does not have. */
-export const TEST_BINDINGS = {
-  AUTH_JWT_SECRET: "test-jwt-secret-0123456789abcdef",
-  TOKEN_ENCRYPTION_KEY: "test1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
-  // A retired key, so tests can write rows as an older deployment did (key rotation).
-  TOKEN_ENCRYPTION_PREVIOUS_KEYS: "test0:ICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8=",
-  // Token lifecycle timings kept short so failure paths run quickly.
-  TOKEN_REFRESH_TIMEOUT_MS: "300",
-  TOKEN_REFRESH_BACKOFF_MS: "20",
-  APP_ORIGIN: "https://app.example.test",
-  PUBLIC_URL: "https://integrations.example.test",
-};
 
 /**
  * Every provider's variables, pointed at the fake provider server (test/fake/) on `port`: Xero and

@@ -27,8 +27,18 @@ describe("bearer JWT authentication", () => {
     await expect401(await token({ "ws-1": "admin" }, { secret: "another-secret-entirely-000000" }));
   });
 
-  it("should answer 401 for an expired token", async () => {
-    await expect401(await token({ "ws-1": "admin" }, { exp: Math.floor(Date.now() / 1000) - 10 }));
+  it("should answer 401 for a token expired longer ago than the 60 s leeway", async () => {
+    await expect401(await token({ "ws-1": "admin" }, { exp: Math.floor(Date.now() / 1000) - 90 }));
+  });
+
+  it("should allow 60 s of clock skew for exp, nbf and iat, and no more", async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const accepted = async (opts: { exp?: number; claims?: Record<string, number> }) =>
+      (await call(path, { method: "POST", bearer: await token({ "ws-1": "admin" }, opts) })).status;
+    expect(await accepted({ exp: now - 30 })).toBe(200);
+    expect(await accepted({ claims: { nbf: now + 30, iat: now + 30 } })).toBe(200);
+    await expect401(await token({ "ws-1": "admin" }, { claims: { nbf: now + 120 } }));
+    await expect401(await token({ "ws-1": "admin" }, { claims: { iat: now + 120 } }));
   });
 
   it("should answer 401 for alg none", async () => {

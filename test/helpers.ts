@@ -6,17 +6,17 @@ import { storeAccess } from "../src/workspace/integration-access";
 import { keyRingFromEnv } from "../src/framework/crypto";
 import { addMonths, monthEnd } from "../src/framework/dates";
 import { type AccessOutcome, workspaceClient } from "../src/workspace/client";
-import { createGrant, type MintedGrant } from "./fake-client";
+import { consent, createGrant, type MintedGrant } from "./fake-client";
 
 export type Role = "admin" | "member";
 
 /** A bearer token as the host app would mint it. */
 export async function token(
   workspaces: Record<string, Role>,
-  opts: { sub?: string; exp?: number; secret?: string } = {},
+  opts: { sub?: string; exp?: number; secret?: string; claims?: Record<string, number> } = {},
 ): Promise<string> {
   return sign(
-    { sub: opts.sub ?? "user-1", exp: opts.exp ?? Math.floor(Date.now() / 1000) + 600, workspaces },
+    { sub: opts.sub ?? "user-1", exp: opts.exp ?? Math.floor(Date.now() / 1000) + 600, workspaces, ...opts.claims },
     opts.secret ?? env.AUTH_JWT_SECRET,
     "HS256",
   );
@@ -41,11 +41,16 @@ export function rawAccessRow(workspaceId: string, integration: string): Promise<
     .first();
 }
 
-/** Creates a connect session as the host app would and returns its login URL. */
-export async function connectSession(workspaceId: string, integration: string, role: Role = "member"): Promise<string> {
+/** Creates a connect session as the host app would (for user `sub`) and returns its login URL. */
+export async function connectSession(
+  workspaceId: string,
+  integration: string,
+  role: Role = "member",
+  sub = "user-1",
+): Promise<string> {
   const res = await call("/integration/connect-sessions", {
     method: "POST",
-    bearer: await token({ [workspaceId]: role }),
+    bearer: await token({ [workspaceId]: role }, { sub }),
     headers: { "Content-Type": "application/json" },
     body: JSON.stringify({ workspace_id: workspaceId, integration }),
   });
@@ -103,4 +108,55 @@ export function monthEndsBetween(from: string, to: string): string[] {
   const ends: string[] = [];
   for (let month = monthEnd(from); month <= monthEnd(to); month = monthEnd(addMonths(month, 1))) ends.push(month);
   return ends;
+}
+
+/** The one-time confirm token an "authorized" callback page carries (in its posted message), or null. */
+export function confirmTokenOf(html: string): string | null {
+  return /"confirm_token":"([A-Za-z0-9_-]+)"/.exec(html)?.[1] ?? null;
+}
+
+/** POST /integration/connections/confirm as the host app would, for user `sub` with `role`. */
+export async function confirm(
+  workspaceId: string,
+  integration: string,
+  confirmToken: string,
+  opts: { role?: Role; sub?: string } = {},
+): Promise<Response> {
+  return call("/integration/connections/confirm", {
+    method: "POST",
+    bearer: await token({ [workspaceId]: opts.role ?? "member" }, { sub: opts.sub ?? "user-1" }),
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ workspace_id: workspaceId, integration, confirm_token: confirmToken }),
+  });
+}
+
+/**
+ * The popup flow up to the callback, as a host app and its user run it: connect session, login,
+ * consent at the (fake) provider, callback. Returns the callback page and its confirm token.
+ */
+export async function authorizeThroughPopup(
+  workspaceId: string,
+  integration: string,
+  opts: { role?: Role; sub?: string } = {},
+): Promise<{ authorize: URL; callback: Response; html: string; code: string; state: string; confirmToken: string }> {
+  const authorize = await login(await connectSession(workspaceId, integration, opts.role ?? "member", opts.sub));
+  const { location, code, state } = await consent(authorize.toString());
+  const callback = await call(location.toString());
+  const html = await callback.text();
+  const confirmToken = confirmTokenOf(html);
+  if (!confirmToken)
+    throw new Error(`callback answered ${callback.status} without a confirm token: ${html.slice(0, 300)}`);
+  return { authorize, callback, html, code: code!, state: state!, confirmToken };
+}
+
+/** The whole flow: authorize through the popup, then confirm as the same user. */
+export async function connectThroughPopup(
+  workspaceId: string,
+  integration: string,
+  opts: { role?: Role; sub?: string } = {},
+): Promise<{ code: string; confirmToken: string; confirmed: Response }> {
+  const { code, confirmToken } = await authorizeThroughPopup(workspaceId, integration, opts);
+  const confirmed = await confirm(workspaceId, integration, confirmToken, opts);
+  if (confirmed.status !== 200) throw new Error(`confirm answered ${confirmed.status}: ${await confirmed.text()}`);
+  return { code, confirmToken, confirmed };
 }

@@ -1,18 +1,21 @@
-// The full connect flow for both providers, from connect session to the stored, encrypted row.
+// The full connect flow for both providers, from connect session through the callback (a held,
+// pending grant) and the confirm step to the stored, encrypted row.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { db } from "../src/storage/db";
 import { loadAccess } from "../src/workspace/integration-access";
 import { keyRingFromEnv } from "../src/framework/crypto";
 import { consent, findGrant, stats } from "./fake-client";
-import { call, connectSession, login, rawAccessRow, token } from "./helpers";
-
-async function connectThroughPopup(workspaceId: string, integration: string) {
-  const authorize = await login(await connectSession(workspaceId, integration));
-  const { location, code, state } = await consent(authorize.toString());
-  const callback = await call(location.toString());
-  return { authorize, callback, code: code!, state: state! };
-}
+import {
+  authorizeThroughPopup,
+  call,
+  confirm,
+  connectSession,
+  connectThroughPopup,
+  login,
+  rawAccessRow,
+  token,
+} from "./helpers";
 
 describe.each([
   { integration: "Xero", slug: "xero", authorizePath: "/xero/authorize", tenantType: "ORGANISATION" },
@@ -20,8 +23,8 @@ describe.each([
 ])("connecting $integration", ({ integration, slug, authorizePath }) => {
   const ws = `ws-connect-${slug}`;
 
-  it("should redirect to the provider with state and PKCE S256, and store the grant encrypted", async () => {
-    const { authorize, callback, code } = await connectThroughPopup(ws, integration);
+  it("should redirect with state and PKCE S256, hold the grant until it is confirmed, then store it encrypted", async () => {
+    const { authorize, callback, html, code, confirmToken } = await authorizeThroughPopup(ws, integration);
     expect(authorize.pathname).toBe(authorizePath);
     expect(authorize.searchParams.get("code_challenge_method")).toBe("S256");
     expect(authorize.searchParams.get("code_challenge")).toMatch(/^[A-Za-z0-9_-]{43}$/);
@@ -34,12 +37,18 @@ describe.each([
     expect(callback.status).toBe(200);
     expect(callback.headers.get("Cache-Control")).toBe("no-store");
     expect(callback.headers.get("Content-Security-Policy")).toContain("default-src 'none'");
-    const html = await callback.text();
-    expect(html).toContain(`${integration} connected. You can close this window.`);
+    expect(html).toContain(`${integration} authorized. Return to the app to finish connecting`);
     expect(html).toContain('"type":"zebbra:integration"');
-    expect(html).toContain('"status":"connected"');
+    expect(html).toContain('"status":"authorized"');
+    expect(html).toContain(`"confirm_token":"${confirmToken}"`);
     expect(html).toContain('"https://app.example.test"');
     expect(html).not.toContain('"*"');
+    // Authorized is not connected: nothing is stored until the same user confirms.
+    expect(await rawAccessRow(ws, integration)).toBeNull();
+
+    const confirmed = await confirm(ws, integration, confirmToken);
+    expect(confirmed.status).toBe(200);
+    expect(await confirmed.json()).toMatchObject({ name: integration, connected: true, connected_by: "user-1" });
 
     const grant = (await findGrant({ code }))!;
     const access = await loadAccess(db(env.DB), await keyRingFromEnv(env), ws, integration);
@@ -65,7 +74,8 @@ describe.each([
 
   it("should replace the earlier grant and clear requires_reconnect on reconnect", async () => {
     await env.DB.prepare("UPDATE integration_access SET requires_reconnect = 1 WHERE workspace_id = ?").bind(ws).run();
-    const { code } = await connectThroughPopup(ws, integration);
+    // Replacing a connection needs the admin role.
+    const { code } = await connectThroughPopup(ws, integration, { role: "admin" });
     const grant = (await findGrant({ code }))!;
     const access = await loadAccess(db(env.DB), await keyRingFromEnv(env), ws, integration);
     expect(access?.tokens.accessToken).toBe(grant.currentAccessToken);
@@ -78,8 +88,13 @@ describe.each([
 
   it("should show the connection in the providers listing", async () => {
     const res = await call(`/integration/providers?workspace_id=${ws}`, { bearer: await token({ [ws]: "member" }) });
-    const body = await res.json<{ name: string; connected: boolean; configured: boolean }[]>();
-    expect(body.find((p) => p.name === integration)).toMatchObject({ connected: true, configured: true });
+    const body =
+      await res.json<{ name: string; connected: boolean; configured: boolean; connected_by: string | null }[]>();
+    expect(body.find((p) => p.name === integration)).toMatchObject({
+      connected: true,
+      configured: true,
+      connected_by: "user-1",
+    });
   });
 });
 
@@ -89,7 +104,9 @@ describe("login with the bearer token in the Authorization header", () => {
       bearer: await token({ "ws-header": "member" }),
     });
     const { location } = await consent(authorize.toString());
-    expect((await call(location.toString())).status).toBe(200);
+    const callback = await call(location.toString());
+    expect(callback.status).toBe(200);
+    expect(await callback.text()).toContain('"status":"authorized"');
   });
 
   it("should answer 401 without a token and 403 for another workspace", async () => {

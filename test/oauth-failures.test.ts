@@ -87,23 +87,35 @@ describe("callback state checks", () => {
 });
 
 describe("provider and token endpoint failures", () => {
-  it("should show the provider's refusal (access_denied) and store nothing", async () => {
+  it("should show a fixed text for the provider's refusal, never the provider's own words, and store nothing", async () => {
     const { url } = await callbackUrl("ws-denied");
     url.searchParams.delete("code");
     url.searchParams.set("error", "access_denied");
-    url.searchParams.set("error_description", "The user <b>denied</b> access");
+    url.searchParams.set("error_description", "The user <b>denied</b> access, call 555-EVIL");
     const res = await call(url.toString());
-    await expectErrorPage(res.clone(), 400, "provider_refused", /did not grant access/);
+    await expectErrorPage(res.clone(), 400, "provider_refused", /You did not allow access at Xero\./);
     const html = await res.text();
-    expect(html).toContain("&lt;b&gt;denied&lt;/b&gt;");
-    expect(html).not.toContain("<b>denied</b>");
+    expect(html).toContain('"error":"access_denied"');
+    expect(html).not.toContain("denied</b>");
+    expect(html).not.toContain("555-EVIL");
     expect(await rawAccessRow("ws-denied", "Xero")).toBeNull();
   });
 
-  it("should answer 502 when the token endpoint refuses the code (400)", async () => {
+  it("should map an unknown OAuth error code to a generic text and the code other", async () => {
+    const { url } = await callbackUrl("ws-denied-odd");
+    url.searchParams.delete("code");
+    url.searchParams.set("error", "<script>x</script>");
+    const res = await call(url.toString());
+    await expectErrorPage(res.clone(), 400, "provider_refused", /Xero did not grant access\./);
+    const html = await res.text();
+    expect(html).toContain('"error":"other"');
+    expect(html).not.toContain("<script>x");
+  });
+
+  it("should answer 400 when the token endpoint refuses the code (400 invalid_grant)", async () => {
     const { url, code } = await callbackUrl("ws-400");
     await scriptCode(code, [{ status: 400, error: "invalid_grant" }]);
-    await expectErrorPage(await call(url.toString()), 502, "exchange_failed", /invalid_grant/);
+    await expectErrorPage(await call(url.toString()), 400, "exchange_failed", /invalid_grant/);
     expect(await rawAccessRow("ws-400", "Xero")).toBeNull();
   });
 
@@ -114,12 +126,12 @@ describe("provider and token endpoint failures", () => {
     expect(await rawAccessRow("ws-500", "Gusto")).toBeNull();
   });
 
-  it("should answer 502 when the PKCE verifier does not match (the fake checks it)", async () => {
+  it("should answer 400 when the PKCE verifier does not match (the fake checks it)", async () => {
     const { url } = await callbackUrl("ws-pkce");
     // Replaying the provider's redirect with a state from another login makes the verifier wrong.
     const other = await callbackUrl("ws-pkce");
     url.searchParams.set("state", other.state);
-    await expectErrorPage(await call(url.toString()), 502, "exchange_failed", /invalid_grant/);
+    await expectErrorPage(await call(url.toString()), 400, "exchange_failed", /invalid_grant/);
     expect(await rawAccessRow("ws-pkce", "Xero")).toBeNull();
   });
 });

@@ -30,6 +30,8 @@ describe("hc<AppType>", () => {
         configured: boolean;
         connected: boolean;
         requires_reconnect: boolean;
+        connected_by: string | null;
+        connected_at: string | null;
       }[]
     >();
     expect(providers.length).toBeGreaterThan(0);

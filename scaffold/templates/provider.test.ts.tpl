@@ -1,5 +1,5 @@
-// {{Name}} ({{type}}, scaffolded): connects through the real login and callback against the fake OAuth
-// server's generic provider (test/fake/, /generic/{{slug}}/...), then reads its data through the data
+// {{Name}} ({{type}}, scaffolded): connects through the real login, callback and confirm step against
+// the fake OAuth server's generic provider (test/fake/, /generic/{{slug}}/...), then reads its data through the data
 // API, which runs the adapter with the stored token against the fake's placeholder endpoint. Once
 // {{Name}}'s real endpoints replace the placeholders, give the fake their shapes too
 // (docs/adding-a-provider.md).
@@ -10,24 +10,23 @@ import { ProviderDataError } from "../src/framework/data";
 import { db } from "../src/storage/db";
 import { loadAccess } from "../src/workspace/integration-access";
 import { normalize{{Name}} } from "../src/providers/{{slug}}/normalize";
-import { consent, findGrant, grantRequests } from "./fake-client";
-import { call, connectSession, getData, login, rawAccessRow, token } from "./helpers";
+import { findGrant, grantRequests } from "./fake-client";
+import { authorizeThroughPopup, call, confirm, getData, rawAccessRow, token } from "./helpers";
 
 const ws = "ws-{{slug}}";
 /** The fake's grant behind the connection made by the first test (storage is shared within a file). */
 let grantId = "";
 
 describe("{{Name}}", () => {
-  it("should connect through login and callback and store the grant encrypted", async () => {
-    const authorize = await login(await connectSession(ws, "{{Name}}"));
+  it("should connect through login, callback and confirm, and store the grant encrypted", async () => {
+    const { authorize, callback, html, code, confirmToken } = await authorizeThroughPopup(ws, "{{Name}}");
     expect(authorize.pathname).toBe("/generic/{{slug}}/authorize");
     expect(authorize.searchParams.get("redirect_uri")).toBe("https://integrations.example.test/integration/{{slug}}/callback");
-    const { location, code } = await consent(authorize.toString());
-    const callback = await call(location.toString());
     expect(callback.status).toBe(200);
-    expect(await callback.text()).toContain("{{Name}} connected.");
+    expect(html).toContain("{{Name}} authorized.");
+    expect((await confirm(ws, "{{Name}}", confirmToken)).status).toBe(200);
 
-    const grant = (await findGrant({ code: code! }))!;
+    const grant = (await findGrant({ code }))!;
     grantId = grant.grantId;
     const access = await loadAccess(db(env.DB), await keyRingFromEnv(env), ws, "{{Name}}");
     expect(access).toMatchObject({

@@ -1,6 +1,8 @@
 // Builds the Hono app: every route, one error handler, one not-found handler. `AppType` is the typed
 // API for a host app's `hc<AppType>()` client (hono/client).
 import { Hono } from "hono";
+import { cors } from "hono/cors";
+import { createMiddleware } from "hono/factory";
 import { HTTPException } from "hono/http-exception";
 import { FailureError } from "../framework/failure";
 import { providerList } from "../providers/registry";
@@ -13,8 +15,25 @@ import { dataRoutes } from "./routes/data";
 import { metaRoutes } from "./routes/meta";
 import { oauthRoutes } from "./routes/oauth";
 
+/** CORS for the host app's origin only; any other origin gets no CORS header at all. */
+const appOriginCors = (() => {
+  const allow = cors({
+    origin: (origin) => origin,
+    allowMethods: ["GET", "POST", "OPTIONS"],
+    allowHeaders: ["Authorization", "Content-Type"],
+    exposeHeaders: ["Retry-After"],
+    maxAge: 600,
+  });
+  return createMiddleware<AppEnv>(async function appOriginCors(c, next) {
+    const origin = c.req.header("Origin");
+    if (origin !== undefined && origin === c.env.APP_ORIGIN) return allow(c, next);
+    await next();
+  });
+})();
+
 function buildApp() {
   const app = new Hono<AppEnv>()
+    .use(appOriginCors)
     .route("/", connectionRoutes)
     .route("/", connectSessionRoutes)
     .route("/", dataRoutes)

@@ -4,15 +4,22 @@ import { verify } from "hono/jwt";
 import * as z from "zod/mini";
 import { FailureError } from "../framework/failure";
 import { lazy } from "../framework/lazy";
+import { listConnectionStates } from "../storage/connections";
+import { db } from "../storage/db";
 import type { AppEnv, AuthUser, Role } from "./env";
 
 const claimsSchema = lazy(() =>
   z.object({
     sub: z.string().check(z.minLength(1)),
     exp: z.number(),
+    nbf: z.optional(z.number()),
+    iat: z.optional(z.number()),
     workspaces: z.record(z.string(), z.enum(["admin", "member"])),
   }),
 );
+
+/** Clock skew tolerated between the host app and this worker, for exp, nbf and iat. */
+const LEEWAY_SECONDS = 60;
 
 export interface AuthConfig {
   secret: string;
@@ -44,7 +51,8 @@ function hmacKey(secret: string): Promise<CryptoKey> {
 
 /**
  * Verifies `Authorization: Bearer <jwt>` and returns the caller. Any failure is `unauthorized`: the
- * token's absence, shape, signature, algorithm (only HS256), expiry, issuer or audience.
+ * token's absence, shape, signature, algorithm (only HS256), expiry, issuer or audience. `exp`,
+ * `nbf` and `iat` are checked with 60 s of leeway for clocks that disagree a little.
  */
 export async function authenticate(header: string | undefined, config: AuthConfig): Promise<AuthUser> {
   const match = header?.match(/^Bearer\s+(\S+)$/i);
@@ -52,10 +60,14 @@ export async function authenticate(header: string | undefined, config: AuthConfi
   if (!config.secret) throw new Error("AUTH_JWT_SECRET is not set");
   let payload: unknown;
   try {
+    // Signature, algorithm, issuer and audience here; the time claims below, with leeway.
     payload = await verify(match[1], await hmacKey(config.secret), {
       alg: "HS256",
       iss: config.issuer,
       aud: config.audience,
+      exp: false,
+      nbf: false,
+      iat: false,
     });
   } catch {
     // The verifier's messages echo the token back; never put those in a response.
@@ -63,6 +75,12 @@ export async function authenticate(header: string | undefined, config: AuthConfi
   }
   const claims = claimsSchema().safeParse(payload);
   if (!claims.success) throw new FailureError("unauthorized", "Token lacks the sub, exp or workspaces claim");
+  const { exp, nbf, iat } = claims.data;
+  const now = Math.floor(Date.now() / 1000);
+  if (exp + LEEWAY_SECONDS <= now) throw new FailureError("unauthorized", "Invalid or expired token");
+  if (nbf !== undefined && nbf - LEEWAY_SECONDS > now) throw new FailureError("unauthorized", "Token is not valid yet");
+  if (iat !== undefined && iat - LEEWAY_SECONDS > now)
+    throw new FailureError("unauthorized", "Token was issued in the future");
   return { id: claims.data.sub, workspaces: claims.data.workspaces };
 }
 
@@ -93,4 +111,23 @@ export function requireRole<T extends "query" | "json">(role: Role, target: T) {
       await next();
     },
   );
+}
+
+/**
+ * Replacing an existing connection needs the admin role: fails `forbidden` for a member when the
+ * workspace is already connected to `integration` (the confirm step checks again).
+ */
+export async function requireReplaceRight(
+  env: Env,
+  user: AuthUser,
+  workspaceId: string,
+  integration: string,
+): Promise<void> {
+  if (user.workspaces[workspaceId] === "admin") return;
+  const connected = (await listConnectionStates(db(env.DB), workspaceId)).some((c) => c.integration === integration);
+  if (connected)
+    throw new FailureError(
+      "forbidden",
+      `${integration} is connected already; replacing it needs the admin role in the workspace`,
+    );
 }

@@ -17,6 +17,10 @@ export function statusOf(reason: FailureReason): ContentfulStatusCode {
       return 404;
     case "reconnect_required":
       return 409;
+    case "payload_too_large":
+      return 413;
+    case "rate_limited":
+      return 429;
     case "internal_error":
       return 500;
     case "refresh_failed":

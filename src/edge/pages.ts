@@ -1,16 +1,25 @@
 // The pages a connect popup ends on. Each tells the person what happened and posts the outcome to
-// the host app's window (targetOrigin = APP_ORIGIN only), then the host app closes the popup.
+// the host app's window (targetOrigin = APP_ORIGIN only), then the host app closes the popup. An
+// authorized consent carries its one-time confirm token; the host app confirms it with the user's JWT.
 import { escapeHtml, newNonce, pageHeaders, scriptJson } from "./html";
 
-export type PopupStatus = "connected" | "error";
+export type PopupOutcome =
+  | { integration: string; status: "authorized"; message: string; confirmToken: string }
+  | { integration: string; status: "error"; message: string; code: string; error?: string };
 
-export interface PopupOutcome {
-  integration: string;
-  status: PopupStatus;
-  /** Shown to the person; also posted for "error". */
-  message: string;
-  /** Stable code for "error" outcomes, e.g. "state_invalid". */
-  code?: string;
+/** The fixed text shown for an OAuth `error` code (RFC 6749 §4.1.2.1); the provider's own words never are. */
+export function providerErrorText(error: string, provider: string): { code: string; text: string } {
+  const known: Record<string, string> = {
+    access_denied: `You did not allow access at ${provider}.`,
+    invalid_scope: `${provider} does not offer the access this app asks for.`,
+    unauthorized_client: `${provider} does not allow this app to connect this way.`,
+    unsupported_response_type: `${provider} does not support this way of connecting.`,
+    invalid_request: `${provider} could not read the connection request.`,
+    server_error: `${provider} had an error while connecting.`,
+    temporarily_unavailable: `${provider} is busy or down for maintenance.`,
+  };
+  const text = Object.hasOwn(known, error) ? known[error]! : `${provider} did not grant access.`;
+  return { code: Object.hasOwn(known, error) ? error : "other", text };
 }
 
 export function popupPage(outcome: PopupOutcome, appOrigin: string, httpStatus: number): Response {
@@ -20,11 +29,13 @@ export function popupPage(outcome: PopupOutcome, appOrigin: string, httpStatus: 
     integration: outcome.integration,
     status: outcome.status,
   };
-  if (outcome.status === "error") {
+  if (outcome.status === "authorized") message.confirm_token = outcome.confirmToken;
+  else {
     message.message = outcome.message;
-    if (outcome.code) message.code = outcome.code;
+    message.code = outcome.code;
+    if (outcome.error) message.error = outcome.error;
   }
-  const title = outcome.status === "connected" ? "Connected" : "Connection failed";
+  const title = outcome.status === "authorized" ? "Authorized" : "Connection failed";
   const html = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)}</title>

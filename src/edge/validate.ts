@@ -1,8 +1,9 @@
 // Input validation for every route: hono-openapi's validators (which also document the input in
 // OpenAPI) with one hook that turns any issue into an `invalid_request` naming the field.
 import type { StandardSchemaV1 } from "@standard-schema/spec";
-import type { Context, MiddlewareHandler } from "hono";
 import { validator } from "hono-openapi";
+import { bodyLimit } from "hono/body-limit";
+import { createMiddleware } from "hono/factory";
 import * as z from "zod/mini";
 import { FailureError } from "../framework/failure";
 import type { AppEnv } from "./env";
@@ -30,20 +31,36 @@ export const query = <S extends StandardSchemaV1>(schema: S) => validator("query
  */
 export const json = <S extends StandardSchemaV1>(schema: S) => validator("json", schema, onInvalid);
 
-/** Reads the JSON body once (Hono caches it for the validator), refusing other content types and bad JSON. */
-export const jsonBody: MiddlewareHandler<AppEnv> = async function jsonBody(c: Context<AppEnv>, next) {
+/** JSON bodies larger than this are refused (413) before they are read. */
+export const MAX_JSON_BYTES = 64 * 1024;
+
+const limitBody = bodyLimit({
+  maxSize: MAX_JSON_BYTES,
+  onError: () => {
+    throw new FailureError("payload_too_large", `The body is larger than ${MAX_JSON_BYTES / 1024} KiB`);
+  },
+});
+
+/**
+ * Reads the JSON body once (Hono caches it for the validator): at most 64 KiB, declared as JSON and
+ * parseable, else `payload_too_large` or `invalid_request` before any schema runs.
+ */
+export const jsonBody = createMiddleware<AppEnv>(async function jsonBody(c, next) {
   if (!/^application\/([\w.-]+\+)?json\s*(;|$)/i.test(c.req.header("Content-Type") ?? "")) {
     throw new FailureError("invalid_request", "The body must be JSON (Content-Type: application/json)");
   }
-  try {
-    await c.req.json();
-  } catch {
-    throw new FailureError("invalid_request", "The body is not valid JSON");
-  }
-  await next();
-};
+  await limitBody(c, async () => {
+    try {
+      await c.req.json();
+    } catch {
+      throw new FailureError("invalid_request", "The body is not valid JSON");
+    }
+    await next();
+  });
+});
 
-const described = <S extends z.ZodMiniType>(schema: S, description: string): S => schema.check(z.describe(description));
+export const described = <S extends z.ZodMiniType>(schema: S, description: string): S =>
+  schema.check(z.describe(description));
 
 /** Field schemas shared by several routes. */
 export const fields = {
@@ -52,5 +69,4 @@ export const fields = {
     z.string().check(z.minLength(1), z.maxLength(100)),
     "Provider name from the registry, e.g. Xero",
   ),
-  describe: described,
 };

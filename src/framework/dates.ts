@@ -155,3 +155,17 @@ export function cacheDateKey(fromDate: DateInput): number {
 export function defaultFromDate(now: number): string {
   return addMonths(toIsoDate(new Date(now)), -23);
 }
+
+/**
+ * Whether a from_date is within what this service serves: from 20 years before `now` to 1 year
+ * after it (both UTC calendar days, inclusive). Anything else is a typo or an attempt to make the
+ * provider work for nothing.
+ */
+export function fromDateInRange(date: string, now: number): boolean {
+  const iso = parseIsoDate(date);
+  if (!iso) return false;
+  const today = toYmd(new Date(now));
+  const shift = (years: number) =>
+    format({ ...today, y: today.y + years, d: Math.min(today.d, daysInMonth(today.y + years, today.m)) });
+  return iso >= shift(-20) && iso <= shift(1);
+}

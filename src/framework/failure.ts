@@ -21,6 +21,10 @@ export type FailureReason =
   | "provider_not_configured"
   /** The provider is down, slow or rate limiting; trying later may work. */
   | "provider_unavailable"
+  /** This workspace reached a limit of ours; try again after the given wait. */
+  | "rate_limited"
+  /** The request body is larger than this service accepts. */
+  | "payload_too_large"
   /** The provider answered the token refresh in an unexpected way. */
   | "refresh_failed"
   /** The provider refused a data request. */

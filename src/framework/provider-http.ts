@@ -25,6 +25,8 @@ export interface ProviderApi {
   readonly baseUrl: string;
   /** GET `path` (relative to the API base) and parse JSON; non-2xx → ProviderApiError. */
   get(path: string, options?: RequestOptions): Promise<unknown>;
+  /** Like `get`, with the response headers (pagination totals, request ids). */
+  getWithHeaders(path: string, options?: RequestOptions): Promise<{ body: unknown; headers: Headers }>;
 }
 
 /** Admits one call at a time under the provider's limits (the workspace's rate limiter). */
@@ -44,7 +46,7 @@ export interface ApiOptions {
 export function createProviderApi(baseUrl: string, accessToken: string, options: ApiOptions = {}): ProviderApi {
   const { timeoutMs = 30_000, limiter, retries429 = 3, maxWaitMs = 60_000 } = options;
 
-  const once = async (url: URL, headers: Record<string, string>): Promise<unknown> => {
+  const once = async (url: URL, headers: Record<string, string>): Promise<{ body: unknown; headers: Headers }> => {
     let response: Response;
     try {
       response = await fetch(url, {
@@ -60,29 +62,32 @@ export function createProviderApi(baseUrl: string, accessToken: string, options:
       throw new ProviderApiError(response.status, `${url.host}${url.pathname} answered ${response.status}`, retryAfter);
     }
     try {
-      return await response.json();
+      return { body: await response.json(), headers: response.headers };
     } catch {
       throw new ProviderApiError(response.status, `${url.host}${url.pathname} did not answer JSON`);
     }
   };
 
+  const getWithHeaders = async (path: string, requestOptions: RequestOptions = {}) => {
+    const url = new URL(`${baseUrl}/${path.replace(/^\/+/, "")}`);
+    for (const [k, v] of Object.entries(requestOptions.query ?? {})) url.searchParams.set(k, String(v));
+    const headers = { Accept: "application/json", "User-Agent": "zebbra-integrations", ...requestOptions.headers };
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await (limiter ? limiter.run(() => once(url, headers)) : once(url, headers));
+      } catch (err) {
+        // 429: the provider says when to come back; wait that out (outside the limiter's slot).
+        if (!(err instanceof ProviderApiError) || err.status !== 429 || attempt >= retries429) throw err;
+        const wait = err.retryAfterMs ?? exponentialBackoff(attempt, 1000);
+        if (wait > maxWaitMs) throw err;
+        await sleep(wait);
+      }
+    }
+  };
+
   return {
     baseUrl,
-    async get(path, requestOptions = {}) {
-      const url = new URL(`${baseUrl}/${path.replace(/^\/+/, "")}`);
-      for (const [k, v] of Object.entries(requestOptions.query ?? {})) url.searchParams.set(k, String(v));
-      const headers = { Accept: "application/json", "User-Agent": "zebbra-integrations", ...requestOptions.headers };
-      for (let attempt = 0; ; attempt++) {
-        try {
-          return await (limiter ? limiter.run(() => once(url, headers)) : once(url, headers));
-        } catch (err) {
-          // 429: the provider says when to come back; wait that out (outside the limiter's slot).
-          if (!(err instanceof ProviderApiError) || err.status !== 429 || attempt >= retries429) throw err;
-          const wait = err.retryAfterMs ?? exponentialBackoff(attempt, 1000);
-          if (wait > maxWaitMs) throw err;
-          await sleep(wait);
-        }
-      }
-    },
+    getWithHeaders,
+    get: async (path, requestOptions) => (await getWithHeaders(path, requestOptions)).body,
   };
 }

@@ -53,6 +53,13 @@ interface ProviderBase {
    * default sends that grant through `client`. Throw TokenEndpointError to classify failures.
    */
   performTokenRefresh?: (client: OAuthClient, app: OAuthApp, refreshToken: string) => Promise<TokenResponse>;
+  /**
+   * Whether a refresh whose answer never came (a timeout) may be sent again with the same refresh
+   * token. True only for providers that accept a used refresh token again for a while (Xero: 30
+   * minutes; Gusto: until the new access token is first used); otherwise the connection is marked
+   * for a reconnect instead of risking reuse detection revoking the grant. Default false.
+   */
+  refreshRetryAfterTimeout?: boolean;
   /** Refresh this long before expiry. Default: min(5 minutes, half the token's lifetime). */
   refreshMarginMs?: number;
   /**

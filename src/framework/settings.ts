@@ -63,3 +63,24 @@ export function publicBase(env: Env, requestUrl: string): string {
   const configured = readVar(env, "PUBLIC_URL");
   return configured ? configured.replace(/\/+$/, "") : new URL(requestUrl).origin;
 }
+
+/** Upstream work one workspace may cause per hour; each is a 429 with Retry-After past its limit. */
+export interface WorkspaceLimits {
+  /** Cache keys fetched on a miss (a read of a new from_date month). */
+  newKeysPerHour: number;
+  /** POST /integration/fetch calls. */
+  fetchesPerHour: number;
+  /** Connections started (connect sessions and direct logins). */
+  connectSessionsPerHour: number;
+  /** On-demand keys the cron keeps warm per connection; the oldest beyond it are dropped. */
+  warmKeysPerConnection: number;
+}
+
+export function workspaceLimits(env: Env): WorkspaceLimits {
+  return {
+    newKeysPerHour: readNumber(env, "LIMIT_NEW_KEYS_PER_HOUR", 60, 1),
+    fetchesPerHour: readNumber(env, "LIMIT_FETCHES_PER_HOUR", 30, 1),
+    connectSessionsPerHour: readNumber(env, "LIMIT_CONNECT_SESSIONS_PER_HOUR", 30, 1),
+    warmKeysPerConnection: readNumber(env, "WARM_KEYS_PER_CONNECTION", 24, 1),
+  };
+}

@@ -1,21 +1,25 @@
-// The cron trigger's work: token keep-alive, cache refresh dispatch and fetch-log housekeeping.
+// The cron trigger's work: token keep-alive, cache refresh dispatch, expiry of unconfirmed grants
+// and fetch-log housekeeping.
 // Each runs even if another fails; failures are logged.
 import { fetchRunsRetentionMs } from "../framework/settings";
 import { db } from "../storage/db";
 import { pruneRuns } from "../storage/runs";
 import { dispatchDueFetches } from "./dispatch";
 import { keepAlivePass } from "./keep-alive";
+import { expirePendingGrants } from "./pending-grants";
 
 export async function runScheduled(controller: ScheduledController, env: Env): Promise<void> {
   const now = controller.scheduledTime;
-  const [keepAlive, dispatch, prune] = await Promise.allSettled([
+  const [keepAlive, dispatch, pending, prune] = await Promise.allSettled([
     keepAlivePass(env, now),
     dispatchDueFetches(env, now),
+    expirePendingGrants(env, now),
     pruneRuns(db(env.DB), now, fetchRunsRetentionMs(env)),
   ]);
   for (const [name, result] of [
     ["keep-alive", keepAlive],
     ["dispatch", dispatch],
+    ["pending-grants", pending],
     ["prune", prune],
   ] as const) {
     if (result.status === "fulfilled") console.log("cron", controller.cron, name, JSON.stringify(result.value));

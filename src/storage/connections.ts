@@ -1,7 +1,8 @@
 // integration_access rows: one OAuth connection per (workspace, integration). Tokens arrive here
 // already sealed (encrypted by the workspace object) and leave sealed; listings never touch them.
+// Writes of an existing connection name its generation, so a write for an earlier grant changes nothing.
 import { and, asc, eq, getTableColumns, lt, sql } from "drizzle-orm";
-import type { Db } from "./db";
+import { type Db, storageOp } from "./db";
 import { dataCache, integrationAccess, type IntegrationAccessRow } from "./schema";
 
 /** A token set as stored: ciphertext plus the id of the key that made it. */
@@ -24,6 +25,9 @@ export interface ConnectionRecord {
   lastRefreshAt: number | null;
   lastRefreshError: string | null;
   refreshFailures: number;
+  generation: number;
+  connectedBy: string | null;
+  connectedAt: number | null;
   createdAt: number;
   updatedAt: number;
 }
@@ -34,111 +38,161 @@ export type ConnectionInfo = Omit<IntegrationAccessRow, "tokenCiphertext" | "key
 /** A connection to write; `createdAt` is kept on replace, `updatedAt` is now. */
 export type ConnectionWrite = Omit<ConnectionRecord, "createdAt" | "updatedAt">;
 
-/** Inserts or replaces the connection for (workspace, integration). Replacing keeps `created_at`. */
-export async function saveConnection(d: Db, record: ConnectionWrite, now = Date.now()): Promise<void> {
-  const values = {
-    tokenCiphertext: record.sealed.ciphertext,
-    keyId: record.sealed.keyId,
-    expiresAt: record.expiresAt,
-    scope: record.scope,
-    tenantId: record.tenantId,
-    requiresReconnect: record.requiresReconnect,
-    additionalInfo: record.additionalInfo,
-    tokensIssuedAt: record.tokensIssuedAt,
-    lastRefreshAt: record.lastRefreshAt,
-    lastRefreshError: record.lastRefreshError,
-    refreshFailures: record.refreshFailures,
-    updatedAt: now,
-  };
-  await d
-    .insert(integrationAccess)
-    .values({ workspaceId: record.workspaceId, integration: record.integration, createdAt: now, ...values })
-    .onConflictDoUpdate({ target: [integrationAccess.workspaceId, integrationAccess.integration], set: values });
-}
+const key = (workspaceId: string, integration: string) =>
+  and(eq(integrationAccess.workspaceId, workspaceId), eq(integrationAccess.integration, integration));
 
-/** One connection with its sealed tokens, or null when the workspace has none for that provider. */
-export async function getConnection(d: Db, workspaceId: string, integration: string): Promise<ConnectionRecord | null> {
-  const row = await d
-    .select()
-    .from(integrationAccess)
-    .where(and(eq(integrationAccess.workspaceId, workspaceId), eq(integrationAccess.integration, integration)))
-    .get();
-  if (!row) return null;
-  const { id: _id, tokenCiphertext, keyId, ...rest } = row;
-  return { ...rest, sealed: { ciphertext: tokenCiphertext, keyId } };
+const keyAt = (workspaceId: string, integration: string, generation: number) =>
+  and(key(workspaceId, integration), eq(integrationAccess.generation, generation));
+
+/** Inserts or replaces the connection for (workspace, integration): a newly confirmed grant. */
+export const saveConnection = storageOp(
+  "save connection",
+  async (d: Db, record: ConnectionWrite, now: number = Date.now()) => {
+    const { sealed, workspaceId, integration, ...fields } = record;
+    const values = { ...fields, tokenCiphertext: sealed.ciphertext, keyId: sealed.keyId, updatedAt: now };
+    await d
+      .insert(integrationAccess)
+      .values({ workspaceId, integration, createdAt: now, ...values })
+      .onConflictDoUpdate({ target: [integrationAccess.workspaceId, integrationAccess.integration], set: values });
+  },
+);
+
+/** The token fields a refresh writes. */
+export interface TokenUpdate {
+  sealed: SealedTokenSet;
+  expiresAt: number | null;
+  scope: string | null;
+  tokensIssuedAt: number;
+  lastRefreshAt: number;
 }
 
 /**
- * Records a failed refresh without touching the tokens: the error, one more consecutive failure and,
- * for a grant the provider rejected, `requires_reconnect`.
+ * Writes refreshed tokens, clearing the failure state, if the connection still holds `generation`.
+ * Returns false (and writes nothing) when it was replaced or disconnected meanwhile.
  */
-export async function recordRefreshFailure(
-  d: Db,
-  workspaceId: string,
-  integration: string,
-  error: string,
-  requiresReconnect: boolean,
-  now = Date.now(),
-): Promise<void> {
-  await d
-    .update(integrationAccess)
-    .set({
-      lastRefreshError: error,
-      refreshFailures: sql`${integrationAccess.refreshFailures} + 1`,
-      ...(requiresReconnect ? { requiresReconnect: true } : {}),
-      updatedAt: now,
-    })
-    .where(and(eq(integrationAccess.workspaceId, workspaceId), eq(integrationAccess.integration, integration)));
-}
+export const updateTokens = storageOp(
+  "update tokens",
+  async (
+    d: Db,
+    workspaceId: string,
+    integration: string,
+    generation: number,
+    update: TokenUpdate,
+    now: number = Date.now(),
+  ) => {
+    const rows = await d
+      .update(integrationAccess)
+      .set({
+        tokenCiphertext: update.sealed.ciphertext,
+        keyId: update.sealed.keyId,
+        expiresAt: update.expiresAt,
+        scope: update.scope,
+        tokensIssuedAt: update.tokensIssuedAt,
+        lastRefreshAt: update.lastRefreshAt,
+        lastRefreshError: null,
+        refreshFailures: 0,
+        requiresReconnect: false,
+        updatedAt: now,
+      })
+      .where(keyAt(workspaceId, integration, generation))
+      .returning({ generation: integrationAccess.generation });
+    return rows.length > 0;
+  },
+);
+
+/** One connection with its sealed tokens, or null when the workspace has none for that provider. */
+export const getConnection = storageOp(
+  "read connection",
+  async (d: Db, workspaceId: string, integration: string): Promise<ConnectionRecord | null> => {
+    const row = await d.select().from(integrationAccess).where(key(workspaceId, integration)).get();
+    if (!row) return null;
+    const { id: _id, tokenCiphertext, keyId, ...rest } = row;
+    return { ...rest, sealed: { ciphertext: tokenCiphertext, keyId } };
+  },
+);
+
+/**
+ * Records a failed refresh of `generation` without touching the tokens: the error, one more
+ * consecutive failure and, for a grant the provider rejected, `requires_reconnect`.
+ */
+export const recordRefreshFailure = storageOp(
+  "record refresh failure",
+  async (
+    d: Db,
+    workspaceId: string,
+    integration: string,
+    generation: number,
+    error: string,
+    requiresReconnect: boolean,
+    now: number = Date.now(),
+  ) => {
+    await d
+      .update(integrationAccess)
+      .set({
+        lastRefreshError: error,
+        refreshFailures: sql`${integrationAccess.refreshFailures} + 1`,
+        ...(requiresReconnect ? { requiresReconnect: true } : {}),
+        updatedAt: now,
+      })
+      .where(keyAt(workspaceId, integration, generation));
+  },
+);
 
 /** Every connection of a workspace, without tokens. */
-export async function listConnections(d: Db, workspaceId: string): Promise<ConnectionInfo[]> {
-  const { tokenCiphertext: _c, keyId: _k, id: _i, ...columns } = getTableColumns(integrationAccess);
-  return d.select(columns).from(integrationAccess).where(eq(integrationAccess.workspaceId, workspaceId)).all();
-}
+export const listConnections = storageOp(
+  "list connections",
+  async (d: Db, workspaceId: string): Promise<ConnectionInfo[]> => {
+    const { tokenCiphertext: _c, keyId: _k, id: _i, ...columns } = getTableColumns(integrationAccess);
+    return d.select(columns).from(integrationAccess).where(eq(integrationAccess.workspaceId, workspaceId)).all();
+  },
+);
 
-/** Deletes a connection and the provider's cached data for the workspace. Returns whether a connection existed. */
-export async function deleteConnection(d: Db, workspaceId: string, integration: string): Promise<boolean> {
-  const [deleted] = await d.batch([
-    d
-      .delete(integrationAccess)
-      .where(and(eq(integrationAccess.workspaceId, workspaceId), eq(integrationAccess.integration, integration)))
-      .returning({ id: integrationAccess.id }),
-    d.delete(dataCache).where(and(eq(dataCache.workspaceId, workspaceId), eq(dataCache.integration, integration))),
-  ]);
-  return deleted.length > 0;
-}
-
-/** Healthy connections of `integration` whose tokens were issued before `issuedBefore`, oldest first. */
-export async function idleConnections(
-  d: Db,
-  integration: string,
-  issuedBefore: number,
-  limit: number,
-): Promise<{ workspaceId: string; integration: string }[]> {
-  return d
-    .select({ workspaceId: integrationAccess.workspaceId, integration: integrationAccess.integration })
-    .from(integrationAccess)
-    .where(
-      and(
-        eq(integrationAccess.integration, integration),
-        eq(integrationAccess.requiresReconnect, false),
-        lt(integrationAccess.tokensIssuedAt, issuedBefore),
-      ),
-    )
-    .orderBy(asc(integrationAccess.tokensIssuedAt))
-    .limit(limit)
-    .all();
-}
-
-/** Which providers a workspace is connected to, and whether each waits for a reconnect. */
-export async function listConnectionStates(
-  d: Db,
-  workspaceId: string,
-): Promise<{ integration: string; requiresReconnect: boolean }[]> {
-  return d
-    .select({ integration: integrationAccess.integration, requiresReconnect: integrationAccess.requiresReconnect })
+/** Which providers a workspace is connected to, whether each waits for a reconnect, and who connected it. */
+export const listConnectionStates = storageOp("list connection states", async (d: Db, workspaceId: string) =>
+  d
+    .select({
+      integration: integrationAccess.integration,
+      requiresReconnect: integrationAccess.requiresReconnect,
+      connectedBy: integrationAccess.connectedBy,
+      connectedAt: integrationAccess.connectedAt,
+    })
     .from(integrationAccess)
     .where(eq(integrationAccess.workspaceId, workspaceId))
-    .all();
-}
+    .all(),
+);
+
+/** Deletes a connection and the provider's cached data for the workspace. Returns whether a connection existed. */
+export const deleteConnection = storageOp(
+  "delete connection",
+  async (d: Db, workspaceId: string, integration: string): Promise<boolean> => {
+    const [deleted] = await d.batch([
+      d.delete(integrationAccess).where(key(workspaceId, integration)).returning({ id: integrationAccess.id }),
+      d.delete(dataCache).where(and(eq(dataCache.workspaceId, workspaceId), eq(dataCache.integration, integration))),
+    ]);
+    return deleted.length > 0;
+  },
+);
+
+/** Healthy connections of `integration` whose tokens were issued before `issuedBefore`, oldest first. */
+export const idleConnections = storageOp(
+  "select idle connections",
+  async (
+    d: Db,
+    integration: string,
+    issuedBefore: number,
+    limit: number,
+  ): Promise<{ workspaceId: string; integration: string }[]> =>
+    d
+      .select({ workspaceId: integrationAccess.workspaceId, integration: integrationAccess.integration })
+      .from(integrationAccess)
+      .where(
+        and(
+          eq(integrationAccess.integration, integration),
+          eq(integrationAccess.requiresReconnect, false),
+          lt(integrationAccess.tokensIssuedAt, issuedBefore),
+        ),
+      )
+      .orderBy(asc(integrationAccess.tokensIssuedAt))
+      .limit(limit)
+      .all(),
+);

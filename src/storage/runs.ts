@@ -1,47 +1,50 @@
 // The fetch log in D1: one row per fetch attempt, its outcome, and housekeeping.
 import { and, eq, inArray, lt, sql } from "drizzle-orm";
 import type { CacheKey } from "./cache";
-import type { Db } from "./db";
+import { type Db, storageOp } from "./db";
 import { fetchRuns, type FetchRunRow } from "./schema";
 
 export type FetchTrigger = "cron" | "manual" | "on_demand";
 
 export type RunKey = CacheKey & { trigger: FetchTrigger };
 
-export async function startRun(d: Db, run: RunKey, now: number): Promise<number> {
+export const startRun = storageOp("start fetch run", async (d: Db, run: RunKey, now: number): Promise<number> => {
   const row = await d
     .insert(fetchRuns)
     .values({ ...run, startedAt: now, outcome: "running" })
     .returning({ id: fetchRuns.id })
     .get();
   return row.id;
-}
+});
 
-export async function finishRun(
-  d: Db,
-  id: number,
-  outcome: "success" | "error",
-  error: string | null,
-  now: number,
-): Promise<void> {
-  await d.update(fetchRuns).set({ outcome, error, finishedAt: now }).where(eq(fetchRuns.id, id));
-}
+export const finishRun = storageOp(
+  "finish fetch run",
+  async (d: Db, id: number, outcome: "success" | "error", error: string | null, now: number): Promise<void> => {
+    await d.update(fetchRuns).set({ outcome, error, finishedAt: now }).where(eq(fetchRuns.id, id));
+  },
+);
 
 /** A dead letter: the queue gave up on a key; recorded as its own run so it shows in the status. */
-export async function recordDeadLetter(d: Db, run: RunKey, error: string, now: number): Promise<void> {
-  await d.insert(fetchRuns).values({ ...run, startedAt: now, finishedAt: now, outcome: "dead_letter", error });
-}
+export const recordDeadLetter = storageOp(
+  "record dead letter",
+  async (d: Db, run: RunKey, error: string, now: number): Promise<void> => {
+    await d.insert(fetchRuns).values({ ...run, startedAt: now, finishedAt: now, outcome: "dead_letter", error });
+  },
+);
 
 /** The latest run of each of a workspace's integrations (ids grow with start time). */
-export async function latestRuns(d: Db, workspaceId: string): Promise<Map<string, FetchRunRow>> {
-  const latestIds = d
-    .select({ id: sql<number>`max(${fetchRuns.id})` })
-    .from(fetchRuns)
-    .where(eq(fetchRuns.workspaceId, workspaceId))
-    .groupBy(fetchRuns.integration);
-  const rows = await d.select().from(fetchRuns).where(inArray(fetchRuns.id, latestIds)).all();
-  return new Map(rows.map((row) => [row.integration, row]));
-}
+export const latestRuns = storageOp(
+  "read latest runs",
+  async (d: Db, workspaceId: string): Promise<Map<string, FetchRunRow>> => {
+    const latestIds = d
+      .select({ id: sql<number>`max(${fetchRuns.id})` })
+      .from(fetchRuns)
+      .where(eq(fetchRuns.workspaceId, workspaceId))
+      .groupBy(fetchRuns.integration);
+    const rows = await d.select().from(fetchRuns).where(inArray(fetchRuns.id, latestIds)).all();
+    return new Map(rows.map((row) => [row.integration, row]));
+  },
+);
 
 export interface PruneReport {
   deleted: number;
@@ -52,29 +55,32 @@ export interface PruneReport {
  * Housekeeping for fetch_runs: deletes runs older than `retentionMs` (at most `limit` per call) and
  * marks runs still "running" after `abandonAfterMs` as errors (their object died mid-fetch).
  */
-export async function pruneRuns(
-  d: Db,
-  now: number,
-  retentionMs: number,
-  abandonAfterMs = 3600_000,
-  limit = 5000,
-): Promise<PruneReport> {
-  const old = d
-    .select({ id: fetchRuns.id })
-    .from(fetchRuns)
-    .where(lt(fetchRuns.startedAt, now - retentionMs))
-    .limit(limit);
-  const [deleted, abandoned] = await d.batch([
-    d.delete(fetchRuns).where(inArray(fetchRuns.id, old)).returning({ id: fetchRuns.id }),
-    d
-      .update(fetchRuns)
-      .set({
-        outcome: "error",
-        error: "abandoned: the fetch never finished (its workspace object restarted)",
-        finishedAt: now,
-      })
-      .where(and(eq(fetchRuns.outcome, "running"), lt(fetchRuns.startedAt, now - abandonAfterMs)))
-      .returning({ id: fetchRuns.id }),
-  ]);
-  return { deleted: deleted.length, abandoned: abandoned.length };
-}
+export const pruneRuns = storageOp(
+  "prune fetch runs",
+  async (
+    d: Db,
+    now: number,
+    retentionMs: number,
+    abandonAfterMs: number = 3600_000,
+    limit: number = 5000,
+  ): Promise<PruneReport> => {
+    const old = d
+      .select({ id: fetchRuns.id })
+      .from(fetchRuns)
+      .where(lt(fetchRuns.startedAt, now - retentionMs))
+      .limit(limit);
+    const [deleted, abandoned] = await d.batch([
+      d.delete(fetchRuns).where(inArray(fetchRuns.id, old)).returning({ id: fetchRuns.id }),
+      d
+        .update(fetchRuns)
+        .set({
+          outcome: "error",
+          error: "abandoned: the fetch never finished (its workspace object restarted)",
+          finishedAt: now,
+        })
+        .where(and(eq(fetchRuns.outcome, "running"), lt(fetchRuns.startedAt, now - abandonAfterMs)))
+        .returning({ id: fetchRuns.id }),
+    ]);
+    return { deleted: deleted.length, abandoned: abandoned.length };
+  },
+);

@@ -31,6 +31,15 @@ export const integrationAccess = sqliteTable(
     lastRefreshError: text("last_refresh_error"),
     /** Consecutive failed refreshes. */
     refreshFailures: integer("refresh_failures").notNull().default(0),
+    /**
+     * Which grant this row holds: the workspace object's counter for the integration, raised by every
+     * confirmed connection and never reused, so a late write for an earlier grant can be recognised.
+     */
+    generation: integer("generation").notNull().default(0),
+    /** The JWT `sub` of the user who confirmed the grant. */
+    connectedBy: text("connected_by"),
+    /** When the grant was confirmed (epoch ms). */
+    connectedAt: integer("connected_at"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },
@@ -58,6 +67,36 @@ export const dataCache = sqliteTable(
   ],
 );
 
+/**
+ * A completed provider consent waiting for its user to confirm it (POST /integration/connections/confirm).
+ * Not a connection yet; the cron revokes and deletes it 10 minutes after its consent.
+ */
+export const pendingGrants = sqliteTable(
+  "pending_grants",
+  {
+    /** SHA-256 hex of the confirm token; the token itself is never stored. */
+    id: text("id").primaryKey(),
+    workspaceId: text("workspace_id").notNull(),
+    integration: text("integration").notNull(),
+    /** The JWT `sub` of the user who started the connection; only they may confirm it. */
+    userId: text("user_id").notNull(),
+    tokenCiphertext: text("token_ciphertext").notNull(),
+    keyId: text("key_id").notNull(),
+    expiresAt: integer("expires_at"),
+    scope: text("scope"),
+    tenantId: text("tenant_id"),
+    additionalInfo: text("additional_info", { mode: "json" })
+      .$type<Record<string, unknown>>()
+      .notNull()
+      .default(sql`'{}'`),
+    tokensIssuedAt: integer("tokens_issued_at").notNull(),
+    createdAt: integer("created_at").notNull(),
+    /** When an unconfirmed grant is revoked and dropped (epoch ms). */
+    pendingUntil: integer("pending_until").notNull(),
+  },
+  (t) => [index("pending_grants_expiry").on(t.pendingUntil)],
+);
+
 /** One row per fetch attempt, successful or not. */
 export const fetchRuns = sqliteTable(
   "fetch_runs",
@@ -80,3 +119,4 @@ export const fetchRuns = sqliteTable(
 export type IntegrationAccessRow = typeof integrationAccess.$inferSelect;
 export type DataCacheRow = typeof dataCache.$inferSelect;
 export type FetchRunRow = typeof fetchRuns.$inferSelect;
+export type PendingGrantRow = typeof pendingGrants.$inferSelect;

@@ -5,7 +5,8 @@ import type { DataPayload } from "../framework/data";
 import { cacheDateKey } from "../framework/dates";
 import { FailureError } from "../framework/failure";
 import type { ApiType, RegisteredProvider } from "../framework/provider";
-import { getCached, touchRequested } from "../storage/cache";
+import { workspaceLimits } from "../framework/settings";
+import { capRequestedKeys, getCached, touchRequested } from "../storage/cache";
 import { db } from "../storage/db";
 import { workspaceClient } from "./client";
 
@@ -42,7 +43,10 @@ export function fetchAdapterFor(
     const key = { workspaceId, integration: provider.name, cacheDate: cacheDateKey(fromDate) };
     const cached = await getCached<DataPayload>(d, key);
     if (cached) {
-      const touch = touchRequested(d, key, Date.now());
+      // A key asked for again rejoins the set the cron keeps warm, which stays capped per connection.
+      const touch = touchRequested(d, key, Date.now()).then((joined) =>
+        joined ? capRequestedKeys(d, workspaceId, provider.name, workspaceLimits(env).warmKeysPerConnection) : 0,
+      );
       if (waitUntil) waitUntil(touch);
       else await touch;
       return { payload: forRequest(cached.payload, fromDate), fetchedAt: cached.fetchedAt };

@@ -1,12 +1,14 @@
 // How everything else reaches a workspace's Durable Object: typed calls that return the object's
-// plain outcomes. The only place that casts RPC results (their mapped types lose the union's narrowing).
+// plain outcomes (thrown errors lose their class across RPC, so failures come back as data).
+import type { Failure } from "../framework/failure";
 import type { FetchTrigger } from "../storage/runs";
 import type { WorkspaceDO } from "./do";
 import type { FetchOutcome } from "./fetcher";
-import type { NewAccess } from "./integration-access";
+import type { ConfirmOutcome, ConfirmRequest, GrantToHold } from "./grants";
+import type { LimitedWork } from "./limits";
 import type { AccessOutcome } from "./tokens";
 
-export type { AccessOutcome, FetchOutcome };
+export type { AccessOutcome, ConfirmOutcome, FetchOutcome, LimitedWork };
 
 export interface WorkspaceClient {
   /** A usable access token, refreshed first when due (the seed's getIntegrationAccess). */
@@ -15,23 +17,32 @@ export interface WorkspaceClient {
   refreshNow(integration: string): Promise<AccessOutcome>;
   /** Fetches one cache key from the provider and caches it. */
   runFetch(integration: string, cacheDate: number, trigger: FetchTrigger): Promise<FetchOutcome>;
+  /** Counts one unit of upstream work against the workspace's hourly limits. */
+  admit(work: LimitedWork): Promise<{ ok: true } | { ok: false; failure: Failure }>;
   /** Claims a one-time key (hashed state or session id); false if it was used before. */
   claimOnce(key: string, expiresAt: number): Promise<boolean>;
-  /** Stores a new grant, replacing any earlier one. */
-  saveConnection(access: Omit<NewAccess, "workspaceId">): Promise<void>;
+  /** Holds a completed consent until its user confirms it; returns the one-time confirm token. */
+  holdGrant(grant: GrantToHold): Promise<{ confirmToken: string; pendingUntil: number }>;
+  /** Makes a held grant the workspace's connection. */
+  confirmGrant(request: ConfirmRequest): Promise<ConfirmOutcome>;
+  /** Revokes and drops an unconfirmed grant whose time ran out. */
+  expirePendingGrant(id: string): Promise<boolean>;
   /** Deletes the connection and its data and revokes the grant; whether there was one. */
   disconnect(integration: string): Promise<boolean>;
 }
 
+/** The client of `workspaceId`'s object (one object per workspace, addressed by its id). */
 export function workspaceClient(env: Env, workspaceId: string): WorkspaceClient {
   const stub: DurableObjectStub<WorkspaceDO> = env.WORKSPACE.getByName(workspaceId);
   return {
-    getIntegrationAccess: async (integration) => await stub.getIntegrationAccess(workspaceId, integration),
-    refreshNow: async (integration) => await stub.refreshNow(workspaceId, integration),
-    runFetch: async (integration, cacheDate, trigger) =>
-      await stub.runFetch(workspaceId, integration, cacheDate, trigger),
+    getIntegrationAccess: (integration) => stub.getIntegrationAccess(integration),
+    refreshNow: (integration) => stub.refreshNow(integration),
+    runFetch: (integration, cacheDate, trigger) => stub.runFetch(integration, cacheDate, trigger),
+    admit: (work) => stub.admit(work),
     claimOnce: (key, expiresAt) => stub.claimOnce(key, expiresAt),
-    saveConnection: (access) => stub.saveConnection({ ...access, workspaceId }),
-    disconnect: (integration) => stub.disconnect(workspaceId, integration),
+    holdGrant: (grant) => stub.holdGrant(grant),
+    confirmGrant: (request) => stub.confirmGrant(request),
+    expirePendingGrant: (id) => stub.expirePendingGrant(id),
+    disconnect: (integration) => stub.disconnect(integration),
   };
 }

@@ -1,44 +1,89 @@
-// WorkspaceDO: one Durable Object per workspace, the single place where that workspace's tokens are
-// read for use, refreshed and written, so no two token operations for it ever interleave.
+// WorkspaceDO: one Durable Object per workspace (named by the workspace id), the single place where
+// that workspace's tokens are read for use, refreshed and written, grants confirmed and connections
+// removed, so no two changes to one connection ever interleave.
 import { DurableObject } from "cloudflare:workers";
 import { keyRingFromEnv } from "../framework/crypto";
-import { registerOAuthApp } from "../framework/oauth/app";
-import { revokeGrant } from "../framework/oauth/flow";
+import { workspaceLimits } from "../framework/settings";
 import { findProvider } from "../providers/registry";
-import { deleteConnection } from "../storage/connections";
 import { db } from "../storage/db";
 import type { FetchTrigger } from "../storage/runs";
+import { ConnectionStore } from "./connections";
 import { type FetchOutcome, Fetcher } from "./fetcher";
-import { type IntegrationAccess, loadAccess, type NewAccess, storeAccess } from "./integration-access";
+import { type ConfirmOutcome, type ConfirmRequest, type GrantToHold, Grants } from "./grants";
+import { type LimitedWork, UpstreamLimits } from "./limits";
 import { type AccessOutcome, TokenLifecycle } from "./tokens";
 
 /** DO storage prefix of one-time claims (OAuth states, connect sessions); value = expiry (epoch ms). */
 const CLAIM_PREFIX = "claim:";
+/** How soon the alarm retries writing refreshed tokens that D1 refused. */
+const FLUSH_RETRY_MS = 5_000;
 
 export class WorkspaceDO extends DurableObject<Env> {
+  /** The workspace this object serves: its own name, never an argument a caller could get wrong. */
+  private readonly workspaceId = this.ctx.id.name ?? "";
   private readonly d = db(this.env.DB);
-  private readonly tokens = new TokenLifecycle(this.ctx.storage, this.env, this.d, () => keyRingFromEnv(this.env));
-  private readonly fetcher = new Fetcher(this.d, this.tokens);
+  private readonly ring = () => keyRingFromEnv(this.env);
+  private readonly store = new ConnectionStore(this.ctx.storage, this.d, this.workspaceId, this.ring);
+  private readonly limits = new UpstreamLimits(this.ctx.storage, () => workspaceLimits(this.env));
+  private readonly tokens = new TokenLifecycle(this.ctx.storage, this.store, this.env, this.ring, findProvider, () =>
+    this.wakeAt(Date.now() + FLUSH_RETRY_MS),
+  );
+  private readonly grants = new Grants(this.d, this.store, this.env, this.ring, findProvider, (integration) =>
+    this.tokens.clearMarker(integration),
+  );
+  private readonly fetcher = new Fetcher(
+    this.d,
+    this.store,
+    this.tokens,
+    this.limits,
+    findProvider,
+    () => workspaceLimits(this.env).warmKeysPerConnection,
+  );
 
   /**
    * The seed's `getIntegrationAccess`: a usable access token, refreshed first when it expires within
    * the refresh margin. Concurrent callers share one refresh.
    */
-  getIntegrationAccess(workspaceId: string, integration: string): Promise<AccessOutcome> {
-    return this.tokens.getIntegrationAccess(workspaceId, integration);
+  getIntegrationAccess(integration: string): Promise<AccessOutcome> {
+    return this.tokens.getIntegrationAccess(integration);
   }
 
   /** Refreshes now, whatever the expiry (cron keep-alive for idle refresh tokens). */
-  refreshNow(workspaceId: string, integration: string): Promise<AccessOutcome> {
-    return this.tokens.getIntegrationAccess(workspaceId, integration, true);
+  refreshNow(integration: string): Promise<AccessOutcome> {
+    return this.tokens.getIntegrationAccess(integration, true);
   }
 
   /**
    * Fetches one cache key from the provider (the seed's FetchAdapter.getData) and stores it.
    * Concurrent requests for the same key share one upstream fetch.
    */
-  runFetch(workspaceId: string, integration: string, cacheDate: number, trigger: FetchTrigger): Promise<FetchOutcome> {
-    return this.fetcher.run(workspaceId, integration, cacheDate, trigger);
+  runFetch(integration: string, cacheDate: number, trigger: FetchTrigger): Promise<FetchOutcome> {
+    return this.fetcher.run(integration, cacheDate, trigger);
+  }
+
+  /** Counts one unit of upstream work against the workspace's hourly limits. */
+  admit(work: LimitedWork) {
+    return this.limits.admit(work);
+  }
+
+  /** Holds a completed consent until its user confirms it; returns the one-time confirm token. */
+  holdGrant(grant: GrantToHold) {
+    return this.grants.hold(grant);
+  }
+
+  /** Makes a held grant the workspace's connection (same user, in time, once). */
+  confirmGrant(request: ConfirmRequest): Promise<ConfirmOutcome> {
+    return this.grants.confirm(request);
+  }
+
+  /** Revokes and drops an unconfirmed grant whose time ran out. */
+  expirePendingGrant(id: string): Promise<boolean> {
+    return this.grants.expire(id);
+  }
+
+  /** Removes the connection and its cached data, and revokes the grant. Whether there was one. */
+  disconnect(integration: string): Promise<boolean> {
+    return this.grants.disconnect(integration);
   }
 
   /**
@@ -50,59 +95,31 @@ export class WorkspaceDO extends DurableObject<Env> {
     const existing = this.ctx.storage.kv.get<number>(storageKey);
     if (existing !== undefined && existing > Date.now()) return false;
     this.ctx.storage.kv.put(storageKey, expiresAt);
-    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(expiresAt + 1000);
+    await this.wakeAt(expiresAt + 1000);
     return true;
   }
 
-  /** Purges expired claims; re-arms for the next one. */
+  /** Purges expired claims and writes refreshed tokens D1 refused before; re-arms for what is left. */
   override async alarm(): Promise<void> {
     const now = Date.now();
     let next: number | null = null;
     for (const [key, expiresAt] of this.ctx.storage.kv.list<number>({ prefix: CLAIM_PREFIX })) {
       if (expiresAt <= now) this.ctx.storage.kv.delete(key);
-      else next = next === null ? expiresAt : Math.min(next, expiresAt);
+      else next = next === null ? expiresAt + 1000 : Math.min(next, expiresAt + 1000);
     }
-    if (next !== null) await this.ctx.storage.setAlarm(next + 1000);
-  }
-
-  /** Stores a new grant (after an OAuth callback), replacing any earlier one. */
-  async saveConnection(access: NewAccess): Promise<void> {
-    await this.tokens.settle(access.integration);
-    await storeAccess(this.d, await keyRingFromEnv(this.env), access);
-  }
-
-  /**
-   * Removes the connection and its cached data, then asks the provider to revoke the grant where
-   * it offers RFC 7009 revocation. A failed revoke is logged; the local disconnect stands.
-   * Returns whether there was a connection.
-   */
-  async disconnect(workspaceId: string, integration: string): Promise<boolean> {
-    await this.tokens.settle(integration);
-    let access: IntegrationAccess | null = null;
-    try {
-      access = await loadAccess(this.d, await keyRingFromEnv(this.env), workspaceId, integration);
-    } catch (err) {
-      // An undecryptable row (its key was removed) must still be deletable.
-      console.warn(
-        "disconnect: could not read tokens to revoke",
-        integration,
-        err instanceof Error ? err.message : String(err),
-      );
-    }
-    const existed = await deleteConnection(this.d, workspaceId, integration);
-    const provider = findProvider(integration);
-    const resolution = provider ? registerOAuthApp(provider, this.env) : null;
-    if (access && resolution?.configured) {
+    for (const integration of this.store.pendingRotations()) {
       try {
-        await revokeGrant(resolution.app, access.tokens);
-      } catch (err) {
-        console.warn(
-          "disconnect: revocation failed; the local connection is removed anyway",
-          integration,
-          err instanceof Error ? err.message : String(err),
-        );
+        await this.store.exclusive(integration, () => this.store.flushRotation(integration));
+      } catch {
+        next = Math.min(next ?? Infinity, now + FLUSH_RETRY_MS);
       }
     }
-    return existed;
+    if (next !== null) await this.ctx.storage.setAlarm(next);
+  }
+
+  /** Sets the alarm to `at` unless it is already set sooner. */
+  private async wakeAt(at: number): Promise<void> {
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > at) await this.ctx.storage.setAlarm(at);
   }
 }

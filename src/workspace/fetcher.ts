@@ -1,15 +1,17 @@
 // Fetch runs inside the workspace's Durable Object: one upstream fetch per (integration, cache key)
 // however many callers wait, tokens from the object's own lifecycle, the provider's rate limit per
-// tenant, every attempt logged in fetch_runs, and the cache written only on success.
+// tenant, every attempt that reaches the provider logged in fetch_runs, and the cache written only on
+// success and only while the connection still holds the grant the data was read with.
 import type { DataPayload } from "../framework/data";
 import { toIsoDate } from "../framework/dates";
 import { type Failure, FailureError } from "../framework/failure";
 import type { RegisteredProvider } from "../framework/provider";
 import { createProviderApi, ProviderApiError } from "../framework/provider-http";
-import { findProvider } from "../providers/registry";
-import { putCached } from "../storage/cache";
+import { capRequestedKeys, putCached } from "../storage/cache";
 import type { Db } from "../storage/db";
 import { type FetchTrigger, finishRun, startRun } from "../storage/runs";
+import type { ConnectionStore } from "./connections";
+import type { UpstreamLimits } from "./limits";
 import { RateLimiter } from "./rate-limit";
 import { SingleFlight } from "./single-flight";
 import type { TokenLifecycle, UsableAccess } from "./tokens";
@@ -23,64 +25,85 @@ export class Fetcher {
 
   constructor(
     private readonly d: Db,
+    private readonly store: ConnectionStore,
     private readonly tokens: TokenLifecycle,
+    private readonly limits: UpstreamLimits,
+    private readonly providerOf: (name: string) => RegisteredProvider | undefined,
+    private readonly warmKeys: () => number,
   ) {}
 
-  /** Fetches (workspace, integration, cacheDate) now and caches it; concurrent callers share the run. */
-  run(workspaceId: string, integration: string, cacheDate: number, trigger: FetchTrigger): Promise<FetchOutcome> {
-    return this.flights.run(`${integration}:${cacheDate}`, () =>
-      this.fetch(workspaceId, integration, cacheDate, trigger),
-    );
+  /**
+   * Fetches (integration, cacheDate) now and caches it; concurrent callers share the run, and only
+   * the caller that starts an on-demand run counts against the workspace's new-key limit.
+   */
+  run(integration: string, cacheDate: number, trigger: FetchTrigger): Promise<FetchOutcome> {
+    return this.flights.run(`${integration}:${cacheDate}`, async () => {
+      if (trigger === "on_demand") {
+        const admitted = this.limits.admit("new_key");
+        if (!admitted.ok) return admitted;
+      }
+      return this.fetch(integration, cacheDate, trigger);
+    });
   }
 
-  private async fetch(
-    workspaceId: string,
-    integration: string,
-    cacheDate: number,
-    trigger: FetchTrigger,
-  ): Promise<FetchOutcome> {
-    const provider = findProvider(integration);
+  private async fetch(integration: string, cacheDate: number, trigger: FetchTrigger): Promise<FetchOutcome> {
+    const provider = this.providerOf(integration);
     if (!provider)
       return { ok: false, failure: { reason: "unknown_integration", message: `Unknown integration "${integration}"` } };
-    const key = { workspaceId, integration: provider.name, cacheDate };
-    const runId = await startRun(this.d, { ...key, trigger }, Date.now());
+    const first = await this.tokens.getIntegrationAccess(provider.name);
+    // No usable token: nothing reached the provider's API, so there is no fetch to log.
+    if (!first.ok) return first;
 
+    const key = { workspaceId: this.store.workspaceId, integration: provider.name, cacheDate };
+    const runId = await startRun(this.d, { ...key, trigger }, Date.now());
     // Every from_date that maps to this key lies in or after the key's month, so fetching from the
     // month's first day gives each of them all it needs (payroll rows are trimmed per request).
     const fromDate = `${toIsoDate(new Date(cacheDate * 1000)).slice(0, 8)}01`;
     let payload: DataPayload;
+    let access = first.access;
     try {
-      payload = await this.fetchPayload(workspaceId, provider, fromDate);
+      try {
+        payload = await this.getData(provider, access, fromDate);
+      } catch (err) {
+        // A 401 with a token we believed valid (revoked or expired early): refresh once and retry.
+        if (!(err instanceof ProviderApiError) || err.status !== 401) throw err;
+        const again = await this.tokens.getIntegrationAccess(provider.name, true);
+        if (!again.ok) throw FailureError.of(again.failure);
+        access = again.access;
+        payload = await this.getData(provider, access, fromDate);
+      }
     } catch (err) {
       const failure = classify(err, provider.name);
-      if (failure.reason === "internal_error") console.error("fetch failed unexpectedly", provider.name, err);
+      if (failure.reason === "internal_error")
+        console.error("fetch failed unexpectedly", provider.name, err instanceof Error ? err.name : "");
       else console.warn("fetch failed", provider.name, failure.reason, failure.message);
       await finishRun(this.d, runId, "error", `${failure.reason}: ${failure.message}`, Date.now());
       return { ok: false, failure };
     }
+
     const now = Date.now();
-    await putCached(this.d, key, payload, now, trigger === "on_demand");
+    const kept = await this.store.exclusive(provider.name, async () => {
+      // Disconnected or replaced while the provider answered: the data belongs to no connection now.
+      if ((await this.store.currentGeneration(provider.name)) !== access.generation) return false;
+      await putCached(this.d, key, payload, now, trigger === "on_demand");
+      if (trigger === "on_demand") await capRequestedKeys(this.d, key.workspaceId, key.integration, this.warmKeys());
+      return true;
+    });
+    if (!kept) {
+      await finishRun(
+        this.d,
+        runId,
+        "error",
+        "not_connected: the connection changed during the fetch; its data was dropped",
+        now,
+      );
+      return {
+        ok: false,
+        failure: { reason: "not_connected", message: `${provider.name} was disconnected or replaced during the fetch` },
+      };
+    }
     await finishRun(this.d, runId, "success", null, now);
     return { ok: true, payload, fetchedAt: now };
-  }
-
-  private async fetchPayload(
-    workspaceId: string,
-    provider: RegisteredProvider,
-    fromDate: string,
-  ): Promise<DataPayload> {
-    const attempt = async (force: boolean) => {
-      const outcome = await this.tokens.getIntegrationAccess(workspaceId, provider.name, force);
-      if (!outcome.ok) throw FailureError.of(outcome.failure);
-      return this.getData(provider, outcome.access, fromDate);
-    };
-    try {
-      return await attempt(false);
-    } catch (err) {
-      // A 401 with a token we believed valid (revoked or expired early): refresh once and retry.
-      if (err instanceof ProviderApiError && err.status === 401) return attempt(true);
-      throw err;
-    }
   }
 
   private async getData(provider: RegisteredProvider, access: UsableAccess, fromDate: string): Promise<DataPayload> {

@@ -9,23 +9,19 @@ export interface IntegrationAccess extends Omit<ConnectionRecord, "sealed"> {
   tokens: TokenSet;
 }
 
-/** A connection to write: the lifecycle fields default to those of a fresh grant. */
-export type NewAccess = Omit<
-  IntegrationAccess,
-  | "createdAt"
-  | "updatedAt"
+type Defaulted =
   | "requiresReconnect"
   | "tokensIssuedAt"
   | "lastRefreshAt"
   | "lastRefreshError"
   | "refreshFailures"
-> &
-  Partial<
-    Pick<
-      IntegrationAccess,
-      "requiresReconnect" | "tokensIssuedAt" | "lastRefreshAt" | "lastRefreshError" | "refreshFailures"
-    >
-  >;
+  | "generation"
+  | "connectedBy"
+  | "connectedAt";
+
+/** A connection to write: the lifecycle fields default to those of a fresh, unattributed grant. */
+export type NewAccess = Omit<IntegrationAccess, "createdAt" | "updatedAt" | Defaulted> &
+  Partial<Pick<IntegrationAccess, Defaulted>>;
 
 /**
  * Inserts or replaces the connection, its tokens sealed under the ring's current key. Replacing
@@ -43,6 +39,9 @@ export async function storeAccess(d: Db, ring: KeyRing, access: NewAccess, now =
       lastRefreshAt: access.lastRefreshAt ?? null,
       lastRefreshError: access.lastRefreshError ?? null,
       refreshFailures: access.refreshFailures ?? 0,
+      generation: access.generation ?? 0,
+      connectedBy: access.connectedBy ?? null,
+      connectedAt: access.connectedAt ?? null,
     },
     now,
   );

@@ -1,20 +1,18 @@
 // The token lifecycle of one workspace, run inside its Durable Object: hand out usable access tokens,
-// refreshing each expiry exactly once however many callers wait, persisting before anyone uses the
-// result, and classifying failures so that only a rejected grant ever asks the user to reconnect.
+// refreshing each expiry exactly once however many callers wait, keeping a refreshed set durable
+// before anyone uses it, and classifying failures so that only a rejected grant asks for a reconnect.
 import { exponentialBackoff, sleep } from "../framework/backoff";
-import type { KeyRing } from "../framework/crypto";
+import { type KeyRing, sealTokens } from "../framework/crypto";
 import type { Failure, FailureReason } from "../framework/failure";
 import { sha256Hex } from "../framework/hash";
 import { registerOAuthApp } from "../framework/oauth/app";
 import { TokenEndpointError } from "../framework/oauth/client";
-import { refreshGrant } from "../framework/oauth/flow";
+import { refreshGrant, revokeGrant } from "../framework/oauth/flow";
 import type { OAuthApp } from "../framework/oauth/types";
 import type { RegisteredProvider } from "../framework/provider";
 import { lifecycleSettings } from "../framework/settings";
-import { findProvider } from "../providers/registry";
-import type { Db } from "../storage/db";
-import { recordRefreshFailure } from "../storage/connections";
-import { type IntegrationAccess, loadAccess, storeAccess } from "./integration-access";
+import type { ConnectionStore } from "./connections";
+import type { IntegrationAccess } from "./integration-access";
 import { SingleFlight } from "./single-flight";
 
 /** What a caller gets: enough to call the provider's API, nothing to refresh with. */
@@ -26,6 +24,8 @@ export interface UsableAccess {
   tenantId: string | null;
   apiBaseUrl: string;
   additionalInfo: Record<string, unknown>;
+  /** Which grant the token belongs to; work done with it is kept only while the connection holds it. */
+  generation: number;
 }
 
 /** Plain data, so it crosses Durable Object RPC intact (thrown errors lose their class). */
@@ -54,74 +54,50 @@ function refreshMargin(
 }
 
 export class TokenLifecycle {
-  private readonly cache = new Map<string, IntegrationAccess>();
   private readonly flights = new SingleFlight<AccessOutcome>();
 
   constructor(
     private readonly storage: DurableObjectStorage,
+    private readonly store: ConnectionStore,
     private readonly env: Env,
-    private readonly d: Db,
     private readonly ring: () => Promise<KeyRing>,
+    private readonly providerOf: (name: string) => RegisteredProvider | undefined,
+    /** Asks for another attempt to write held token sets to D1 (the object's alarm). */
+    private readonly retryFlushLater: () => Promise<void>,
   ) {}
 
   /**
    * A usable access token for `integration`, refreshed first when it expires within the margin
    * (or always, with `force`). Concurrent callers share one load and at most one refresh.
    */
-  async getIntegrationAccess(workspaceId: string, integration: string, force = false): Promise<AccessOutcome> {
+  async getIntegrationAccess(integration: string, force = false): Promise<AccessOutcome> {
     // A forced refresh arriving while a plain load is in flight waits for it, then refreshes
     // (or joins whatever started meanwhile).
     if (force) await this.flights.idle(integration);
-    return this.flights.run(integration, () => this.resolve(workspaceId, integration, force));
+    return this.flights.run(integration, () => this.resolve(integration, force));
   }
 
-  /**
-   * Waits for any load or refresh of `integration` to finish, then drops the cached connection and
-   * any refresh marker: for writes that do not come from here (a new grant, a disconnect), which
-   * must not be overwritten by a refresh of the old grant finishing after them.
-   */
-  async settle(integration: string): Promise<void> {
-    await this.flights.idle(integration);
-    this.cache.delete(integration);
+  /** Drops a crash marker, so a new grant never inherits the old grant's interrupted refresh. */
+  clearMarker(integration: string): void {
     this.storage.kv.delete(MARKER_PREFIX + integration);
   }
 
-  private async resolve(workspaceId: string, integration: string, force: boolean): Promise<AccessOutcome> {
-    const provider = findProvider(integration);
+  private async resolve(integration: string, force: boolean): Promise<AccessOutcome> {
+    const provider = this.providerOf(integration);
     if (!provider) return failure("unknown_integration", `Unknown integration "${integration}"`);
-    let access = this.cache.get(integration) ?? (await this.load(workspaceId, integration));
+    const access = await this.store.exclusive(integration, () => this.current(integration));
     if (!access) return failure("not_connected", `${integration} is not connected for this workspace`);
-
-    const marker = this.storage.kv.get<RefreshMarker>(MARKER_PREFIX + integration);
-    if (marker) {
-      // A refresh started and its outcome was never recorded: the object restarted mid-refresh.
-      // Storage, not memory, decides.
-      access = (await this.load(workspaceId, integration)) ?? access;
-      if (
-        access.tokens.refreshToken &&
-        sha256Hex(access.tokens.refreshToken) === marker.refreshTokenHash &&
-        !access.requiresReconnect
-      ) {
-        // The provider may have consumed this refresh token; sending it again could revoke the
-        // whole grant on servers with reuse detection, so it is never sent twice.
-        await this.markFailure(
-          access,
-          "refresh_interrupted: a refresh was interrupted and its outcome is unknown",
-          true,
-        );
-        access = { ...access, requiresReconnect: true };
-      }
-      this.storage.kv.delete(MARKER_PREFIX + integration);
-    }
-    if (access.requiresReconnect)
+    if (access.requiresReconnect) {
       return failure("reconnect_required", `${integration} must be connected again by a workspace member`);
+    }
 
     const resolution = registerOAuthApp(provider, this.env);
-    if (!resolution.configured)
+    if (!resolution.configured) {
       return failure(
         "provider_not_configured",
         `${integration} is not configured: set ${resolution.missing.join(" and ")}`,
       );
+    }
     const now = Date.now();
     const due = access.expiresAt !== null && access.expiresAt - refreshMargin(access, provider.refreshMarginMs) <= now;
     if (!force && !due) return { ok: true, access: usable(access, resolution.app.apiBaseUrl) };
@@ -129,64 +105,81 @@ export class TokenLifecycle {
       // Nothing to refresh with: the access token serves until it expires, then only a reconnect helps.
       if (access.expiresAt === null || access.expiresAt > now)
         return { ok: true, access: usable(access, resolution.app.apiBaseUrl) };
-      await this.markFailure(
+      await this.store.markFailure(
         access,
         "no_refresh_token: the access token expired and the provider gave no refresh token",
         true,
       );
       return failure("reconnect_required", `${integration} must be connected again by a workspace member`);
     }
-    return this.refresh(access, provider, resolution.app);
+    return this.refresh(access, access.tokens.refreshToken, provider, resolution.app);
+  }
+
+  /** The connection as storage has it, after settling a refresh a crash cut off. */
+  private async current(integration: string): Promise<IntegrationAccess | null> {
+    let access = await this.store.load(integration);
+    const marker = this.storage.kv.get<RefreshMarker>(MARKER_PREFIX + integration);
+    if (!access || !marker) return access;
+    // A refresh started and its outcome was never recorded: the object restarted mid-refresh.
+    access = (await this.store.reload(integration)) ?? access;
+    if (
+      access.tokens.refreshToken &&
+      sha256Hex(access.tokens.refreshToken) === marker.refreshTokenHash &&
+      !access.requiresReconnect
+    ) {
+      // The provider may have consumed this refresh token; sending it again could revoke the whole
+      // grant on servers with reuse detection, so it is never sent twice.
+      await this.store.markFailure(
+        access,
+        "refresh_interrupted: a refresh was interrupted and its outcome is unknown",
+        true,
+      );
+      access = { ...access, requiresReconnect: true };
+    }
+    this.clearMarker(integration);
+    return access;
   }
 
   private async refresh(
     access: IntegrationAccess,
+    refreshToken: string,
     provider: RegisteredProvider,
     app: OAuthApp,
   ): Promise<AccessOutcome> {
+    const { integration } = access;
     const settings = lifecycleSettings(this.env);
-    const refreshToken = access.tokens.refreshToken!;
-    const markerKey = MARKER_PREFIX + access.integration;
+    const markerKey = MARKER_PREFIX + integration;
     this.storage.kv.put<RefreshMarker>(markerKey, { refreshTokenHash: sha256Hex(refreshToken), startedAt: Date.now() });
     // The marker must be durable before the refresh token leaves this object.
     await this.storage.sync();
 
     let lastError: TokenEndpointError | null = null;
+    let outcomeUnknown = false;
     for (let attempt = 0; attempt <= settings.retries; attempt++) {
       try {
         const tokens = await refreshGrant(provider, app, refreshToken, settings.timeoutMs);
-        const now = Date.now();
-        const next: IntegrationAccess = {
-          ...access,
+        return await this.commit(access, app, {
+          accessToken: tokens.accessToken,
           // RFC 6749 §6: the server may keep the refresh token; then the old one stays valid.
-          tokens: {
-            accessToken: tokens.accessToken,
-            refreshToken: tokens.refreshToken ?? refreshToken,
-            tokenType: tokens.tokenType ?? access.tokens.tokenType,
-          },
+          refreshToken: tokens.refreshToken ?? refreshToken,
+          tokenType: tokens.tokenType ?? access.tokens.tokenType,
           expiresAt: tokens.expiresAt,
           scope: tokens.scope ?? access.scope,
-          tokensIssuedAt: now,
-          lastRefreshAt: now,
-          lastRefreshError: null,
-          refreshFailures: 0,
-          requiresReconnect: false,
-          updatedAt: now,
-        };
-        // Persist, then use: no caller sees tokens that D1 does not hold.
-        await storeAccess(this.d, await this.ring(), next, now);
-        this.cache.set(access.integration, next);
-        this.storage.kv.delete(markerKey);
-        return { ok: true, access: usable(next, app.apiBaseUrl) };
+        });
       } catch (err) {
         if (!(err instanceof TokenEndpointError)) {
-          // Unknown failure (e.g. D1 down after a successful refresh): keep the marker, so a restart
-          // does not resend a refresh token the provider may already have rotated.
+          // Unknown failure (e.g. sealing failed after a successful refresh): keep the marker, so a
+          // restart does not resend a refresh token the provider may already have rotated.
           throw err;
         }
         lastError = err;
-        if (err.kind !== "unavailable") break;
-        if (attempt === settings.retries) break;
+        if (err.code === "timeout" && !provider.refreshRetryAfterTimeout) {
+          // The provider may have rotated the token without us hearing back; only providers that
+          // accept the old token again (refreshRetryAfterTimeout) get it resent.
+          outcomeUnknown = true;
+          break;
+        }
+        if (err.kind !== "unavailable" || attempt === settings.retries) break;
         const wait = err.retryAfterMs ?? exponentialBackoff(attempt, settings.backoffMs);
         if (wait > settings.maxWaitMs) break;
         await sleep(wait);
@@ -194,38 +187,87 @@ export class TokenLifecycle {
     }
     this.storage.kv.delete(markerKey);
     const e = lastError!;
-    const reconnect = e.kind === "rejected" && RECONNECT_CODES.has(e.code);
-    await this.markFailure(access, `${e.code}: ${e.message}`, reconnect);
-    if (reconnect)
+    if (outcomeUnknown) {
+      await this.store.markFailure(access, `refresh_timeout: ${e.message}; the refresh token is not sent again`, true);
       return failure(
         "reconnect_required",
-        `${access.integration} refused the stored grant (${e.code}); a workspace member must connect again`,
+        `${integration} did not answer a token refresh in time; a workspace member must connect again`,
       );
+    }
+    const reconnect = e.kind === "rejected" && RECONNECT_CODES.has(e.code);
+    await this.store.markFailure(access, `${e.code}: ${e.message}`, reconnect);
+    if (reconnect) {
+      return failure(
+        "reconnect_required",
+        `${integration} refused the stored grant (${e.code}); a workspace member must connect again`,
+      );
+    }
     if (e.kind === "unavailable") {
       return failure(
         "provider_unavailable",
-        `${access.integration} is unavailable (${e.code}); try again later`,
+        `${integration} is unavailable (${e.code}); try again later`,
         e.retryAfterMs ?? settings.backoffMs,
       );
     }
-    return failure("refresh_failed", `${access.integration} could not refresh the token (${e.code})`);
+    return failure("refresh_failed", `${integration} could not refresh the token (${e.code})`);
   }
 
-  private async load(workspaceId: string, integration: string): Promise<IntegrationAccess | null> {
-    const access = await loadAccess(this.d, await this.ring(), workspaceId, integration);
-    if (access) this.cache.set(integration, access);
-    else this.cache.delete(integration);
-    return access;
-  }
-
-  private async markFailure(access: IntegrationAccess, error: string, reconnect: boolean): Promise<void> {
-    await recordRefreshFailure(this.d, access.workspaceId, access.integration, error, reconnect);
-    this.cache.set(access.integration, {
-      ...access,
-      lastRefreshError: error,
-      refreshFailures: access.refreshFailures + 1,
-      requiresReconnect: access.requiresReconnect || reconnect,
+  /**
+   * Makes a refreshed set the connection's: first into the object's storage (durable, so a D1
+   * failure loses nothing), then into D1 if the connection still holds this generation.
+   */
+  private async commit(
+    access: IntegrationAccess,
+    app: OAuthApp,
+    next: Pick<IntegrationAccess, "expiresAt" | "scope"> & IntegrationAccess["tokens"],
+  ): Promise<AccessOutcome> {
+    const { integration, generation } = access;
+    const now = Date.now();
+    const tokens = { accessToken: next.accessToken, refreshToken: next.refreshToken, tokenType: next.tokenType };
+    const sealed = await sealTokens(await this.ring(), this.store.workspaceId, integration, tokens);
+    this.storage.kv.delete(MARKER_PREFIX + integration);
+    await this.store.holdRotation(integration, {
+      generation,
+      sealed,
+      expiresAt: next.expiresAt,
+      scope: next.scope,
+      tokensIssuedAt: now,
     });
+
+    const refreshed: IntegrationAccess = {
+      ...access,
+      tokens,
+      expiresAt: next.expiresAt,
+      scope: next.scope,
+      tokensIssuedAt: now,
+      lastRefreshAt: now,
+      lastRefreshError: null,
+      refreshFailures: 0,
+      requiresReconnect: false,
+      updatedAt: now,
+    };
+    const written = await this.store.exclusive(integration, async () => {
+      try {
+        const result = await this.store.flushRotation(integration);
+        if (result === "stale") return false;
+      } catch (err) {
+        // D1 is down: the set stays in the object's storage and is written on the next load or alarm.
+        console.warn(
+          "refresh: D1 write failed; the new tokens are held by the workspace object",
+          integration,
+          err instanceof Error ? err.message : "",
+        );
+        await this.retryFlushLater();
+      }
+      this.store.remember(refreshed);
+      return true;
+    });
+    if (!written) {
+      // Disconnected or replaced while refreshing: these tokens belong to no connection now.
+      await revokeGrant(app, tokens).catch(() => undefined);
+      return failure("not_connected", `${integration} was disconnected or replaced while its token was refreshed`);
+    }
+    return { ok: true, access: usable(refreshed, app.apiBaseUrl) };
   }
 }
 
@@ -238,6 +280,7 @@ function usable(access: IntegrationAccess, apiBaseUrl: string): UsableAccess {
     tenantId: access.tenantId,
     apiBaseUrl,
     additionalInfo: access.additionalInfo,
+    generation: access.generation,
   };
 }
 

@@ -1,14 +1,16 @@
 // Starting a connection from a popup: a one-time login URL, so no bearer token ever sits in a URL.
 import { Hono } from "hono";
 import * as z from "zod/mini";
+import { FailureError } from "../../framework/failure";
 import { requireApp } from "../../framework/oauth/app";
 import { publicBase } from "../../framework/settings";
 import { SESSION_TTL_SECONDS, saveConnectSession } from "../../framework/state";
 import { requireProvider } from "../../providers/registry";
-import { authenticated, requireRole } from "../auth";
+import { workspaceClient } from "../../workspace/client";
+import { authenticated, requireReplaceRight, requireRole } from "../auth";
 import { describe } from "../docs";
 import type { AppEnv } from "../env";
-import { fields, json, jsonBody } from "../validate";
+import { described, fields, json, jsonBody } from "../validate";
 import { loginPath } from "./oauth";
 
 export const connectSessionRoutes = new Hono<AppEnv>().post(
@@ -22,10 +24,15 @@ export const connectSessionRoutes = new Hono<AppEnv>().post(
       201: {
         description: "Open `url` in a popup",
         schema: z.object({
-          url: fields.describe(z.string(), "Absolute login URL"),
-          expires_at: fields.describe(z.string(), "ISO 8601"),
+          url: described(z.string(), "Absolute login URL"),
+          expires_at: described(z.string(), "ISO 8601"),
         }),
       },
+      403: {
+        description:
+          "forbidden: not a member, or the provider is connected already and replacing it needs the admin role",
+      },
+      429: { description: "rate_limited: the workspace started too many connections this hour; see Retry-After" },
       503: { description: "The provider's client credentials are not configured" },
     },
   }),
@@ -37,6 +44,9 @@ export const connectSessionRoutes = new Hono<AppEnv>().post(
     const body = c.req.valid("json");
     const provider = requireProvider(body.integration);
     requireApp(provider, c.env); // fail now, not in the popup
+    await requireReplaceRight(c.env, c.var.user, body.workspace_id, provider.name);
+    const admitted = await workspaceClient(c.env, body.workspace_id).admit("connect_session");
+    if (!admitted.ok) throw FailureError.of(admitted.failure);
     const { id, record } = await saveConnectSession(c.env.OAUTH_KV, {
       workspaceId: body.workspace_id,
       userId: c.var.user.id,

@@ -1,8 +1,10 @@
-// Connection management: which providers a workspace has connected, and disconnecting one.
+// Connection management: which providers a workspace has connected (and who connected them),
+// confirming a completed consent as the workspace's connection, and disconnecting one.
 import { Hono } from "hono";
 import * as z from "zod/mini";
+import { FailureError } from "../../framework/failure";
 import { registerOAuthApp } from "../../framework/oauth/app";
-import { displayName } from "../../framework/provider";
+import { displayName, type RegisteredProvider } from "../../framework/provider";
 import { providerList, requireProvider } from "../../providers/registry";
 import { listConnectionStates } from "../../storage/connections";
 import { db } from "../../storage/db";
@@ -10,16 +12,39 @@ import { workspaceClient } from "../../workspace/client";
 import { authenticated, requireRole } from "../auth";
 import { describe } from "../docs";
 import type { AppEnv } from "../env";
-import { fields, query } from "../validate";
+import { described, fields, json, jsonBody, query } from "../validate";
 
 const providerInfo = z.object({
-  name: fields.describe(z.string(), "Registry name, e.g. Xero"),
+  name: described(z.string(), "Registry name, e.g. Xero"),
   display_name: z.string(),
   api_type: z.enum(["accounting", "payroll"]),
-  configured: fields.describe(z.boolean(), "The provider's client credentials are set on this server"),
+  configured: described(z.boolean(), "The provider's client credentials are set on this server"),
   connected: z.boolean(),
-  requires_reconnect: fields.describe(z.boolean(), "The connection exists but the user must connect again"),
+  requires_reconnect: described(z.boolean(), "The connection exists but the user must connect again"),
+  connected_by: described(z.nullable(z.string()), "The host app user (JWT sub) who confirmed the connection"),
+  connected_at: described(z.nullable(z.string()), "When the connection was confirmed, ISO 8601"),
 });
+
+type ProviderInfo = z.output<typeof providerInfo>;
+
+interface ConnectionState {
+  requiresReconnect: boolean;
+  connectedBy: string | null;
+  connectedAt: number | null;
+}
+
+function providerEntry(p: RegisteredProvider, env: Env, state: ConnectionState | undefined): ProviderInfo {
+  return {
+    name: p.name,
+    display_name: displayName(p),
+    api_type: p.apiType,
+    configured: registerOAuthApp(p, env).configured,
+    connected: state !== undefined,
+    requires_reconnect: state?.requiresReconnect ?? false,
+    connected_by: state?.connectedBy ?? null,
+    connected_at: state?.connectedAt != null ? new Date(state.connectedAt).toISOString() : null,
+  };
+}
 
 export const connectionRoutes = new Hono<AppEnv>()
   .get(
@@ -38,19 +63,50 @@ export const connectionRoutes = new Hono<AppEnv>()
     async (c) => {
       const rows = await listConnectionStates(db(c.env.DB), c.req.valid("query").workspace_id);
       const byName = new Map(rows.map((r) => [r.integration, r]));
-      return c.json(
-        providerList.map((p): z.output<typeof providerInfo> => {
-          const row = byName.get(p.name);
-          return {
-            name: p.name,
-            display_name: displayName(p),
-            api_type: p.apiType,
-            configured: registerOAuthApp(p, c.env).configured,
-            connected: row !== undefined,
-            requires_reconnect: row?.requiresReconnect ?? false,
-          };
-        }),
-      );
+      return c.json(providerList.map((p) => providerEntry(p, c.env, byName.get(p.name))));
+    },
+  )
+  .post(
+    "/integration/connections/confirm",
+    describe({
+      tag: "Connections",
+      summary: "Make a completed consent the workspace's connection (the last step of connecting)",
+      description:
+        "Send the `confirm_token` the callback page posted to the host app, with the bearer JWT of the same user who " +
+        "started the connection. Replacing an existing connection needs the admin role. Works once, within 10 minutes.",
+      access: "member",
+      responses: {
+        200: { description: "Connected: the provider's listing entry", schema: providerInfo },
+        400: { description: "invalid_request: the confirm token is unknown, used, expired or for another provider" },
+        403: { description: "forbidden: another user started this connection, or replacing needs the admin role" },
+      },
+    }),
+    authenticated,
+    jsonBody,
+    json(
+      z.object({
+        workspace_id: fields.workspaceId,
+        integration: fields.integration,
+        confirm_token: described(
+          z.string().check(z.minLength(1), z.maxLength(200)),
+          "From the callback page's message",
+        ),
+      }),
+    ),
+    requireRole("member", "json"),
+    async (c) => {
+      const body = c.req.valid("json");
+      const provider = requireProvider(body.integration);
+      const user = c.var.user;
+      const outcome = await workspaceClient(c.env, body.workspace_id).confirmGrant({
+        integration: provider.name,
+        confirmToken: body.confirm_token,
+        userId: user.id,
+        role: user.workspaces[body.workspace_id] === "admin" ? "admin" : "member",
+      });
+      if (!outcome.ok) throw FailureError.of(outcome.failure);
+      const { connectedBy, connectedAt } = outcome.connection;
+      return c.json(providerEntry(provider, c.env, { requiresReconnect: false, connectedBy, connectedAt }));
     },
   )
   .post(

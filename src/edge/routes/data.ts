@@ -2,7 +2,7 @@
 // a manual refresh, and each connection's fetch and token status (never a token).
 import { Hono } from "hono";
 import * as z from "zod/mini";
-import { cacheDateKey, defaultFromDate, parseIsoDate } from "../../framework/dates";
+import { cacheDateKey, defaultFromDate, fromDateInRange, parseIsoDate } from "../../framework/dates";
 import { FailureError } from "../../framework/failure";
 import { sendFetches } from "../../framework/fetch-queue";
 import { providerList, requireProvider } from "../../providers/registry";
@@ -11,14 +11,20 @@ import { listConnections } from "../../storage/connections";
 import { db } from "../../storage/db";
 import { latestRuns } from "../../storage/runs";
 import { type DataPoint, fetchAdapterFor } from "../../workspace/adapter";
+import { workspaceClient } from "../../workspace/client";
 import { authenticated, requireRole } from "../auth";
 import { describe } from "../docs";
 import type { AppEnv } from "../env";
-import { fields, query } from "../validate";
+import { described, fields, query } from "../validate";
 
-const fromDate = fields.describe(
-  z.string().check(z.refine((v) => parseIsoDate(v) !== null, { message: "must be a date as YYYY-MM-DD" })),
-  "First month wanted, YYYY-MM-DD",
+const fromDate = described(
+  z.string().check(
+    z.refine((v) => parseIsoDate(v) !== null, { message: "must be a date as YYYY-MM-DD (four-digit year)" }),
+    z.refine((v) => fromDateInRange(v, Date.now()), {
+      message: "must be between 20 years ago and 1 year ahead",
+    }),
+  ),
+  "First month wanted, YYYY-MM-DD: from 20 years ago to 1 year ahead",
 );
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -66,7 +72,7 @@ const connectionStatus = z.object({
       from_date: z.string(),
     }),
   ),
-  next_scheduled_run: fields.describe(z.nullable(z.string()), "null while the connection needs a reconnect"),
+  next_scheduled_run: described(z.nullable(z.string()), "null while the connection needs a reconnect"),
 });
 
 export const dataRoutes = new Hono<AppEnv>()
@@ -84,6 +90,7 @@ export const dataRoutes = new Hono<AppEnv>()
         404: { description: "not_connected: the workspace has no connection to this provider" },
         409: { description: "reconnect_required: a member must connect again" },
         502: { description: "The provider answered with an error or data in an unexpected shape" },
+        429: { description: "rate_limited: the workspace fetched too many new months this hour; see Retry-After" },
         503: { description: "provider_unavailable: try again after Retry-After" },
       },
     }),
@@ -140,6 +147,7 @@ export const dataRoutes = new Hono<AppEnv>()
       responses: {
         202: { description: "Queued", schema: z.object({ message: z.string(), queued: z.number() }) },
         404: { description: "not_connected" },
+        429: { description: "rate_limited: the workspace asked for too many fetches this hour; see Retry-After" },
       },
     }),
     authenticated,
@@ -151,6 +159,8 @@ export const dataRoutes = new Hono<AppEnv>()
       const d = db(c.env.DB);
       const connection = (await listConnections(d, q.workspace_id)).find((r) => r.integration === provider.name);
       if (!connection) throw new FailureError("not_connected", `${provider.name} is not connected for this workspace`);
+      const admitted = await workspaceClient(c.env, q.workspace_id).admit("fetch");
+      if (!admitted.ok) throw FailureError.of(admitted.failure);
       const keys = new Set([
         ...(await cachedKeys(d, q.workspace_id, provider.name)),
         cacheDateKey(defaultFromDate(Date.now())),

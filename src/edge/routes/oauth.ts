@@ -1,6 +1,7 @@
 // Login and callback for one provider (the seed's IntegrationOAuth endpoints), mounted for every
 // registry entry at /integration/<name>/login and /callback. The OAuth steps themselves live in the
-// framework; storing the grant is the workspace object's job.
+// framework. A completed consent is only held: it becomes a connection when the user who started it
+// confirms it (POST /integration/connections/confirm), so a grant lands only where its user meant it.
 import { type Context, Hono } from "hono";
 import * as z from "zod/mini";
 import { FailureError } from "../../framework/failure";
@@ -11,18 +12,18 @@ import { displayName, type RegisteredProvider } from "../../framework/provider";
 import { publicBase } from "../../framework/settings";
 import { claimKey, type OAuthState, saveState, takeConnectSession, takeState } from "../../framework/state";
 import { workspaceClient } from "../../workspace/client";
-import { authConfigFromEnv, authenticate, authorize } from "../auth";
+import { authConfigFromEnv, authenticate, authorize, requireReplaceRight } from "../auth";
 import { describe } from "../docs";
 import type { AppEnv } from "../env";
 import { statusOf } from "../errors";
-import { popupPage } from "../pages";
-import { fields, query } from "../validate";
+import { popupPage, providerErrorText } from "../pages";
+import { described, fields, query } from "../validate";
 
 const loginQuery = z
   .object({
     workspace_id: z.optional(fields.workspaceId),
     session: z.optional(
-      fields.describe(
+      described(
         z.string().check(z.minLength(1), z.maxLength(200)),
         "One-time id from POST /integration/connect-sessions",
       ),
@@ -93,6 +94,9 @@ export function oauthRoutes(provider: RegisteredProvider) {
           const user = await authenticate(c.req.header("Authorization"), authConfigFromEnv(c.env));
           workspaceId = q.workspace_id!;
           authorize(user, workspaceId, "member");
+          await requireReplaceRight(c.env, user, workspaceId, provider.name);
+          const admitted = await workspaceClient(c.env, workspaceId).admit("connect_session");
+          if (!admitted.ok) throw FailureError.of(admitted.failure);
           userId = user.id;
         }
         let app;
@@ -129,7 +133,8 @@ export function oauthRoutes(provider: RegisteredProvider) {
         access: "public",
         responses: {
           200: {
-            description: "Connected: a page that notifies the host app and can be closed",
+            description:
+              "Authorized: a page that posts the one-time confirm_token to the host app (APP_ORIGIN only); nothing is connected until it is confirmed",
             contentType: "text/html",
           },
           400: {
@@ -137,7 +142,8 @@ export function oauthRoutes(provider: RegisteredProvider) {
             contentType: "text/html",
           },
           502: {
-            description: "The provider failed to exchange the code or to name the tenant",
+            description:
+              "The provider failed to exchange the code (400 when it refused the code) or to name the tenant",
             contentType: "text/html",
           },
         },
@@ -155,12 +161,18 @@ export function oauthRoutes(provider: RegisteredProvider) {
           );
         }
         if (q.error !== undefined) {
-          const detail = q.error_description ? `${q.error}: ${q.error_description}` : q.error;
-          return errorPage(
-            c,
+          // A fixed text per OAuth error code: the provider's own description is not shown or posted.
+          const { code, text } = providerErrorText(q.error, name);
+          return popupPage(
+            {
+              integration: provider.name,
+              status: "error",
+              code: "provider_refused",
+              error: code,
+              message: `${text} Close this window and try again if this was a mistake.`,
+            },
+            c.env.APP_ORIGIN,
             400,
-            "provider_refused",
-            `${name} did not grant access (${detail}). Close this window and try again if this was a mistake.`,
           );
         }
         if (!q.code)
@@ -184,9 +196,10 @@ export function oauthRoutes(provider: RegisteredProvider) {
         } catch (err) {
           if (err instanceof TokenEndpointError) {
             console.warn("code exchange failed", provider.name, err.kind, err.code, err.status);
+            // The provider refusing the code (RFC 6749 §5.2) means the code was bad: a client error.
             return errorPage(
               c,
-              502,
+              err.kind === "rejected" ? 400 : 502,
               "exchange_failed",
               `${name} could not complete the connection (${err.code}). Close this window and try again.`,
             );
@@ -208,9 +221,11 @@ export function oauthRoutes(provider: RegisteredProvider) {
           );
         }
         const { tokens, tenant } = authorized;
+        let held: { confirmToken: string };
         try {
-          await workspaceClient(c.env, state.workspaceId).saveConnection({
+          held = await workspaceClient(c.env, state.workspaceId).holdGrant({
             integration: provider.name,
+            userId: state.userId,
             tokens: { accessToken: tokens.accessToken, refreshToken: tokens.refreshToken, tokenType: tokens.tokenType },
             expiresAt: tokens.expiresAt,
             scope: tokens.scope,
@@ -218,16 +233,21 @@ export function oauthRoutes(provider: RegisteredProvider) {
             additionalInfo: tenant.additionalInfo ?? {},
           });
         } catch (err) {
-          console.error("storing the connection failed", provider.name, err instanceof Error ? err.name : "unknown");
+          console.error("holding the grant failed", provider.name, err instanceof Error ? err.name : "unknown");
           return errorPage(
             c,
             500,
             "internal_error",
-            `${name} granted access, but the connection could not be saved. Close this window and try again.`,
+            `${name} granted access, but it could not be saved. Close this window and try again.`,
           );
         }
         return popupPage(
-          { integration: provider.name, status: "connected", message: `${name} connected. You can close this window.` },
+          {
+            integration: provider.name,
+            status: "authorized",
+            confirmToken: held.confirmToken,
+            message: `${name} authorized. Return to the app to finish connecting; you can close this window.`,
+          },
           c.env.APP_ORIGIN,
           200,
         );

@@ -7,6 +7,8 @@ import { normalizeEmployees } from "./employees";
 
 /** Gusto's largest page. */
 const PER_PAGE = 100;
+/** At most 10,000 employees: past this a company (or an answer) is not what this adapter serves. */
+const MAX_PAGES = 100;
 
 const tokenInfo = lazy(() => z.looseObject({ resource: z.looseObject({ type: z.string(), uuid: z.string() }) }));
 
@@ -25,22 +27,31 @@ export const gusto = {
     // Gusto expects client_id and client_secret in the form body.
     clientAuth: "client_secret_post",
   },
+  // Gusto: the old refresh token is revoked only when the new access token is first used, so a lost
+  // refresh answer can be retried. https://docs.gusto.com/embedded-payroll/v2022-11-01/reference/refresh-access-token
+  refreshRetryAfterTimeout: true,
   async lookupTenant(api) {
     const info = tokenInfo().parse(await api.get("/v1/token_info"));
     return { tenantId: info.resource.uuid, additionalInfo: { resource_type: info.resource.type } };
   },
-  // Every employee of the company, terminated ones included, page by page until a short page.
+  // Every employee of the company, terminated ones included, page by page until the last one.
   async getData({ api, tenantId, fromDate, warn }) {
     if (!tenantId) throw new ProviderDataError("Gusto", "the connection has no company");
     const employees: unknown[] = [];
-    for (let pageNumber = 1; ; pageNumber++) {
-      const body = await api.get(`/v1/companies/${encodeURIComponent(tenantId)}/employees`, {
-        query: { page: pageNumber, per: PER_PAGE },
+    for (let page = 1; ; page++) {
+      // A hard limit, so a provider that keeps sending full pages cannot keep this loop going.
+      if (page > MAX_PAGES) throw new ProviderDataError("Gusto", `more than ${MAX_PAGES} pages of employees`);
+      const { body, headers } = await api.getWithHeaders(`/v1/companies/${encodeURIComponent(tenantId)}/employees`, {
+        query: { page, per: PER_PAGE },
       });
       if (!Array.isArray(body)) throw new ProviderDataError("Gusto", "the employees page is not a list");
-      const page: unknown[] = body;
-      employees.push(...page);
-      if (page.length < PER_PAGE) break;
+      const totalPages = Number(headers.get("X-Total-Pages"));
+      if (totalPages > MAX_PAGES)
+        throw new ProviderDataError("Gusto", `${totalPages} pages of employees, more than ${MAX_PAGES}`);
+      const rows: unknown[] = body;
+      employees.push(...rows);
+      // The last page: a short one, or the one Gusto's X-Total-Pages names.
+      if (rows.length < PER_PAGE || (totalPages > 0 && page >= totalPages)) break;
     }
     return normalizeEmployees(employees, fromDate, warn);
   },

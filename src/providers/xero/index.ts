@@ -23,6 +23,9 @@ export const xero = {
     scopes: ["offline_access", "accounting.reports.profitandloss.read", "accounting.reports.balancesheet.read"],
     clientAuth: "client_secret_basic",
   },
+  // Xero: a used refresh token still works for 30 minutes, for exactly this case (a lost answer).
+  // https://community.xero.com/developer/discussion/105714701 (official reply)
+  refreshRetryAfterTimeout: true,
   // Xero: refresh tokens expire after 60 days unused; refresh well before that.
   keepAliveAfterMs: 30 * 24 * 3600_000,
   // A grant can cover several tenants; the first organisation is the one we read (the seed's choice).

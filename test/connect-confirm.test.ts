@@ -1,0 +1,149 @@
+// A grant lands only where its user meant it: a completed consent is held, not connected, until the
+// user who started the flow confirms it in the same workspace, once, within 10 minutes. Replacing a
+// connection needs an admin; the replaced grant is revoked and its tenant's data dropped.
+import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import worker from "../src/index";
+import { findGrant, stats } from "./fake-client";
+import { authorizeThroughPopup, call, confirm, connectThroughPopup, errorOf, rawAccessRow, token } from "./helpers";
+
+const count = async (sql: string, ...binds: unknown[]) =>
+  (
+    await env.DB.prepare(sql)
+      .bind(...binds)
+      .first<{ n: number }>()
+  )?.n ?? 0;
+
+const pendingGrants = (workspaceId: string) =>
+  count("SELECT count(*) AS n FROM pending_grants WHERE workspace_id = ?", workspaceId);
+
+describe("connect confirmation", () => {
+  it("should not connect a victim's consent to the attacker's workspace (grant hijack by link)", async () => {
+    // The attacker starts a connection in their own workspace and sends the login link to a victim,
+    // who consents at the provider. The callback page posts the confirm token only to APP_ORIGIN,
+    // where the victim's own session (not the attacker's) would try to confirm it.
+    const { confirmToken, code } = await authorizeThroughPopup("ws-attacker", "Xero", { sub: "attacker" });
+    const asVictim = await confirm("ws-attacker", "Xero", confirmToken, { sub: "victim" });
+    expect(asVictim.status).toBe(403);
+    expect((await errorOf(asVictim)).code).toBe("forbidden");
+    expect(await rawAccessRow("ws-attacker", "Xero")).toBeNull();
+    // The refused attempt changed nothing: the grant is still pending, unconnected and unrevoked.
+    expect(await pendingGrants("ws-attacker")).toBe(1);
+    expect((await stats((await findGrant({ code }))!.grantId)).revoked).toBe(false);
+  });
+
+  it("should refuse another workspace, another provider, a forged token and a second use", async () => {
+    const { confirmToken } = await authorizeThroughPopup("ws-c1", "Gusto");
+    const otherWorkspace = await call("/integration/connections/confirm", {
+      method: "POST",
+      bearer: await token({ "ws-c1": "member", "ws-c2": "admin" }),
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ workspace_id: "ws-c2", integration: "Gusto", confirm_token: confirmToken }),
+    });
+    expect(otherWorkspace.status).toBe(400);
+    expect((await confirm("ws-c1", "Xero", confirmToken)).status).toBe(400);
+    expect((await confirm("ws-c1", "Gusto", `${confirmToken.slice(0, -1)}x`)).status).toBe(400);
+    expect(await rawAccessRow("ws-c2", "Gusto")).toBeNull();
+    expect(await rawAccessRow("ws-c1", "Gusto")).toBeNull();
+
+    const first = await confirm("ws-c1", "Gusto", confirmToken);
+    expect(first.status).toBe(200);
+    const second = await confirm("ws-c1", "Gusto", confirmToken);
+    expect(second.status).toBe(400);
+    expect((await errorOf(second)).message).toMatch(/unknown, was already used, or has expired/);
+  });
+
+  it("should let exactly one of two concurrent confirms win", async () => {
+    const { confirmToken } = await authorizeThroughPopup("ws-race", "Xero");
+    const statuses = (await Promise.all([1, 2].map(() => confirm("ws-race", "Xero", confirmToken)))).map(
+      (r) => r.status,
+    );
+    expect(statuses.sort()).toEqual([200, 400]);
+    expect(await count("SELECT count(*) AS n FROM integration_access WHERE workspace_id = 'ws-race'")).toBe(1);
+  });
+
+  it("should answer the provider's listing entry with who connected it and when", async () => {
+    const before = Date.now();
+    const { confirmed } = await connectThroughPopup("ws-who", "Gusto", { sub: "alice" });
+    const entry = await confirmed.json<{
+      name: string;
+      connected: boolean;
+      connected_by: string;
+      connected_at: string;
+    }>();
+    expect(entry).toMatchObject({ name: "Gusto", connected: true, requires_reconnect: false, connected_by: "alice" });
+    expect(Date.parse(entry.connected_at)).toBeGreaterThanOrEqual(before - 1000);
+    const listing = await (
+      await call("/integration/providers?workspace_id=ws-who", { bearer: await token({ "ws-who": "member" }) })
+    ).json<{ name: string; connected_by: string | null; connected_at: string | null }[]>();
+    expect(listing.find((p) => p.name === "Gusto")).toMatchObject({
+      connected_by: "alice",
+      connected_at: entry.connected_at,
+    });
+  });
+
+  it("should revoke and drop a grant nobody confirmed within 10 minutes, on the cron", async () => {
+    const { code } = await authorizeThroughPopup("ws-expire", "Gusto");
+    const grant = (await findGrant({ code }))!;
+    const tick = async (at: number) => {
+      const ctx = createExecutionContext();
+      worker.scheduled(createScheduledController({ cron: "0 * * * *", scheduledTime: at }), env, ctx);
+      await waitOnExecutionContext(ctx);
+    };
+    await tick(Date.now() + 5 * 60_000);
+    expect(await pendingGrants("ws-expire")).toBe(1);
+    await tick(Date.now() + 11 * 60_000);
+    expect(await pendingGrants("ws-expire")).toBe(0);
+    expect(await stats(grant.grantId)).toMatchObject({ revoked: true });
+    expect(await rawAccessRow("ws-expire", "Gusto")).toBeNull();
+  });
+});
+
+describe("replacing a connection", () => {
+  it("should refuse a member, at the start and at the confirm step", async () => {
+    await connectThroughPopup("ws-replace-member", "Xero", { role: "admin", sub: "admin-1" });
+    const session = await call("/integration/connect-sessions", {
+      method: "POST",
+      bearer: await token({ "ws-replace-member": "member" }, { sub: "member-1" }),
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ workspace_id: "ws-replace-member", integration: "Xero" }),
+    });
+    expect(session.status).toBe(403);
+    const direct = await call("/integration/xero/login?workspace_id=ws-replace-member", {
+      redirect: "manual",
+      bearer: await token({ "ws-replace-member": "member" }, { sub: "member-1" }),
+    });
+    expect(direct.status).toBe(403);
+
+    // A grant started by an admin who is only a member by the time they confirm.
+    const { confirmToken } = await authorizeThroughPopup("ws-replace-member", "Xero", {
+      role: "admin",
+      sub: "admin-2",
+    });
+    const asMember = await confirm("ws-replace-member", "Xero", confirmToken, { role: "member", sub: "admin-2" });
+    expect(asMember.status).toBe(403);
+    expect((await rawAccessRow("ws-replace-member", "Xero"))!.connected_by).toBe("admin-1");
+  });
+
+  it("should revoke the replaced grant and drop the old tenant's cached data", async () => {
+    const ws = "ws-replace";
+    const first = await connectThroughPopup(ws, "Gusto", { role: "admin" });
+    const oldGrant = (await findGrant({ code: first.code }))!;
+    await env.DB.prepare(
+      "INSERT INTO data_cache (workspace_id, integration, cache_date, payload, created_at) VALUES (?, 'Gusto', 1640908800, '{}', 1)",
+    )
+      .bind(ws)
+      .run();
+
+    const second = await connectThroughPopup(ws, "Gusto", { role: "admin", sub: "admin-2" });
+    const newGrant = (await findGrant({ code: second.code }))!;
+    expect(newGrant.tenantIds[0]).not.toBe(oldGrant.tenantIds[0]);
+    expect((await stats(oldGrant.grantId)).revoked).toBe(true);
+    expect((await stats(newGrant.grantId)).revoked).toBe(false);
+    const row = (await rawAccessRow(ws, "Gusto"))!;
+    expect(row).toMatchObject({ tenant_id: newGrant.tenantIds[0], connected_by: "admin-2" });
+    expect(row.generation).toBeGreaterThan(0);
+    expect(await count("SELECT count(*) AS n FROM data_cache WHERE workspace_id = ?", ws)).toBe(0);
+  });
+});

@@ -1,0 +1,159 @@
+// One linearizable history per connection: confirm, disconnect, refresh, keep-alive and fetch
+// completion for one integration are ordered in its workspace object, and work done for an earlier
+// grant (its generation) is dropped. Each pair is interleaved here with a provider that answers slowly.
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { keyRingFromEnv } from "../src/framework/crypto";
+import { db } from "../src/storage/db";
+import { workspaceClient } from "../src/workspace/client";
+import { loadAccess } from "../src/workspace/integration-access";
+import { findGrant, scriptApi, scriptToken, stats } from "./fake-client";
+import {
+  accessOutcome,
+  authorizeThroughPopup,
+  call,
+  confirm,
+  connectThroughPopup,
+  getData,
+  rawAccessRow,
+  seedConnection,
+  token,
+} from "./helpers";
+
+/** A slow API answer (well inside the provider client's 30 s timeout). */
+const SLOW_API_MS = 600;
+/**
+ * A slow token answer: under the suite's TOKEN_REFRESH_TIMEOUT_MS (300), so the refresh sees the
+ * answer instead of timing out, but long enough for the other operation to finish first.
+ */
+const SLOW_TOKEN_MS = 250;
+
+const cacheRows = async (workspaceId: string) =>
+  (
+    await env.DB.prepare("SELECT count(*) AS n FROM data_cache WHERE workspace_id = ?")
+      .bind(workspaceId)
+      .first<{ n: number }>()
+  )?.n ?? 0;
+
+/** Waits until the fake provider has received a request of the grant (API call or refresh). */
+async function reached(grantId: string, what: "apiRequests" | "refreshRequests"): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if ((await stats(grantId))[what] > 0) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`the provider never saw a ${what} of ${grantId}`);
+}
+
+async function disconnect(workspaceId: string, integration: string): Promise<string> {
+  const res = await call(`/integration/disconnect?workspace_id=${workspaceId}&integration=${integration}`, {
+    method: "POST",
+    bearer: await token({ [workspaceId]: "admin" }),
+  });
+  expect(res.status).toBe(200);
+  return (await res.json<{ message: string }>()).message;
+}
+
+describe("disconnect against in-flight work", () => {
+  it("fetch × disconnect: the late fetch writes nothing, and nothing is served after the disconnect", async () => {
+    const ws = "ws-lin-fetch";
+    const grant = await seedConnection(ws, "gusto");
+    // The provider reads the data at once but answers late: after the disconnect revoked the grant.
+    await scriptApi(grant.grantId, [{ delayMs: SLOW_API_MS, delayAfterProcessing: true }]);
+    const read = getData(ws, "Gusto", "2024-01-15");
+    await reached(grant.grantId, "apiRequests");
+    expect(await disconnect(ws, "Gusto")).toMatch(/has been disconnected/);
+    // From here on nothing may serve this connection's data.
+    expect((await getData(ws, "Gusto", "2024-01-15")).status).toBe(404);
+    expect((await read).status).toBe(404);
+    expect(await cacheRows(ws)).toBe(0);
+    expect(await rawAccessRow(ws, "Gusto")).toBeNull();
+    const run = await env.DB.prepare("SELECT outcome, error FROM fetch_runs WHERE workspace_id = ?")
+      .bind(ws)
+      .first<{ outcome: string; error: string }>();
+    expect(run).toMatchObject({ outcome: "error", error: expect.stringMatching(/^not_connected/) as string });
+  });
+
+  it("refresh × disconnect: the rotated tokens are dropped and revoked, and the row does not come back", async () => {
+    const ws = "ws-lin-refresh";
+    const grant = await seedConnection(ws, "xero", { expiresInSeconds: -5 });
+    // The provider rotates at once but answers late: the answer lands after the disconnect.
+    await scriptToken(grant.grantId, [{ delayMs: SLOW_TOKEN_MS, delayAfterProcessing: true }]);
+    const pending = accessOutcome(ws, "Xero");
+    await reached(grant.grantId, "refreshRequests");
+    await disconnect(ws, "Xero");
+    const outcome = await pending;
+    expect(!outcome.ok && outcome.failure.reason).toBe("not_connected");
+    expect(await rawAccessRow(ws, "Xero")).toBeNull();
+    expect((await stats(grant.grantId)).revoked).toBe(true);
+  });
+
+  it("keep-alive × disconnect: a forced refresh finishing late does not resurrect the connection", async () => {
+    const ws = "ws-lin-keepalive";
+    const grant = await seedConnection(ws, "gusto", { issuedAgoMs: 90 * 24 * 3600_000 });
+    await scriptToken(grant.grantId, [{ delayMs: SLOW_TOKEN_MS, delayAfterProcessing: true }]);
+    const pending = workspaceClient(env, ws).refreshNow("Gusto");
+    await reached(grant.grantId, "refreshRequests");
+    await disconnect(ws, "Gusto");
+    expect((await pending).ok).toBe(false);
+    expect(await rawAccessRow(ws, "Gusto")).toBeNull();
+  });
+
+  it("confirm × disconnect: whichever runs first, the outcome is one the other saw", async () => {
+    const ws = "ws-lin-confirm";
+    await connectThroughPopup(ws, "Gusto", { role: "admin" });
+    const { confirmToken } = await authorizeThroughPopup(ws, "Gusto", { role: "admin" });
+    const [confirmed, message] = await Promise.all([
+      confirm(ws, "Gusto", confirmToken, { role: "admin" }),
+      disconnect(ws, "Gusto"),
+    ]);
+    expect(confirmed.status).toBe(200);
+    const row = await rawAccessRow(ws, "Gusto");
+    // The disconnect either removed the old connection before the confirm added the new one (row
+    // present), or removed the new one (row absent); both saw a connection to remove.
+    expect(message).toMatch(/has been disconnected/);
+    if (row === null) expect(await cacheRows(ws)).toBe(0);
+    else expect(row.connected_by).toBe("user-1");
+  });
+});
+
+describe("replacing a connection against in-flight work", () => {
+  it("fetch × confirm: data read with the replaced grant is not cached for the new one", async () => {
+    const ws = "ws-lin-replace-fetch";
+    const first = await connectThroughPopup(ws, "Gusto", { role: "admin" });
+    const oldGrant = (await findGrant({ code: first.code }))!;
+    // The new grant is authorized first, so only its confirm races the slow fetch.
+    const second = await authorizeThroughPopup(ws, "Gusto", { role: "admin" });
+    const newGrant = (await findGrant({ code: second.code }))!;
+    await scriptApi(oldGrant.grantId, [{ delayMs: SLOW_API_MS, delayAfterProcessing: true }]);
+    // The tenant lookups at connect time already count as API requests.
+    const [oldBefore, newBefore] = [
+      (await stats(oldGrant.grantId)).apiRequests,
+      (await stats(newGrant.grantId)).apiRequests,
+    ];
+    const read = getData(ws, "Gusto", "2024-01-15");
+    await reached(oldGrant.grantId, "apiRequests");
+    expect((await confirm(ws, "Gusto", second.confirmToken, { role: "admin" })).status).toBe(200);
+    expect((await read).status).toBe(404);
+    expect(await cacheRows(ws)).toBe(0);
+    expect((await stats(oldGrant.grantId)).apiRequests).toBe(oldBefore + 1);
+    // The next read fetches with the new grant.
+    expect((await getData(ws, "Gusto", "2024-01-15")).status).toBe(200);
+    expect((await stats(newGrant.grantId)).apiRequests).toBe(newBefore + 1);
+  });
+
+  it("refresh × confirm: a late refresh of the replaced grant does not overwrite the new tokens", async () => {
+    const ws = "ws-lin-replace-refresh";
+    const oldGrant = await seedConnection(ws, "xero", { expiresInSeconds: -5 });
+    const next = await authorizeThroughPopup(ws, "Xero", { role: "admin" });
+    const newGrant = (await findGrant({ code: next.code }))!;
+    await scriptToken(oldGrant.grantId, [{ delayMs: SLOW_TOKEN_MS, delayAfterProcessing: true }]);
+    const pending = accessOutcome(ws, "Xero");
+    await reached(oldGrant.grantId, "refreshRequests");
+    expect((await confirm(ws, "Xero", next.confirmToken, { role: "admin" })).status).toBe(200);
+    const outcome = await pending;
+    expect(!outcome.ok && outcome.failure.reason).toBe("not_connected");
+    const stored = await loadAccess(db(env.DB), await keyRingFromEnv(env), ws, "Xero");
+    expect(stored?.tokens.accessToken).toBe(newGrant.currentAccessToken);
+    expect((await stats(newGrant.grantId)).revoked).toBe(false);
+  });
+});
