@@ -47,9 +47,6 @@ function fakeProviderBindings(port: number): Record<string, string> {
   };
 }
 
-// wrangler checks the required secrets in process.env before miniflare's bindings apply.
-for (const name of ["AUTH_JWT_SECRET", "TOKEN_ENCRYPTION_KEY"] as const) process.env[name] ??= TEST_BINDINGS[name];
-
 /** A project running `include` inside workerd with the worker's bindings and the fake providers. */
 export function workersProject(name: string, include: string[], exclude: string[] = []) {
   return {

@@ -1,8 +1,8 @@
 // `npm run dev`: a full local run with one command. Creates .dev.vars from the committed example
-// when missing (never overwriting), applies local D1 migrations, then starts `wrangler dev`.
+// when missing (never overwriting), applies local D1 migrations, then starts plain `wrangler dev`,
+// which reads every secret and setting from .dev.vars itself: nothing secret is on a command line.
 import { spawn, spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, readFileSync } from "node:fs";
-import { parseEnv } from "node:util";
+import { copyFileSync, existsSync } from "node:fs";
 
 const offline = {
   ...process.env,
@@ -17,15 +17,6 @@ if (!existsSync(".dev.vars")) {
   console.log("Created .dev.vars from .dev.vars.example");
 }
 
-// With `[secrets] required` in wrangler.toml, wrangler dev loads only those names from .dev.vars;
-// every other entry (provider credentials and URLs, optional keys) is passed as a --var.
-const required = new Set(
-  /^required\s*=\s*\[([^\]]*)\]/m.exec(readFileSync("wrangler.toml", "utf8"))?.[1]?.match(/[A-Z0-9_]+/g) ?? [],
-);
-const extraVars = Object.entries(parseEnv(readFileSync(".dev.vars", "utf8")))
-  .filter(([name, value]) => !required.has(name) && value !== undefined && value !== "")
-  .flatMap(([name, value]) => ["--var", `${name}:${value}`]);
-
 const migrate = spawnSync("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local"], {
   stdio: "inherit",
   env: offline,
@@ -33,10 +24,9 @@ const migrate = spawnSync("npx", ["wrangler", "d1", "migrations", "apply", "DB",
 if (migrate.status !== 0) process.exit(migrate.status ?? 1);
 
 const port = process.env.PORT ?? "8787";
-const dev = spawn(
-  "npx",
-  ["wrangler", "dev", "--ip", "127.0.0.1", "--port", port, ...extraVars, ...process.argv.slice(2)],
-  { stdio: "inherit", env: offline },
-);
+const dev = spawn("npx", ["wrangler", "dev", "--ip", "127.0.0.1", "--port", port, ...process.argv.slice(2)], {
+  stdio: "inherit",
+  env: offline,
+});
 for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => dev.kill(signal));
 dev.on("exit", (code) => process.exit(code ?? 0));

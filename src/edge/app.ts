@@ -5,6 +5,7 @@ import { cors } from "hono/cors";
 import { createMiddleware } from "hono/factory";
 import { HTTPException } from "hono/http-exception";
 import { FailureError } from "../framework/failure";
+import { missingSecrets } from "../framework/settings";
 import { providerList } from "../providers/registry";
 import { describe, docsPage, openApiDocument } from "./docs";
 import type { AppEnv } from "./env";
@@ -31,9 +32,22 @@ const appOriginCors = (() => {
   });
 })();
 
+/** Every route answers 503 naming the missing secrets until AUTH_JWT_SECRET and TOKEN_ENCRYPTION_KEY are set. */
+const requiredSecrets = createMiddleware<AppEnv>(async function requiredSecrets(c, next) {
+  const missing = missingSecrets(c.env);
+  if (missing.length > 0) {
+    throw new FailureError(
+      "service_not_configured",
+      `This service is not configured: set ${missing.join(" and ")} (in .dev.vars locally, with wrangler secret put in production)`,
+    );
+  }
+  await next();
+});
+
 function buildApp() {
   const app = new Hono<AppEnv>()
     .use(appOriginCors)
+    .use(requiredSecrets)
     .route("/", connectionRoutes)
     .route("/", connectSessionRoutes)
     .route("/", dataRoutes)

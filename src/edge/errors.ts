@@ -29,6 +29,7 @@ export function statusOf(reason: FailureReason): ContentfulStatusCode {
       return 502;
     case "provider_not_configured":
     case "provider_unavailable":
+    case "service_not_configured":
       return 503;
   }
 }

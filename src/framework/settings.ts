@@ -1,6 +1,14 @@
 // Every setting read from the environment, by name, here and nowhere else. Optional variables
 // (provider credentials, URL overrides, tuning) are not in the generated Env, so they are read by name.
 
+/** Secrets the service cannot run without; the edge answers 503 naming any that is missing. */
+export const REQUIRED_SECRETS = ["AUTH_JWT_SECRET", "TOKEN_ENCRYPTION_KEY"] as const;
+
+/** The required secrets that are unset or empty. */
+export function missingSecrets(env: Env): string[] {
+  return REQUIRED_SECRETS.filter((name) => readVar(env, name) === undefined);
+}
+
 /** An optional string variable, or undefined when unset or empty. */
 export function readVar(env: Env, name: string): string | undefined {
   const value: unknown = (env as unknown as Record<string, unknown>)[name];

@@ -45,6 +45,8 @@ export interface DevOptions {
   /** Environment for the wrangler process (merged over this process's). */
   env?: Record<string, string>;
   timeoutMs?: number;
+  /** The path that must answer 2xx before the server counts as ready; null: any answer will do. */
+  readyPath?: string | null;
 }
 
 /** Applies the D1 migrations to a fresh state directory, then starts `wrangler dev` on a free port. */
@@ -96,7 +98,9 @@ export async function startDev(options: DevOptions = {}): Promise<DevServer> {
     }
     if (/Ready on/.test(output)) {
       try {
-        if ((await fetch(`${url}/health`)).ok) return { url, output: () => output, stop };
+        const readyPath = options.readyPath === undefined ? "/health" : options.readyPath;
+        const res = await fetch(`${url}${readyPath ?? "/health"}`);
+        if (res.ok || readyPath === null) return { url, output: () => output, stop };
       } catch {
         // not listening yet
       }
