@@ -17,7 +17,7 @@ function duration(ms: number): string {
 function row(p: RegisteredProvider): string {
   const cells = [
     p.displayName && p.displayName !== p.name ? `${p.name} (${p.displayName})` : p.name,
-    p.apiType,
+    p.developmentOnly ? `${p.apiType} (development only)` : p.apiType,
     p.lookupTenant ? "API call after connecting" : "none",
     p.rateLimit ? `${p.rateLimit.concurrent} concurrent, ${p.rateLimit.perMinute}/min per tenant` : "—",
     p.keepAliveAfterMs !== undefined ? `refresh after ${duration(p.keepAliveAfterMs)} idle` : "—",

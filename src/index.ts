@@ -11,7 +11,7 @@ let app: Promise<{ fetch: ExportedHandlerFetchHandler<Env> }> | undefined;
 
 export default {
   async fetch(request, env, ctx) {
-    app ??= import("./edge/app").then((m) => m.createApp());
+    app ??= import("./edge/app").then((m) => m.createApp(env));
     return (await app).fetch(request, env, ctx);
   },
   scheduled(controller, env, ctx) {

@@ -13,5 +13,8 @@ export const TEST_BINDINGS = {
   LIMIT_FETCHES_PER_HOUR: "5",
   LIMIT_CONNECT_SESSIONS_PER_HOUR: "12",
   APP_ORIGIN: "https://app.example.test",
+  // Production-like, whatever a developer's .dev.vars says: development-only parts stay off unless a
+  // test builds the app for development itself (callDevelopment in test/helpers.ts).
+  ENVIRONMENT: "",
   PUBLIC_URL: "https://integrations.example.test",
 };

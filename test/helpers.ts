@@ -1,6 +1,8 @@
 // Test helpers: signing the host app's JWTs and calling the worker.
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { sign } from "hono/jwt";
+import { createApp } from "../src/edge/app";
 import { db } from "../src/storage/db";
 import { storeAccess } from "../src/workspace/integration-access";
 import { keyRingFromEnv } from "../src/framework/crypto";
@@ -27,6 +29,28 @@ export function call(path: string, init: RequestInit & { bearer?: string } = {})
   const headers = new Headers(init.headers);
   if (init.bearer) headers.set("Authorization", `Bearer ${init.bearer}`);
   return exports.default.fetch(new Request(new URL(path, "https://integrations.example.test"), { ...init, headers }));
+}
+
+/** The worker's env as `wrangler dev` with .dev.vars.example has it: ENVIRONMENT=development. */
+export const developmentEnv = { ...env, ENVIRONMENT: "development" } as Env;
+let developmentApp: ReturnType<typeof createApp> | undefined;
+
+/**
+ * Calls the HTTP app built for ENVIRONMENT=development (the sandbox and the console mounted). The
+ * Durable Objects and jobs keep the test env, so this serves the edge only.
+ */
+export async function callDevelopment(path: string, init: RequestInit & { bearer?: string } = {}): Promise<Response> {
+  developmentApp ??= createApp(developmentEnv);
+  const headers = new Headers(init.headers);
+  if (init.bearer) headers.set("Authorization", `Bearer ${init.bearer}`);
+  const ctx = createExecutionContext();
+  const res = await developmentApp.fetch(
+    new Request(new URL(path, "https://integrations.example.test"), { ...init, headers }),
+    developmentEnv,
+    ctx,
+  );
+  await waitOnExecutionContext(ctx);
+  return res;
 }
 
 export async function errorOf(res: Response): Promise<{ code: string; message: string }> {
@@ -59,8 +83,12 @@ export async function connectSession(
 }
 
 /** Follows the worker's login redirect; returns the provider authorize URL. */
-export async function login(url: string, init: RequestInit & { bearer?: string } = {}): Promise<URL> {
-  const res = await call(url, { redirect: "manual", ...init });
+export async function login(
+  url: string,
+  init: RequestInit & { bearer?: string } = {},
+  via: typeof call = call,
+): Promise<URL> {
+  const res = await via(url, { redirect: "manual", ...init });
   if (res.status !== 302) throw new Error(`login answered ${res.status}: ${await res.text()}`);
   return new URL(res.headers.get("Location")!);
 }

@@ -147,7 +147,7 @@ describe("a provider without client credentials", () => {
   });
 
   it("should answer 503 at login and be listed with configured: false", async () => {
-    const app = createApp();
+    const app = createApp(unconfigured);
     const ctx = createExecutionContext();
     const bearer = await token({ "ws-unconf": "admin" });
     const loginRes = await app.fetch(

@@ -6,17 +6,20 @@ import { registerOAuthApp } from "../src/framework/oauth/app";
 import type { OAuthApp } from "../src/framework/oauth/types";
 import type { RegisteredProvider } from "../src/framework/provider";
 import { providerList } from "../src/providers/registry";
-import { call, login, token } from "./helpers";
+import { call, callDevelopment, developmentEnv, errorOf, login, token } from "./helpers";
 
 /** The provider's resolved app; fails the test (rather than comparing two `false`s) when it is not configured. */
 function configuredApp(provider: RegisteredProvider): OAuthApp {
-  const resolution = registerOAuthApp(provider, env);
+  const resolution = registerOAuthApp(provider, provider.developmentOnly ? developmentEnv : env);
   if (!resolution.configured) throw new Error(`${provider.name} is not configured: ${resolution.missing.join(", ")}`);
   return resolution.app;
 }
 
 describe.each(providerList)("provider $name", (provider) => {
-  it("should declare https endpoints", () => {
+  // A development-only provider (the sandbox) is served where ENVIRONMENT=development only.
+  const via = provider.developmentOnly ? callDevelopment : call;
+
+  it("should declare https endpoints (a development-only one: this machine's)", () => {
     const { oauth } = provider;
     for (const url of [
       oauth.authorizeUrl,
@@ -24,7 +27,8 @@ describe.each(providerList)("provider $name", (provider) => {
       oauth.apiBaseUrl,
       ...(oauth.revokeUrl ? [oauth.revokeUrl] : []),
     ]) {
-      expect(new URL(url).protocol).toBe("https:");
+      if (provider.developmentOnly) expect(new URL(url).hostname).toBe("127.0.0.1");
+      else expect(new URL(url).protocol).toBe("https:");
     }
   });
 
@@ -34,20 +38,48 @@ describe.each(providerList)("provider $name", (provider) => {
   });
 
   it("should document its login and callback in the OpenAPI document", async () => {
-    const doc = await (await call("/openapi.json")).json<{ paths: Record<string, unknown> }>();
+    const doc = await (await via("/openapi.json")).json<{ paths: Record<string, unknown> }>();
     expect(doc.paths).toHaveProperty(`/integration/${provider.slug}/login`);
     expect(doc.paths).toHaveProperty(`/integration/${provider.slug}/callback`);
   });
 
   it("should redirect its login to the configured authorize URL with state and PKCE", async () => {
     const ws = `ws-contract-${provider.slug}`;
-    const authorize = await login(`/integration/${provider.slug}/login?workspace_id=${ws}`, {
-      bearer: await token({ [ws]: "member" }),
-    });
+    const authorize = await login(
+      `/integration/${provider.slug}/login?workspace_id=${ws}`,
+      { bearer: await token({ [ws]: "member" }) },
+      via,
+    );
     const app = configuredApp(provider);
     expect(`${authorize.origin}${authorize.pathname}`).toBe(app.authorizeUrl);
     expect(authorize.searchParams.get("client_id")).toBe(app.clientId);
     expect(authorize.searchParams.get("state")).toMatch(/^[A-Za-z0-9_-]{43,}$/);
     if (provider.oauth.pkce !== false) expect(authorize.searchParams.get("code_challenge_method")).toBe("S256");
+  });
+});
+
+describe.each(providerList.filter((p) => p.developmentOnly))("development-only provider $name", (provider) => {
+  it("should not exist outside development: no routes, not listed, not documented", async () => {
+    const bearer = await token({ "ws-prod": "admin" });
+    for (const path of [
+      `/integration/${provider.slug}/login?workspace_id=ws-prod`,
+      `/integration/${provider.slug}/callback`,
+    ])
+      expect((await call(path, { bearer, redirect: "manual" })).status).toBe(404);
+    const listed = await (
+      await call("/integration/providers?workspace_id=ws-prod", { bearer })
+    ).json<{ name: string }[]>();
+    expect(listed.map((p) => p.name)).not.toContain(provider.name);
+    const session = await call("/integration/connect-sessions", {
+      method: "POST",
+      bearer,
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ workspace_id: "ws-prod", integration: provider.name }),
+    });
+    // Exactly as for a name that was never registered.
+    expect(session.status).toBe(400);
+    expect((await errorOf(session)).code).toBe("unknown_integration");
+    const doc = await (await call("/openapi.json")).json<{ paths: Record<string, unknown> }>();
+    expect(Object.keys(doc.paths).filter((p) => p.startsWith(`/integration/${provider.slug}/`))).toEqual([]);
   });
 });

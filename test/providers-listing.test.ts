@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { db } from "../src/storage/db";
 import { storeAccess } from "../src/workspace/integration-access";
 import { keyRingFromEnv } from "../src/framework/crypto";
-import { providerList } from "../src/providers/registry";
+import { availableProviders } from "../src/providers/registry";
 import { call, errorOf, token } from "./helpers";
 
 async function connect(workspaceId: string, integration: string, requiresReconnect = false) {
@@ -29,7 +29,7 @@ describe("GET /integration/providers", () => {
     });
     expect(res.status).toBe(200);
     const body = await res.json<{ name: string; connected: boolean; requires_reconnect: boolean }[]>();
-    expect(body.map((p) => p.name)).toEqual(providerList.map((p) => p.name));
+    expect(body.map((p) => p.name)).toEqual(availableProviders(env).map((p) => p.name));
     expect(body.find((p) => p.name === "Xero")).toMatchObject({
       connected: true,
       requires_reconnect: false,
@@ -47,7 +47,7 @@ describe("GET /integration/providers", () => {
       bearer: await token({ "ws-empty": "admin" }),
     });
     const body = await res.json<{ connected: boolean; requires_reconnect: boolean }[]>();
-    expect(body.length).toBe(providerList.length);
+    expect(body.length).toBe(availableProviders(env).length);
     expect(body.every((p) => !p.connected && !p.requires_reconnect)).toBe(true);
   });
 

@@ -1,3 +1,4 @@
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { ProviderDefinition } from "../src/framework/provider";
 import { defineRegistry, findProvider, providers } from "../src/providers/registry";
@@ -27,7 +28,7 @@ describe("provider registry", () => {
 
   it("should derive slug and variable prefix from the name", () => {
     expect(providers.Xero).toMatchObject({ name: "Xero", slug: "xero", envPrefix: "XERO" });
-    expect(findProvider("gusto")?.name).toBe("Gusto");
-    expect(findProvider("nope")).toBeUndefined();
+    expect(findProvider("gusto", env)?.name).toBe("Gusto");
+    expect(findProvider("nope", env)).toBeUndefined();
   });
 });

@@ -5,9 +5,10 @@ import { cors } from "hono/cors";
 import { createMiddleware } from "hono/factory";
 import { HTTPException } from "hono/http-exception";
 import { FailureError } from "../framework/failure";
-import { missingSecrets } from "../framework/settings";
-import { providerList } from "../providers/registry";
+import { isDevelopment, missingSecrets } from "../framework/settings";
+import { availableProviders } from "../providers/registry";
 import { describe, docsPage, openApiDocument } from "./docs";
+import { sandboxRoutes } from "./sandbox/routes";
 import type { AppEnv } from "./env";
 import { errorBody, retryAfterHeader, statusOf } from "./errors";
 import { connectSessionRoutes } from "./routes/connect-sessions";
@@ -44,7 +45,7 @@ const requiredSecrets = createMiddleware<AppEnv>(async function requiredSecrets(
   await next();
 });
 
-function buildApp() {
+function buildApp(env: Env) {
   const app = new Hono<AppEnv>()
     .use(appOriginCors)
     .use(requiredSecrets)
@@ -52,7 +53,8 @@ function buildApp() {
     .route("/", connectSessionRoutes)
     .route("/", dataRoutes)
     .route("/", metaRoutes);
-  for (const provider of providerList) app.route("/", oauthRoutes(provider));
+  for (const provider of availableProviders(env)) app.route("/", oauthRoutes(provider));
+  if (isDevelopment(env)) app.route("/", sandboxRoutes);
 
   app.get(
     "/openapi.json",
@@ -94,8 +96,12 @@ function buildApp() {
   return app;
 }
 
-export function createApp() {
-  return buildApp();
+/**
+ * The app for this deployment's bindings: development-only providers (and, in development, the
+ * sandbox and the console) are mounted or not once, since an isolate's bindings never change.
+ */
+export function createApp(env: Env) {
+  return buildApp(env);
 }
 
 /** The typed API: `hc<AppType>(baseUrl)` gives a host app a client with every route's input and output. */

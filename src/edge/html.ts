@@ -31,6 +31,8 @@ export interface PageOptions {
   styleFrom?: string;
   /** An image source, e.g. "data:". */
   images?: string;
+  /** Where forms may post (and, in Chromium, where their answers may redirect): origins or 'self'. */
+  formAction?: string;
 }
 
 /** Headers for a page: no caching, no framing, only our nonce'd inline script and styles unless widened. */
@@ -42,7 +44,7 @@ export function pageHeaders(nonce: string, options: PageOptions = {}): Record<st
     options.connectSelf ? "connect-src 'self'" : "connect-src 'none'",
     `img-src ${options.images ?? "'none'"}`,
     "base-uri 'none'",
-    "form-action 'none'",
+    `form-action ${options.formAction ?? "'none'"}`,
     "frame-ancestors 'none'",
   ].join("; ");
   return {

@@ -69,6 +69,11 @@ interface ProviderBase {
   keepAliveAfterMs?: number;
   /** The API's per-tenant limits, if it has any. */
   rateLimit?: RateLimit;
+  /**
+   * Offered only where ENVIRONMENT=development (the built-in sandbox): elsewhere it is left out of
+   * every listing, its routes answer 404 and the cron and the workspace object ignore it.
+   */
+  developmentOnly?: boolean;
 }
 
 /** An accounting provider: its data becomes a DataBatch (titles × month ends). */

@@ -66,6 +66,11 @@ export function fetchRunsRetentionMs(env: Env): number {
   return readNumber(env, "FETCH_RUNS_RETENTION_MS", 30 * 24 * 3600_000, 1);
 }
 
+/** True when ENVIRONMENT=development: a local run, where the sandbox and the dev console are on. */
+export function isDevelopment(env: Env): boolean {
+  return readVar(env, "ENVIRONMENT") === "development";
+}
+
 /** The worker's public base URL: PUBLIC_URL when set, else the request's origin. */
 export function publicBase(env: Env, requestUrl: string): string {
   const configured = readVar(env, "PUBLIC_URL");

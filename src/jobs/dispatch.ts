@@ -39,7 +39,7 @@ export async function dispatchDueFetches(
       const keys = await page(env.DB, window, cursor);
       report.d1Queries++;
       const messages: FetchMessage[] = keys
-        .filter((k) => findProvider(k.integration) !== undefined)
+        .filter((k) => findProvider(k.integration, env) !== undefined)
         .map((k) => ({
           workspaceId: k.workspaceId,
           integration: k.integration,

@@ -1,7 +1,7 @@
 // Cron keep-alive: refresh connections whose refresh token would otherwise expire unused (Xero's
 // expire after 60 days idle). A bounded batch per tick, oldest first, each through its workspace's DO.
 import { keepAliveBatchSize } from "../framework/settings";
-import { providerList } from "../providers/registry";
+import { availableProviders } from "../providers/registry";
 import { db } from "../storage/db";
 import { idleConnections } from "../storage/connections";
 import { workspaceClient } from "../workspace/client";
@@ -20,7 +20,7 @@ export async function keepAlivePass(
 ): Promise<KeepAliveReport> {
   const d = db(env.DB);
   const report: KeepAliveReport = { due: 0, refreshed: 0, failed: 0 };
-  for (const provider of providerList) {
+  for (const provider of availableProviders(env)) {
     const remaining = limit - report.due;
     if (provider.keepAliveAfterMs === undefined || remaining <= 0) continue;
     const rows = await idleConnections(d, provider.name, now - provider.keepAliveAfterMs, remaining);

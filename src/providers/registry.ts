@@ -2,7 +2,10 @@
 import { FailureError } from "../framework/failure";
 import { PROVIDER_NAME_PATTERN } from "../framework/names";
 import type { ProviderDefinition, RegisteredProvider } from "../framework/provider";
+import { isDevelopment } from "../framework/settings";
 import { gusto } from "./gusto";
+import { sandbox } from "./sandbox";
+import { sandboxPayroll } from "./sandboxpayroll";
 import { xero } from "./xero";
 
 type Registry<T extends Record<string, ProviderDefinition>> = {
@@ -31,24 +34,37 @@ export function defineRegistry<const T extends Record<string, ProviderDefinition
 // Keep sorted by name; `npm run scaffold` inserts new providers here.
 export const providers = defineRegistry({
   Gusto: gusto,
+  Sandbox: sandbox,
+  SandboxPayroll: sandboxPayroll,
   Xero: xero,
 });
 
 /** A registered provider's name (the seed's `IntegrationProvider`). */
 export type IntegrationProvider = keyof typeof providers;
 
-/** Every provider, in registry order. */
+/** Every registered provider, in registry order, whether or not this environment offers it. */
 export const providerList: readonly RegisteredProvider<IntegrationProvider>[] = Object.values(providers);
 
-/** Resolves a name from a request (case-insensitively), or undefined. */
-export function findProvider(name: string): RegisteredProvider<IntegrationProvider> | undefined {
-  const slug = name.toLowerCase();
-  return providerList.find((p) => p.slug === slug);
+/** Whether this environment offers the provider: development-only ones exist only in development. */
+export function isAvailable(provider: RegisteredProvider, env: Env): boolean {
+  return provider.developmentOnly !== true || isDevelopment(env);
 }
 
-/** Like findProvider, but an unknown name is an `unknown_integration` failure. */
-export function requireProvider(name: string): RegisteredProvider<IntegrationProvider> {
-  const provider = findProvider(name);
+/** The providers this environment offers, in registry order. */
+export function availableProviders(env: Env): RegisteredProvider<IntegrationProvider>[] {
+  return providerList.filter((p) => isAvailable(p, env));
+}
+
+/** Resolves a name from a request (case-insensitively) among the providers `env` offers, or undefined. */
+export function findProvider(name: string, env: Env): RegisteredProvider<IntegrationProvider> | undefined {
+  const slug = name.toLowerCase();
+  const provider = providerList.find((p) => p.slug === slug);
+  return provider && isAvailable(provider, env) ? provider : undefined;
+}
+
+/** Like findProvider, but an unknown (or here unavailable) name is an `unknown_integration` failure. */
+export function requireProvider(name: string, env: Env): RegisteredProvider<IntegrationProvider> {
+  const provider = findProvider(name, env);
   if (!provider) throw new FailureError("unknown_integration", `Unknown integration "${name}"`);
   return provider;
 }

@@ -23,12 +23,13 @@ export class WorkspaceDO extends DurableObject<Env> {
   private readonly workspaceId = this.ctx.id.name ?? "";
   private readonly d = db(this.env.DB);
   private readonly ring = () => keyRingFromEnv(this.env);
+  private readonly provider = (name: string) => findProvider(name, this.env);
   private readonly store = new ConnectionStore(this.ctx.storage, this.d, this.workspaceId, this.ring);
   private readonly limits = new UpstreamLimits(this.ctx.storage, () => workspaceLimits(this.env));
-  private readonly tokens = new TokenLifecycle(this.ctx.storage, this.store, this.env, this.ring, findProvider, () =>
+  private readonly tokens = new TokenLifecycle(this.ctx.storage, this.store, this.env, this.ring, this.provider, () =>
     this.wakeAt(Date.now() + FLUSH_RETRY_MS),
   );
-  private readonly grants = new Grants(this.d, this.store, this.env, this.ring, findProvider, (integration) =>
+  private readonly grants = new Grants(this.d, this.store, this.env, this.ring, this.provider, (integration) =>
     this.tokens.clearMarker(integration),
   );
   private readonly fetcher = new Fetcher(
@@ -36,7 +37,7 @@ export class WorkspaceDO extends DurableObject<Env> {
     this.store,
     this.tokens,
     this.limits,
-    findProvider,
+    this.provider,
     () => workspaceLimits(this.env).warmKeysPerConnection,
   );
 

@@ -2,10 +2,11 @@
 // tests and benchmarks: its own state directory, secrets only from a .env-style file (never on the
 // command line), stopped by process group.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { parseEnv } from "node:util";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 
@@ -45,6 +46,8 @@ export interface DevOptions {
   /** Environment for the wrangler process (merged over this process's). */
   env?: Record<string, string>;
   timeoutMs?: number;
+  /** The port to listen on (default: a free one). */
+  port?: number;
   /** The path that must answer 2xx before the server counts as ready; null: any answer will do. */
   readyPath?: string | null;
 }
@@ -61,7 +64,7 @@ export async function startDev(options: DevOptions = {}): Promise<DevServer> {
   });
   if (migrate.status !== 0) throw new Error(`migrations failed:\n${migrate.stdout}${migrate.stderr}`);
 
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const child: ChildProcess = spawn(
     "npx",
     ["wrangler", "dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", state, ...(options.args ?? [])],
@@ -111,4 +114,35 @@ export async function startDev(options: DevOptions = {}): Promise<DevServer> {
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
+}
+
+/**
+ * A .env-style file for `wrangler dev --env-file`: .dev.vars.example (ENVIRONMENT=development, the
+ * sandbox's apps) with the sandbox, APP_ORIGIN and `extra` pointed at `port`. Returns its path.
+ */
+export function developmentVars(port: number, extra: Record<string, string> = {}): string {
+  const base = `http://127.0.0.1:${port}`;
+  const vars: Record<string, string> = { APP_ORIGIN: base, ...extra };
+  for (const prefix of ["SANDBOX", "SANDBOXPAYROLL"]) {
+    vars[`${prefix}_AUTHORIZE_URL`] = `${base}/sandbox/oauth/authorize`;
+    vars[`${prefix}_TOKEN_URL`] = `${base}/sandbox/oauth/token`;
+    vars[`${prefix}_REVOKE_URL`] = `${base}/sandbox/oauth/revoke`;
+    vars[`${prefix}_API_BASE_URL`] = `${base}/sandbox/api`;
+  }
+  const dir = mkdtempSync(join(tmpdir(), "zebbra-dev-vars-"));
+  const path = join(dir, ".dev.vars");
+  const example = readFileSync(join(ROOT, ".dev.vars.example"), "utf8");
+  writeFileSync(
+    path,
+    `${example}
+${Object.entries(vars)
+  .map(([k, v]) => `${k}=${v}`)
+  .join("\n")}\n`,
+  );
+  return path;
+}
+
+/** The values of .dev.vars.example, e.g. the local AUTH_JWT_SECRET. */
+export function exampleVars(): Record<string, string | undefined> {
+  return parseEnv(readFileSync(join(ROOT, ".dev.vars.example"), "utf8"));
 }

@@ -42,7 +42,7 @@ export const connectSessionRoutes = new Hono<AppEnv>().post(
   requireRole("member", "json"),
   async (c) => {
     const body = c.req.valid("json");
-    const provider = requireProvider(body.integration);
+    const provider = requireProvider(body.integration, c.env);
     requireApp(provider, c.env); // fail now, not in the popup
     await requireReplaceRight(c.env, c.var.user, body.workspace_id, provider.name);
     const admitted = await workspaceClient(c.env, body.workspace_id).admit("connect_session");

@@ -5,7 +5,7 @@ import * as z from "zod/mini";
 import { FailureError } from "../../framework/failure";
 import { registerOAuthApp } from "../../framework/oauth/app";
 import { displayName, type RegisteredProvider } from "../../framework/provider";
-import { providerList, requireProvider } from "../../providers/registry";
+import { availableProviders, requireProvider } from "../../providers/registry";
 import { listConnectionStates } from "../../storage/connections";
 import { db } from "../../storage/db";
 import { workspaceClient } from "../../workspace/client";
@@ -63,7 +63,7 @@ export const connectionRoutes = new Hono<AppEnv>()
     async (c) => {
       const rows = await listConnectionStates(db(c.env.DB), c.req.valid("query").workspace_id);
       const byName = new Map(rows.map((r) => [r.integration, r]));
-      return c.json(providerList.map((p) => providerEntry(p, c.env, byName.get(p.name))));
+      return c.json(availableProviders(c.env).map((p) => providerEntry(p, c.env, byName.get(p.name))));
     },
   )
   .post(
@@ -96,7 +96,7 @@ export const connectionRoutes = new Hono<AppEnv>()
     requireRole("member", "json"),
     async (c) => {
       const body = c.req.valid("json");
-      const provider = requireProvider(body.integration);
+      const provider = requireProvider(body.integration, c.env);
       const user = c.var.user;
       const outcome = await workspaceClient(c.env, body.workspace_id).confirmGrant({
         integration: provider.name,
@@ -125,7 +125,7 @@ export const connectionRoutes = new Hono<AppEnv>()
     requireRole("admin", "query"),
     async (c) => {
       const { workspace_id, integration } = c.req.valid("query");
-      const provider = requireProvider(integration);
+      const provider = requireProvider(integration, c.env);
       const existed = await workspaceClient(c.env, workspace_id).disconnect(provider.name);
       return c.json({
         message: existed

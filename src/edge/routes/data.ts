@@ -5,7 +5,7 @@ import * as z from "zod/mini";
 import { cacheDateKey, defaultFromDate, fromDateInRange, parseIsoDate } from "../../framework/dates";
 import { FailureError } from "../../framework/failure";
 import { sendFetches } from "../../framework/fetch-queue";
-import { providerList, requireProvider } from "../../providers/registry";
+import { availableProviders, requireProvider } from "../../providers/registry";
 import { cachedKeys } from "../../storage/cache";
 import { listConnections } from "../../storage/connections";
 import { db } from "../../storage/db";
@@ -99,7 +99,7 @@ export const dataRoutes = new Hono<AppEnv>()
     requireRole("member", "query"),
     async (c) => {
       const q = c.req.valid("query");
-      const provider = requireProvider(q.integration);
+      const provider = requireProvider(q.integration, c.env);
       const adapter = fetchAdapterFor(c.env, q.workspace_id, provider, (p) => c.executionCtx.waitUntil(p));
       const { payload, fetchedAt } = await adapter.getData(q.from_date);
       const fetched_at = new Date(fetchedAt).toISOString();
@@ -128,7 +128,7 @@ export const dataRoutes = new Hono<AppEnv>()
       const q = c.req.valid("query");
       const connected = new Map((await listConnections(db(c.env.DB), q.workspace_id)).map((r) => [r.integration, r]));
       const points: DataPoint[] = [];
-      for (const provider of providerList) {
+      for (const provider of availableProviders(c.env)) {
         const connection = connected.get(provider.name);
         // A connection waiting for its user to reconnect has no data source; its state is in /status.
         if (provider.apiType !== "accounting" || !connection || connection.requiresReconnect) continue;
@@ -155,7 +155,7 @@ export const dataRoutes = new Hono<AppEnv>()
     requireRole("admin", "query"),
     async (c) => {
       const q = c.req.valid("query");
-      const provider = requireProvider(q.integration);
+      const provider = requireProvider(q.integration, c.env);
       const d = db(c.env.DB);
       const connection = (await listConnections(d, q.workspace_id)).find((r) => r.integration === provider.name);
       if (!connection) throw new FailureError("not_connected", `${provider.name} is not connected for this workspace`);
@@ -197,7 +197,7 @@ export const dataRoutes = new Hono<AppEnv>()
       const byName = new Map(connections.map((r) => [r.integration, r]));
       const next = nextScheduledRun(Date.now());
       return c.json(
-        providerList.flatMap((provider): z.output<typeof connectionStatus>[] => {
+        availableProviders(c.env).flatMap((provider): z.output<typeof connectionStatus>[] => {
           const row = byName.get(provider.name);
           if (!row) return [];
           const run = runs.get(provider.name);

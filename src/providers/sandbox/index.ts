@@ -1,0 +1,56 @@
+// Sandbox: the built-in demo accounting provider, served by this worker under /sandbox/ in
+// development only (docs/sandbox.md). It goes through the same framework path as Xero.
+import * as z from "zod/mini";
+import type { DataBatch } from "../../framework/data";
+import { mergeBatches, ProviderDataError } from "../../framework/data";
+import { lazy } from "../../framework/lazy";
+import type { ProviderDefinition } from "../../framework/provider";
+import { reportMonths } from "./months";
+
+const company = lazy(() => z.looseObject({ id: z.string(), name: z.string() }));
+const report = lazy(() =>
+  z.looseObject({
+    months: z.array(z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}$/))),
+    lines: z.array(z.looseObject({ title: z.string(), values: z.array(z.number()) })),
+  }),
+);
+
+function toBatch(body: unknown): DataBatch {
+  const { months, lines } = report().parse(body);
+  if (lines.some((l) => l.values.length !== months.length))
+    throw new ProviderDataError("Sandbox", "a report line has more or fewer values than months");
+  return {
+    dates: months,
+    data: Object.fromEntries(lines.map((l) => [l.title, Object.fromEntries(months.map((m, i) => [m, l.values[i]!]))])),
+  };
+}
+
+export const sandbox = {
+  displayName: "Sandbox",
+  // Relative to docs/providers.md, which links it: the sandbox's API is documented in this repository.
+  docsUrl: "sandbox.md",
+  apiType: "accounting",
+  developmentOnly: true,
+  oauth: {
+    // `npm run dev` serves on 127.0.0.1:8787; on another port set SANDBOX_*_URL (docs/sandbox.md).
+    authorizeUrl: "http://127.0.0.1:8787/sandbox/oauth/authorize",
+    tokenUrl: "http://127.0.0.1:8787/sandbox/oauth/token",
+    revokeUrl: "http://127.0.0.1:8787/sandbox/oauth/revoke",
+    apiBaseUrl: "http://127.0.0.1:8787/sandbox/api",
+    scopes: ["accounting.read"],
+    clientAuth: "client_secret_basic",
+  },
+  // Refresh tokens rotate and a reused one revokes the grant: a lost refresh answer means reconnecting.
+  refreshRetryAfterTimeout: false,
+  async lookupTenant(api) {
+    const info = company().parse(await api.get("/v1/company"));
+    return { tenantId: info.id, additionalInfo: { name: info.name } };
+  },
+  // 24 months from fromDate, at most 12 per call (the sandbox's limit), merged in request order.
+  async getData({ api, fromDate }) {
+    const batches = await Promise.all(
+      reportMonths(fromDate).map(({ from, to }) => api.get("/v1/reports/monthly", { query: { from, to } })),
+    );
+    return mergeBatches(batches.map(toBatch));
+  },
+} satisfies ProviderDefinition;

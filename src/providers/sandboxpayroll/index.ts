@@ -1,0 +1,77 @@
+// SandboxPayroll: the built-in demo payroll provider, the same sandbox as Sandbox (its employees
+// API, with the payroll.read scope), in development only (docs/sandbox.md).
+import * as z from "zod/mini";
+import type { EmployeeRow } from "../../framework/data";
+import { ProviderDataError } from "../../framework/data";
+import { lazy } from "../../framework/lazy";
+import type { ProviderDefinition } from "../../framework/provider";
+
+/** At most 40 pages of 25: the demo company is far smaller, so more means a broken answer. */
+const MAX_PAGES = 40;
+
+const company = lazy(() => z.looseObject({ id: z.string(), name: z.string() }));
+const employeesPage = lazy(() =>
+  z.looseObject({
+    total_pages: z.number(),
+    employees: z.array(
+      z.looseObject({
+        first_name: z.string(),
+        last_name: z.string(),
+        job_title: z.string(),
+        department: z.string(),
+        hire_date: z.string(),
+        termination_date: z.nullable(z.string()),
+        pay: z.object({
+          rate: z.number(),
+          unit: z.enum(["Year", "Month", "Week", "Hour"]),
+          hours_per_week: z.number(),
+        }),
+      }),
+    ),
+  }),
+);
+
+type Pay = z.output<ReturnType<typeof employeesPage>>["employees"][number]["pay"];
+
+/** A month's pay: 52 weeks over 12 months, hours at the employee's weekly hours. */
+function monthly({ rate, unit, hours_per_week }: Pay): number {
+  const perMonth = { Year: rate / 12, Month: rate, Week: (rate * 52) / 12, Hour: (rate * hours_per_week * 52) / 12 };
+  return Math.round(perMonth[unit] * 100) / 100;
+}
+
+export const sandboxPayroll = {
+  displayName: "Sandbox payroll",
+  docsUrl: "sandbox.md",
+  apiType: "payroll",
+  developmentOnly: true,
+  oauth: {
+    authorizeUrl: "http://127.0.0.1:8787/sandbox/oauth/authorize",
+    tokenUrl: "http://127.0.0.1:8787/sandbox/oauth/token",
+    revokeUrl: "http://127.0.0.1:8787/sandbox/oauth/revoke",
+    apiBaseUrl: "http://127.0.0.1:8787/sandbox/api",
+    scopes: ["payroll.read"],
+    clientAuth: "client_secret_post",
+  },
+  async lookupTenant(api) {
+    const info = company().parse(await api.get("/v1/company"));
+    return { tenantId: info.id, additionalInfo: { name: info.name } };
+  },
+  async getData({ api }): Promise<EmployeeRow[]> {
+    const rows: EmployeeRow[] = [];
+    for (let page = 1; ; page++) {
+      if (page > MAX_PAGES) throw new ProviderDataError("SandboxPayroll", `more than ${MAX_PAGES} pages of employees`);
+      const body = employeesPage().parse(await api.get("/v1/employees", { query: { page, per_page: 25 } }));
+      for (const e of body.employees)
+        rows.push({
+          name: `${e.first_name} ${e.last_name}`,
+          start_date: e.hire_date,
+          end_date: e.termination_date,
+          title: e.job_title,
+          department: e.department,
+          monthly_salary: monthly(e.pay),
+          from_integration: true,
+        });
+      if (page >= body.total_pages) return rows;
+    }
+  },
+} satisfies ProviderDefinition;

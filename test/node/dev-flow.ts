@@ -1,0 +1,94 @@
+// What a host app and a person's browser do against a running `wrangler dev`, over real HTTP:
+// mint the host app's JWT, open a connect session, answer the sandbox's consent form, confirm the
+// grant, fire the cron through wrangler's local trigger, wait for the fetch.
+import { sign } from "hono/jwt";
+
+export interface Dev {
+  url: string;
+  jwtSecret: string;
+}
+
+export async function bearer(dev: Dev, workspaces: Record<string, "admin" | "member">, sub = "user-1") {
+  return sign({ sub, exp: Math.floor(Date.now() / 1000) + 600, workspaces }, dev.jwtSecret, "HS256");
+}
+
+export async function api<T>(dev: Dev, path: string, init: RequestInit & { bearer?: string } = {}) {
+  const headers = new Headers(init.headers);
+  if (init.bearer) headers.set("Authorization", `Bearer ${init.bearer}`);
+  if (init.body) headers.set("Content-Type", "application/json");
+  const res = await fetch(`${dev.url}${path}`, { ...init, headers });
+  const text = await res.text();
+  return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
+}
+
+/** Follows one redirect by hand, returning its target. */
+async function redirectOf(res: Response): Promise<string> {
+  if (res.status < 300 || res.status > 399)
+    throw new Error(`expected a redirect, got ${res.status}: ${await res.text()}`);
+  return res.headers.get("Location")!;
+}
+
+/**
+ * Connects a sandbox provider the way the console does, minus the browser: connect session → login
+ * → the sandbox's consent form (Approve) → callback page → confirm with the same user's JWT.
+ */
+export async function connectSandbox(
+  dev: Dev,
+  workspaceId: string,
+  integration: "Sandbox" | "SandboxPayroll",
+): Promise<void> {
+  const jwt = await bearer(dev, { [workspaceId]: "admin" });
+  const session = await api<{ url: string }>(dev, "/integration/connect-sessions", {
+    method: "POST",
+    bearer: jwt,
+    body: JSON.stringify({ workspace_id: workspaceId, integration }),
+  });
+  if (session.status !== 201) throw new Error(`connect-sessions answered ${session.status}`);
+  const authorize = await redirectOf(await fetch(session.body.url, { redirect: "manual" }));
+  const consentPage = await fetch(authorize);
+  const consent = /name="consent" value="([^"]+)"/.exec(await consentPage.text())?.[1];
+  if (!consent) throw new Error(`no consent form at ${new URL(authorize).pathname} (${consentPage.status})`);
+  const callback = await redirectOf(
+    await fetch(`${dev.url}/sandbox/oauth/authorize`, {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ consent, decision: "approve" }),
+      redirect: "manual",
+    }),
+  );
+  const page = await (await fetch(callback)).text();
+  const confirmToken = /"confirm_token":"([A-Za-z0-9_-]+)"/.exec(page)?.[1];
+  if (!confirmToken) throw new Error("the callback page carries no confirm_token");
+  const confirmed = await api(dev, "/integration/connections/confirm", {
+    method: "POST",
+    bearer: jwt,
+    body: JSON.stringify({ workspace_id: workspaceId, integration, confirm_token: confirmToken }),
+  });
+  if (confirmed.status !== 200)
+    throw new Error(`confirm answered ${confirmed.status}: ${JSON.stringify(confirmed.body)}`);
+}
+
+/** Fires the cron trigger through wrangler dev's local endpoint, as the README says. */
+export async function runCron(dev: Dev): Promise<void> {
+  const res = await fetch(`${dev.url}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent("0 * * * *")}`);
+  if (!res.ok) throw new Error(`the scheduled trigger answered ${res.status}`);
+  await res.body?.cancel();
+}
+
+interface Status {
+  integration: string;
+  last_fetch: { outcome: string; trigger: string } | null;
+}
+
+/** Polls /integration/status until the connection's last fetch finished (ok or not). */
+export async function waitForFetch(dev: Dev, workspaceId: string, integration: string, timeoutMs = 30_000) {
+  const jwt = await bearer(dev, { [workspaceId]: "member" });
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { body } = await api<Status[]>(dev, `/integration/status?workspace_id=${workspaceId}`, { bearer: jwt });
+    const fetch = body.find((s) => s.integration === integration)?.last_fetch;
+    if (fetch && fetch.outcome !== "running") return fetch;
+    if (Date.now() > deadline) throw new Error(`no finished fetch of ${integration} within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}

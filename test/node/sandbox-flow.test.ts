@@ -1,0 +1,123 @@
+// The sandbox end to end on plain `wrangler dev` with .dev.vars.example's settings: the Sandbox and
+// SandboxPayroll providers go through the same path Xero takes (registry, OAuth over HTTP, the
+// workspace's Durable Object, the cron, the queue, the adapters, the confirm step), and the data
+// served is the sandbox's demo company.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { api, bearer, connectSandbox, type Dev, runCron, waitForFetch } from "./dev-flow.ts";
+import { type DevServer, developmentVars, exampleVars, freePort, startDev } from "./dev-server.ts";
+
+let server: DevServer;
+let dev: Dev;
+
+beforeAll(async () => {
+  const port = await freePort();
+  server = await startDev({ port, args: ["--env-file", developmentVars(port)] });
+  dev = { url: server.url, jwtSecret: exampleVars().AUTH_JWT_SECRET! };
+}, 90_000);
+afterAll(async () => {
+  await server?.stop();
+});
+
+const lastMonthEnd = () => {
+  const now = new Date();
+  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 0)).toISOString().slice(0, 10);
+};
+
+describe("the sandbox on wrangler dev", () => {
+  it("should list both sandbox providers as configured", async () => {
+    const jwt = await bearer(dev, { "ws-sbx-list": "member" });
+    const { status, body } = await api<{ name: string; configured: boolean }[]>(
+      dev,
+      "/integration/providers?workspace_id=ws-sbx-list",
+      { bearer: jwt },
+    );
+    expect(status).toBe(200);
+    expect(body.filter((p) => p.name.startsWith("Sandbox"))).toEqual([
+      expect.objectContaining({ name: "Sandbox", configured: true }),
+      expect.objectContaining({ name: "SandboxPayroll", configured: true }),
+    ]);
+  });
+
+  it("should connect Sandbox, fetch it on the cron and serve 24 months of its reports", async () => {
+    const ws = "ws-sbx-accounting";
+    await connectSandbox(dev, ws, "Sandbox");
+    const jwt = await bearer(dev, { [ws]: "member" });
+    const providers = await api<{ name: string; connected: boolean; connected_by: string }[]>(
+      dev,
+      `/integration/providers?workspace_id=${ws}`,
+      { bearer: jwt },
+    );
+    expect(providers.body.find((p) => p.name === "Sandbox")).toMatchObject({ connected: true, connected_by: "user-1" });
+
+    await runCron(dev);
+    const run = await waitForFetch(dev, ws, "Sandbox");
+    expect(run).toMatchObject({ outcome: "success", trigger: "cron" });
+
+    const status = await api<{ integration: string; token: { expires_at: string } }[]>(
+      dev,
+      `/integration/status?workspace_id=${ws}`,
+      { bearer: jwt },
+    );
+    const expiresIn = Date.parse(status.body.find((s) => s.integration === "Sandbox")!.token.expires_at) - Date.now();
+    // The sandbox's access tokens live two minutes.
+    expect(expiresIn).toBeGreaterThan(0);
+    expect(expiresIn).toBeLessThanOrEqual(120_000);
+
+    const month = lastMonthEnd();
+    const from = `${Number(month.slice(0, 4)) - 1}${month.slice(4, 8)}01`;
+    const points = await api<{ name: string }[]>(
+      dev,
+      `/integration/dataEndpoints?workspace_id=${ws}&from_date=${from}`,
+      {
+        bearer: jwt,
+      },
+    );
+    expect(points.status).toBe(200);
+    expect(points.body.map((p) => p.name)).toEqual(expect.arrayContaining(["Sales", "Net Profit", "Total Assets"]));
+
+    const data = await api<{ dates: string[]; data: Record<string, Record<string, number | null>> }>(
+      dev,
+      `/integration/data?workspace_id=${ws}&integration=Sandbox&from_date=${from}`,
+      { bearer: jwt },
+    );
+    expect(data.status).toBe(200);
+    expect(data.body.dates).toContain(month);
+    expect(typeof data.body.data["Sales"]?.[month]).toBe("number");
+  });
+
+  it("should connect SandboxPayroll and serve its employees with monthly salaries", async () => {
+    const ws = "ws-sbx-payroll";
+    await connectSandbox(dev, ws, "SandboxPayroll");
+    const jwt = await bearer(dev, { [ws]: "member" });
+    const data = await api<{ employees: { name: string; monthly_salary: number; from_integration: boolean }[] }>(
+      dev,
+      `/integration/data?workspace_id=${ws}&integration=SandboxPayroll&from_date=2024-01-01`,
+      { bearer: jwt },
+    );
+    expect(data.status).toBe(200);
+    expect(data.body.employees.length).toBeGreaterThan(10);
+    // Patricia Churchland earns 78,000 a year in the recorded Gusto demo company.
+    expect(data.body.employees.find((e) => e.name === "Patricia Churchland")).toMatchObject({
+      monthly_salary: 6500,
+      from_integration: true,
+    });
+  });
+
+  it("should disconnect: the connection and its data are gone", async () => {
+    const ws = "ws-sbx-disconnect";
+    await connectSandbox(dev, ws, "Sandbox");
+    const admin = await bearer(dev, { [ws]: "admin" });
+    const res = await api(dev, `/integration/disconnect?workspace_id=${ws}&integration=Sandbox`, {
+      method: "POST",
+      bearer: admin,
+    });
+    expect(res.status).toBe(200);
+    const data = await api<{ error: { code: string } }>(
+      dev,
+      `/integration/data?workspace_id=${ws}&integration=Sandbox&from_date=2024-01-01`,
+      { bearer: admin },
+    );
+    expect(data.status).toBe(404);
+    expect(data.body.error.code).toBe("not_connected");
+  });
+});

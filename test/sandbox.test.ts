@@ -1,0 +1,418 @@
+// The sandbox's authorization server and API under /sandbox/, as a provider's client meets them
+// over HTTP: the consent form, the code grant with PKCE S256, rotating refresh tokens with reuse
+// detection, RFC 7009 revocation and the data API's tokens and scopes. Outside development, none
+// of it exists.
+import { env } from "cloudflare:workers";
+import { encodeBase64urlNoPadding } from "@oslojs/encoding";
+import { sha256 } from "@oslojs/crypto/sha2";
+import { describe, expect, it } from "vitest";
+import data from "../src/edge/sandbox/data.json";
+import { call, callDevelopment, developmentEnv, errorOf } from "./helpers";
+
+const CLIENT = { id: developmentEnv.SANDBOX_CLIENT_ID, secret: developmentEnv.SANDBOX_CLIENT_SECRET };
+const PAYROLL = { id: developmentEnv.SANDBOXPAYROLL_CLIENT_ID, secret: developmentEnv.SANDBOXPAYROLL_CLIENT_SECRET };
+const REDIRECT = "https://integrations.example.test/integration/sandbox/callback";
+const PAYROLL_REDIRECT = "https://integrations.example.test/integration/sandboxpayroll/callback";
+
+interface Tokens {
+  access_token: string;
+  refresh_token: string;
+  expires_in: number;
+  token_type: string;
+  scope: string;
+}
+
+const challengeOf = (verifier: string) => encodeBase64urlNoPadding(sha256(new TextEncoder().encode(verifier)));
+
+function authorizeUrl(params: Record<string, string | undefined>): string {
+  const url = new URL("/sandbox/oauth/authorize", "https://integrations.example.test");
+  for (const [k, v] of Object.entries(params)) if (v !== undefined) url.searchParams.set(k, v);
+  return url.pathname + url.search;
+}
+
+const form = (fields: Record<string, string>, headers: Record<string, string> = {}): RequestInit => ({
+  method: "POST",
+  headers: { "Content-Type": "application/x-www-form-urlencoded", ...headers },
+  body: new URLSearchParams(fields).toString(),
+});
+
+const basic = (client: { id: string; secret: string }) => ({
+  Authorization: `Basic ${btoa(`${client.id}:${client.secret}`)}`,
+});
+
+/** Opens the consent page for a valid request and answers it; returns the redirect. */
+async function decide(
+  decision: "approve" | "deny",
+  options: { verifier?: string; client?: { id: string }; redirect?: string; scope?: string } = {},
+): Promise<URL> {
+  const page = await callDevelopment(
+    authorizeUrl({
+      response_type: "code",
+      client_id: (options.client ?? CLIENT).id,
+      redirect_uri: options.redirect ?? REDIRECT,
+      state: "state-1",
+      scope: options.scope ?? "accounting.read",
+      code_challenge: challengeOf(options.verifier ?? "verifier-0123456789-0123456789-0123456789"),
+      code_challenge_method: "S256",
+    }),
+  );
+  expect(page.status).toBe(200);
+  const consent = /name="consent" value="([^"]+)"/.exec(await page.text())?.[1];
+  expect(consent).toBeDefined();
+  const answer = await callDevelopment("/sandbox/oauth/authorize", {
+    ...form({ consent: consent!, decision }),
+    redirect: "manual",
+  });
+  expect(answer.status).toBe(303);
+  return new URL(answer.headers.get("Location")!);
+}
+
+async function tokenCall(fields: Record<string, string>, client = CLIENT): Promise<Response> {
+  return callDevelopment("/sandbox/oauth/token", form(fields, basic(client)));
+}
+
+async function connect(verifier = "verifier-0123456789-0123456789-0123456789"): Promise<Tokens> {
+  const code = (await decide("approve", { verifier })).searchParams.get("code")!;
+  const res = await tokenCall({
+    grant_type: "authorization_code",
+    code,
+    redirect_uri: REDIRECT,
+    code_verifier: verifier,
+  });
+  expect(res.status).toBe(200);
+  return res.json<Tokens>();
+}
+
+const api = (path: string, accessToken: string) =>
+  callDevelopment(`/sandbox/api${path}`, { headers: { Authorization: `Bearer ${accessToken}` } });
+
+describe("the sandbox outside development", () => {
+  it("should answer 404 on every sandbox route", async () => {
+    expect(env.ENVIRONMENT).not.toBe("development");
+    for (const [path, method] of [
+      ["/sandbox/oauth/authorize?client_id=x", "GET"],
+      ["/sandbox/oauth/authorize", "POST"],
+      ["/sandbox/oauth/token", "POST"],
+      ["/sandbox/oauth/revoke", "POST"],
+      ["/sandbox/api/v1/company", "GET"],
+      ["/sandbox/api/v1/reports/monthly?from=2024-01&to=2024-12", "GET"],
+      ["/sandbox/api/v1/employees", "GET"],
+    ] as const) {
+      const res = await call(path, { method });
+      expect(res.status, `${method} ${path}`).toBe(404);
+      expect((await errorOf(res)).code).toBe("not_found");
+    }
+  });
+});
+
+describe("the sandbox's authorize page", () => {
+  it("should ask with plain form buttons (no script) and redirect an approval with a code and the state", async () => {
+    const page = await callDevelopment(
+      authorizeUrl({
+        response_type: "code",
+        client_id: CLIENT.id,
+        redirect_uri: REDIRECT,
+        state: "s",
+        scope: "accounting.read",
+        code_challenge: challengeOf("v".repeat(43)),
+        code_challenge_method: "S256",
+      }),
+    );
+    const html = await page.text();
+    expect(html).toContain('<form method="post" action="/sandbox/oauth/authorize">');
+    expect(html).toContain('<button type="submit" name="decision" value="approve">Approve</button>');
+    expect(html).toContain('<button type="submit" name="decision" value="deny">Deny</button>');
+    expect(html).not.toContain("<script");
+    expect(page.headers.get("Content-Security-Policy")).toContain(
+      "form-action 'self' https://integrations.example.test",
+    );
+    const approved = await decide("approve");
+    expect(`${approved.origin}${approved.pathname}`).toBe(REDIRECT);
+    expect(approved.searchParams.get("code")).toMatch(/^sbx_code_/);
+    expect(approved.searchParams.get("state")).toBe("state-1");
+  });
+
+  it("should redirect a denial with access_denied and the state", async () => {
+    const denied = await decide("deny");
+    expect(denied.searchParams.get("error")).toBe("access_denied");
+    expect(denied.searchParams.get("state")).toBe("state-1");
+    expect(denied.searchParams.has("code")).toBe(false);
+  });
+
+  it("should accept each consent form once", async () => {
+    const page = await callDevelopment(
+      authorizeUrl({
+        response_type: "code",
+        client_id: CLIENT.id,
+        redirect_uri: REDIRECT,
+        scope: "accounting.read",
+        code_challenge: challengeOf("v".repeat(43)),
+        code_challenge_method: "S256",
+      }),
+    );
+    const consent = /name="consent" value="([^"]+)"/.exec(await page.text())![1]!;
+    const first = await callDevelopment("/sandbox/oauth/authorize", {
+      ...form({ consent, decision: "approve" }),
+      redirect: "manual",
+    });
+    expect(first.status).toBe(303);
+    const again = await callDevelopment("/sandbox/oauth/authorize", {
+      ...form({ consent, decision: "approve" }),
+      redirect: "manual",
+    });
+    expect(again.status).toBe(400);
+    expect(again.headers.get("Location")).toBeNull();
+  });
+
+  it.each([
+    ["an unknown client", { client_id: "nobody" }],
+    ["another redirect URI", { redirect_uri: "https://attacker.example/callback" }],
+    ["the other app's redirect URI", { redirect_uri: PAYROLL_REDIRECT }],
+  ])("should refuse %s on the page itself, never redirecting", async (_, change) => {
+    const res = await callDevelopment(
+      authorizeUrl({
+        response_type: "code",
+        client_id: CLIENT.id,
+        redirect_uri: REDIRECT,
+        scope: "accounting.read",
+        code_challenge: challengeOf("v".repeat(43)),
+        code_challenge_method: "S256",
+        ...change,
+      }),
+      { redirect: "manual" },
+    );
+    expect(res.status).toBe(400);
+    expect(res.headers.get("Location")).toBeNull();
+  });
+
+  it.each([
+    ["no PKCE", { code_challenge: undefined }, "invalid_request"],
+    ["plain PKCE", { code_challenge_method: "plain" }, "invalid_request"],
+    ["an unknown scope", { scope: "accounting.write" }, "invalid_scope"],
+    ["another response type", { response_type: "token" }, "unsupported_response_type"],
+  ])("should send %s back to the app as an OAuth error", async (_, change, error) => {
+    const res = await callDevelopment(
+      authorizeUrl({
+        response_type: "code",
+        client_id: CLIENT.id,
+        redirect_uri: REDIRECT,
+        state: "st",
+        scope: "accounting.read",
+        code_challenge: challengeOf("v".repeat(43)),
+        code_challenge_method: "S256",
+        ...change,
+      }),
+      { redirect: "manual" },
+    );
+    expect(res.status).toBe(302);
+    const back = new URL(res.headers.get("Location")!);
+    expect(back.searchParams.get("error")).toBe(error);
+    expect(back.searchParams.get("state")).toBe("st");
+  });
+});
+
+describe("the sandbox's token endpoint", () => {
+  it("should exchange a code once, with the right PKCE verifier, for two-minute tokens", async () => {
+    const verifier = "a-verifier-that-is-long-enough-0123456789abc";
+    const code = (await decide("approve", { verifier })).searchParams.get("code")!;
+    const wrong = await tokenCall({
+      grant_type: "authorization_code",
+      code,
+      redirect_uri: REDIRECT,
+      code_verifier: "x".repeat(43),
+    });
+    expect(wrong.status).toBe(400);
+    expect(await wrong.json()).toMatchObject({ error: "invalid_grant" });
+    const res = await tokenCall({
+      grant_type: "authorization_code",
+      code,
+      redirect_uri: REDIRECT,
+      code_verifier: verifier,
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("Cache-Control")).toBe("no-store");
+    const tokens = await res.json<Tokens>();
+    expect(tokens).toMatchObject({ token_type: "Bearer", expires_in: 120, scope: "accounting.read" });
+    expect(tokens.access_token).toMatch(/^sbx_at_/);
+    expect(tokens.refresh_token).toMatch(/^sbx_rt_/);
+    expect((await api("/v1/company", tokens.access_token)).status).toBe(200);
+
+    // A second use of the code fails and revokes what the first use issued (RFC 6749 §4.1.2).
+    const replay = await tokenCall({
+      grant_type: "authorization_code",
+      code,
+      redirect_uri: REDIRECT,
+      code_verifier: verifier,
+    });
+    expect(await replay.json()).toMatchObject({ error: "invalid_grant" });
+    expect((await api("/v1/company", tokens.access_token)).status).toBe(401);
+  });
+
+  it("should refuse a code without a verifier, with another redirect URI, or for another client", async () => {
+    const verifier = "another-verifier-long-enough-0123456789abcd";
+    const code = (await decide("approve", { verifier })).searchParams.get("code")!;
+    const missing = await tokenCall({ grant_type: "authorization_code", code, redirect_uri: REDIRECT });
+    expect(await missing.json()).toMatchObject({ error: "invalid_request" });
+    const redirect = await tokenCall({
+      grant_type: "authorization_code",
+      code,
+      redirect_uri: PAYROLL_REDIRECT,
+      code_verifier: verifier,
+    });
+    expect(await redirect.json()).toMatchObject({ error: "invalid_grant" });
+    const other = await tokenCall(
+      { grant_type: "authorization_code", code, redirect_uri: REDIRECT, code_verifier: verifier },
+      PAYROLL,
+    );
+    expect(await other.json()).toMatchObject({ error: "invalid_grant" });
+  });
+
+  it("should authenticate the client by Basic or by form, answering 401 invalid_client otherwise", async () => {
+    const bad = await callDevelopment(
+      "/sandbox/oauth/token",
+      form({ grant_type: "refresh_token", refresh_token: "x" }, basic({ id: CLIENT.id, secret: "wrong" })),
+    );
+    expect(bad.status).toBe(401);
+    expect(bad.headers.get("WWW-Authenticate")).toContain("Basic");
+    expect(await bad.json()).toMatchObject({ error: "invalid_client" });
+    const byForm = await callDevelopment(
+      "/sandbox/oauth/token",
+      form({
+        grant_type: "refresh_token",
+        refresh_token: "unknown",
+        client_id: CLIENT.id,
+        client_secret: CLIENT.secret,
+      }),
+    );
+    expect(byForm.status).toBe(400);
+    expect(await byForm.json()).toMatchObject({ error: "invalid_grant" });
+    const json = await callDevelopment("/sandbox/oauth/token", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", ...basic(CLIENT) },
+      body: JSON.stringify({ grant_type: "refresh_token" }),
+    });
+    expect(await json.json()).toMatchObject({ error: "invalid_request" });
+    const grant = await tokenCall({ grant_type: "password" });
+    expect(await grant.json()).toMatchObject({ error: "unsupported_grant_type" });
+  });
+
+  it("should rotate refresh tokens and revoke the grant when an old one comes back", async () => {
+    const first = await connect();
+    const second = await (
+      await tokenCall({ grant_type: "refresh_token", refresh_token: first.refresh_token })
+    ).json<Tokens>();
+    expect(second.refresh_token).not.toBe(first.refresh_token);
+    expect(second.access_token).not.toBe(first.access_token);
+    expect((await api("/v1/company", second.access_token)).status).toBe(200);
+
+    const reused = await tokenCall({ grant_type: "refresh_token", refresh_token: first.refresh_token });
+    expect(reused.status).toBe(400);
+    expect(await reused.json()).toMatchObject({ error: "invalid_grant" });
+    // Reuse means theft: the whole grant is gone, the newest tokens included.
+    expect((await api("/v1/company", second.access_token)).status).toBe(401);
+    const newest = await tokenCall({ grant_type: "refresh_token", refresh_token: second.refresh_token });
+    expect(await newest.json()).toMatchObject({ error: "invalid_grant" });
+  });
+
+  it("should revoke a grant by its refresh token (RFC 7009), and answer 200 for an unknown token", async () => {
+    const tokens = await connect();
+    const res = await callDevelopment("/sandbox/oauth/revoke", form({ token: tokens.refresh_token }, basic(CLIENT)));
+    expect(res.status).toBe(200);
+    expect((await api("/v1/company", tokens.access_token)).status).toBe(401);
+    const unknown = await callDevelopment("/sandbox/oauth/revoke", form({ token: "sbx_rt_unknown" }, basic(CLIENT)));
+    expect(unknown.status).toBe(200);
+  });
+});
+
+describe("the sandbox's API", () => {
+  it("should refuse a missing or unknown bearer token with 401 and WWW-Authenticate", async () => {
+    const attempts: Record<string, string>[] = [{}, { Authorization: "Bearer sbx_at_nope" }];
+    for (const headers of attempts) {
+      const res = await callDevelopment("/sandbox/api/v1/company", { headers });
+      expect(res.status).toBe(401);
+      expect(res.headers.get("WWW-Authenticate")).toContain('error="invalid_token"');
+      expect((await errorOf(res)).code).toBe("invalid_token");
+    }
+  });
+
+  it("should serve the recorded month, grown from the recording's year, and only past months", async () => {
+    const { access_token } = await connect();
+    const res = await api("/v1/reports/monthly?from=2025-01&to=2025-12", access_token);
+    expect(res.status).toBe(200);
+    const report = await res.json<{ months: string[]; lines: { title: string; values: number[] }[] }>();
+    expect(report.months[0]).toBe("2025-01-31");
+    expect(report.months[2]).toBe("2025-03-31");
+    const sales = data.lines.find((l) => l.title === "Sales")!;
+    const growth = (1 + data.growthPerYear) ** (2025 - data.baseYear + 2 / 12);
+    expect(report.lines.find((l) => l.title === "Sales")!.values[2]).toBeCloseTo(sales.byMonth[2]! * growth, 2);
+    expect(report.lines.every((l) => l.values.length === report.months.length)).toBe(true);
+
+    const future = new Date().getUTCFullYear() + 1;
+    const ahead = await (
+      await api(`/v1/reports/monthly?from=${future}-01&to=${future}-12`, access_token)
+    ).json<{
+      months: string[];
+    }>();
+    expect(ahead.months).toEqual([]);
+  });
+
+  it.each([
+    ["more than twelve months", "from=2024-01&to=2025-01"],
+    ["from after to", "from=2024-05&to=2024-04"],
+    ["not a month", "from=2024-13&to=2024-12"],
+    ["no range", ""],
+  ])("should answer 400 for %s", async (_, query) => {
+    const { access_token } = await connect();
+    const res = await api(`/v1/reports/monthly?${query}`, access_token);
+    expect(res.status).toBe(400);
+    expect((await errorOf(res)).code).toBe("invalid_request");
+  });
+
+  it("should keep each API to its scope and page the employees", async () => {
+    const accounting = await connect();
+    const denied = await api("/v1/employees", accounting.access_token);
+    expect(denied.status).toBe(403);
+    expect(denied.headers.get("WWW-Authenticate")).toContain("insufficient_scope");
+
+    const verifier = "payroll-verifier-long-enough-0123456789abcdef";
+    const code = (
+      await decide("approve", { verifier, client: PAYROLL, redirect: PAYROLL_REDIRECT, scope: "payroll.read" })
+    ).searchParams.get("code")!;
+    const payroll = await (
+      await callDevelopment(
+        "/sandbox/oauth/token",
+        form({
+          grant_type: "authorization_code",
+          code,
+          redirect_uri: PAYROLL_REDIRECT,
+          code_verifier: verifier,
+          client_id: PAYROLL.id,
+          client_secret: PAYROLL.secret,
+        }),
+      )
+    ).json<Tokens>();
+    expect((await api("/v1/reports/monthly?from=2024-01&to=2024-12", payroll.access_token)).status).toBe(403);
+    const first = await (
+      await api("/v1/employees?per_page=5", payroll.access_token)
+    ).json<{
+      employees: { id: string }[];
+      total_pages: number;
+    }>();
+    expect(first.employees).toHaveLength(5);
+    expect(first.total_pages).toBe(Math.ceil(data.employees.length / 5));
+    const last = await (
+      await api(`/v1/employees?per_page=5&page=${first.total_pages}`, payroll.access_token)
+    ).json<{
+      employees: unknown[];
+    }>();
+    expect(last.employees).toHaveLength(data.employees.length - 5 * (first.total_pages - 1));
+  });
+});
+
+describe("the sandbox in development", () => {
+  it("should stay out of this service's OpenAPI document: it plays a third party", async () => {
+    const doc = await (await callDevelopment("/openapi.json")).json<{ paths: Record<string, unknown> }>();
+    expect(Object.keys(doc.paths).filter((p) => p.startsWith("/sandbox"))).toEqual([]);
+    expect(doc.paths).toHaveProperty("/integration/sandbox/login");
+  });
+});
