@@ -29,14 +29,16 @@ async function redirectOf(res: Response): Promise<string> {
 }
 
 /**
- * Connects a sandbox provider the way the console does, minus the browser: connect session → login
- * → the sandbox's consent form (Approve) → callback page → confirm with the same user's JWT.
+ * Connects a provider the way the console does, minus the browser: connect session → login → the
+ * provider's consent (`consent` gets the authorize URL, returns where the provider sent the browser
+ * back) → callback page → confirm with the same user's JWT. Returns the callback URL.
  */
-export async function connectSandbox(
+export async function connect(
   dev: Dev,
   workspaceId: string,
-  integration: "Sandbox" | "SandboxPayroll",
-): Promise<void> {
+  integration: string,
+  consent: (authorizeUrl: string) => Promise<string>,
+): Promise<URL> {
   const jwt = await bearer(dev, { [workspaceId]: "admin" });
   const session = await api<{ url: string }>(dev, "/integration/connect-sessions", {
     method: "POST",
@@ -44,18 +46,7 @@ export async function connectSandbox(
     body: JSON.stringify({ workspace_id: workspaceId, integration }),
   });
   if (session.status !== 201) throw new Error(`connect-sessions answered ${session.status}`);
-  const authorize = await redirectOf(await fetch(session.body.url, { redirect: "manual" }));
-  const consentPage = await fetch(authorize);
-  const consent = /name="consent" value="([^"]+)"/.exec(await consentPage.text())?.[1];
-  if (!consent) throw new Error(`no consent form at ${new URL(authorize).pathname} (${consentPage.status})`);
-  const callback = await redirectOf(
-    await fetch(`${dev.url}/sandbox/oauth/authorize`, {
-      method: "POST",
-      headers: { "Content-Type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({ consent, decision: "approve" }),
-      redirect: "manual",
-    }),
-  );
+  const callback = await consent(await redirectOf(await fetch(session.body.url, { redirect: "manual" })));
   const page = await (await fetch(callback)).text();
   const confirmToken = /"confirm_token":"([A-Za-z0-9_-]+)"/.exec(page)?.[1];
   if (!confirmToken) throw new Error("the callback page carries no confirm_token");
@@ -66,6 +57,31 @@ export async function connectSandbox(
   });
   if (confirmed.status !== 200)
     throw new Error(`confirm answered ${confirmed.status}: ${JSON.stringify(confirmed.body)}`);
+  return new URL(callback);
+}
+
+/** Connects Sandbox or SandboxPayroll, approving on the sandbox's consent form as a person would. */
+export function connectSandbox(dev: Dev, workspaceId: string, integration: "Sandbox" | "SandboxPayroll") {
+  return connect(dev, workspaceId, integration, async (authorize) => {
+    const consentPage = await fetch(authorize);
+    const consent = /name="consent" value="([^"]+)"/.exec(await consentPage.text())?.[1];
+    if (!consent) throw new Error(`no consent form at ${new URL(authorize).pathname} (${consentPage.status})`);
+    return redirectOf(
+      await fetch(`${dev.url}/sandbox/oauth/authorize`, {
+        method: "POST",
+        headers: { "Content-Type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ consent, decision: "approve" }),
+        redirect: "manual",
+      }),
+    );
+  });
+}
+
+/** Connects a provider whose authorize page consents at once (the test fake's): one redirect back. */
+export function connectDirect(dev: Dev, workspaceId: string, integration: string) {
+  return connect(dev, workspaceId, integration, async (authorize) =>
+    redirectOf(await fetch(authorize, { redirect: "manual" })),
+  );
 }
 
 /** Fires the cron trigger through wrangler dev's local endpoint, as the README says. */
