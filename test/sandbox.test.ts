@@ -24,6 +24,16 @@ interface Tokens {
 
 const challengeOf = (verifier: string) => encodeBase64urlNoPadding(sha256(new TextEncoder().encode(verifier)));
 
+/** A valid authorize request of the Sandbox app, without a state. */
+const VALID = {
+  response_type: "code",
+  client_id: CLIENT.id,
+  redirect_uri: REDIRECT,
+  scope: "accounting.read",
+  code_challenge: challengeOf("v".repeat(43)),
+  code_challenge_method: "S256",
+};
+
 function authorizeUrl(params: Record<string, string | undefined>): string {
   const url = new URL("/sandbox/oauth/authorize", "https://integrations.example.test");
   for (const [k, v] of Object.entries(params)) if (v !== undefined) url.searchParams.set(k, v);
@@ -71,14 +81,13 @@ async function tokenCall(fields: Record<string, string>, client = CLIENT): Promi
   return callDevelopment("/sandbox/oauth/token", form(fields, basic(client)));
 }
 
+/** The token call that exchanges `code` (of the Sandbox app) with `verifier`. */
+const exchange = (code: string, verifier: string) =>
+  tokenCall({ grant_type: "authorization_code", code, redirect_uri: REDIRECT, code_verifier: verifier });
+
 async function connect(verifier = "verifier-0123456789-0123456789-0123456789"): Promise<Tokens> {
   const code = (await decide("approve", { verifier })).searchParams.get("code")!;
-  const res = await tokenCall({
-    grant_type: "authorization_code",
-    code,
-    redirect_uri: REDIRECT,
-    code_verifier: verifier,
-  });
+  const res = await exchange(code, verifier);
   expect(res.status).toBe(200);
   return res.json<Tokens>();
 }
@@ -107,17 +116,7 @@ describe("the sandbox outside development", () => {
 
 describe("the sandbox's authorize page", () => {
   it("should ask with plain form buttons (no script) and redirect an approval with a code and the state", async () => {
-    const page = await callDevelopment(
-      authorizeUrl({
-        response_type: "code",
-        client_id: CLIENT.id,
-        redirect_uri: REDIRECT,
-        state: "s",
-        scope: "accounting.read",
-        code_challenge: challengeOf("v".repeat(43)),
-        code_challenge_method: "S256",
-      }),
-    );
+    const page = await callDevelopment(authorizeUrl({ ...VALID, state: "s" }));
     const html = await page.text();
     expect(html).toContain('<form method="post" action="/sandbox/oauth/authorize">');
     expect(html).toContain('<button type="submit" name="decision" value="approve">Approve</button>');
@@ -140,16 +139,7 @@ describe("the sandbox's authorize page", () => {
   });
 
   it("should accept each consent form once", async () => {
-    const page = await callDevelopment(
-      authorizeUrl({
-        response_type: "code",
-        client_id: CLIENT.id,
-        redirect_uri: REDIRECT,
-        scope: "accounting.read",
-        code_challenge: challengeOf("v".repeat(43)),
-        code_challenge_method: "S256",
-      }),
-    );
+    const page = await callDevelopment(authorizeUrl({ ...VALID }));
     const consent = /name="consent" value="([^"]+)"/.exec(await page.text())![1]!;
     const first = await callDevelopment("/sandbox/oauth/authorize", {
       ...form({ consent, decision: "approve" }),
@@ -169,18 +159,7 @@ describe("the sandbox's authorize page", () => {
     ["another redirect URI", { redirect_uri: "https://attacker.example/callback" }],
     ["the other app's redirect URI", { redirect_uri: PAYROLL_REDIRECT }],
   ])("should refuse %s on the page itself, never redirecting", async (_, change) => {
-    const res = await callDevelopment(
-      authorizeUrl({
-        response_type: "code",
-        client_id: CLIENT.id,
-        redirect_uri: REDIRECT,
-        scope: "accounting.read",
-        code_challenge: challengeOf("v".repeat(43)),
-        code_challenge_method: "S256",
-        ...change,
-      }),
-      { redirect: "manual" },
-    );
+    const res = await callDevelopment(authorizeUrl({ ...VALID, ...change }), { redirect: "manual" });
     expect(res.status).toBe(400);
     expect(res.headers.get("Location")).toBeNull();
   });
@@ -191,19 +170,7 @@ describe("the sandbox's authorize page", () => {
     ["an unknown scope", { scope: "accounting.write" }, "invalid_scope"],
     ["another response type", { response_type: "token" }, "unsupported_response_type"],
   ])("should send %s back to the app as an OAuth error", async (_, change, error) => {
-    const res = await callDevelopment(
-      authorizeUrl({
-        response_type: "code",
-        client_id: CLIENT.id,
-        redirect_uri: REDIRECT,
-        state: "st",
-        scope: "accounting.read",
-        code_challenge: challengeOf("v".repeat(43)),
-        code_challenge_method: "S256",
-        ...change,
-      }),
-      { redirect: "manual" },
-    );
+    const res = await callDevelopment(authorizeUrl({ ...VALID, state: "st", ...change }), { redirect: "manual" });
     expect(res.status).toBe(302);
     const back = new URL(res.headers.get("Location")!);
     expect(back.searchParams.get("error")).toBe(error);
@@ -215,20 +182,10 @@ describe("the sandbox's token endpoint", () => {
   it("should exchange a code once, with the right PKCE verifier, for two-minute tokens", async () => {
     const verifier = "a-verifier-that-is-long-enough-0123456789abc";
     const code = (await decide("approve", { verifier })).searchParams.get("code")!;
-    const wrong = await tokenCall({
-      grant_type: "authorization_code",
-      code,
-      redirect_uri: REDIRECT,
-      code_verifier: "x".repeat(43),
-    });
+    const wrong = await exchange(code, "x".repeat(43));
     expect(wrong.status).toBe(400);
     expect(await wrong.json()).toMatchObject({ error: "invalid_grant" });
-    const res = await tokenCall({
-      grant_type: "authorization_code",
-      code,
-      redirect_uri: REDIRECT,
-      code_verifier: verifier,
-    });
+    const res = await exchange(code, verifier);
     expect(res.status).toBe(200);
     expect(res.headers.get("Cache-Control")).toBe("no-store");
     const tokens = await res.json<Tokens>();
@@ -238,12 +195,7 @@ describe("the sandbox's token endpoint", () => {
     expect((await api("/v1/company", tokens.access_token)).status).toBe(200);
 
     // A second use of the code fails and revokes what the first use issued (RFC 6749 §4.1.2).
-    const replay = await tokenCall({
-      grant_type: "authorization_code",
-      code,
-      redirect_uri: REDIRECT,
-      code_verifier: verifier,
-    });
+    const replay = await exchange(code, verifier);
     expect(await replay.json()).toMatchObject({ error: "invalid_grant" });
     expect((await api("/v1/company", tokens.access_token)).status).toBe(401);
   });
