@@ -1,0 +1,132 @@
+// Outgoing webhooks signed to the Standard Webhooks spec (https://www.standardwebhooks.com): the events,
+// their body, signing keys from `whsec_` secrets and the `webhook-signature` header. Sending them is
+// webhook-delivery.ts.
+import { decodeBase64IgnorePadding, encodeBase64 } from "@oslojs/encoding";
+import { randomId } from "./hash";
+
+export type WebhookEventType =
+  | "connection.created"
+  | "connection.replaced"
+  | "connection.deleted"
+  | "connection.requires_reconnect"
+  | "data.fetched"
+  | "data.fetch_failed";
+
+/** What an event is about: always the workspace and the integration, then flat scalar details. */
+export interface WebhookEventData {
+  workspace_id: string;
+  integration: string;
+  [key: string]: string | number | boolean | null;
+}
+
+/**
+ * One event. The body sent is exactly `{type, timestamp, data}`; `id` travels in the `webhook-id`
+ * header and stays the same on every retry, so receivers can use it as an idempotency key.
+ */
+export interface WebhookEvent {
+  id: string;
+  type: WebhookEventType;
+  /** When the event happened (ISO 8601), not when it was delivered. */
+  timestamp: string;
+  data: WebhookEventData;
+}
+
+/** A new event with a fresh `msg_…` id, stamped `now`. */
+export function newWebhookEvent(type: WebhookEventType, data: WebhookEventData, now = new Date()): WebhookEvent {
+  return { id: `msg_${randomId()}`, type, timestamp: now.toISOString(), data };
+}
+
+/** The exact bytes that are signed and sent: `{type, timestamp, data}`, without the id. */
+export function webhookBody(event: WebhookEvent): string {
+  return JSON.stringify({ type: event.type, timestamp: event.timestamp, data: event.data });
+}
+
+// Named through the API, not as `CryptoKey`: Node's types (tsconfig.tools.json) have no such global type.
+type HmacKey = Awaited<ReturnType<typeof crypto.subtle.importKey>>;
+
+/** HMAC-SHA256 keys, the current secret's first, then each previous secret's. */
+export type WebhookKeys = readonly [HmacKey, ...HmacKey[]];
+
+/** A webhook secret is unusable; the message names the variable and never repeats the secret. */
+export class WebhookSecretError extends Error {
+  constructor(
+    readonly variable: "WEBHOOK_SECRET" | "WEBHOOK_PREVIOUS_SECRETS",
+    message: string,
+  ) {
+    super(message);
+    this.name = "WebhookSecretError";
+  }
+}
+
+const SECRET_PREFIX = "whsec_";
+// Standard Webhooks: a symmetric secret is random, at least 24 bytes and at most 512 bits.
+const SECRET_MIN_BYTES = 24;
+const SECRET_MAX_BYTES = 64;
+
+function decodeSecret(value: string, variable: WebhookSecretError["variable"], label: string): Uint8Array<ArrayBuffer> {
+  const shape = `must be "${SECRET_PREFIX}" and the base64 of ${SECRET_MIN_BYTES} to ${SECRET_MAX_BYTES} random bytes`;
+  if (!value.startsWith(SECRET_PREFIX)) throw new WebhookSecretError(variable, `${label} ${shape}`);
+  let raw: Uint8Array;
+  try {
+    raw = decodeBase64IgnorePadding(value.slice(SECRET_PREFIX.length));
+  } catch {
+    throw new WebhookSecretError(variable, `${label} is not valid base64: it ${shape}`);
+  }
+  if (raw.length < SECRET_MIN_BYTES || raw.length > SECRET_MAX_BYTES)
+    throw new WebhookSecretError(variable, `${label} decodes to ${raw.length} bytes: it ${shape}`);
+  return new Uint8Array(raw);
+}
+
+async function importKeys(secret: string | undefined, previousSecrets: string): Promise<WebhookKeys> {
+  const current = secret?.trim();
+  if (!current) throw new WebhookSecretError("WEBHOOK_SECRET", "WEBHOOK_SECRET is not set");
+  const raws = [decodeSecret(current, "WEBHOOK_SECRET", "WEBHOOK_SECRET")];
+  const seen = new Set([current]);
+  previousSecrets
+    .split(",")
+    .map((s) => s.trim())
+    .forEach((item, index) => {
+      if (!item || seen.has(item)) return; // the same key twice would only repeat its signature
+      seen.add(item);
+      raws.push(decodeSecret(item, "WEBHOOK_PREVIOUS_SECRETS", `WEBHOOK_PREVIOUS_SECRETS entry ${index + 1}`));
+    });
+  const keys = await Promise.all(
+    raws.map((raw) => crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["sign"])),
+  );
+  return keys as [HmacKey, ...HmacKey[]];
+}
+
+const keyCache = new Map<string, Promise<WebhookKeys>>();
+
+/**
+ * The signing keys for `WEBHOOK_SECRET` and the comma-separated `WEBHOOK_PREVIOUS_SECRETS`, imported
+ * once per isolate. Rejects with a WebhookSecretError when a value is missing or malformed.
+ */
+export function webhookKeys(secret: string | undefined, previousSecrets = ""): Promise<WebhookKeys> {
+  const cacheKey = `${secret ?? ""}\n${previousSecrets}`;
+  let keys = keyCache.get(cacheKey);
+  if (!keys) {
+    keys = importKeys(secret, previousSecrets);
+    keyCache.set(cacheKey, keys);
+    keys.catch(() => keyCache.delete(cacheKey));
+  }
+  return keys;
+}
+
+/**
+ * The `webhook-signature` header: `v1,<base64 HMAC-SHA256 of "{msgId}.{timestampSeconds}.{body}">`
+ * for each key, space-separated, the current key's first.
+ */
+export async function signWebhook(
+  keys: WebhookKeys,
+  msgId: string,
+  timestampSeconds: number,
+  body: string,
+): Promise<string> {
+  // The spec forbids a "." in the id, which would let one signed content pass for another.
+  if (msgId === "" || msgId.includes(".")) throw new TypeError("A webhook id must be non-empty and contain no '.'");
+  if (!Number.isSafeInteger(timestampSeconds)) throw new TypeError("A webhook timestamp must be whole seconds");
+  const content = new TextEncoder().encode(`${msgId}.${timestampSeconds}.${body}`);
+  const macs = await Promise.all(keys.map((key) => crypto.subtle.sign("HMAC", key, content)));
+  return macs.map((mac) => `v1,${encodeBase64(new Uint8Array(mac))}`).join(" ");
+}
