@@ -15,7 +15,7 @@ th,td{text-align:left;padding:.4rem .6rem;border-bottom:1px solid var(--line);wh
 th{font-weight:600;color:var(--muted);font-size:.8rem}
 th[scope=row]{color:var(--ink);font-size:inherit}
 .data td.num,.data th.num{text-align:right;font-variant-numeric:tabular-nums}
-.data th[scope=row]{position:sticky;left:0;background:#fff;color:var(--ink)}
+.data th:first-child{position:sticky;left:0;background:#fff}
 .muted{color:var(--muted);font-weight:400}
 button{font:inherit;padding:.3rem .8rem;border-radius:6px;border:1px solid #c4c9d4;background:#fff;color:var(--ink);cursor:pointer;margin-right:.35rem}
 button:hover{border-color:var(--ink)}button:disabled{opacity:.5;cursor:default}
