@@ -78,4 +78,29 @@ describe("the dev console in Chromium", () => {
     expect(errors).toEqual([]);
     await context.close();
   });
+
+  it("should show the popup's error when the person denies access", async () => {
+    const context = await browser!.newContext();
+    const page = await context.newPage();
+    await page.goto(`${server!.url}/`);
+    await expect.poll(() => page.getByTestId("provider-status-SandboxPayroll").textContent()).toBe("not connected");
+    const [popup] = await Promise.all([page.waitForEvent("popup"), page.getByTestId("connect-SandboxPayroll").click()]);
+    await popup.getByRole("button", { name: "Deny" }).click();
+    await expect.poll(() => page.getByTestId("message").textContent()).toMatch(/^Connecting SandboxPayroll failed: /);
+    expect(await page.getByTestId("message").textContent()).toContain("You did not allow access at");
+    expect(await page.getByTestId("provider-status-SandboxPayroll").textContent()).toBe("not connected");
+    await context.close();
+  });
+
+  it("should warn, with a link to APP_ORIGIN, when opened at another origin", async () => {
+    const context = await browser!.newContext();
+    const page = await context.newPage();
+    const url = new URL(server!.url);
+    await page.goto(`http://localhost:${url.port}/`);
+    const warning = page.getByTestId("origin-warning");
+    await expect.poll(() => warning.isVisible()).toBe(true);
+    expect(await warning.textContent()).toContain(`APP_ORIGIN is ${server!.url}`);
+    expect(await page.getByTestId("origin-link").getAttribute("href")).toBe(`${server!.url}/`);
+    await context.close();
+  });
 });
