@@ -7,6 +7,7 @@ import { HTTPException } from "hono/http-exception";
 import { FailureError } from "../framework/failure";
 import { isDevelopment, missingSecrets } from "../framework/settings";
 import { availableProviders } from "../providers/registry";
+import { consoleRoutes } from "./console/route";
 import { describe, docsPage, openApiDocument } from "./docs";
 import { sandboxRoutes } from "./sandbox/routes";
 import type { AppEnv } from "./env";
@@ -54,7 +55,7 @@ function buildApp(env: Env) {
     .route("/", dataRoutes)
     .route("/", metaRoutes);
   for (const provider of availableProviders(env)) app.route("/", oauthRoutes(provider));
-  if (isDevelopment(env)) app.route("/", sandboxRoutes);
+  if (isDevelopment(env)) app.route("/", sandboxRoutes).route("/", consoleRoutes);
 
   app.get(
     "/openapi.json",

@@ -1,0 +1,383 @@
+// The console's browser script, inlined under the page's CSP nonce. It plays the host app: it calls
+// the API with the demo user's JWT (CONFIG, set by the page), connects through the popup exactly as
+// docs/connecting.md says, and fires wrangler dev's local cron trigger. Plain ES2017, no framework.
+export const CONSOLE_SCRIPT = String.raw`
+(function () {
+  "use strict";
+  var WS = CONFIG.workspaceId;
+  var CRON = "0 * * * *";
+  var state = { providers: [], status: [], popup: null, pending: null, data: null };
+
+  function $(id) { return document.getElementById(id); }
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      if (k === "text") node.textContent = attrs[k];
+      else if (k === "onclick") node.addEventListener("click", attrs[k]);
+      else node.setAttribute(k, attrs[k]);
+    });
+    (children || []).forEach(function (c) { node.appendChild(typeof c === "string" ? document.createTextNode(c) : c); });
+    return node;
+  }
+  function svg(tag, attrs) {
+    var node = document.createElementNS("http://www.w3.org/2000/svg", tag);
+    Object.keys(attrs).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+    return node;
+  }
+  function pill(text, kind, testid) {
+    var attrs = { class: "pill" + (kind ? " " + kind : ""), text: text };
+    if (testid) attrs["data-testid"] = testid;
+    return el("span", attrs);
+  }
+  function when(iso) { return iso ? new Date(iso).toLocaleString() : "—"; }
+  function sleep(ms) { return new Promise(function (r) { setTimeout(r, ms); }); }
+
+  function say(text, isError) {
+    var box = $("message");
+    box.textContent = text;
+    box.className = "message" + (isError ? " error" : "");
+    box.hidden = !text;
+  }
+
+  /** Calls the API with the demo user's JWT; throws an Error carrying the API's error message. */
+  function api(method, path, body) {
+    var init = { method: method, headers: { Authorization: "Bearer " + CONFIG.jwt } };
+    if (body !== undefined) {
+      init.headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(body);
+    }
+    return fetch(path, init).then(function (res) {
+      return res.text().then(function (text) {
+        var json = null;
+        try { json = text ? JSON.parse(text) : null; } catch (e) { json = null; }
+        if (!res.ok) {
+          var err = json && json.error ? json.error.message + " (" + json.error.code + ")" : "HTTP " + res.status;
+          throw new Error(method + " " + path.split("?")[0] + ": " + err);
+        }
+        return json;
+      });
+    });
+  }
+  function q(params) {
+    return Object.keys(params).map(function (k) { return k + "=" + encodeURIComponent(params[k]); }).join("&");
+  }
+
+  /** The last 24 months: from the first day of the month 23 months ago. */
+  function fromDate() {
+    var now = new Date();
+    var d = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 23, 1));
+    return d.toISOString().slice(0, 10);
+  }
+
+  // ---- providers ----
+  function statusPill(p) {
+    var id = "provider-status-" + p.name;
+    if (!p.configured) return pill("not configured", "", id);
+    if (p.requires_reconnect) return pill("reconnect required", "warn", id);
+    return p.connected ? pill("connected", "ok", id) : pill("not connected", "", id);
+  }
+  function renderProviders() {
+    var body = $("providers").tBodies[0];
+    body.textContent = "";
+    state.providers.forEach(function (p) {
+      var actions = [];
+      if (p.configured) {
+        actions.push(el("button", {
+          type: "button", class: p.connected ? "" : "primary", "data-testid": "connect-" + p.name,
+          "aria-label": (p.connected ? "Reconnect " : "Connect ") + p.display_name,
+          text: p.connected ? "Reconnect" : "Connect", onclick: function () { connect(p.name); },
+        }));
+      }
+      if (p.connected) {
+        actions.push(el("button", {
+          type: "button", "data-testid": "fetch-" + p.name, "aria-label": "Fetch " + p.display_name + " now",
+          text: "Fetch now", onclick: function () { fetchNow(p.name); },
+        }));
+        actions.push(el("button", {
+          type: "button", class: "danger", "data-testid": "disconnect-" + p.name,
+          "aria-label": "Disconnect " + p.display_name, text: "Disconnect", onclick: function () { disconnect(p.name); },
+        }));
+      }
+      body.appendChild(el("tr", { "data-testid": "provider-" + p.name }, [
+        el("th", { scope: "row" }, [p.display_name, " ", el("span", { class: "muted", text: p.name === p.display_name ? "" : p.name })]),
+        el("td", { text: p.api_type }),
+        el("td", {}, [statusPill(p)]),
+        el("td", { text: p.connected_by || "—" }),
+        el("td", { text: when(p.connected_at) }),
+        el("td", {}, actions),
+      ]));
+    });
+  }
+
+  // ---- token state ----
+  function expiresText(iso) {
+    if (!iso) return "—";
+    var s = Math.round((Date.parse(iso) - Date.now()) / 1000);
+    if (s <= 0) return "expired " + (-s) + " s ago";
+    return Math.floor(s / 60) + " min " + (s % 60) + " s";
+  }
+  function renderStatus() {
+    var body = $("token-status").tBodies[0];
+    body.textContent = "";
+    if (state.status.length === 0) {
+      body.appendChild(el("tr", {}, [el("td", { colspan: "6", class: "muted", text: "No connections yet." })]));
+      return;
+    }
+    state.status.forEach(function (s) {
+      var t = s.token;
+      var f = s.last_fetch;
+      var fetchCell = f
+        ? [pill(f.outcome, f.outcome === "success" ? "ok" : f.outcome === "running" ? "warn" : "bad", "last-fetch-" + s.integration),
+           " " + f.trigger + ", " + when(f.finished_at || f.started_at) + (f.error ? " — " + f.error : "")]
+        : [el("span", { class: "muted", "data-testid": "last-fetch-" + s.integration, text: "never" })];
+      body.appendChild(el("tr", { "data-testid": "token-" + s.integration }, [
+        el("th", { scope: "row", text: s.integration }),
+        el("td", { class: "expires", "data-expires": t.expires_at || "", "data-testid": "expires-" + s.integration, text: expiresText(t.expires_at) }),
+        el("td", { text: when(t.last_refresh_at) + (t.last_refresh_error ? " — " + t.last_refresh_error : "") }),
+        el("td", { text: String(t.refresh_failures) }),
+        el("td", {}, [s.requires_reconnect ? pill("yes", "warn") : pill("no")]),
+        el("td", {}, fetchCell),
+      ]));
+    });
+  }
+  setInterval(function () {
+    Array.prototype.forEach.call(document.querySelectorAll("[data-expires]"), function (cell) {
+      cell.textContent = expiresText(cell.getAttribute("data-expires"));
+    });
+  }, 1000);
+
+  // ---- data ----
+  function renderDataProviders() {
+    var select = $("data-provider");
+    var before = select.value;
+    select.textContent = "";
+    var connected = state.providers.filter(function (p) { return p.connected; });
+    connected.forEach(function (p) { select.appendChild(el("option", { value: p.name, text: p.display_name })); });
+    if (connected.some(function (p) { return p.name === before; })) select.value = before;
+    select.disabled = connected.length === 0;
+  }
+  function loadData() {
+    var name = $("data-provider").value;
+    var fetched = state.status.find(function (s) { return s.integration === name; });
+    state.data = null;
+    if (!name || !fetched || !fetched.last_fetch || fetched.last_fetch.outcome === "running") {
+      renderData(name ? "No data yet: press Fetch now or Run cron now." : "Connect a provider to see its data.");
+      return Promise.resolve();
+    }
+    $("data-range").textContent = "from " + fromDate();
+    return api("GET", "/integration/data?" + q({ workspace_id: WS, integration: name, from_date: fromDate() }))
+      .then(function (data) { state.data = data; renderData(""); })
+      .catch(function (e) { renderData(e.message); });
+  }
+  function renderData(note) {
+    var table = $("data-table");
+    var titles = $("chart-title");
+    table.textContent = "";
+    var data = state.data;
+    $("data-fetched").textContent = data ? "fetched " + when(data.fetched_at) : "";
+    if (!data) {
+      table.appendChild(el("tbody", {}, [el("tr", {}, [el("td", { class: "muted", text: note })])]));
+      titles.textContent = "";
+      titles.disabled = true;
+      drawChart(null);
+      return;
+    }
+    if (data.employees) {
+      titles.textContent = "";
+      titles.disabled = true;
+      table.appendChild(el("thead", {}, [el("tr", {}, ["Name", "Title", "Department", "Start", "End", "Monthly salary"].map(function (h, i) {
+        return el("th", { scope: "col", class: i === 5 ? "num" : "", text: h });
+      }))]));
+      table.appendChild(el("tbody", {}, data.employees.map(function (e) {
+        return el("tr", { "data-testid": "data-row" }, [
+          el("th", { scope: "row", text: e.name }), el("td", { text: e.title }), el("td", { text: e.department }),
+          el("td", { text: e.start_date }), el("td", { text: e.end_date || "—" }),
+          el("td", { class: "num", text: e.monthly_salary.toLocaleString() }),
+        ]);
+      })));
+      drawChart(null, "Payroll data has no monthly series to chart.");
+      return;
+    }
+    var names = Object.keys(data.data);
+    var chosen = titles.value;
+    titles.textContent = "";
+    names.forEach(function (n) { titles.appendChild(el("option", { value: n, text: n })); });
+    titles.disabled = names.length === 0;
+    if (names.indexOf(chosen) >= 0) titles.value = chosen;
+    else if (names.indexOf("Net Profit") >= 0) titles.value = "Net Profit";
+    table.appendChild(el("thead", {}, [el("tr", {}, [el("th", { scope: "col", text: "Title" })].concat(data.dates.map(function (d) {
+      return el("th", { scope: "col", class: "num", text: d.slice(0, 7) });
+    })))]));
+    table.appendChild(el("tbody", {}, names.map(function (n) {
+      return el("tr", { "data-testid": "data-row" }, [el("th", { scope: "row", text: n })].concat(data.dates.map(function (d) {
+        var v = data.data[n][d];
+        return el("td", { class: "num", text: v === null || v === undefined ? "—" : Math.round(v).toLocaleString() });
+      })));
+    })));
+    drawChart(titles.value);
+    // The newest months matter most: show the table's right end first.
+    var box = table.parentNode;
+    box.scrollLeft = box.scrollWidth;
+  }
+
+  /** A line chart of one title over the months, drawn as SVG nodes (no innerHTML, no inline styles). */
+  function drawChart(title, note) {
+    var chart = $("chart");
+    chart.textContent = "";
+    var data = state.data;
+    var points = title && data && data.data[title]
+      ? data.dates.map(function (d) { return [d, data.data[title][d]]; }).filter(function (p) { return typeof p[1] === "number"; })
+      : [];
+    $("chart-caption").textContent = points.length ? title + " by month" : note || "";
+    chart.setAttribute("aria-label", points.length ? title + " over " + points.length + " months" : "No data to chart");
+    if (points.length === 0) return;
+    var W = 760, H = 220, L = 70, R = 24, T = 14, B = 28;
+    var values = points.map(function (p) { return p[1]; });
+    var min = Math.min.apply(null, values.concat([0])), max = Math.max.apply(null, values.concat([0]));
+    if (max === min) max = min + 1;
+    var x = function (i) { return L + (points.length === 1 ? 0 : (i * (W - L - R)) / (points.length - 1)); };
+    var y = function (v) { return T + ((max - v) * (H - T - B)) / (max - min); };
+    [min, (min + max) / 2, max, 0].forEach(function (v, i) {
+      chart.appendChild(svg("line", { x1: L, x2: W - R, y1: y(v), y2: y(v), stroke: i === 3 ? "#9aa3b2" : "#e3e6ec" }));
+      if (i < 3) {
+        var label = svg("text", { x: L - 6, y: y(v) + 4, "text-anchor": "end", "font-size": "11", fill: "#5b6475" });
+        label.textContent = Math.round(v).toLocaleString();
+        chart.appendChild(label);
+      }
+    });
+    points.forEach(function (p, i) {
+      // Every third month counted back from the newest, so the newest is always labelled.
+      if ((points.length - 1 - i) % 3 !== 0) return;
+      var anchor = i === points.length - 1 ? "end" : i === 0 ? "start" : "middle";
+      var label = svg("text", { x: x(i), y: H - 8, "text-anchor": anchor, "font-size": "11", fill: "#5b6475" });
+      label.textContent = p[0].slice(0, 7);
+      chart.appendChild(label);
+    });
+    var d = points.map(function (p, i) { return (i ? "L" : "M") + x(i).toFixed(1) + " " + y(p[1]).toFixed(1); }).join(" ");
+    chart.appendChild(svg("path", { d: d, fill: "none", stroke: "#1d4ed8", "stroke-width": "2", "data-testid": "chart-line" }));
+    points.forEach(function (p, i) {
+      var dot = svg("circle", { cx: x(i), cy: y(p[1]), r: "2.5", fill: "#1d4ed8" });
+      var tip = svg("title", {});
+      tip.textContent = p[0] + ": " + p[1].toLocaleString();
+      dot.appendChild(tip);
+      chart.appendChild(dot);
+    });
+  }
+
+  // ---- refresh ----
+  function refresh() {
+    return Promise.all([
+      api("GET", "/integration/providers?" + q({ workspace_id: WS })),
+      api("GET", "/integration/status?" + q({ workspace_id: WS })),
+    ]).then(function (r) {
+      state.providers = r[0];
+      state.status = r[1];
+      renderProviders();
+      renderStatus();
+      renderDataProviders();
+      return loadData();
+    }).catch(function (e) { say(e.message, true); });
+  }
+
+  // ---- actions ----
+  /** docs/connecting.md: connect session → popup → postMessage from the popup → confirm with the JWT. */
+  function connect(name) {
+    say("");
+    // Opened in the click itself, so no popup blocker stops it; it is pointed at the session's URL below.
+    var popup = window.open("about:blank", "zebbra-connect", "popup,width=560,height=720");
+    if (!popup) { say("The browser blocked the popup: allow popups for this page and try again.", true); return; }
+    state.popup = popup;
+    state.pending = name;
+    api("POST", "/integration/connect-sessions", { workspace_id: WS, integration: name })
+      .then(function (session) { popup.location.href = session.url; })
+      .catch(function (e) { popup.close(); state.pending = null; say(e.message, true); });
+  }
+  window.addEventListener("message", function (event) {
+    // Only the popup's pages on this origin speak for the worker; anything else is ignored.
+    if (event.origin !== location.origin) return;
+    var m = event.data;
+    if (!m || typeof m !== "object" || m.type !== "zebbra:integration") return;
+    if (state.popup && !state.popup.closed) state.popup.close();
+    state.popup = null;
+    state.pending = null;
+    if (m.status !== "authorized") {
+      say("Connecting " + m.integration + " failed: " + m.message + (m.code ? " (" + m.code + ")" : ""), true);
+      return;
+    }
+    api("POST", "/integration/connections/confirm", { workspace_id: WS, integration: m.integration, confirm_token: m.confirm_token })
+      .then(function () { say(m.integration + " is connected."); return refresh(); })
+      .catch(function (e) { say(e.message, true); });
+  });
+
+  function disconnect(name) {
+    api("POST", "/integration/disconnect?" + q({ workspace_id: WS, integration: name }))
+      .then(function (r) { say(r.message); return refresh(); })
+      .catch(function (e) { say(e.message, true); });
+  }
+
+  function fetchNow(name) {
+    var started = Date.now();
+    api("POST", "/integration/fetch?" + q({ workspace_id: WS, integration: name }))
+      .then(function (r) { say(r.message); return waitForFetches([name], started); })
+      .then(refresh)
+      .catch(function (e) { say(e.message, true); });
+  }
+
+  /** Polls the status until each named connection's last fetch began after since and has finished. */
+  function waitForFetches(names, since, timeoutMs) {
+    var deadline = Date.now() + (timeoutMs || 30000);
+    function done(s) {
+      var f = s.last_fetch;
+      // A little slack: the worker's clock and this page's may differ by a moment.
+      return f && f.outcome !== "running" && Date.parse(f.started_at) >= since - 2000;
+    }
+    function poll() {
+      return api("GET", "/integration/status?" + q({ workspace_id: WS })).then(function (status) {
+        state.status = status;
+        renderStatus();
+        var mine = status.filter(function (s) { return names.indexOf(s.integration) >= 0; });
+        if (mine.length === names.length && mine.every(done)) return true;
+        if (Date.now() > deadline) return false;
+        return sleep(500).then(poll);
+      });
+    }
+    return poll();
+  }
+
+  $("run-cron").addEventListener("click", function () {
+    var button = $("run-cron");
+    var line = $("cron-status");
+    var names = state.providers.filter(function (p) { return p.connected && !p.requires_reconnect; }).map(function (p) { return p.name; });
+    var started = Date.now();
+    button.disabled = true;
+    line.textContent = "Running the cron…";
+    // wrangler dev's local trigger for the scheduled handler (the cron in wrangler.toml).
+    fetch("/cdn-cgi/handler/scheduled?cron=" + encodeURIComponent(CRON))
+      .then(function (res) {
+        if (!res.ok) throw new Error("The scheduled trigger answered HTTP " + res.status + " (is this wrangler dev?)");
+        line.textContent = names.length ? "Cron ran; waiting for the fetches…" : "Cron ran; nothing is connected.";
+        return names.length ? waitForFetches(names, started) : true;
+      })
+      .then(function (finished) {
+        line.textContent = finished ? "Cron done at " + new Date().toLocaleTimeString() + "." : "Cron ran; no new fetch finished within 30 s.";
+        return refresh();
+      })
+      .catch(function (e) { line.textContent = ""; say(e.message, true); })
+      .then(function () { button.disabled = false; });
+  });
+  $("data-provider").addEventListener("change", function () { loadData(); });
+  $("chart-title").addEventListener("change", function () { drawChart($("chart-title").value); });
+
+  if (location.origin !== CONFIG.appOrigin) {
+    var warning = $("origin-warning");
+    var right = CONFIG.appOrigin + "/";
+    warning.appendChild(document.createTextNode(
+      "This page is open at " + location.origin + ", but the server's APP_ORIGIN is " + CONFIG.appOrigin +
+      ": the connect popup posts its result to APP_ORIGIN only, so connecting from here cannot finish. Open "));
+    warning.appendChild(el("a", { href: right, "data-testid": "origin-link", text: right }));
+    warning.appendChild(document.createTextNode(" instead, or set APP_ORIGIN to this origin."));
+    warning.hidden = false;
+  }
+  refresh();
+})();
+`;

@@ -1,0 +1,106 @@
+// The dev console in a real browser (Debian's Chromium through playwright-core) against plain
+// `wrangler dev`: connect Sandbox through the popup, run the cron, see the data and its chart,
+// disconnect. The screenshot goes to test/node/.artifacts/ and docs/console.png.
+import { copyFileSync, existsSync, mkdirSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { type DevServer, developmentVars, freePort, startDev } from "./dev-server.ts";
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const ARTIFACTS = new URL("./.artifacts/", import.meta.url).pathname;
+const SCREENSHOT = `${ARTIFACTS}console.png`;
+const DOCS_SCREENSHOT = new URL("../../docs/console.png", import.meta.url).pathname;
+
+let server: DevServer | undefined;
+let browser: Browser | undefined;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM))
+    throw new Error(
+      `No Chromium at ${CHROMIUM}: install it (as root: apt-get update && apt-get install -y --no-install-recommends chromium) or set CHROMIUM_PATH to a Chromium or Chrome binary`,
+    );
+  const port = await freePort();
+  [server, browser] = await Promise.all([
+    startDev({ port, args: ["--env-file", developmentVars(port)] }),
+    chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-dev-shm-usage"] }),
+  ]);
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+/** Fails the test on any script error or CSP violation the page reports. */
+function watchErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on("pageerror", (err) => errors.push(err.message));
+  page.on("console", (msg) => {
+    if (msg.type() === "error") errors.push(msg.text());
+  });
+  return errors;
+}
+
+describe("the dev console in Chromium", () => {
+  it("should connect Sandbox through the popup, run the cron, show the data and disconnect", async () => {
+    const context = await browser!.newContext({ viewport: { width: 1280, height: 1000 } });
+    const page = await context.newPage();
+    const errors = watchErrors(page);
+    await page.goto(`${server!.url}/`);
+    await expect.poll(() => page.getByTestId("provider-status-Sandbox").textContent()).toBe("not connected");
+    expect(await page.getByTestId("origin-warning").isHidden()).toBe(true);
+
+    const [popup] = await Promise.all([page.waitForEvent("popup"), page.getByTestId("connect-Sandbox").click()]);
+    await popup.getByRole("button", { name: "Approve" }).click();
+    await expect
+      .poll(() => page.getByTestId("provider-status-Sandbox").textContent(), { timeout: 15_000 })
+      .toBe("connected");
+    await expect.poll(() => popup.isClosed()).toBe(true);
+    expect(await page.getByTestId("provider-Sandbox").textContent()).toContain("demo-user");
+    expect(await page.getByTestId("expires-Sandbox").textContent()).toMatch(/^\d+ min \d+ s$/);
+
+    await page.getByTestId("run-cron").click();
+    await expect.poll(() => page.getByTestId("cron-status").textContent(), { timeout: 40_000 }).toMatch(/^Cron done/);
+    await expect.poll(() => page.getByTestId("data-row").count(), { timeout: 10_000 }).toBeGreaterThan(3);
+    expect(await page.getByTestId("last-fetch-Sandbox").textContent()).toBe("success");
+    const line = await page.getByTestId("chart-line").getAttribute("d");
+    // One point per month of the last 24 that has closed or begun: at least 20 segments.
+    expect(line?.match(/L/g)?.length ?? 0).toBeGreaterThanOrEqual(20);
+    expect(await page.getByTestId("data-table").textContent()).toContain("Net Profit");
+
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    copyFileSync(SCREENSHOT, DOCS_SCREENSHOT);
+
+    await page.getByTestId("disconnect-Sandbox").click();
+    await expect.poll(() => page.getByTestId("provider-status-Sandbox").textContent()).toBe("not connected");
+    expect(await page.getByTestId("disconnect-Sandbox").count()).toBe(0);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it("should show the popup's error when the person denies access", async () => {
+    const context = await browser!.newContext();
+    const page = await context.newPage();
+    await page.goto(`${server!.url}/`);
+    await expect.poll(() => page.getByTestId("provider-status-SandboxPayroll").textContent()).toBe("not connected");
+    const [popup] = await Promise.all([page.waitForEvent("popup"), page.getByTestId("connect-SandboxPayroll").click()]);
+    await popup.getByRole("button", { name: "Deny" }).click();
+    await expect.poll(() => page.getByTestId("message").textContent()).toMatch(/^Connecting SandboxPayroll failed: /);
+    expect(await page.getByTestId("message").textContent()).toContain("You did not allow access at");
+    expect(await page.getByTestId("provider-status-SandboxPayroll").textContent()).toBe("not connected");
+    await context.close();
+  });
+
+  it("should warn, with a link to APP_ORIGIN, when opened at another origin", async () => {
+    const context = await browser!.newContext();
+    const page = await context.newPage();
+    const url = new URL(server!.url);
+    await page.goto(`http://localhost:${url.port}/`);
+    const warning = page.getByTestId("origin-warning");
+    await expect.poll(() => warning.isVisible()).toBe(true);
+    expect(await warning.textContent()).toContain(`APP_ORIGIN is ${server!.url}`);
+    expect(await page.getByTestId("origin-link").getAttribute("href")).toBe(`${server!.url}/`);
+    await context.close();
+  });
+});
