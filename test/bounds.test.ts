@@ -77,13 +77,14 @@ describe("warm keys per connection", () => {
 });
 
 describe("per-workspace limits on upstream work", () => {
-  // 500 here: past about 700 requests in flight, the test harness's own loopback (exports.default.fetch)
-  // drops the object's outbound fetch. test/node/dev-burst.test.ts sends 1,000 to wrangler dev over HTTP.
-  it("should answer all of 500 concurrent reads of one new key, counting one new key", async () => {
+  // 200 here: with hundreds of requests in flight the test harness's own loopback (exports.default.fetch)
+  // starts dropping the object's outbound fetch on a loaded machine (always past ~700).
+  // test/node/dev-burst.test.ts sends 1,000 to wrangler dev over real HTTP.
+  it("should answer all of 200 concurrent reads of one new key, counting one new key", async () => {
     const ws = "ws-burst-reads";
     const grant = await seedConnection(ws, "gusto");
     const statuses = await Promise.all(
-      Array.from({ length: 500 }, async () => (await getData(ws, "Gusto", "2024-03-01")).status),
+      Array.from({ length: 200 }, async () => (await getData(ws, "Gusto", "2024-03-01")).status),
     );
     expect(statuses.every((s) => s === 200)).toBe(true);
     expect((await stats(grant.grantId)).apiRequests).toBe(1);
