@@ -28,6 +28,7 @@ describe("provider registry", () => {
   it("should derive slug and variable prefix from the name", () => {
     expect(providers.Xero).toMatchObject({ name: "Xero", slug: "xero", envPrefix: "XERO" });
     expect(findProvider("gusto")?.name).toBe("Gusto");
-    expect(findProvider("nope")).toBeUndefined();
+    // Not a valid name, so no registry can hold it.
+    expect(findProvider("no-such-provider")).toBeUndefined();
   });
 });
