@@ -1,6 +1,6 @@
 // What one scaffold run does, worked out before anything is written: the provider's names, the
 // files it creates (rendered from scaffold/templates/, then formatted by Prettier as CI checks them)
-// and the shared files it patches, in write order. Reads the repository; never writes
+// and the shared files it patches or regenerates, in write order. Reads the repository; never writes
 // (apply.ts does).
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
@@ -39,8 +39,11 @@ export interface FileChange {
   /** Relative to the repository root, `/`-separated. */
   path: string;
   kind: "create" | "update";
-  /** The new content, or how to produce it once the earlier changes are written. */
-  content: string | (() => string);
+  /**
+   * The new content, or how to produce it once the earlier changes are written, or (`inPlace`, for
+   * updates) a generator that rewrites the file itself; undoing it restores `original`.
+   */
+  content: string | (() => string) | { inPlace: () => void };
   /** For updates: the content read while planning; the write is refused if the file changed since. */
   original?: string;
   /** What the change is, for the summary. */
@@ -52,13 +55,17 @@ export interface FileChange {
 export interface Plan {
   names: Names;
   type: ApiType;
-  /** In write order: new files first, then .dev.vars.example, the registry and the generated providers doc. */
+  /**
+   * In write order: new files first, then .dev.vars.example, the registry, the generated providers
+   * doc and the Worker's types.
+   */
   changes: FileChange[];
 }
 
 const REGISTRY = "src/providers/registry.ts";
 const DEV_VARS = ".dev.vars.example";
 const PROVIDERS_DOC = "docs/providers.md";
+const WORKER_TYPES = "worker-configuration.d.ts";
 
 // Words a const cannot be named, plus identifiers the generated modules declare themselves.
 const UNUSABLE_IDENTIFIERS = new Set(
@@ -230,6 +237,29 @@ async function formatted(root: string, path: string, content: string): Promise<s
   return format(content, { ...options, filepath: file });
 }
 
+/**
+ * Regenerates worker-configuration.d.ts in place with `npm run types`, the command `types:check`
+ * compares against, since the Env type lists every variable in .dev.vars.example.
+ */
+function regenerateWorkerTypes(root: string): void {
+  const run = spawnSync("npm", ["run", "--silent", "types"], {
+    cwd: root,
+    encoding: "utf8",
+    // As scripts/dev.ts runs wrangler: no prompts, nothing sent anywhere.
+    env: {
+      ...process.env,
+      CI: "true",
+      WRANGLER_SEND_METRICS: "false",
+      WRANGLER_SEND_ERROR_REPORTS: "false",
+      CLOUDFLARE_CF_FETCH_ENABLED: "false",
+    },
+  });
+  if (run.status !== 0)
+    throw new Error(
+      `npm run types failed (${run.error?.message ?? `exit ${run.status ?? run.signal}`}):\n${run.stdout}${run.stderr}`,
+    );
+}
+
 /** docs/providers.md as scripts/providers-doc.ts renders it from the registry now on disk. */
 function generateProvidersDoc(root: string): string {
   const run = spawnSync("npx", ["tsx", "scripts/providers-doc.ts", "--stdout"], { cwd: root, encoding: "utf8" });
@@ -324,6 +354,15 @@ export async function planScaffold(root: string, name: string, type: ApiType): P
       original: read(root, PROVIDERS_DOC),
       // Rendered from the registry just written, so it lists the new provider as the code sees it.
       content: () => generateProvidersDoc(root),
+    },
+    {
+      path: WORKER_TYPES,
+      kind: "update",
+      step: "types",
+      what: `regenerated with the ${names.prefix}_* variables (npm run types)`,
+      original: read(root, WORKER_TYPES),
+      // Last: wrangler reads the .dev.vars.example written above.
+      content: { inPlace: () => regenerateWorkerTypes(root) },
     },
   );
   // CI runs prettier --check over the tree; templates cannot be pre-formatted for every name length.
