@@ -1,6 +1,6 @@
 // Writes a scaffold plan all or nothing: new files first (exclusive create, so nothing is ever
-// overwritten), shared files next (each replaced by an atomic rename), the registry last. Any
-// failure undoes every write made so far, in reverse order.
+// overwritten), shared files next (each replaced by an atomic rename, or rewritten in place by its
+// generator), in the plan's order. Any failure undoes every write made so far, in reverse order.
 import {
   chmodSync,
   existsSync,
@@ -46,6 +46,14 @@ export function applyPlan(root: string, changes: readonly FileChange[], failAt?:
       if (failAt === change.step)
         throw new Error(`SCAFFOLD_FAIL_AT=${failAt}: simulated failure before writing ${change.path}`);
       const file = join(root, change.path);
+      if (typeof change.content === "object") {
+        const original = change.original ?? "";
+        if (readFileSync(file, "utf8") !== original) throw new Error(`${change.path} changed while scaffolding`);
+        // Before running: a generator that fails half-way may have written part of the file.
+        undo.push({ path: change.path, run: () => writeFileSync(file, original) });
+        change.content.inPlace();
+        continue;
+      }
       const content = typeof change.content === "function" ? change.content() : change.content;
       if (change.kind === "create") {
         for (const dir of missingDirs(dirname(file))) {

@@ -1,9 +1,11 @@
 // What one scaffold run does, worked out before anything is written: the provider's names, the
-// files it creates (rendered from scaffold/templates/) and the shared files it patches, in write
-// order. Reads the repository; never writes (apply.ts does).
+// files it creates (rendered from scaffold/templates/, then formatted by Prettier as CI checks them)
+// and the shared files it patches or regenerates, in write order. Reads the repository; never writes
+// (apply.ts does).
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { format, getFileInfo, resolveConfig } from "prettier";
 import { PROVIDER_NAME_PATTERN, PROVIDER_VARIABLES } from "../src/framework/names.ts";
 
 export const API_TYPES = ["accounting", "payroll"] as const;
@@ -37,8 +39,11 @@ export interface FileChange {
   /** Relative to the repository root, `/`-separated. */
   path: string;
   kind: "create" | "update";
-  /** The new content, or how to produce it once the earlier changes are written. */
-  content: string | (() => string);
+  /**
+   * The new content, or how to produce it once the earlier changes are written, or (`inPlace`, for
+   * updates) a generator that rewrites the file itself; undoing it restores `original`.
+   */
+  content: string | (() => string) | { inPlace: () => void };
   /** For updates: the content read while planning; the write is refused if the file changed since. */
   original?: string;
   /** What the change is, for the summary. */
@@ -50,13 +55,17 @@ export interface FileChange {
 export interface Plan {
   names: Names;
   type: ApiType;
-  /** In write order: new files first, then .dev.vars.example, the registry and the generated providers doc. */
+  /**
+   * In write order: new files first, then .dev.vars.example, the registry, the generated providers
+   * doc and the Worker's types.
+   */
   changes: FileChange[];
 }
 
 const REGISTRY = "src/providers/registry.ts";
 const DEV_VARS = ".dev.vars.example";
 const PROVIDERS_DOC = "docs/providers.md";
+const WORKER_TYPES = "worker-configuration.d.ts";
 
 // Words a const cannot be named, plus identifiers the generated modules declare themselves.
 const UNUSABLE_IDENTIFIERS = new Set(
@@ -109,10 +118,15 @@ export function namesFor(name: string, registrySource: string): Names {
 
 interface RegistryEntry {
   key: string;
+  /** Its first and last line: the same, unless Prettier wrapped it. */
   line: number;
+  end: number;
 }
 
-/** The entries of `export const providers = defineRegistry({ … });`, one `Key: ident,` per line. */
+/**
+ * The entries of `export const providers = defineRegistry({ … });`: one `Key: ident,` per line, or
+ * over two lines (`Key:`, then `ident,`) where Prettier wrapped one longer than its print width.
+ */
 export function readRegistry(source: string): {
   lines: string[];
   open: number;
@@ -131,12 +145,14 @@ export function readRegistry(source: string): {
   for (let i = open + 1; i < close; i++) {
     const line = lines[i] ?? "";
     if (/^\s*(\/\/.*)?$/.test(line)) continue;
-    const m = /^\s*("?)([A-Za-z0-9]+)\1\s*:\s*[A-Za-z_$][\w$]*\s*,?\s*(\/\/.*)?$/.exec(line);
-    if (!m)
+    const m = /^\s*("?)([A-Za-z0-9]+)\1\s*:\s*([A-Za-z_$][\w$]*\s*,?\s*(\/\/.*)?)?$/.exec(line);
+    const wrapped = m !== null && m[3] === undefined;
+    if (!m || (wrapped && !/^\s*[A-Za-z_$][\w$]*\s*,?\s*(\/\/.*)?$/.test(lines[i + 1] ?? "")))
       throw new Error(
         `${REGISTRY}:${i + 1}: expected one "Name: ident," entry per line in the registry, found: ${line.trim()}`,
       );
-    entries.push({ key: m[2] ?? "", line: i });
+    entries.push({ key: m[2] ?? "", line: i, end: wrapped ? i + 1 : i });
+    if (wrapped) i++;
   }
   return { lines, open, close, entries };
 }
@@ -151,16 +167,24 @@ export function patchRegistry(source: string, names: Names): string {
   if (before) lines.splice(before.line, 0, entry);
   else {
     const last = entries.at(-1);
-    if (last && !/,\s*(\/\/.*)?$/.test(lines[last.line] ?? ""))
-      lines[last.line] = (lines[last.line] ?? "").replace(/\s*(\/\/.*)?$/, ",$&");
-    lines.splice(last ? last.line + 1 : close, 0, entry);
+    if (last && !/,\s*(\/\/.*)?$/.test(lines[last.end] ?? ""))
+      lines[last.end] = (lines[last.end] ?? "").replace(/\s*(\/\/.*)?$/, ",$&");
+    lines.splice(last ? last.end + 1 : close, 0, entry);
   }
 
   const specifier = `./${names.slug}`;
-  const imports = lines.flatMap((l, i) => {
-    const m = i < open ? /^import\b.*\bfrom\s+"([^"]+)";\s*$/.exec(l) : null;
-    return m ? [{ line: i, from: (m[1] ?? "").toLowerCase() }] : [];
-  });
+  // Prettier breaks an import longer than its print width over several lines: each counts from its
+  // `import` line to the line with its `from "…";`.
+  const imports: { line: number; from: string }[] = [];
+  for (let i = 0, start = -1; i < open; i++) {
+    const l = lines[i] ?? "";
+    if (start < 0 && /^import\b/.test(l) && !/^import\s*["']/.test(l)) start = i;
+    const m = start < 0 ? null : /\bfrom\s+"([^"]+)";\s*$/.exec(l);
+    if (m) {
+      imports.push({ line: start, from: (m[1] ?? "").toLowerCase() });
+      start = -1;
+    }
+  }
   const next = imports.find((imp) => imp.from > specifier);
   const at = next ? next.line : (imports.at(-1)?.line ?? -1) + 1;
   lines.splice(at, 0, `import { ${names.ident} } from "${specifier}";`);
@@ -204,6 +228,38 @@ function existing(root: string, names: Names, registryKeys: readonly string[], d
   return found;
 }
 
+/** `content` as `prettier --write` leaves it at `path`: unchanged where Prettier ignores the file or has no parser for it. */
+async function formatted(root: string, path: string, content: string): Promise<string> {
+  const file = join(root, path);
+  const info = await getFileInfo(file, { ignorePath: [join(root, ".gitignore"), join(root, ".prettierignore")] });
+  if (info.ignored || info.inferredParser === null) return content;
+  const options = await resolveConfig(file, { editorconfig: true });
+  return format(content, { ...options, filepath: file });
+}
+
+/**
+ * Regenerates worker-configuration.d.ts in place with `npm run types`, the command `types:check`
+ * compares against, since the Env type lists every variable in .dev.vars.example.
+ */
+function regenerateWorkerTypes(root: string): void {
+  const run = spawnSync("npm", ["run", "--silent", "types"], {
+    cwd: root,
+    encoding: "utf8",
+    // As scripts/dev.ts runs wrangler: no prompts, nothing sent anywhere.
+    env: {
+      ...process.env,
+      CI: "true",
+      WRANGLER_SEND_METRICS: "false",
+      WRANGLER_SEND_ERROR_REPORTS: "false",
+      CLOUDFLARE_CF_FETCH_ENABLED: "false",
+    },
+  });
+  if (run.status !== 0)
+    throw new Error(
+      `npm run types failed (${run.error?.message ?? `exit ${run.status ?? run.signal}`}):\n${run.stdout}${run.stderr}`,
+    );
+}
+
 /** docs/providers.md as scripts/providers-doc.ts renders it from the registry now on disk. */
 function generateProvidersDoc(root: string): string {
   const run = spawnSync("npx", ["tsx", "scripts/providers-doc.ts", "--stdout"], { cwd: root, encoding: "utf8" });
@@ -215,7 +271,7 @@ const read = (root: string, path: string) => readFileSync(join(root, path), "utf
 const template = (path: string) => readFileSync(new URL(`./templates/${path}`, import.meta.url), "utf8");
 
 /** Everything a run for `name` would write; throws ScaffoldRefusal when it must not run. */
-export function planScaffold(root: string, name: string, type: ApiType): Plan {
+export async function planScaffold(root: string, name: string, type: ApiType): Promise<Plan> {
   checkName(name);
   const registry = read(root, REGISTRY);
   const keys = readRegistry(registry).entries.map((e) => e.key);
@@ -299,6 +355,18 @@ export function planScaffold(root: string, name: string, type: ApiType): Plan {
       // Rendered from the registry just written, so it lists the new provider as the code sees it.
       content: () => generateProvidersDoc(root),
     },
+    {
+      path: WORKER_TYPES,
+      kind: "update",
+      step: "types",
+      what: `regenerated with the ${names.prefix}_* variables (npm run types)`,
+      original: read(root, WORKER_TYPES),
+      // Last: wrangler reads the .dev.vars.example written above.
+      content: { inPlace: () => regenerateWorkerTypes(root) },
+    },
   );
+  // CI runs prettier --check over the tree; templates cannot be pre-formatted for every name length.
+  for (const change of changes)
+    if (typeof change.content === "string") change.content = await formatted(root, change.path, change.content);
   return { names, type, changes };
 }

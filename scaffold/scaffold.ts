@@ -87,17 +87,18 @@ function nextSteps({ names, type }: Plan): string {
        http://127.0.0.1:8787/integration/${slug}/callback
      and put ${prefix}_CLIENT_ID and ${prefix}_CLIENT_SECRET (and sandbox URLs) into .dev.vars.
   4. npm run dev, and connect it: docs/adding-a-provider.md
-  5. Before committing: npm run typecheck && npm test`;
+  5. Before committing, what CI runs (after editing .dev.vars.example, npm run types first):
+       npm run types:check && npm run format:check && npm run lint && npm run typecheck && npm test`;
 }
 
-function main(argv: string[]): number {
+async function main(argv: string[]): Promise<number> {
   try {
     const args = parse(argv);
     if (args.help) {
       console.log(USAGE);
       return 0;
     }
-    const plan = planScaffold(ROOT, args.name, args.type);
+    const plan = await planScaffold(ROOT, args.name, args.type);
     if (args.dryRun) {
       console.log(`Dry run: scaffolding ${args.name} (${args.type}) would write these files; nothing was written.\n`);
       console.log(listing(plan, true));
@@ -134,4 +135,4 @@ function main(argv: string[]): number {
   }
 }
 
-process.exitCode = main(process.argv.slice(2));
+process.exitCode = await main(process.argv.slice(2));

@@ -8,6 +8,7 @@ import { storeAccess } from "../src/workspace/integration-access";
 import { keyRingFromEnv } from "../src/framework/crypto";
 import { addMonths, monthEnd } from "../src/framework/dates";
 import { type AccessOutcome, workspaceClient } from "../src/workspace/client";
+import { findProvider } from "../src/providers/registry";
 import { consent, createGrant, type MintedGrant } from "./fake-client";
 
 export type Role = "admin" | "member";
@@ -22,6 +23,16 @@ export async function token(
     opts.secret ?? env.AUTH_JWT_SECRET,
     "HS256",
   );
+}
+
+/**
+ * A provider name the registry does not hold. Derived, not hard-coded: whatever name a test picked
+ * (Quickbooks, say) is one somebody may scaffold next.
+ */
+export function unregisteredName(): string {
+  let name = "Unregistered";
+  for (let n = 2; findProvider(name); n++) name = `Unregistered${n}`;
+  return name;
 }
 
 /** Calls the worker through its real fetch handler. */

@@ -15,6 +15,7 @@ import {
   login,
   rawAccessRow,
   token,
+  unregisteredName,
 } from "./helpers";
 
 describe.each([
@@ -162,7 +163,7 @@ describe("connect sessions", () => {
       call("/integration/connect-sessions", { method: "POST", bearer, headers, body });
     expect((await post(JSON.stringify({ workspace_id: "ws-v" }))).status).toBe(400);
     expect((await post("{not json")).status).toBe(400);
-    expect((await post(JSON.stringify({ workspace_id: "ws-v", integration: "Nope" }))).status).toBe(400);
+    expect((await post(JSON.stringify({ workspace_id: "ws-v", integration: unregisteredName() }))).status).toBe(400);
     expect((await post(JSON.stringify({ workspace_id: "ws-other", integration: "Xero" }))).status).toBe(403);
   });
 });

@@ -29,6 +29,7 @@ describe("provider registry", () => {
   it("should derive slug and variable prefix from the name", () => {
     expect(providers.Xero).toMatchObject({ name: "Xero", slug: "xero", envPrefix: "XERO" });
     expect(findProvider("gusto", env)?.name).toBe("Gusto");
-    expect(findProvider("nope", env)).toBeUndefined();
+    // Not a valid name, so no registry can hold it.
+    expect(findProvider("no-such-provider", env)).toBeUndefined();
   });
 });
