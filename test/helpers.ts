@@ -8,7 +8,7 @@ import { storeAccess } from "../src/workspace/integration-access";
 import { keyRingFromEnv } from "../src/framework/crypto";
 import { addMonths, monthEnd } from "../src/framework/dates";
 import { type AccessOutcome, workspaceClient } from "../src/workspace/client";
-import { findProvider } from "../src/providers/registry";
+import { providerList } from "../src/providers/registry";
 import { consent, createGrant, type MintedGrant } from "./fake-client";
 
 export type Role = "admin" | "member";
@@ -31,7 +31,8 @@ export async function token(
  */
 export function unregisteredName(): string {
   let name = "Unregistered";
-  for (let n = 2; findProvider(name); n++) name = `Unregistered${n}`;
+  const taken = (candidate: string) => providerList.some((p) => p.slug === candidate.toLowerCase());
+  for (let n = 2; taken(name); n++) name = `Unregistered${n}`;
   return name;
 }
 
