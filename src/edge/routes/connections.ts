@@ -51,10 +51,14 @@ export const connectionRoutes = new Hono<AppEnv>()
     "/integration/providers",
     describe({
       tag: "Connections",
-      summary: "List every registered provider and whether the workspace is connected to it",
+      summary: "List every provider this deployment offers and whether the workspace is connected to it",
       access: "member",
       responses: {
-        200: { description: "One entry per registered provider, in registry order", schema: z.array(providerInfo) },
+        200: {
+          description:
+            "One entry per provider offered here (development-only ones only in development), in registry order",
+          schema: z.array(providerInfo),
+        },
       },
     }),
     authenticated,
