@@ -1,11 +1,12 @@
-// Two test projects. "workers": tests inside workerd through @cloudflare/vitest-plugin, with the real
+// Three test projects. "workers": tests inside workerd through @cloudflare/vitest-plugin, with the real
 // bindings from wrangler.toml (D1, KV, Durable Objects, Queues); providers are faked at the HTTP
-// boundary by the Node server in test/fake/, started by test/global-setup.ts. "node": Node-side
-// tests (the fake server itself, the scaffold generator).
+// boundary by the Node server in test/fake/, started by test/global-setup.ts. "webhooks": the same
+// with webhooks on (test/webhooks/). "node": Node-side tests (the fake server itself, the scaffold
+// generator).
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { readdirSync } from "node:fs";
 import { defineConfig } from "vitest/config";
-import { TEST_BINDINGS } from "./test/bindings.ts";
+import { TEST_BINDINGS, WEBHOOK_TEST_BINDINGS } from "./test/bindings.ts";
 
 const migrations = await readD1Migrations(new URL("./migrations", import.meta.url).pathname);
 
@@ -47,14 +48,27 @@ function fakeProviderBindings(port: number): Record<string, string> {
   };
 }
 
-/** A project running `include` inside workerd with the worker's bindings and the fake providers. */
-export function workersProject(name: string, include: string[], exclude: string[] = []) {
+/**
+ * A project running `include` inside workerd with the worker's bindings and the fake providers;
+ * `extra` bindings go on top (`port` is the fake server's).
+ */
+export function workersProject(
+  name: string,
+  include: string[],
+  exclude: string[] = [],
+  extra: (port: number) => Record<string, string> = () => ({}),
+) {
   return {
     plugins: [
       cloudflareTest(({ inject }) => ({
         wrangler: { configPath: "./wrangler.toml" },
         miniflare: {
-          bindings: { ...TEST_BINDINGS, ...fakeProviderBindings(inject("fakePort")), TEST_MIGRATIONS: migrations },
+          bindings: {
+            ...TEST_BINDINGS,
+            ...fakeProviderBindings(inject("fakePort")),
+            ...extra(inject("fakePort")),
+            TEST_MIGRATIONS: migrations,
+          },
         },
       })),
     ],
@@ -66,7 +80,9 @@ export function workersProject(name: string, include: string[], exclude: string[
       globalSetup: ["./test/global-setup.ts"],
       testTimeout: 20_000,
       hookTimeout: 30_000,
-      deps: { optimizer: { ssr: { enabled: true, include: ["zod", "drizzle-orm", "arctic", "hono"] } } },
+      deps: {
+        optimizer: { ssr: { enabled: true, include: ["zod", "drizzle-orm", "arctic", "hono", "standardwebhooks"] } },
+      },
     },
   };
 }
@@ -78,6 +94,11 @@ export default defineConfig({
   test: {
     projects: [
       workersProject("workers", ["test/*.test.ts"], NODE_TESTS),
+      // Webhooks on, delivered to the fake server's receiver; everywhere else they are off.
+      workersProject("webhooks", ["test/webhooks/*.test.ts"], [], (port) => ({
+        ...WEBHOOK_TEST_BINDINGS,
+        WEBHOOK_URL: `http://127.0.0.1:${port}/webhooks/receive`,
+      })),
       {
         test: {
           name: "node",

@@ -1,6 +1,8 @@
-// Worker entry: HTTP API, cron trigger and queue consumer, plus the Durable Object class.
+// Worker entry: HTTP API, cron trigger and the two queue consumers (fetches, webhooks), plus the
+// Durable Object class.
 import { consumeFetches } from "./jobs/consumer";
 import { runScheduled } from "./jobs/scheduled";
+import { consumeWebhooks, WEBHOOK_QUEUE_NAME } from "./jobs/webhooks";
 
 export { WorkspaceDO } from "./workspace/do";
 
@@ -18,6 +20,7 @@ export default {
     ctx.waitUntil(runScheduled(controller, env));
   },
   async queue(batch, env, _ctx) {
-    await consumeFetches(batch, env);
+    if (batch.queue === WEBHOOK_QUEUE_NAME) await consumeWebhooks(batch, env);
+    else await consumeFetches(batch, env);
   },
 } satisfies ExportedHandler<Env>;

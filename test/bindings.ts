@@ -18,3 +18,16 @@ export const TEST_BINDINGS = {
   ENVIRONMENT: "",
   PUBLIC_URL: "https://integrations.example.test",
 };
+
+/**
+ * Added for the "webhooks" project (test/webhooks/): webhooks on, to the fake server's receiver. Its
+ * ENVIRONMENT is development, the only one where an http://127.0.0.1 receiver is allowed. A
+ * previous secret is set, so every delivery is signed for a rotation.
+ */
+export const WEBHOOK_TEST_BINDINGS = {
+  ENVIRONMENT: "development",
+  WEBHOOK_SECRET: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+  WEBHOOK_PREVIOUS_SECRETS: "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD",
+  // Short, so the timeout test waits half a second rather than the default ten.
+  WEBHOOK_TIMEOUT_MS: "500",
+};

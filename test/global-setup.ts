@@ -3,7 +3,7 @@
 // end it searches everything the run printed for a token, code, client secret or key the run used:
 // finding one fails the run (the message counts kinds, never quotes a value).
 import type { TestProject } from "vitest/node";
-import { TEST_BINDINGS } from "./bindings.ts";
+import { TEST_BINDINGS, WEBHOOK_TEST_BINDINGS } from "./bindings.ts";
 import { startFakeServer } from "./fake/server.ts";
 import { captureOutput, findSecrets, secretsOf } from "./log-scan.ts";
 
@@ -19,7 +19,7 @@ export default async function ({ provide }: TestProject): Promise<() => Promise<
   const output = captureOutput();
   return async () => {
     output.stop();
-    const found = findSecrets(output.text(), secretsOf(fake.state, TEST_BINDINGS));
+    const found = findSecrets(output.text(), secretsOf(fake.state, { ...TEST_BINDINGS, ...WEBHOOK_TEST_BINDINGS }));
     await fake.close();
     if (found.length > 0) throw new Error(`The test run's log output contains secrets: ${found.join(", ")}`);
   };

@@ -18,10 +18,16 @@ export function secretsOf(state: State, bindings: Record<string, string>): Secre
   for (const code of state.codes.keys()) secrets["authorization code"]!.add(code);
   for (const grant of state.grants.values())
     secrets["client secret"]!.add(`${grant.clientId.replace(/-client$/, "")}-secret`);
-  for (const name of ["AUTH_JWT_SECRET", "TOKEN_ENCRYPTION_KEY", "TOKEN_ENCRYPTION_PREVIOUS_KEYS"]) {
-    // A key ring value is "<id>:<base64>"; its base64 part is the key.
+  for (const name of [
+    "AUTH_JWT_SECRET",
+    "TOKEN_ENCRYPTION_KEY",
+    "TOKEN_ENCRYPTION_PREVIOUS_KEYS",
+    "WEBHOOK_SECRET",
+    "WEBHOOK_PREVIOUS_SECRETS",
+  ]) {
+    // A key ring value is "<id>:<base64>" and a webhook secret "whsec_<base64>"; the base64 is the key.
     for (const part of (bindings[name] ?? "").split(",")) {
-      const key = part.includes(":") ? part.slice(part.indexOf(":") + 1) : part;
+      const key = part.replace(/^whsec_/, "").replace(/^[^:]*:/, "");
       if (key.trim()) secrets["service key"]!.add(key.trim());
     }
   }

@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { keyRingFromEnv } from "../src/framework/crypto";
 import { providers } from "../src/providers/registry";
 import { db } from "../src/storage/db";
+import { WebhookEvents } from "../src/workspace/webhook-events";
 import { ConnectionStore } from "../src/workspace/connections";
 import { loadAccess } from "../src/workspace/integration-access";
 import { TokenLifecycle } from "../src/workspace/tokens";
@@ -88,7 +89,7 @@ describe("a refresh that timed out", () => {
     const strict = { ...providers.Gusto, refreshRetryAfterTimeout: false };
     const outcome = await runInDurableObject(env.WORKSPACE.getByName(ws), async (_instance, state) => {
       const ring = () => keyRingFromEnv(env);
-      const store = new ConnectionStore(state.storage, db(env.DB), ws, ring);
+      const store = new ConnectionStore(state.storage, db(env.DB), ws, ring, new WebhookEvents(env, db(env.DB), ws));
       const lifecycle = new TokenLifecycle(
         state.storage,
         store,

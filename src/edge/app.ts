@@ -17,6 +17,7 @@ import { connectionRoutes } from "./routes/connections";
 import { dataRoutes } from "./routes/data";
 import { metaRoutes } from "./routes/meta";
 import { oauthRoutes } from "./routes/oauth";
+import { webhookRoutes } from "./routes/webhooks";
 
 /** CORS for the host app's origin only; any other origin gets no CORS header at all. */
 const appOriginCors = (() => {
@@ -53,7 +54,8 @@ function buildApp(env: Env) {
     .route("/", connectionRoutes)
     .route("/", connectSessionRoutes)
     .route("/", dataRoutes)
-    .route("/", metaRoutes);
+    .route("/", metaRoutes)
+    .route("/", webhookRoutes);
   for (const provider of availableProviders(env)) app.route("/", oauthRoutes(provider));
   if (isDevelopment(env)) app.route("/", sandboxRoutes).route("/", consoleRoutes);
 

@@ -16,6 +16,7 @@ export function statusOf(reason: FailureReason): ContentfulStatusCode {
     case "not_connected":
       return 404;
     case "reconnect_required":
+    case "webhooks_disabled":
       return 409;
     case "payload_too_large":
       return 413;

@@ -8,7 +8,9 @@ import * as z from "zod/mini";
 import { FailureError } from "../framework/failure";
 import type { AppEnv } from "./env";
 
-type Target = "query" | "json";
+type Target = "query" | "json" | "param";
+
+const TARGET_NAMES: Record<Target, string> = { query: "query", json: "body", param: "path" };
 
 function onInvalid(result: { success: boolean; error?: readonly StandardSchemaV1.Issue[]; target: Target }): void {
   if (result.success) return;
@@ -16,14 +18,14 @@ function onInvalid(result: { success: boolean; error?: readonly StandardSchemaV1
     const path = (issue.path ?? []).map((p) => (typeof p === "object" ? String(p.key) : String(p))).join(".");
     return path ? `${path}: ${issue.message}` : issue.message;
   });
-  throw new FailureError(
-    "invalid_request",
-    `Invalid ${result.target === "json" ? "body" : "query"}: ${details.join("; ")}`,
-  );
+  throw new FailureError("invalid_request", `Invalid ${TARGET_NAMES[result.target]}: ${details.join("; ")}`);
 }
 
 /** Validates (and documents) the query string. */
 export const query = <S extends StandardSchemaV1>(schema: S) => validator("query", schema, onInvalid);
+
+/** Validates (and documents) path parameters. */
+export const param = <S extends StandardSchemaV1>(schema: S) => validator("param", schema, onInvalid);
 
 /**
  * Validates (and documents) a JSON body. The body must be declared JSON and parse; both failures are

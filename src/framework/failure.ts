@@ -31,6 +31,8 @@ export type FailureReason =
   | "provider_error"
   /** The provider answered with data in an unexpected shape. */
   | "provider_data_invalid"
+  /** Webhooks are off on this server (WEBHOOK_URL is not set). */
+  | "webhooks_disabled"
   /** This service is missing a required secret; the operator must set it. */
   | "service_not_configured"
   /** Anything unexpected: a bug or an outage of our own storage. */

@@ -97,3 +97,25 @@ export function workspaceLimits(env: Env): WorkspaceLimits {
     warmKeysPerConnection: readNumber(env, "WARM_KEYS_PER_CONNECTION", 24, 1),
   };
 }
+
+/** Outgoing webhooks (docs/webhooks.md). `url` undefined: webhooks are off and no event is recorded. */
+export interface WebhookSettings {
+  url: string | undefined;
+  secret: string | undefined;
+  /** Comma-separated `whsec_` secrets still signed with during a rotation. */
+  previousSecrets: string;
+  /** How long one delivery attempt may take (default 10 s). */
+  timeoutMs: number;
+  /** The value checkWebhookUrl needs: http on localhost only in development. */
+  environment: string | undefined;
+}
+
+export function webhookSettings(env: Env): WebhookSettings {
+  return {
+    url: readVar(env, "WEBHOOK_URL"),
+    secret: readVar(env, "WEBHOOK_SECRET"),
+    previousSecrets: readVar(env, "WEBHOOK_PREVIOUS_SECRETS") ?? "",
+    timeoutMs: readNumber(env, "WEBHOOK_TIMEOUT_MS", 10_000, 1),
+    environment: readVar(env, "ENVIRONMENT"),
+  };
+}

@@ -2,15 +2,40 @@
 // their body, signing keys from `whsec_` secrets and the `webhook-signature` header. Sending them is
 // webhook-delivery.ts.
 import { decodeBase64IgnorePadding, encodeBase64 } from "@oslojs/encoding";
+import * as z from "zod/mini";
 import { randomId } from "./hash";
+import { lazy } from "./lazy";
 
-export type WebhookEventType =
-  | "connection.created"
-  | "connection.replaced"
-  | "connection.deleted"
-  | "connection.requires_reconnect"
-  | "data.fetched"
-  | "data.fetch_failed";
+/**
+ * Each event type and what its `data` holds besides `workspace_id` and `integration`: ids, dates and
+ * reason codes only, never a token, an amount or a name.
+ */
+export interface WebhookEventDetails {
+  /** A grant was confirmed and the workspace had no connection to the provider. */
+  "connection.created": { tenant_id: string | null; connected_by: string };
+  /** A grant was confirmed in place of an existing connection. */
+  "connection.replaced": { tenant_id: string | null; previous_tenant_id: string | null; connected_by: string };
+  /** The connection was removed (disconnect); `by` is the user's JWT `sub`. */
+  "connection.deleted": { by: string };
+  /** The provider refused the stored grant (or its refresh outcome is unknown): only a new consent helps. */
+  "connection.requires_reconnect": { reason: string };
+  /** Fresh data was cached for `from_date`'s cache key. */
+  "data.fetched": { from_date: string; fetched_at: string; trigger: string };
+  /** A fetch failed; cached data, if any, is unchanged. */
+  "data.fetch_failed": { from_date: string; reason: string; trigger: string };
+}
+
+export type WebhookEventType = keyof WebhookEventDetails;
+
+/** The event types, in the order the docs list them. */
+export const WEBHOOK_EVENT_TYPES = [
+  "connection.created",
+  "connection.replaced",
+  "connection.deleted",
+  "connection.requires_reconnect",
+  "data.fetched",
+  "data.fetch_failed",
+] as const satisfies readonly WebhookEventType[];
 
 /** What an event is about: always the workspace and the integration, then flat scalar details. */
 export interface WebhookEventData {
@@ -31,10 +56,23 @@ export interface WebhookEvent {
   data: WebhookEventData;
 }
 
+/** Event ids: `msg_` and 43 base64url characters (32 random bytes). */
+export const WEBHOOK_ID_PATTERN = /^msg_[A-Za-z0-9_-]{1,64}$/;
+
 /** A new event with a fresh `msg_…` id, stamped `now`. */
-export function newWebhookEvent(type: WebhookEventType, data: WebhookEventData, now = new Date()): WebhookEvent {
-  return { id: `msg_${randomId()}`, type, timestamp: now.toISOString(), data };
+export function newWebhookEvent<T extends WebhookEventType>(
+  type: T,
+  about: { workspace_id: string; integration: string },
+  details: WebhookEventDetails[T],
+  now = new Date(),
+): WebhookEvent {
+  return { id: `msg_${randomId()}`, type, timestamp: now.toISOString(), data: { ...about, ...details } };
 }
+
+/** The WEBHOOK_QUEUE message: the id of an outbox event to deliver (the event itself stays in D1). */
+export const webhookMessage = lazy(() => z.object({ id: z.string().check(z.regex(WEBHOOK_ID_PATTERN)) }));
+
+export type WebhookMessage = z.infer<ReturnType<typeof webhookMessage>>;
 
 /** The exact bytes that are signed and sent: `{type, timestamp, data}`, without the id. */
 export function webhookBody(event: WebhookEvent): string {

@@ -3,6 +3,7 @@
 import { and, desc, eq, gt, notInArray, sql } from "drizzle-orm";
 import { type Db, storageOp } from "./db";
 import { dataCache } from "./schema";
+import { insertEvent, type OutboxEvent } from "./webhooks";
 
 /** A cached payload (stored as JSON; the caller names its type) and when it was fetched and asked for. */
 export interface CachedData<P> {
@@ -36,15 +37,27 @@ export async function getCached<P>(d: Db, key: CacheKey): Promise<CachedData<P> 
     : null;
 }
 
-/** Stores a fresh payload; `requested` also marks the key as asked for now (on-demand fetches). */
+/**
+ * Stores a fresh payload; `requested` also marks the key as asked for now (on-demand fetches).
+ * `event`, if given, is recorded in the same batch.
+ */
 export const putCached = storageOp(
   "write cached data",
-  async (d: Db, key: CacheKey, payload: unknown, now: number, requested: boolean): Promise<void> => {
+  async (
+    d: Db,
+    key: CacheKey,
+    payload: unknown,
+    now: number,
+    requested: boolean,
+    event?: OutboxEvent,
+  ): Promise<void> => {
     const values = { payload: JSON.stringify(payload), createdAt: now, ...(requested ? { lastRequestedAt: now } : {}) };
-    await d
+    const put = d
       .insert(dataCache)
       .values({ ...key, lastRequestedAt: requested ? now : 0, ...values })
       .onConflictDoUpdate({ target: [dataCache.workspaceId, dataCache.integration, dataCache.cacheDate], set: values });
+    if (event) await d.batch([put, insertEvent(d, event)]);
+    else await put;
   },
 );
 

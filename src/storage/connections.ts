@@ -4,6 +4,7 @@
 import { and, asc, eq, getTableColumns, lt, sql } from "drizzle-orm";
 import { type Db, storageOp } from "./db";
 import { dataCache, integrationAccess, type IntegrationAccessRow } from "./schema";
+import { insertEvent, insertEventIf, type OutboxEvent } from "./webhooks";
 
 /** A token set as stored: ciphertext plus the id of the key that made it. */
 export interface SealedTokenSet {
@@ -44,16 +45,21 @@ const key = (workspaceId: string, integration: string) =>
 const keyAt = (workspaceId: string, integration: string, generation: number) =>
   and(key(workspaceId, integration), eq(integrationAccess.generation, generation));
 
-/** Inserts or replaces the connection for (workspace, integration): a newly confirmed grant. */
+/**
+ * Inserts or replaces the connection for (workspace, integration): a newly confirmed grant. `event`,
+ * if given, is recorded in the same batch.
+ */
 export const saveConnection = storageOp(
   "save connection",
-  async (d: Db, record: ConnectionWrite, now: number = Date.now()) => {
+  async (d: Db, record: ConnectionWrite, now: number = Date.now(), event?: OutboxEvent) => {
     const { sealed, workspaceId, integration, ...fields } = record;
     const values = { ...fields, tokenCiphertext: sealed.ciphertext, keyId: sealed.keyId, updatedAt: now };
-    await d
+    const save = d
       .insert(integrationAccess)
       .values({ workspaceId, integration, createdAt: now, ...values })
       .onConflictDoUpdate({ target: [integrationAccess.workspaceId, integrationAccess.integration], set: values });
+    if (event) await d.batch([save, insertEvent(d, event)]);
+    else await save;
   },
 );
 
@@ -113,7 +119,8 @@ export const getConnection = storageOp(
 
 /**
  * Records a failed refresh of `generation` without touching the tokens: the error, one more
- * consecutive failure and, for a grant the provider rejected, `requires_reconnect`.
+ * consecutive failure and, for a grant the provider rejected, `requires_reconnect`. `event`, if
+ * given, is recorded in the same batch when this is what sets `requires_reconnect`; returns whether it was.
  */
 export const recordRefreshFailure = storageOp(
   "record refresh failure",
@@ -125,8 +132,9 @@ export const recordRefreshFailure = storageOp(
     error: string,
     requiresReconnect: boolean,
     now: number = Date.now(),
+    event?: OutboxEvent,
   ) => {
-    await d
+    const update = d
       .update(integrationAccess)
       .set({
         lastRefreshError: error,
@@ -135,6 +143,17 @@ export const recordRefreshFailure = storageOp(
         updatedAt: now,
       })
       .where(keyAt(workspaceId, integration, generation));
+    if (!requiresReconnect || !event) {
+      await update;
+      return false;
+    }
+    // The event first, while the row still shows whether it already required a reconnect.
+    const stillHealthy = and(
+      keyAt(workspaceId, integration, generation),
+      eq(integrationAccess.requiresReconnect, false),
+    );
+    const [inserted] = await d.batch([insertEventIf(d, event, stillHealthy), update]);
+    return inserted.length > 0;
   },
 );
 
@@ -161,14 +180,19 @@ export const listConnectionStates = storageOp("list connection states", async (d
     .all(),
 );
 
-/** Deletes a connection and the provider's cached data for the workspace. Returns whether a connection existed. */
+/**
+ * Deletes a connection and the provider's cached data for the workspace. Returns whether a connection
+ * existed. `event`, if given, is recorded in the same batch when there was a connection to delete.
+ */
 export const deleteConnection = storageOp(
   "delete connection",
-  async (d: Db, workspaceId: string, integration: string): Promise<boolean> => {
-    const [deleted] = await d.batch([
+  async (d: Db, workspaceId: string, integration: string, event?: OutboxEvent): Promise<boolean> => {
+    const deletes = [
       d.delete(integrationAccess).where(key(workspaceId, integration)).returning({ id: integrationAccess.id }),
       d.delete(dataCache).where(and(eq(dataCache.workspaceId, workspaceId), eq(dataCache.integration, integration))),
-    ]);
+    ] as const;
+    if (!event) return (await d.batch(deletes))[0].length > 0;
+    const [, deleted] = await d.batch([insertEventIf(d, event, key(workspaceId, integration)), ...deletes]);
     return deleted.length > 0;
   },
 );

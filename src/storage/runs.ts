@@ -3,6 +3,7 @@ import { and, eq, inArray, lt, sql } from "drizzle-orm";
 import type { CacheKey } from "./cache";
 import { type Db, storageOp } from "./db";
 import { fetchRuns, type FetchRunRow } from "./schema";
+import { insertEvent, type OutboxEvent } from "./webhooks";
 
 export type FetchTrigger = "cron" | "manual" | "on_demand";
 
@@ -17,10 +18,20 @@ export const startRun = storageOp("start fetch run", async (d: Db, run: RunKey, 
   return row.id;
 });
 
+/** Records how a run ended; `event`, if given, is recorded in the same batch. */
 export const finishRun = storageOp(
   "finish fetch run",
-  async (d: Db, id: number, outcome: "success" | "error", error: string | null, now: number): Promise<void> => {
-    await d.update(fetchRuns).set({ outcome, error, finishedAt: now }).where(eq(fetchRuns.id, id));
+  async (
+    d: Db,
+    id: number,
+    outcome: "success" | "error",
+    error: string | null,
+    now: number,
+    event?: OutboxEvent,
+  ): Promise<void> => {
+    const finish = d.update(fetchRuns).set({ outcome, error, finishedAt: now }).where(eq(fetchRuns.id, id));
+    if (event) await d.batch([finish, insertEvent(d, event)]);
+    else await finish;
   },
 );
 

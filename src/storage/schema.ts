@@ -1,4 +1,5 @@
-// Drizzle schema for D1: connections (IntegrationAccess), the data cache and the fetch log.
+// Drizzle schema for D1: connections (IntegrationAccess), pending grants, the data cache, the fetch
+// log and the webhook outbox.
 // Every timestamp is epoch milliseconds except data_cache.cache_date, the seed's key (epoch seconds).
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
@@ -116,7 +117,42 @@ export const fetchRuns = sqliteTable(
   (t) => [index("fetch_runs_workspace_integration").on(t.workspaceId, t.integration, t.startedAt)],
 );
 
+/**
+ * The webhook outbox: one row per event, written in the same D1 batch as the state change it reports,
+ * so an event exists exactly when its change does. The queue consumer delivers it and records each attempt.
+ */
+export const webhookEvents = sqliteTable(
+  "webhook_events",
+  {
+    /** `msg_…`; sent as `webhook-id` on every attempt, so receivers can deduplicate. */
+    id: text("id").primaryKey(),
+    workspaceId: text("workspace_id").notNull(),
+    integration: text("integration").notNull(),
+    type: text("type").notNull(),
+    /** When the event happened (epoch ms): the body's `timestamp`. */
+    occurredAt: integer("occurred_at").notNull(),
+    /** The body's `data`: ids, dates and codes only, never a token, an amount or a name. */
+    data: text("data", { mode: "json" }).$type<Record<string, string | number | boolean | null>>().notNull(),
+    /** "pending" (not delivered yet, possibly between retries), "delivered" or "dead" (gave up). */
+    state: text("state").notNull().default("pending"),
+    /** Delivery attempts since the event was recorded or last redelivered. */
+    attempts: integer("attempts").notNull().default(0),
+    /** The receiver's status on the last attempt; null when it was not reached or did not answer in time. */
+    lastStatus: integer("last_status"),
+    lastError: text("last_error"),
+    lastAttemptAt: integer("last_attempt_at"),
+    /** When the next attempt is due (epoch ms); the cron re-queues pending events well past it. */
+    nextAttemptAt: integer("next_attempt_at").notNull(),
+    deliveredAt: integer("delivered_at"),
+  },
+  (t) => [
+    index("webhook_events_workspace").on(t.workspaceId, t.occurredAt),
+    index("webhook_events_due").on(t.state, t.nextAttemptAt),
+  ],
+);
+
 export type IntegrationAccessRow = typeof integrationAccess.$inferSelect;
 export type DataCacheRow = typeof dataCache.$inferSelect;
 export type FetchRunRow = typeof fetchRuns.$inferSelect;
 export type PendingGrantRow = typeof pendingGrants.$inferSelect;
+export type WebhookEventRow = typeof webhookEvents.$inferSelect;

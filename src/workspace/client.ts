@@ -7,8 +7,9 @@ import type { FetchOutcome } from "./fetcher";
 import type { ConfirmOutcome, ConfirmRequest, GrantToHold } from "./grants";
 import type { LimitedWork } from "./limits";
 import type { AccessOutcome } from "./tokens";
+import type { RedeliverOutcome } from "./webhook-events";
 
-export type { AccessOutcome, ConfirmOutcome, FetchOutcome, LimitedWork };
+export type { AccessOutcome, ConfirmOutcome, FetchOutcome, LimitedWork, RedeliverOutcome };
 
 export interface WorkspaceClient {
   /** A usable access token, refreshed first when due (the seed's getIntegrationAccess). */
@@ -27,8 +28,10 @@ export interface WorkspaceClient {
   confirmGrant(request: ConfirmRequest): Promise<ConfirmOutcome>;
   /** Revokes and drops an unconfirmed grant whose time ran out. */
   expirePendingGrant(id: string): Promise<boolean>;
-  /** Deletes the connection and its data and revokes the grant; whether there was one. */
-  disconnect(integration: string): Promise<boolean>;
+  /** Deletes the connection and its data and revokes the grant; whether there was one. `by`: the user's JWT sub. */
+  disconnect(integration: string, by: string): Promise<boolean>;
+  /** Sends one of the workspace's webhook events again, with a fresh attempt count. */
+  redeliverWebhook(id: string): Promise<RedeliverOutcome>;
 }
 
 /** The client of `workspaceId`'s object (one object per workspace, addressed by its id). */
@@ -43,6 +46,7 @@ export function workspaceClient(env: Env, workspaceId: string): WorkspaceClient 
     holdGrant: (grant) => stub.holdGrant(grant),
     confirmGrant: (request) => stub.confirmGrant(request),
     expirePendingGrant: (id) => stub.expirePendingGrant(id),
-    disconnect: (integration) => stub.disconnect(integration),
+    disconnect: (integration, by) => stub.disconnect(integration, by),
+    redeliverWebhook: (id) => stub.redeliverWebhook(id),
   };
 }

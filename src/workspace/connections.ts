@@ -6,6 +6,7 @@ import { getConnection, recordRefreshFailure, updateTokens } from "../storage/co
 import type { Db } from "../storage/db";
 import { type IntegrationAccess, loadAccess } from "./integration-access";
 import { Serial } from "./serial";
+import type { WebhookEvents } from "./webhook-events";
 
 /** DO storage: the last generation handed out per integration (never reused, so never confused). */
 const GENERATION_PREFIX = "generation:";
@@ -30,6 +31,7 @@ export class ConnectionStore {
     private readonly d: Db,
     readonly workspaceId: string,
     private readonly ring: () => Promise<KeyRing>,
+    private readonly events: WebhookEvents,
   ) {}
 
   /** Runs `task` alone among the state changes of `integration`, in arrival order. */
@@ -116,9 +118,28 @@ export class ConnectionStore {
     return openTokens(await this.ring(), this.workspaceId, integration, rotated.sealed);
   }
 
-  /** Records a failed refresh of this generation, in D1 and in memory. */
-  async markFailure(access: IntegrationAccess, error: string, reconnect: boolean): Promise<void> {
-    await recordRefreshFailure(this.d, this.workspaceId, access.integration, access.generation, error, reconnect);
+  /**
+   * Records a failed refresh of this generation, in D1 and in memory; `code` is the stable part of
+   * the stored error. When it is what makes the connection require a reconnect, the
+   * `connection.requires_reconnect` event goes with it.
+   */
+  async markFailure(access: IntegrationAccess, code: string, message: string, reconnect: boolean): Promise<void> {
+    const error = `${code}: ${message}`;
+    const event =
+      reconnect && !access.requiresReconnect
+        ? this.events.create("connection.requires_reconnect", access.integration, { reason: code })
+        : undefined;
+    const recorded = await recordRefreshFailure(
+      this.d,
+      this.workspaceId,
+      access.integration,
+      access.generation,
+      error,
+      reconnect,
+      Date.now(),
+      event,
+    );
+    if (recorded) await this.events.send(event);
     if (this.cache.get(access.integration)?.generation === access.generation) {
       this.cache.set(access.integration, {
         ...access,

@@ -12,6 +12,7 @@ import { type FetchOutcome, Fetcher } from "./fetcher";
 import { type ConfirmOutcome, type ConfirmRequest, type GrantToHold, Grants } from "./grants";
 import { type LimitedWork, UpstreamLimits } from "./limits";
 import { type AccessOutcome, TokenLifecycle } from "./tokens";
+import { type RedeliverOutcome, WebhookEvents } from "./webhook-events";
 
 /** DO storage prefix of one-time claims (OAuth states, connect sessions); value = expiry (epoch ms). */
 const CLAIM_PREFIX = "claim:";
@@ -24,13 +25,20 @@ export class WorkspaceDO extends DurableObject<Env> {
   private readonly d = db(this.env.DB);
   private readonly ring = () => keyRingFromEnv(this.env);
   private readonly provider = (name: string) => findProvider(name, this.env);
-  private readonly store = new ConnectionStore(this.ctx.storage, this.d, this.workspaceId, this.ring);
+  private readonly events = new WebhookEvents(this.env, this.d, this.workspaceId);
+  private readonly store = new ConnectionStore(this.ctx.storage, this.d, this.workspaceId, this.ring, this.events);
   private readonly limits = new UpstreamLimits(this.ctx.storage, () => workspaceLimits(this.env));
   private readonly tokens = new TokenLifecycle(this.ctx.storage, this.store, this.env, this.ring, this.provider, () =>
     this.wakeAt(Date.now() + FLUSH_RETRY_MS),
   );
-  private readonly grants = new Grants(this.d, this.store, this.env, this.ring, this.provider, (integration) =>
-    this.tokens.clearMarker(integration),
+  private readonly grants = new Grants(
+    this.d,
+    this.store,
+    this.env,
+    this.ring,
+    this.provider,
+    (integration) => this.tokens.clearMarker(integration),
+    this.events,
   );
   private readonly fetcher = new Fetcher(
     this.d,
@@ -39,6 +47,7 @@ export class WorkspaceDO extends DurableObject<Env> {
     this.limits,
     this.provider,
     () => workspaceLimits(this.env).warmKeysPerConnection,
+    this.events,
   );
 
   /**
@@ -83,8 +92,13 @@ export class WorkspaceDO extends DurableObject<Env> {
   }
 
   /** Removes the connection and its cached data, and revokes the grant. Whether there was one. */
-  disconnect(integration: string): Promise<boolean> {
-    return this.grants.disconnect(integration);
+  disconnect(integration: string, by: string): Promise<boolean> {
+    return this.grants.disconnect(integration, by);
+  }
+
+  /** Sends one of this workspace's webhook events again, with a fresh attempt count. */
+  redeliverWebhook(id: string): Promise<RedeliverOutcome> {
+    return this.events.redeliver(id);
   }
 
   /**

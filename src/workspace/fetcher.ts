@@ -10,11 +10,13 @@ import { createProviderApi, ProviderApiError } from "../framework/provider-http"
 import { capRequestedKeys, putCached } from "../storage/cache";
 import type { Db } from "../storage/db";
 import { type FetchTrigger, finishRun, startRun } from "../storage/runs";
+import { recordEvent } from "../storage/webhooks";
 import type { ConnectionStore } from "./connections";
 import type { UpstreamLimits } from "./limits";
 import { RateLimiter } from "./rate-limit";
 import { SingleFlight } from "./single-flight";
 import type { TokenLifecycle, UsableAccess } from "./tokens";
+import type { WebhookEvents } from "./webhook-events";
 
 /** Plain data, so it crosses Durable Object RPC intact. */
 export type FetchOutcome = { ok: true; payload: DataPayload; fetchedAt: number } | { ok: false; failure: Failure };
@@ -30,6 +32,7 @@ export class Fetcher {
     private readonly limits: UpstreamLimits,
     private readonly providerOf: (name: string) => RegisteredProvider | undefined,
     private readonly warmKeys: () => number,
+    private readonly events: WebhookEvents,
   ) {}
 
   /**
@@ -50,15 +53,27 @@ export class Fetcher {
     const provider = this.providerOf(integration);
     if (!provider)
       return { ok: false, failure: { reason: "unknown_integration", message: `Unknown integration "${integration}"` } };
-    const first = await this.tokens.getIntegrationAccess(provider.name);
-    // No usable token: nothing reached the provider's API, so there is no fetch to log.
-    if (!first.ok) return first;
-
-    const key = { workspaceId: this.store.workspaceId, integration: provider.name, cacheDate };
-    const runId = await startRun(this.d, { ...key, trigger }, Date.now());
     // Every from_date that maps to this key lies in or after the key's month, so fetching from the
     // month's first day gives each of them all it needs (payroll rows are trimmed per request).
     const fromDate = `${toIsoDate(new Date(cacheDate * 1000)).slice(0, 8)}01`;
+    const failed = (reason: string) =>
+      this.events.create("data.fetch_failed", provider.name, { from_date: fromDate, reason, trigger });
+    const first = await this.tokens.getIntegrationAccess(provider.name);
+    // No usable token: nothing reached the provider's API, so there is no fetch to log; but a
+    // connection that cannot be fetched is news to the host app, unless it heard already
+    // (connection.deleted, connection.requires_reconnect).
+    if (!first.ok) {
+      const { reason } = first.failure;
+      const event = reason === "not_connected" || reason === "reconnect_required" ? undefined : failed(reason);
+      if (event) {
+        await recordEvent(this.d, event);
+        await this.events.send(event);
+      }
+      return first;
+    }
+
+    const key = { workspaceId: this.store.workspaceId, integration: provider.name, cacheDate };
+    const runId = await startRun(this.d, { ...key, trigger }, Date.now());
     let payload: DataPayload;
     let access = first.access;
     try {
@@ -77,15 +92,23 @@ export class Fetcher {
       if (failure.reason === "internal_error")
         console.error("fetch failed unexpectedly", provider.name, err instanceof Error ? err.name : "");
       else console.warn("fetch failed", provider.name, failure.reason, failure.message);
-      await finishRun(this.d, runId, "error", `${failure.reason}: ${failure.message}`, Date.now());
+      const event = failed(failure.reason);
+      await finishRun(this.d, runId, "error", `${failure.reason}: ${failure.message}`, Date.now(), event);
+      await this.events.send(event);
       return { ok: false, failure };
     }
 
     const now = Date.now();
+    const fetched = this.events.create(
+      "data.fetched",
+      provider.name,
+      { from_date: fromDate, fetched_at: new Date(now).toISOString(), trigger },
+      now,
+    );
     const kept = await this.store.exclusive(provider.name, async () => {
       // Disconnected or replaced while the provider answered: the data belongs to no connection now.
       if ((await this.store.currentGeneration(provider.name)) !== access.generation) return false;
-      await putCached(this.d, key, payload, now, trigger === "on_demand");
+      await putCached(this.d, key, payload, now, trigger === "on_demand", fetched);
       if (trigger === "on_demand") await capRequestedKeys(this.d, key.workspaceId, key.integration, this.warmKeys());
       return true;
     });
@@ -102,6 +125,7 @@ export class Fetcher {
         failure: { reason: "not_connected", message: `${provider.name} was disconnected or replaced during the fetch` },
       };
     }
+    await this.events.send(fetched);
     await finishRun(this.d, runId, "success", null, now);
     return { ok: true, payload, fetchedAt: now };
   }

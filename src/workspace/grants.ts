@@ -12,8 +12,10 @@ import { deleteConnection, saveConnection } from "../storage/connections";
 import { deleteCachedData } from "../storage/cache";
 import type { Db } from "../storage/db";
 import { getPendingGrant, insertPendingGrant, takePendingGrant } from "../storage/pending";
+import type { OutboxEvent } from "../storage/webhooks";
 import type { ConnectionStore } from "./connections";
 import type { IntegrationAccess } from "./integration-access";
+import type { WebhookEvents } from "./webhook-events";
 
 /** How long a completed consent waits for its user's confirmation. */
 export const PENDING_GRANT_TTL_MS = 10 * 60_000;
@@ -58,6 +60,7 @@ export class Grants {
     private readonly providerOf: (name: string) => RegisteredProvider | undefined,
     /** Forgets whatever the token lifecycle remembers of the connection's earlier grant. */
     private readonly onChange: (integration: string) => void,
+    private readonly events: WebhookEvents,
   ) {}
 
   /** Keeps a completed consent until its user confirms it; returns the one-time confirm token. */
@@ -91,7 +94,7 @@ export class Grants {
     const id = sha256Hex(request.confirmToken);
     const result = await this.store.exclusive(
       integration,
-      async (): Promise<ConfirmOutcome & { previous?: IntegrationAccess | null }> => {
+      async (): Promise<ConfirmOutcome & { previous?: IntegrationAccess | null; event?: OutboxEvent }> => {
         const pending = await getPendingGrant(this.d, this.store.workspaceId, id);
         if (!pending || pending.integration !== integration || pending.pendingUntil <= now) {
           return refused(
@@ -114,6 +117,23 @@ export class Grants {
 
         const generation = this.store.nextGeneration(integration, previous?.generation ?? 0);
         const { sealed, ...fields } = taken;
+        const event = exists
+          ? this.events.create(
+              "connection.replaced",
+              integration,
+              {
+                tenant_id: fields.tenantId,
+                previous_tenant_id: previous?.tenantId ?? null,
+                connected_by: request.userId,
+              },
+              now,
+            )
+          : this.events.create(
+              "connection.created",
+              integration,
+              { tenant_id: fields.tenantId, connected_by: request.userId },
+              now,
+            );
         await saveConnection(
           this.d,
           {
@@ -134,6 +154,7 @@ export class Grants {
             connectedAt: now,
           },
           now,
+          event,
         );
         // Data read for another organisation must not be served as this one's.
         if (previous && previous.tenantId !== fields.tenantId)
@@ -151,19 +172,23 @@ export class Grants {
             replaced: exists,
           },
           previous,
+          event,
         };
       },
     );
     if (!result.ok) return result;
+    await this.events.send(result.event);
     if (result.previous) await this.revoke(integration, result.previous.tokens, "replaced");
     return { ok: true, connection: result.connection };
   }
 
   /**
    * Removes the connection and its cached data, then asks the provider to revoke the grant where it
-   * offers RFC 7009 revocation. A failed revoke is logged; the local disconnect stands.
+   * offers RFC 7009 revocation. A failed revoke is logged; the local disconnect stands. `by` is the
+   * user (JWT `sub`) who asked, for the `connection.deleted` event.
    */
-  async disconnect(integration: string): Promise<boolean> {
+  async disconnect(integration: string, by: string): Promise<boolean> {
+    const event = this.events.create("connection.deleted", integration, { by });
     const { existed, access } = await this.store.exclusive(integration, async () => {
       let access: IntegrationAccess | null = null;
       try {
@@ -173,13 +198,14 @@ export class Grants {
         console.warn("disconnect: could not read tokens to revoke", integration, err instanceof Error ? err.name : "");
       }
       const rotated = this.store.dropRotation(integration);
-      const existed = await deleteConnection(this.d, this.store.workspaceId, integration);
+      const existed = await deleteConnection(this.d, this.store.workspaceId, integration, event);
       this.store.forget(integration);
       this.onChange(integration);
       // A refreshed set D1 never got is the newest grant state: revoke with it.
       if (access && rotated) access = { ...access, tokens: await this.store.openRotated(integration, rotated) };
       return { existed, access };
     });
+    if (existed) await this.events.send(event);
     if (access) await this.revoke(integration, access.tokens, "disconnect");
     return existed;
   }

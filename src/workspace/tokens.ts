@@ -107,7 +107,8 @@ export class TokenLifecycle {
         return { ok: true, access: usable(access, resolution.app.apiBaseUrl) };
       await this.store.markFailure(
         access,
-        "no_refresh_token: the access token expired and the provider gave no refresh token",
+        "no_refresh_token",
+        "the access token expired and the provider gave no refresh token",
         true,
       );
       return failure("reconnect_required", `${integration} must be connected again by a workspace member`);
@@ -131,7 +132,8 @@ export class TokenLifecycle {
       // grant on servers with reuse detection, so it is never sent twice.
       await this.store.markFailure(
         access,
-        "refresh_interrupted: a refresh was interrupted and its outcome is unknown",
+        "refresh_interrupted",
+        "a refresh was interrupted and its outcome is unknown",
         true,
       );
       access = { ...access, requiresReconnect: true };
@@ -188,14 +190,19 @@ export class TokenLifecycle {
     this.storage.kv.delete(markerKey);
     const e = lastError!;
     if (outcomeUnknown) {
-      await this.store.markFailure(access, `refresh_timeout: ${e.message}; the refresh token is not sent again`, true);
+      await this.store.markFailure(
+        access,
+        "refresh_timeout",
+        `${e.message}; the refresh token is not sent again`,
+        true,
+      );
       return failure(
         "reconnect_required",
         `${integration} did not answer a token refresh in time; a workspace member must connect again`,
       );
     }
     const reconnect = e.kind === "rejected" && RECONNECT_CODES.has(e.code);
-    await this.store.markFailure(access, `${e.code}: ${e.message}`, reconnect);
+    await this.store.markFailure(access, e.code, e.message, reconnect);
     if (reconnect) {
       return failure(
         "reconnect_required",

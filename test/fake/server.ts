@@ -1,5 +1,5 @@
-// Fake Xero, Gusto and generic OAuth 2.0 providers plus a control API, on one node:http server
-// bound to 127.0.0.1 on a random port. Started by test/global-setup.ts; see README.md here.
+// Fake Xero, Gusto and generic OAuth 2.0 providers, a webhook receiver and a control API, on one
+// node:http server bound to 127.0.0.1 on a random port. Started by test/global-setup.ts; see README.md here.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { api } from "./api.ts";
@@ -10,6 +10,7 @@ import { authorize, revoke, token } from "./oauth.ts";
 import { createState } from "./store.ts";
 import type { State } from "./store.ts";
 import type { ProviderKey } from "./types.ts";
+import { createWebhookReceiver, type WebhookReceiver, webhookRoutes } from "./webhooks.ts";
 
 export interface FakeServer {
   port: number;
@@ -62,8 +63,9 @@ function providerOf(path: string): ProviderRoutes | null {
 
 const methodNotAllowed = (allow: string): Reply => json(405, { error: "method_not_allowed" }, { Allow: allow });
 
-async function route(state: State, ctx: Ctx): Promise<Reply | null> {
+async function route(state: State, receiver: WebhookReceiver, ctx: Ctx): Promise<Reply | null> {
   const path = ctx.url.pathname;
+  if (path.startsWith("/webhooks/") || path.startsWith("/_control/webhooks")) return webhookRoutes(receiver, ctx, path);
   if (path === "/_control" || path.startsWith("/_control/")) return control(state, ctx, path.slice("/_control".length));
   const p = providerOf(path);
   if (!p) return json(404, { error: "not_found", message: `no route ${ctx.method} ${path}` });
@@ -76,6 +78,7 @@ async function route(state: State, ctx: Ctx): Promise<Reply | null> {
 
 export async function startFakeServer(opts: { port?: number; state?: State } = {}): Promise<FakeServer> {
   const state = opts.state ?? createState();
+  const receiver = createWebhookReceiver();
   const closing = new AbortController();
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const hangUp = new AbortController();
@@ -92,7 +95,7 @@ export async function startFakeServer(opts: { port?: number; state?: State } = {
         rawBody,
         signal: AbortSignal.any([hangUp.signal, closing.signal]),
       };
-      const reply = await route(state, ctx);
+      const reply = await route(state, receiver, ctx);
       if (reply) writeReply(res, reply);
       else if (!res.headersSent) res.destroy();
     } catch (error) {

@@ -13,6 +13,19 @@ describe("wrangler.toml", () => {
     expect(toml).toMatch(new RegExp(`^max_retries = ${QUEUE_MAX_RETRIES}$`, "m"));
   });
 
+  it("should consume the webhook queue under the name the worker routes by, retrying at least as often as the schedule", () => {
+    const name = /export const WEBHOOK_QUEUE_NAME = "([^"]+)";/.exec(read("src/jobs/webhooks.ts"))?.[1];
+    const attempts = Number(
+      /export const WEBHOOK_MAX_ATTEMPTS = (\d+);/.exec(read("src/framework/webhook-delivery.ts"))?.[1],
+    );
+    const consumer = new RegExp(`\\[\\[queues\\.consumers\\]\\]\\nqueue = "${name}"\\n[^[]*?max_retries = (\\d+)`).exec(
+      toml,
+    );
+    expect(consumer, `a [[queues.consumers]] block for ${name}`).not.toBeNull();
+    expect(Number(consumer![1])).toBeGreaterThanOrEqual(attempts - 1);
+    expect(toml).toMatch(new RegExp(`binding = "WEBHOOK_QUEUE"\\nqueue = "${name}"`));
+  });
+
   it("should run the cron hourly, as the status route's next_scheduled_run assumes", () => {
     expect(toml).toMatch(/^crons = \["0 \* \* \* \*"\]$/m);
   });
@@ -23,6 +36,7 @@ describe("wrangler.toml", () => {
       'binding = "OAUTH_KV"',
       'name = "WORKSPACE"',
       'binding = "FETCH_QUEUE"',
+      'binding = "WEBHOOK_QUEUE"',
       'new_sqlite_classes = ["WorkspaceDO"]',
     ]) {
       expect(toml).toContain(binding);

@@ -27,13 +27,20 @@ const nowSeconds = () => Math.floor(Date.now() / 1000);
 const bodyOf = (event: WebhookEvent) =>
   JSON.stringify({ type: event.type, timestamp: event.timestamp, data: event.data });
 const sampleEvent = () =>
-  newWebhookEvent("data.fetched", { workspace_id: "ws_1", integration: "xero", key: "report:pnl", rows: 12 });
+  newWebhookEvent(
+    "data.fetched",
+    { workspace_id: "ws_1", integration: "Xero" },
+    { from_date: "2024-06-01", fetched_at: "2026-12-01T10:00:00.000Z", trigger: "cron" },
+  );
 
 describe("newWebhookEvent", () => {
   it("should stamp the event and give it a fresh msg_ id", () => {
     const now = new Date("2026-12-01T10:00:00.000Z");
-    const a = newWebhookEvent("connection.created", { workspace_id: "ws_1", integration: "gusto" }, now);
-    const b = newWebhookEvent("connection.created", { workspace_id: "ws_1", integration: "gusto" }, now);
+    const about = { workspace_id: "ws_1", integration: "Gusto" };
+    const details = { tenant_id: "company-1", connected_by: "user-1" };
+    const a = newWebhookEvent("connection.created", about, details, now);
+    const b = newWebhookEvent("connection.created", about, details, now);
+    expect(a.data).toEqual({ ...about, ...details });
     expect(a.timestamp).toBe("2026-12-01T10:00:00.000Z");
     expect(a.id).toMatch(/^msg_[A-Za-z0-9_-]{40,}$/);
     expect(a.id).not.toBe(b.id);
@@ -76,7 +83,9 @@ describe("signWebhook", () => {
     const secret = newSecret();
     const { body, timestamp, headers } = await signSample(secret);
     const wh = new Webhook(secret);
-    expect(() => wh.verify(body.replace('"rows":12', '"rows":13'), headers)).toThrow(WebhookVerificationError);
+    const tampered = body.replace('"trigger":"cron"', '"trigger":"manual"');
+    expect(tampered).not.toBe(body);
+    expect(() => wh.verify(tampered, headers)).toThrow(WebhookVerificationError);
     expect(() => wh.verify(body, { ...headers, "webhook-id": "msg_other" })).toThrow(WebhookVerificationError);
     expect(() => wh.verify(body, { ...headers, "webhook-timestamp": String(timestamp - 1) })).toThrow(
       WebhookVerificationError,

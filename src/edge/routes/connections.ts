@@ -130,7 +130,7 @@ export const connectionRoutes = new Hono<AppEnv>()
     async (c) => {
       const { workspace_id, integration } = c.req.valid("query");
       const provider = requireProvider(integration, c.env);
-      const existed = await workspaceClient(c.env, workspace_id).disconnect(provider.name);
+      const existed = await workspaceClient(c.env, workspace_id).disconnect(provider.name, c.var.user.id);
       return c.json({
         message: existed
           ? `Integration ${provider.name} has been disconnected`

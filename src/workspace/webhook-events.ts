@@ -1,0 +1,69 @@
+// Webhook events from the workspace object. An event is made next to the state change it reports and
+// stored by the same D1 batch (the storage functions take it), then handed to WEBHOOK_QUEUE once that
+// batch has committed. A send that never happens (the object evicted in between, a queue error) loses
+// nothing: the event waits in D1 as pending, and the cron queues it again.
+import type { Failure } from "../framework/failure";
+import { webhookSettings } from "../framework/settings";
+import {
+  newWebhookEvent,
+  type WebhookEventDetails,
+  type WebhookEventType,
+  type WebhookMessage,
+} from "../framework/webhooks";
+import type { Db } from "../storage/db";
+import { type OutboxEvent, resetForRedelivery, type StoredWebhookEvent } from "../storage/webhooks";
+
+export type RedeliverOutcome = { ok: true; event: StoredWebhookEvent } | { ok: false; failure: Failure };
+
+export class WebhookEvents {
+  constructor(
+    private readonly env: Env,
+    private readonly d: Db,
+    private readonly workspaceId: string,
+  ) {}
+
+  /** Whether events are recorded at all: WEBHOOK_URL is set. */
+  get enabled(): boolean {
+    return webhookSettings(this.env).url !== undefined;
+  }
+
+  /** An event to store with a state change, or undefined when webhooks are off. */
+  create<T extends WebhookEventType>(
+    type: T,
+    integration: string,
+    details: WebhookEventDetails[T],
+    now = Date.now(),
+  ): OutboxEvent | undefined {
+    if (!this.enabled) return undefined;
+    const event = newWebhookEvent(type, { workspace_id: this.workspaceId, integration }, details, new Date(now));
+    return { id: event.id, workspaceId: this.workspaceId, integration, type, occurredAt: now, data: event.data };
+  }
+
+  /** Queues delivery of events whose state change has committed; never throws (the cron is the fallback). */
+  async send(...events: (OutboxEvent | undefined)[]): Promise<void> {
+    const messages = events.flatMap((e): { body: WebhookMessage; contentType: "json" }[] =>
+      e ? [{ body: { id: e.id }, contentType: "json" }] : [],
+    );
+    if (messages.length === 0) return;
+    try {
+      await this.env.WEBHOOK_QUEUE.sendBatch(messages);
+    } catch (err) {
+      console.warn("webhook: queueing failed; the cron sends the event later", err instanceof Error ? err.message : "");
+    }
+  }
+
+  /** Makes one of this workspace's events pending again, with a fresh attempt count, and queues it now. */
+  async redeliver(id: string, now = Date.now()): Promise<RedeliverOutcome> {
+    if (!this.enabled) {
+      return {
+        ok: false,
+        failure: { reason: "webhooks_disabled", message: "Webhooks are off on this server: WEBHOOK_URL is not set" },
+      };
+    }
+    const event = await resetForRedelivery(this.d, this.workspaceId, id, now);
+    if (!event)
+      return { ok: false, failure: { reason: "not_found", message: `No webhook event "${id}" in this workspace` } };
+    await this.env.WEBHOOK_QUEUE.send({ id } satisfies WebhookMessage, { contentType: "json" });
+    return { ok: true, event };
+  }
+}
