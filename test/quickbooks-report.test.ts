@@ -2,7 +2,7 @@
 // the two report requests per period, the fixtures (recorded shape, synthetic values) parsed into
 // DataBatches, and batches merged in request order.
 import { describe, expect, it } from "vitest";
-import { monthEndsBetween } from "./helpers";
+import { monthEndsBetween, thrown } from "./helpers";
 import { mergeBatches, ProviderDataError } from "../src/framework/data";
 import {
   MINOR_VERSION,
@@ -333,14 +333,7 @@ describe("parseQuickBooksReport cells, columns and rows", () => {
       ["rows but no month columns", report([], [secret()]), /no month columns/],
     ];
     for (const [what, body, message] of bad) {
-      const error = (() => {
-        try {
-          parseQuickBooksReport(body);
-        } catch (caught) {
-          return caught;
-        }
-        return undefined;
-      })();
+      const error = thrown(() => parseQuickBooksReport(body));
       expect(error, what).toBeInstanceOf(ProviderDataError);
       const { reason, message: text } = error as ProviderDataError;
       expect(reason, what).toBe("provider_data_invalid");
