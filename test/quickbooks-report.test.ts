@@ -370,7 +370,7 @@ describe("mergeBatches over the window", () => {
     expect(merged.data["Checking"]).toMatchObject({ "2024-06-30": 30062.97, "2024-07-31": null });
     expect(merged.data["Design income"]).toMatchObject({ "2024-03-31": 0, "2025-01-31": null });
     // The Balance Sheet comes later, so its year-to-date equity "Net Income" overwrites the Profit &
-    // Loss's monthly one where both have the month (a known title clash for the adapter to settle).
+    // Loss's monthly one where both have the month (Xero's rule; src/providers/quickbooks/index.ts).
     expect(merged.data["Net Income"]).toMatchObject({ "2024-02-29": 622.8, "2024-06-30": 5974.98, "2024-07-31": 10 });
     for (const values of Object.values(merged.data)) expect(Object.keys(values)).toEqual(merged.dates);
   });
