@@ -11,15 +11,15 @@ import { TEST_BINDINGS, WEBHOOK_TEST_BINDINGS } from "./test/bindings.ts";
 const migrations = await readD1Migrations(new URL("./migrations", import.meta.url).pathname);
 
 /**
- * Every provider's variables, pointed at the fake provider server (test/fake/) on `port`: Xero and
- * Gusto at their look-alikes, any other provider folder in src/providers/ (e.g. a scaffolded one)
- * at the fake's generic OAuth server `/generic/<name>`.
+ * Every provider's variables, pointed at the fake provider server (test/fake/) on `port`: Xero,
+ * Gusto and QuickBooks at their look-alikes, any other provider folder in src/providers/ (e.g. a
+ * scaffolded one) at the fake's generic OAuth server `/generic/<name>`.
  */
 function fakeProviderBindings(port: number): Record<string, string> {
   const base = `http://127.0.0.1:${port}`;
   const generic: Record<string, string> = {};
   for (const entry of readdirSync(new URL("./src/providers", import.meta.url), { withFileTypes: true })) {
-    if (!entry.isDirectory() || entry.name === "xero" || entry.name === "gusto") continue;
+    if (!entry.isDirectory() || ["xero", "gusto", "quickbooks"].includes(entry.name)) continue;
     const name = entry.name;
     const prefix = name.toUpperCase();
     Object.assign(generic, {
@@ -45,6 +45,12 @@ function fakeProviderBindings(port: number): Record<string, string> {
     GUSTO_TOKEN_URL: `${base}/gusto/oauth/token`,
     GUSTO_REVOKE_URL: `${base}/gusto/oauth/revoke`,
     GUSTO_API_BASE_URL: `${base}/gusto/api`,
+    QUICKBOOKS_CLIENT_ID: "quickbooks-client",
+    QUICKBOOKS_CLIENT_SECRET: "quickbooks-secret",
+    QUICKBOOKS_AUTHORIZE_URL: `${base}/quickbooks/oauth2`,
+    QUICKBOOKS_TOKEN_URL: `${base}/quickbooks/oauth2/v1/tokens/bearer`,
+    QUICKBOOKS_REVOKE_URL: `${base}/quickbooks/oauth2/v1/tokens/revoke`,
+    QUICKBOOKS_API_BASE_URL: `${base}/quickbooks/api`,
   };
 }
 

@@ -18,7 +18,7 @@ function row(p: RegisteredProvider): string {
   const cells = [
     p.displayName && p.displayName !== p.name ? `${p.name} (${p.displayName})` : p.name,
     p.developmentOnly ? `${p.apiType} (development only)` : p.apiType,
-    p.lookupTenant ? "API call after connecting" : "none",
+    p.tenantFromCallback ? "callback query" : p.lookupTenant ? "API call after connecting" : "none",
     p.rateLimit ? `${p.rateLimit.concurrent} concurrent, ${p.rateLimit.perMinute}/min per tenant` : "—",
     p.keepAliveAfterMs !== undefined ? `refresh after ${duration(p.keepAliveAfterMs)} idle` : "—",
     `\`${p.envPrefix}_*\``,

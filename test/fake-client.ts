@@ -9,6 +9,7 @@ import type {
   MintGrantRequest,
   MintedGrant,
   ProviderKey,
+  QuickBooksReportType,
   ScriptedResponse,
   TenantConfig,
   TenantStats,
@@ -38,6 +39,7 @@ export function fakeUrl(path: string): string {
 export const FAKE_CLIENTS = {
   xero: { clientId: "xero-client", clientSecret: "xero-secret", auth: "client_secret_basic" },
   gusto: { clientId: "gusto-client", clientSecret: "gusto-secret", auth: "client_secret_post" },
+  quickbooks: { clientId: "quickbooks-client", clientSecret: "quickbooks-secret", auth: "client_secret_basic" },
   generic: (name: string) => ({ clientId: `${name}-client`, clientSecret: `${name}-secret`, auth: "either" as const }),
 } as const;
 
@@ -48,30 +50,30 @@ export interface ProviderUrls {
   apiBaseUrl: string;
 }
 
-/** The fake's OAuth endpoints and API base for a provider ("xero", "gusto" or "generic:<name>"). */
+/** Paths of the look-alike providers on the fake: authorize, token, revoke, API base. */
+const FIXED_PATHS = {
+  xero: ["/xero/authorize", "/xero/token", "/xero/revoke", "/xero/api"],
+  gusto: ["/gusto/oauth/authorize", "/gusto/oauth/token", "/gusto/oauth/revoke", "/gusto/api"],
+  quickbooks: [
+    "/quickbooks/oauth2",
+    "/quickbooks/oauth2/v1/tokens/bearer",
+    "/quickbooks/oauth2/v1/tokens/revoke",
+    "/quickbooks/api",
+  ],
+} as const;
+
+/** The fake's OAuth endpoints and API base for a provider ("xero", "gusto", "quickbooks" or "generic:<name>"). */
 export function providerUrls(provider: ProviderKey): ProviderUrls {
-  if (provider === "xero") {
-    return {
-      authorizeUrl: fakeUrl("/xero/authorize"),
-      tokenUrl: fakeUrl("/xero/token"),
-      revokeUrl: fakeUrl("/xero/revoke"),
-      apiBaseUrl: fakeUrl("/xero/api"),
-    };
-  }
-  if (provider === "gusto") {
-    return {
-      authorizeUrl: fakeUrl("/gusto/oauth/authorize"),
-      tokenUrl: fakeUrl("/gusto/oauth/token"),
-      revokeUrl: fakeUrl("/gusto/oauth/revoke"),
-      apiBaseUrl: fakeUrl("/gusto/api"),
-    };
-  }
   const base = `/generic/${provider.slice("generic:".length)}`;
+  const [authorize, token, revoke, api] =
+    provider === "xero" || provider === "gusto" || provider === "quickbooks"
+      ? FIXED_PATHS[provider]
+      : [`${base}/authorize`, `${base}/token`, `${base}/revoke`, `${base}/api`];
   return {
-    authorizeUrl: fakeUrl(`${base}/authorize`),
-    tokenUrl: fakeUrl(`${base}/token`),
-    revokeUrl: fakeUrl(`${base}/revoke`),
-    apiBaseUrl: fakeUrl(`${base}/api`),
+    authorizeUrl: fakeUrl(authorize),
+    tokenUrl: fakeUrl(token),
+    revokeUrl: fakeUrl(revoke),
+    apiBaseUrl: fakeUrl(api),
   };
 }
 
@@ -144,11 +146,15 @@ export const expireCode = (code: string): Promise<{ expiresAt: number }> =>
 
 /**
  * Plays the consenting user: requests an authorize URL (as the worker built it) without following
- * the redirect, and returns where the provider sends the browser back to.
+ * the redirect, and returns where the provider sends the browser back to (QuickBooks adds realmId).
  */
-export async function consent(
-  authorizeUrl: string,
-): Promise<{ location: URL; code: string | null; state: string | null; error: string | null }> {
+export async function consent(authorizeUrl: string): Promise<{
+  location: URL;
+  code: string | null;
+  state: string | null;
+  error: string | null;
+  realmId: string | null;
+}> {
   const res = await fetch(authorizeUrl, { redirect: "manual" });
   const location = res.headers.get("Location");
   if (res.status !== 302 || !location) throw new Error(`fake authorize → ${res.status}: ${await res.text()}`);
@@ -158,6 +164,7 @@ export async function consent(
     code: url.searchParams.get("code"),
     state: url.searchParams.get("state"),
     error: url.searchParams.get("error"),
+    realmId: url.searchParams.get("realmId"),
   };
 }
 
@@ -170,17 +177,24 @@ export const configureTenant = (tenantId: string, config: TenantConfig): Promise
 
 export const setGustoEmployees = (companyUuid: string, employees: unknown[]): Promise<{ count: number }> =>
   controlCall("PUT", `/gusto/companies/${encodeURIComponent(companyUuid)}/employees`, employees);
-export const setXeroReport = (tenantId: string, type: XeroReportType, report: unknown): Promise<{ ok: true }> =>
-  controlCall("PUT", `/xero/tenants/${encodeURIComponent(tenantId)}/reports/${type}`, report);
-export const clearXeroReport = (tenantId: string, type: XeroReportType): Promise<{ ok: true }> =>
-  controlCall("DELETE", `/xero/tenants/${encodeURIComponent(tenantId)}/reports/${type}`);
-/** The exact report body the fake would serve this tenant for these query params (no auth, not logged). */
-export const xeroReport = <T = unknown>(
-  tenantId: string,
-  type: XeroReportType,
-  params: Record<string, string> = {},
-): Promise<T> =>
-  controlCall(
-    "GET",
-    `/xero/tenants/${encodeURIComponent(tenantId)}/reports/${type}?${new URLSearchParams(params).toString()}`,
-  );
+/** Control of the reports served per Xero tenant or QuickBooks realm: set, back to default, or preview. */
+function reportControls<Type extends string>(base: string) {
+  const path = (id: string, type: Type) => `${base}/${encodeURIComponent(id)}/reports/${type}`;
+  return {
+    set: (id: string, type: Type, report: unknown): Promise<{ ok: true }> => controlCall("PUT", path(id, type), report),
+    clear: (id: string, type: Type): Promise<{ ok: true }> => controlCall("DELETE", path(id, type)),
+    /** The exact report body the fake would serve for these query params (no auth, not logged). */
+    get: <T = unknown>(id: string, type: Type, params: Record<string, string> = {}): Promise<T> =>
+      controlCall("GET", `${path(id, type)}?${new URLSearchParams(params).toString()}`),
+  };
+}
+
+const xeroReports = reportControls<XeroReportType>("/xero/tenants");
+export const setXeroReport = xeroReports.set;
+export const clearXeroReport = xeroReports.clear;
+export const xeroReport = xeroReports.get;
+
+const quickBooksReports = reportControls<QuickBooksReportType>("/quickbooks/realms");
+export const setQuickBooksReport = quickBooksReports.set;
+export const clearQuickBooksReport = quickBooksReports.clear;
+export const quickBooksReport = quickBooksReports.get;

@@ -143,6 +143,16 @@ export async function getData(workspaceId: string, integration: string, fromDate
   });
 }
 
+/** What `fn` throws, or undefined when it returns. */
+export function thrown(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (caught) {
+    return caught;
+  }
+  return undefined;
+}
+
 /** Every month end from `from`'s month to `to`'s month, both included (expected report columns). */
 export function monthEndsBetween(from: string, to: string): string[] {
   const ends: string[] = [];

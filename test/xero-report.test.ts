@@ -1,7 +1,7 @@
 // Xero's data logic: the seed's batch periods and report requests, recorded reports parsed into
 // DataBatches, and batches merged in request order.
 import { describe, expect, it } from "vitest";
-import { monthEndsBetween } from "./helpers";
+import { monthEndsBetween, thrown } from "./helpers";
 import type { DataBatch } from "../src/framework/data";
 import { mergeBatches, ProviderDataError } from "../src/framework/data";
 import { batchPeriods, parseReport, reportRequests, xeroRange } from "../src/providers/xero/report";
@@ -222,14 +222,7 @@ describe("parseReport cell values and shape", () => {
       ],
     ];
     for (const [body, message] of bad) {
-      const error = (() => {
-        try {
-          parseReport(body);
-        } catch (caught) {
-          return caught;
-        }
-        return undefined;
-      })();
+      const error = thrown(() => parseReport(body));
       expect(error).toBeInstanceOf(ProviderDataError);
       expect((error as ProviderDataError).reason).toBe("provider_data_invalid");
       expect((error as ProviderDataError).message).toMatch(/^Xero: /);

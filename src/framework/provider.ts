@@ -19,7 +19,7 @@ export interface TenantInfo {
 export interface FetchContext {
   /** The provider's API with the connection's bearer token, its rate limit and 429 handling applied. */
   api: ProviderApi;
-  /** The connection's tenant (Xero organisation id, Gusto company uuid), as found by `lookupTenant`. */
+  /** The connection's tenant (Xero organisation id, Gusto company uuid, QuickBooks realm id), as found on connecting. */
   tenantId: string | null;
   /**
    * First day of the data wanted, `YYYY-MM-DD`: the first day of the month of the seed's cache
@@ -48,6 +48,12 @@ interface ProviderBase {
    * exchange, with the new access token. Throwing aborts the connection: nothing is stored.
    */
   lookupTenant?: (api: ProviderApi, tokens: TokenResponse) => Promise<TenantInfo>;
+  /**
+   * For a provider that names the tenant in the callback's query instead (QuickBooks: `realmId`).
+   * Runs before the code exchange, and replaces `lookupTenant`. Null (the tenant is missing or
+   * malformed) refuses the callback with a 400 page: the code is not exchanged and nothing is stored.
+   */
+  tenantFromCallback?: (query: URLSearchParams) => TenantInfo | null;
   /**
    * Only for a provider whose refresh is more than the standard refresh grant (RFC 6749 §6); the
    * default sends that grant through `client`. Throw TokenEndpointError to classify failures.

@@ -4,6 +4,7 @@ import { PROVIDER_NAME_PATTERN } from "../framework/names";
 import type { ProviderDefinition, RegisteredProvider } from "../framework/provider";
 import { isDevelopment } from "../framework/settings";
 import { gusto } from "./gusto";
+import { quickbooks } from "./quickbooks";
 import { sandbox } from "./sandbox";
 import { sandboxPayroll } from "./sandboxpayroll";
 import { xero } from "./xero";
@@ -34,6 +35,7 @@ export function defineRegistry<const T extends Record<string, ProviderDefinition
 // Keep sorted by name; `npm run scaffold` inserts new providers here.
 export const providers = defineRegistry({
   Gusto: gusto,
+  QuickBooks: quickbooks,
   Sandbox: sandbox,
   SandboxPayroll: sandboxPayroll,
   Xero: xero,

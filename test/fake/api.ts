@@ -1,12 +1,13 @@
 // The resource servers: bearer check, request logs, scripted outcomes, per-tenant rate limits and
-// latency, then Xero / Gusto / generic routes.
+// latency, then Xero / Gusto / QuickBooks / generic routes.
 import { fixtures } from "./fixtures.ts";
 import { genericData, genericEmployees } from "./generic.ts";
 import { json, queryObject, runScripted, sleep, uuid } from "./http.ts";
 import type { Ctx, Reply } from "./http.ts";
+import { buildQuickBooksReport, quickBooksFault } from "./quickbooks.ts";
 import { checkAccess, tenantConfig, tenantState } from "./store.ts";
 import type { Grant, State, TenantState } from "./store.ts";
-import type { ApiRequestLog, ProviderKey, ScriptedResponse, XeroReportType } from "./types.ts";
+import type { ApiRequestLog, ProviderKey, QuickBooksReportType, ScriptedResponse, XeroReportType } from "./types.ts";
 import { buildReport, xeroReply } from "./xero-reports.ts";
 
 const REASONS: Record<number, string> = {
@@ -35,6 +36,7 @@ export function apiError(
       headers,
     );
   }
+  if (provider === "quickbooks") return quickBooksFault(status, detail, headers);
   if (provider === "gusto") {
     const category =
       status === 401
@@ -56,8 +58,14 @@ const scriptedError = (provider: ProviderKey) => (entry: ScriptedResponse, statu
 
 function tenantOf(provider: ProviderKey, ctx: Ctx, path: string, grant: Grant | null): string | null {
   if (provider === "xero") return (ctx.req.headers["xero-tenant-id"] as string | undefined) ?? null;
-  if (provider === "gusto") return /^\/v1\/companies\/([^/]+)/.exec(path)?.[1] ?? grant?.tenants[0]?.id ?? null;
-  return grant?.tenants[0]?.id ?? null;
+  // Gusto and QuickBooks name the company in the path.
+  const inPath =
+    provider === "gusto"
+      ? /^\/v1\/companies\/([^/]+)/.exec(path)
+      : provider === "quickbooks"
+        ? /^\/v3\/company\/([^/]+)/.exec(path)
+        : null;
+  return inPath?.[1] ?? grant?.tenants[0]?.id ?? null;
 }
 
 function loggedHeaders(ctx: Ctx): Record<string, string> {
@@ -97,6 +105,8 @@ export async function api(state: State, ctx: Ctx, provider: ProviderKey, path: s
     scriptedError(provider),
   );
   entry.status = reply?.status ?? 0;
+  // Intuit's transaction id, on every answer, for support requests.
+  if (reply && provider === "quickbooks") reply.headers = { ...reply.headers, intuit_tid: uuid() };
   return reply;
 }
 
@@ -123,6 +133,7 @@ async function serve(
         : why === "revoked"
           ? "The access token was revoked"
           : "The access token is invalid";
+    if (provider === "quickbooks") return apiError(provider, 401, description);
     return apiError(provider, 401, description, {
       "WWW-Authenticate": `Bearer realm="Doorkeeper", error="invalid_token", error_description="${description}"`,
     });
@@ -130,6 +141,7 @@ async function serve(
   const grant = auth.grant;
   if (provider === "xero") return xero(state, ctx, grant, path);
   if (provider === "gusto") return gusto(state, ctx, grant, path);
+  if (provider === "quickbooks") return quickbooks(state, ctx, grant, path);
   if (ctx.method === "GET" && path === "/me") return json(200, { id: grant.tenants[0]?.id });
   if (ctx.method === "GET" && (path === "/data" || path === "/employees")) {
     return limited(state, ctx, provider, tenantState(state, grant.tenants[0]?.id ?? grant.id, provider), () =>
@@ -221,6 +233,19 @@ function xero(state: State, ctx: Ctx, grant: Grant, path: string): Promise<Reply
     );
   }
   return apiError("xero", 404, `The resource you're looking for cannot be found (${ctx.method} ${path})`);
+}
+
+function quickbooks(state: State, ctx: Ctx, grant: Grant, path: string): Promise<Reply | null> | Reply {
+  const report = /^\/v3\/company\/([^/]+)\/reports\/(ProfitAndLoss|BalanceSheet)$/.exec(path);
+  if (ctx.method !== "GET" || !report)
+    return apiError("quickbooks", 404, `Unsupported operation ${ctx.method} ${path}`);
+  const realm = grant.tenants.find((t) => t.id === report[1]);
+  if (!realm) return apiError("quickbooks", 403, "The access token does not cover this company");
+  const type = report[2] as QuickBooksReportType;
+  return limited(state, ctx, "quickbooks", tenantState(state, realm.id, "quickbooks"), () => {
+    const result = buildQuickBooksReport(state, realm.id, type, ctx.url);
+    return json(result.status, result.body);
+  });
 }
 
 function gusto(state: State, ctx: Ctx, grant: Grant, path: string): Promise<Reply | null> | Reply {

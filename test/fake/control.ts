@@ -13,19 +13,23 @@ import type {
   ScriptedResponse,
   TenantConfig,
 } from "./types.ts";
+import { buildQuickBooksReport } from "./quickbooks.ts";
 import { buildReport } from "./xero-reports.ts";
 
 const notFound = (what: string) => json(404, { error: "not_found", message: what });
 const bad = (message: string) => json(400, { error: "bad_request", message });
 
 const isProvider = (p: unknown): p is ProviderKey =>
-  p === "xero" || p === "gusto" || (typeof p === "string" && /^generic:[a-z0-9][a-z0-9_-]*$/.test(p));
+  p === "xero" ||
+  p === "gusto" ||
+  p === "quickbooks" ||
+  (typeof p === "string" && /^generic:[a-z0-9][a-z0-9_-]*$/.test(p));
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 const num = (v: unknown): number | undefined => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
 
 function mint(state: State, body: unknown): Reply {
   if (!isObject(body) || !isProvider(body["provider"]))
-    return bad('provider must be "xero", "gusto" or "generic:<name>"');
+    return bad('provider must be "xero", "gusto", "quickbooks" or "generic:<name>"');
   const req = body as unknown as MintGrantRequest;
   if (
     req.tenantIds !== undefined &&
@@ -141,6 +145,7 @@ export function control(state: State, ctx: Ctx, path: string): Reply {
       state: code.state,
       codeChallenge: code.challenge,
       codeChallengeMethod: code.method,
+      tenantId: code.tenantId,
       expiresAt: code.expiresAt,
       used: code.used,
       grantId: code.grantId,
@@ -169,15 +174,21 @@ export function control(state: State, ctx: Ctx, path: string): Reply {
     return json(200, { count: body.length });
   }
 
-  if (a === "xero" && b === "tenants" && c && d === "reports" && (e === "ProfitAndLoss" || e === "BalanceSheet")) {
+  // Reports per Xero tenant (/xero/tenants/{id}/...) or QuickBooks realm (/quickbooks/realms/{realmId}/...).
+  const reportsOf = (a === "xero" && b === "tenants") || (a === "quickbooks" && b === "realms");
+  if (reportsOf && c && d === "reports" && (e === "ProfitAndLoss" || e === "BalanceSheet")) {
     if (method === "PUT") {
-      if (!isObject(body)) return bad("body must be a Xero report response");
+      if (!isObject(body)) return bad("body must be a report response (a JSON object)");
       state.reports.set(`${c}/${e}`, body);
       return json(200, { ok: true });
     }
     if (method === "DELETE") {
       state.reports.delete(`${c}/${e}`);
       return json(200, { ok: true });
+    }
+    if (method === "GET" && a === "quickbooks") {
+      const result = buildQuickBooksReport(state, c, e, ctx.url);
+      return json(result.status, result.body);
     }
     if (method === "GET") {
       const tenant = [...state.grants.values()].flatMap((g) => g.tenants).find((t) => t.id === c);

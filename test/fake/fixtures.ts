@@ -7,11 +7,18 @@ const load = (path: string): unknown =>
 const profitAndLoss = load("xero/profit-and-loss-2021-05-to-2022-03.json");
 const balanceSheet = load("xero/balance-sheet-2021-06-to-2022-05.json");
 const employees = load("gusto/employees.json");
+const quickBooks = {
+  ProfitAndLoss: load("quickbooks/profit-and-loss-2024-01-to-2024-06.json"),
+  BalanceSheet: load("quickbooks/balance-sheet-2024-01-to-2024-06.json"),
+};
 
 export const fixtures = {
   profitAndLoss: (): XeroReportResponse => structuredClone(profitAndLoss) as XeroReportResponse,
   balanceSheet: (): XeroReportResponse => structuredClone(balanceSheet) as XeroReportResponse,
   employees: (): unknown[] => structuredClone(employees) as unknown[],
+  /** The QuickBooks fixtures (recorded shape, synthetic values), Jan–Jun 2024 by month. */
+  quickBooks: (type: keyof typeof quickBooks): QuickBooksReport =>
+    structuredClone(quickBooks[type]) as QuickBooksReport,
 };
 
 export interface XeroCell {
@@ -40,4 +47,28 @@ export interface XeroReportResponse {
   ProviderName: string;
   DateTimeUTC: string;
   Reports: XeroReport[];
+}
+
+export interface QuickBooksCell {
+  value: string;
+  id?: string;
+}
+/** A Section (Header, Rows, Summary; group-only summaries have just Summary) or a Data row (ColData). */
+export interface QuickBooksRow {
+  type: "Section" | "Data";
+  group?: string;
+  ColData?: QuickBooksCell[];
+  Header?: { ColData: QuickBooksCell[] };
+  Rows?: { Row: QuickBooksRow[] };
+  Summary?: { ColData: QuickBooksCell[] };
+}
+export interface QuickBooksColumn {
+  ColTitle: string;
+  ColType: string;
+  MetaData?: { Name: string; Value: string }[];
+}
+export interface QuickBooksReport {
+  Header: Record<string, unknown>;
+  Columns: { Column: QuickBooksColumn[] };
+  Rows: { Row?: QuickBooksRow[] };
 }

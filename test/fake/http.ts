@@ -1,6 +1,6 @@
 // Small HTTP plumbing for the fake provider server: replies as values, body parsing, scripted
 // outcomes, abort-aware sleeps.
-import { createHash, randomBytes, randomUUID } from "node:crypto";
+import { createHash, randomBytes, randomInt, randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ScriptedResponse } from "./types.ts";
 
@@ -100,6 +100,8 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
 
 export const randomToken = (prefix: string): string => `${prefix}_${randomBytes(24).toString("base64url")}`;
 export const uuid = (): string => randomUUID();
+/** A QuickBooks company id (realmId): Intuit documents no format; its examples are 12 to 16 digits. */
+export const realmId = (): string => `9130${String(randomInt(1e12)).padStart(12, "0")}`;
 export const s256 = (verifier: string): string => createHash("sha256").update(verifier).digest("base64url");
 
 /**

@@ -1,7 +1,7 @@
 // The OAuth 2.0 authorization server part: authorize (RFC 6749 §4.1 + PKCE, RFC 7636), the token
 // endpoint (authorization_code and refresh_token with rotation and reuse detection) and revocation
 // (RFC 7009). Client authentication follows each provider's registered method.
-import { formOf, json, oauthError, randomToken, runScripted, s256 } from "./http.ts";
+import { formOf, json, jsonOf, oauthError, randomToken, realmId, runScripted, s256 } from "./http.ts";
 import type { Ctx, Reply } from "./http.ts";
 import { CODE_TTL_MS, clientFor, createGrant, revokeGrant, rotate, tokenResponse } from "./store.ts";
 import type { Client, Grant, State } from "./store.ts";
@@ -46,6 +46,8 @@ export function authorize(state: State, ctx: Ctx, provider: ProviderKey): Reply 
   const forced = q.get("_fake_error");
   if (forced) return fail(forced, "simulated by the fake provider");
   const code = randomToken("code");
+  // QuickBooks names the company the user picked in the redirect (realmId); it becomes the grant's tenant.
+  const tenantId = provider === "quickbooks" ? realmId() : null;
   state.codes.set(code, {
     code,
     provider,
@@ -55,12 +57,13 @@ export function authorize(state: State, ctx: Ctx, provider: ProviderKey): Reply 
     state: st,
     challenge,
     method,
+    tenantId,
     expiresAt: Date.now() + CODE_TTL_MS,
     used: false,
     grantId: null,
     scripts: [],
   });
-  return redirectTo(redirectUri, { code, state: st });
+  return redirectTo(redirectUri, { code, state: st, ...(tenantId ? { realmId: tenantId } : {}) });
 }
 
 /** Client authentication per the provider's registered methods (RFC 6749 §2.3.1). */
@@ -178,7 +181,12 @@ function exchangeCode(state: State, ctx: Ctx, form: URLSearchParams, client: Cli
       return oauthError(400, "invalid_grant", "PKCE verification failed");
   } else if (verifier !== null)
     return oauthError(400, "invalid_grant", "code_verifier sent but no code_challenge was given");
-  const grant = createGrant(state, { provider, scope: code.scope || undefined, code: code.code });
+  const grant = createGrant(state, {
+    provider,
+    scope: code.scope || undefined,
+    code: code.code,
+    tenants: code.tenantId ? [{ id: code.tenantId }] : undefined,
+  });
   grant.counters.tokenRequests = 1;
   code.grantId = grant.id;
   return json(200, tokenResponse(grant, grant.currentAccessToken, grant.currentRefreshToken, grant.expiresIn), {
@@ -210,10 +218,25 @@ function refresh(state: State, ctx: Ctx, form: URLSearchParams, client: Client, 
   });
 }
 
+/** The token to revoke: the form's `token` (RFC 7009), or for QuickBooks a JSON body `{"token": …}` as Intuit's SDKs send. */
+function tokenToRevoke(ctx: Ctx, provider: ProviderKey, form: URLSearchParams): string | null {
+  if (provider !== "quickbooks") return form.get("token");
+  if (!(ctx.req.headers["content-type"] ?? "").toLowerCase().startsWith("application/json")) return null;
+  try {
+    const body = jsonOf(ctx);
+    return typeof body === "object" && body !== null && "token" in body && typeof body.token === "string"
+      ? body.token
+      : null;
+  } catch {
+    return null;
+  }
+}
+
 /** POST revoke (RFC 7009): 200 for any token once the client is authenticated. */
 export async function revoke(state: State, ctx: Ctx, provider: ProviderKey): Promise<Reply | null> {
   const form = formOf(ctx);
-  const found = state.tokens.get(form.get("token") ?? "");
+  const presented = tokenToRevoke(ctx, provider, form);
+  const found = state.tokens.get(presented ?? "");
   const grant = found && found.grant.provider === provider ? found.grant : undefined;
   if (grant) grant.counters.revokeRequests++;
   return runScripted(
@@ -222,7 +245,10 @@ export async function revoke(state: State, ctx: Ctx, provider: ProviderKey): Pro
     () => {
       const denied = authenticate(ctx, form, clientFor(provider));
       if (denied) return denied;
-      if (!form.get("token")) return oauthError(400, "invalid_request", "token is required");
+      if (!presented) {
+        const shape = provider === "quickbooks" ? 'a JSON body {"token": "…"}' : "token";
+        return oauthError(400, "invalid_request", `${shape} is required`);
+      }
       if (grant) revokeGrant(grant, `revoked via revocation endpoint (${found?.kind ?? "?"} token)`);
       return { status: 200, body: "" };
     },

@@ -1,5 +1,6 @@
-// Fake Xero, Gusto and generic OAuth 2.0 providers, a webhook receiver and a control API, on one
-// node:http server bound to 127.0.0.1 on a random port. Started by test/global-setup.ts; see README.md here.
+// Fake Xero, Gusto, QuickBooks and generic OAuth 2.0 providers, a webhook receiver and a control API,
+// on one node:http server bound to 127.0.0.1 on a random port. Started by test/global-setup.ts; see
+// README.md here.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { api } from "./api.ts";
@@ -29,24 +30,27 @@ interface ProviderRoutes {
   api: string;
 }
 
+const FIXED_ROUTES: ProviderRoutes[] = [
+  { provider: "xero", authorize: "/xero/authorize", token: "/xero/token", revoke: "/xero/revoke", api: "/xero/api" },
+  {
+    provider: "gusto",
+    authorize: "/gusto/oauth/authorize",
+    token: "/gusto/oauth/token",
+    revoke: "/gusto/oauth/revoke",
+    api: "/gusto/api",
+  },
+  {
+    provider: "quickbooks",
+    authorize: "/quickbooks/oauth2",
+    token: "/quickbooks/oauth2/v1/tokens/bearer",
+    revoke: "/quickbooks/oauth2/v1/tokens/revoke",
+    api: "/quickbooks/api",
+  },
+];
+
 function providerOf(path: string): ProviderRoutes | null {
-  if (path.startsWith("/xero/"))
-    return {
-      provider: "xero",
-      authorize: "/xero/authorize",
-      token: "/xero/token",
-      revoke: "/xero/revoke",
-      api: "/xero/api",
-    };
-  if (path.startsWith("/gusto/")) {
-    return {
-      provider: "gusto",
-      authorize: "/gusto/oauth/authorize",
-      token: "/gusto/oauth/token",
-      revoke: "/gusto/oauth/revoke",
-      api: "/gusto/api",
-    };
-  }
+  const fixed = FIXED_ROUTES.find((routes) => path.startsWith(`/${routes.provider}/`));
+  if (fixed) return fixed;
   const generic = /^\/generic\/([a-z0-9][a-z0-9_-]*)\//.exec(path);
   if (generic) {
     const base = `/generic/${generic[1]}`;

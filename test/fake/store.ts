@@ -1,6 +1,6 @@
 // In-memory state of the fake provider server: registered clients, authorization codes, grants
 // (with their tokens), per-tenant request logs and limits, and per-tenant data overrides.
-import { randomToken, uuid } from "./http.ts";
+import { randomToken, realmId, uuid } from "./http.ts";
 import type {
   ApiRequestLog,
   GrantSummary,
@@ -22,9 +22,11 @@ export interface Client {
   methods: AuthMethod[];
 }
 
-/** The fixed OAuth clients: xero → client_secret_basic only, gusto → client_secret_post only, generic → either. */
+/** The fixed OAuth clients: xero, quickbooks → client_secret_basic only, gusto → client_secret_post only, generic → either. */
 export function clientFor(provider: ProviderKey): Client {
   if (provider === "xero") return { clientId: "xero-client", secret: "xero-secret", methods: ["basic"] };
+  if (provider === "quickbooks")
+    return { clientId: "quickbooks-client", secret: "quickbooks-secret", methods: ["basic"] };
   if (provider === "gusto") return { clientId: "gusto-client", secret: "gusto-secret", methods: ["post"] };
   const name = provider.slice("generic:".length);
   return { clientId: `${name}-client`, secret: `${name}-secret`, methods: ["basic", "post"] };
@@ -39,6 +41,8 @@ export interface Code {
   state: string;
   challenge: string | null;
   method: string | null;
+  /** The tenant picked at consent when the redirect names it (QuickBooks: realmId); else chosen at the exchange. */
+  tenantId: string | null;
   expiresAt: number;
   used: boolean;
   grantId: string | null;
@@ -96,7 +100,7 @@ export interface State {
   tokens: Map<string, { grant: Grant; kind: "access" | "refresh" }>;
   tenants: Map<string, TenantState>;
   employees: Map<string, unknown[]>;
-  /** `${tenantId}/${reportType}` → Xero report body. */
+  /** `${tenantId}/${reportType}` → the report body a test PUT for a Xero tenant or a QuickBooks realm. */
   reports: Map<string, unknown>;
 }
 
@@ -112,21 +116,28 @@ export const createState = (): State => ({
 export const DEFAULT_SCOPES: Record<string, string> = {
   xero: "offline_access accounting.reports.profitandloss.read accounting.reports.balancesheet.read",
   gusto: "employees:read companies:read",
+  quickbooks: "com.intuit.quickbooks.accounting",
   generic: "read",
 };
 export const defaultScope = (provider: ProviderKey): string =>
   DEFAULT_SCOPES[provider.startsWith("generic:") ? "generic" : provider] ?? "";
 
-/** The tenants a consenting user picks: Xero a practice then an organisation; others one random tenant. */
+/** A provider's default tenant: id, type and name. */
+function tenantDefaults(provider: ProviderKey, i: number): Omit<Tenant, "connectionId"> {
+  if (provider === "xero") return { id: uuid(), type: "ORGANISATION", name: `Demo Company ${i + 1}` };
+  if (provider === "gusto") return { id: uuid(), type: "COMPANY", name: "Initech" };
+  if (provider === "quickbooks") return { id: realmId(), type: "COMPANY", name: "Sandbox Company_US_1" };
+  return { id: uuid(), type: "TENANT", name: "Generic Tenant" };
+}
+
+/** The tenants a consenting user picks: Xero a practice then an organisation; others one tenant. */
 export function tenantsFor(provider: ProviderKey, input?: TenantInput[]): Tenant[] {
   if (input && input.length > 0) {
-    return input.map((t, i) => ({
-      id: t.id ?? uuid(),
-      type: provider === "xero" ? (t.type ?? "ORGANISATION") : provider === "gusto" ? "COMPANY" : "TENANT",
-      name:
-        t.name ?? (provider === "xero" ? `Demo Company ${i + 1}` : provider === "gusto" ? "Initech" : "Generic Tenant"),
-      connectionId: uuid(),
-    }));
+    return input.map((t, i) => {
+      const fallback = tenantDefaults(provider, i);
+      const type = provider === "xero" ? (t.type ?? fallback.type) : fallback.type;
+      return { id: t.id ?? fallback.id, type, name: t.name ?? fallback.name, connectionId: uuid() };
+    });
   }
   if (provider === "xero") {
     return [
@@ -134,14 +145,7 @@ export function tenantsFor(provider: ProviderKey, input?: TenantInput[]): Tenant
       { id: uuid(), type: "ORGANISATION", name: "Demo Company (UK)", connectionId: uuid() },
     ];
   }
-  return [
-    {
-      id: uuid(),
-      type: provider === "gusto" ? "COMPANY" : "TENANT",
-      name: provider === "gusto" ? "Initech" : "Generic Tenant",
-      connectionId: uuid(),
-    },
-  ];
+  return [{ ...tenantDefaults(provider, 0), connectionId: uuid() }];
 }
 
 export interface GrantOptions {
@@ -247,6 +251,11 @@ export function tokenResponse(
   if (refresh) body["refresh_token"] = refresh;
   body["scope"] = grant.scope;
   if (grant.provider === "gusto") body["created_at"] = Math.floor(Date.now() / 1000);
+  if (grant.provider === "quickbooks") {
+    // Intuit: lower-case token type, and the refresh token's remaining life (100 days, rolling).
+    body["token_type"] = "bearer";
+    body["x_refresh_token_expires_in"] = 8_726_400;
+  }
   return body;
 }
 
@@ -305,7 +314,10 @@ export function tenantConfig(ts: TenantState): Required<TenantConfig> {
       ? { latencyMs: 0, concurrentLimit: 5, minuteLimit: 60 }
       : ts.provider === "gusto"
         ? { latencyMs: 0, concurrentLimit: 0, minuteLimit: 200 }
-        : { latencyMs: 0, concurrentLimit: 0, minuteLimit: 0 };
+        : ts.provider === "quickbooks"
+          ? // Intuit: 500 requests a minute per realm; more than 10 concurrent ones get 429s.
+            { latencyMs: 0, concurrentLimit: 10, minuteLimit: 500 }
+          : { latencyMs: 0, concurrentLimit: 0, minuteLimit: 0 };
   return { ...defaults, ...ts.overrides };
 }
 

@@ -1,8 +1,8 @@
 // Wire types of the fake provider server's control API. Types only: imported by the Node server
 // and (with `import type`) by test/fake-client.ts inside workerd.
 
-/** "xero", "gusto" or "generic:<name>" (served under /generic/<name>/...). */
-export type ProviderKey = "xero" | "gusto" | `generic:${string}`;
+/** "xero", "gusto", "quickbooks" or "generic:<name>" (served under /generic/<name>/...). */
+export type ProviderKey = "xero" | "gusto" | "quickbooks" | `generic:${string}`;
 
 /** Which requests a script applies to: refresh-token requests of a grant, or its API calls. */
 export type ScriptEndpoint = "token" | "api" | "revoke";
@@ -46,7 +46,7 @@ export interface Tenant {
 
 export interface MintGrantRequest {
   provider: ProviderKey;
-  /** Default: like the authorize flow (Xero: a PRACTICE then an ORGANISATION tenant; others: one random id). */
+  /** Default: like the authorize flow (Xero: a PRACTICE then an ORGANISATION tenant; QuickBooks: one realm id of 16 digits; others: one random uuid). */
   tenantIds?: string[];
   tenants?: TenantInput[];
   /** Lifetime in seconds of the minted access token (may be 0 or negative: already expired). Default 1800. */
@@ -110,6 +110,8 @@ export interface AuthorizationSummary {
   state: string;
   codeChallenge: string | null;
   codeChallengeMethod: string | null;
+  /** The tenant the user picked at consent, when the redirect names it: QuickBooks' `realmId`. */
+  tenantId: string | null;
   expiresAt: number;
   used: boolean;
   grantId: string | null;
@@ -133,9 +135,9 @@ export interface ApiRequestLog {
 export interface TenantConfig {
   /** Added latency for this tenant's API calls, while they count as in flight. Default 0. */
   latencyMs?: number;
-  /** Max API calls in flight; 0 = unlimited. Xero default 5; Gusto/generic 0. */
+  /** Max API calls in flight; 0 = unlimited. Xero default 5, QuickBooks 10, Gusto/generic 0. */
   concurrentLimit?: number;
-  /** Max API calls per rolling minute; 0 = unlimited. Xero default 60, Gusto 200, generic 0. */
+  /** Max API calls per rolling minute; 0 = unlimited. Xero default 60, Gusto 200, QuickBooks 500, generic 0. */
   minuteLimit?: number;
 }
 
@@ -149,3 +151,4 @@ export interface TenantStats {
 }
 
 export type XeroReportType = "ProfitAndLoss" | "BalanceSheet";
+export type QuickBooksReportType = "ProfitAndLoss" | "BalanceSheet";

@@ -6,9 +6,18 @@ import type { XeroCell, XeroReportResponse, XeroRow } from "./fixtures.ts";
 import { json, queryParam, uuid } from "./http.ts";
 import type { Reply } from "./http.ts";
 import type { State } from "./store.ts";
+import {
+  add,
+  lastDay,
+  money,
+  parseDate,
+  type ReportResult,
+  SHORT_MONTHS,
+  syntheticCents,
+  yearOf,
+} from "./synthetic.ts";
 import type { Tenant, XeroReportType } from "./types.ts";
 
-const SHORT = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 const LONG = [
   "January",
   "February",
@@ -27,33 +36,10 @@ const LONG = [
 const RECORDED_END: Record<XeroReportType, number> = { ProfitAndLoss: 2022 * 12 + 2, BalanceSheet: 2022 * 12 + 4 };
 const STEP: Record<string, number> = { MONTH: 1, QUARTER: 3, YEAR: 12 };
 
-const yearOf = (mi: number) => Math.floor(mi / 12);
-const lastDay = (mi: number) => new Date(Date.UTC(yearOf(mi), (mi % 12) + 1, 0)).getUTCDate();
 const longDate = (day: number, mi: number) => `${day} ${LONG[mi % 12]} ${yearOf(mi)}`;
 const headerLabel = (mi: number, fourDigitYear: boolean) =>
-  `${lastDay(mi)} ${SHORT[mi % 12]} ${fourDigitYear ? yearOf(mi) : String(yearOf(mi) % 100).padStart(2, "0")}`;
+  `${lastDay(mi)} ${SHORT_MONTHS[mi % 12]} ${fourDigitYear ? yearOf(mi) : String(yearOf(mi) % 100).padStart(2, "0")}`;
 
-function parseDate(s: string): { mi: number; day: number } | null {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s);
-  if (!m) return null;
-  const [y, mo, d] = [Number(m[1]), Number(m[2]) - 1, Number(m[3])];
-  const date = new Date(Date.UTC(y, mo, d));
-  if (date.getUTCMonth() !== mo || date.getUTCDate() !== d) return null;
-  return { mi: y * 12 + mo, day: d };
-}
-
-/** Deterministic amount in cents for a line title and a month: 0.00 to 9999.99. */
-export function syntheticCents(title: string, mi: number): number {
-  let h = 0x811c9dc5;
-  for (const ch of `${title}|${yearOf(mi)}-${String((mi % 12) + 1).padStart(2, "0")}`) {
-    h ^= ch.charCodeAt(0);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h % 1_000_000;
-}
-
-const money = (cents: number) =>
-  `${cents < 0 ? "-" : ""}${Math.floor(Math.abs(cents) / 100)}.${String(Math.abs(cents) % 100).padStart(2, "0")}`;
 const accountAttrs = (row: XeroRow) => row.Cells?.[0]?.Attributes?.filter((a) => a.Id === "account");
 const hasAccount = (row: XeroRow) => (accountAttrs(row)?.length ?? 0) > 0;
 const titleOf = (row: XeroRow) => row.Cells?.[0]?.Value ?? "";
@@ -64,8 +50,6 @@ function line(template: XeroRow, values: number[]): XeroRow {
     attrs && attrs.length > 0 ? { Value, Attributes: attrs.map((a) => ({ ...a })) } : { Value };
   return { RowType: template.RowType, Cells: [cell(titleOf(template)), ...values.map((v) => cell(money(v)))] };
 }
-
-const add = (a: number[], b: number[], sign = 1) => a.map((v, i) => v + sign * (b[i] ?? 0));
 
 /** Rebuilds the template's sections with synthetic values for `months` (newest first). */
 function synthesizeRows(type: XeroReportType, sections: XeroRow[], months: number[]): XeroRow[] {
@@ -107,11 +91,6 @@ function synthesizeRows(type: XeroReportType, sections: XeroRow[], months: numbe
     }
     return { ...section, Rows: out };
   });
-}
-
-export interface ReportResult {
-  status: number;
-  body: unknown;
 }
 
 const validation = (message: string): ReportResult => ({

@@ -1,5 +1,6 @@
 // Self-test of the fake provider server (test/fake/), in plain Node.
 import { createHash, randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeServer } from "../fake/server.ts";
 import type { FakeServer } from "../fake/server.ts";
@@ -441,5 +442,234 @@ describe("generic provider", () => {
       items: [{ title: "Revenue", date: "2024-01-31", value: 100 }],
     });
     expect((await get("/data", "nope")).status).toBe(401);
+  });
+});
+
+describe("QuickBooks", () => {
+  const QB = { Authorization: basic("quickbooks-client", "quickbooks-secret") };
+  const TOKEN = "/quickbooks/oauth2/v1/tokens/bearer";
+  const qbRefresh = (refresh_token: string) => form(TOKEN, { grant_type: "refresh_token", refresh_token }, QB);
+  const qbRevoke = (body: string, headers: Record<string, string>) =>
+    fetch(url("/quickbooks/oauth2/v1/tokens/revoke"), {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Accept: "application/json", ...headers },
+      body,
+    });
+  const qbApi = (path: string, token: string) =>
+    fetch(url(`/quickbooks/api${path}`), { headers: { Authorization: `Bearer ${token}`, Accept: "application/json" } });
+  const BY_MONTH = "summarize_column_by=Month&accounting_method=Accrual&minorversion=75";
+
+  type Cell = { value: string; id?: string };
+  type Row = { type: string; group?: string; ColData?: Cell[]; Rows?: { Row: Row[] }; Summary?: { ColData: Cell[] } };
+  type Report = {
+    Header: Record<string, unknown>;
+    Columns: { Column: { ColTitle: string; MetaData?: { Name: string; Value: string }[] }[] };
+    Rows: { Row: Row[] };
+  };
+  /** Title → cents per column (month columns, then Total) of every Data row and Summary, first one kept. */
+  function lines(report: Report): Map<string, number[]> {
+    const out = new Map<string, number[]>();
+    const add = (cells: Cell[]) => {
+      const [title, ...values] = cells;
+      if (!out.has(title?.value ?? ""))
+        out.set(
+          title?.value ?? "",
+          values.map((c) => Math.round(Number(c.value) * 100)),
+        );
+    };
+    const walk = (rows: Row[]) => {
+      for (const row of rows) {
+        if (row.ColData) add(row.ColData);
+        walk(row.Rows?.Row ?? []);
+        if (row.Summary) add(row.Summary.ColData);
+      }
+    };
+    walk(report.Rows.Row);
+    return out;
+  }
+
+  it("redirects back with code, state and a fresh realmId that becomes the grant's tenant", async () => {
+    const a = await authorizeCode(
+      { scope: "com.intuit.quickbooks.accounting" },
+      "/quickbooks/oauth2",
+      "quickbooks-client",
+    );
+    const b = await authorizeCode({}, "/quickbooks/oauth2", "quickbooks-client");
+    const params = new URL(a.location).searchParams;
+    expect([...params.keys()]).toEqual(["code", "state", "realmId"]);
+    const realm = params.get("realmId") ?? "";
+    expect(realm).toMatch(/^\d{16}$/);
+    expect(new URL(b.location).searchParams.get("realmId")).not.toBe(realm);
+    expect((await ctl<{ tenantId: string }>("GET", `/authorizations/${a.code}`)).tenantId).toBe(realm);
+    const res = await form(TOKEN, { grant_type: "authorization_code", code: a.code, redirect_uri: REDIRECT }, QB);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as Record<string, unknown>;
+    expect(body).toMatchObject({ token_type: "bearer", x_refresh_token_expires_in: 8726400 });
+    const grant = await ctl<GrantSummary>("GET", `/grants?code=${a.code}`);
+    expect(grant.tenantIds).toEqual([realm]);
+    expect(grant.tenants[0]).toMatchObject({ type: "COMPANY", name: "Sandbox Company_US_1" });
+  });
+
+  it("accepts client_secret_basic only", async () => {
+    const { code } = await authorizeCode({}, "/quickbooks/oauth2", "quickbooks-client");
+    const fields = { grant_type: "authorization_code", code, redirect_uri: REDIRECT };
+    const post = await form(TOKEN, { ...fields, client_id: "quickbooks-client", client_secret: "quickbooks-secret" });
+    expect([post.status, await errorOf(post)]).toEqual([401, "invalid_client"]);
+    const wrong = await form(TOKEN, fields, { Authorization: basic("quickbooks-client", "nope") });
+    expect(wrong.status).toBe(401);
+    expect((await form(TOKEN, fields, QB)).status).toBe(200); // the rejected attempts did not burn the code
+  });
+
+  it("rotates refresh tokens and revokes the grant when a consumed one comes back", async () => {
+    const g = await mint({ provider: "quickbooks" });
+    expect(g.tenantIds[0]).toMatch(/^\d{16}$/);
+    const next = (await (await qbRefresh(g.refresh_token)).json()) as { refresh_token: string };
+    expect(next.refresh_token).not.toBe(g.refresh_token);
+    const reuse = await qbRefresh(g.refresh_token);
+    expect([reuse.status, await errorOf(reuse)]).toEqual([400, "invalid_grant"]);
+    expect(await grantStats(g.grantId)).toMatchObject({ revoked: true, consumedRefreshTokens: 1 });
+  });
+
+  it("revokes with a JSON body and Basic auth, as Intuit's SDKs send it", async () => {
+    const g = await mint({ provider: "quickbooks" });
+    const asForm = await form("/quickbooks/oauth2/v1/tokens/revoke", { token: g.refresh_token }, QB);
+    expect([asForm.status, await errorOf(asForm)]).toEqual([400, "invalid_request"]);
+    expect((await qbRevoke(JSON.stringify({ token: g.refresh_token }), {})).status).toBe(401);
+    expect((await qbRevoke(JSON.stringify({ token: "unknown" }), QB)).status).toBe(200);
+    expect(await grantStats(g.grantId)).toMatchObject({ revoked: false });
+    expect((await qbRevoke(JSON.stringify({ token: g.refresh_token }), QB)).status).toBe(200);
+    expect(await grantStats(g.grantId)).toMatchObject({ revoked: true, revokeRequests: 2 });
+    expect(
+      (await qbApi(`/v3/company/${g.tenantIds[0]}/reports/ProfitAndLoss?${BY_MONTH}`, g.access_token)).status,
+    ).toBe(401);
+  });
+
+  it("answers 401 and 403 with the gateway's fault bodies, and logs calls under the realm", async () => {
+    const g = await mint({ provider: "quickbooks" });
+    const realm = g.tenantIds[0] ?? "";
+    const path = `/v3/company/${realm}/reports/BalanceSheet?start_date=2024-01-01&end_date=2024-06-30&${BY_MONTH}`;
+    const unknown = await qbApi(path, "nope");
+    expect(unknown.status).toBe(401);
+    expect(unknown.headers.get("intuit_tid")).toBeTruthy();
+    expect(await unknown.json()).toMatchObject({
+      fault: {
+        error: [{ message: "message=AuthenticationFailed; errorCode=003200; statusCode=401", code: "3200" }],
+        type: "AUTHENTICATION",
+      },
+    });
+    const expired = await mint({ provider: "quickbooks", expiresIn: 0 });
+    expect((await qbApi(`/v3/company/${expired.tenantIds[0]}/reports/BalanceSheet`, expired.access_token)).status).toBe(
+      401,
+    );
+    const other = await mint({ provider: "quickbooks" });
+    const foreign = await qbApi(`/v3/company/${other.tenantIds[0]}/reports/BalanceSheet?${BY_MONTH}`, g.access_token);
+    expect(foreign.status).toBe(403);
+    expect(await foreign.json()).toMatchObject({ fault: { error: [{ code: "3100" }], type: "SERVICE" } });
+    expect((await qbApi(path, g.access_token)).status).toBe(200);
+    const log = await ctl<ApiRequestLog[]>("GET", `/tenants/${realm}/requests`);
+    expect(log.map((r) => r.status)).toEqual([401, 200]);
+    expect(log[1]?.query).toEqual({
+      start_date: "2024-01-01",
+      end_date: "2024-06-30",
+      summarize_column_by: "Month",
+      accounting_method: "Accrual",
+      minorversion: "75",
+    });
+  });
+
+  it("synthesizes month-by-month reports that add up, per realm, in the fixtures' shape", async () => {
+    const g = await mint({ provider: "quickbooks" });
+    const realm = g.tenantIds[0] ?? "";
+    const get = async (type: string, query: string, token = g.access_token, company = realm) => {
+      const res = await qbApi(`/v3/company/${company}/reports/${type}?${query}`, token);
+      expect(res.status).toBe(200);
+      return (await res.json()) as Report;
+    };
+    const pl = await get("ProfitAndLoss", `start_date=2024-11-01&end_date=2025-04-30&${BY_MONTH}`);
+    expect(pl.Header).toMatchObject({
+      ReportName: "ProfitAndLoss",
+      ReportBasis: "Accrual",
+      StartPeriod: "2024-11-01",
+      EndPeriod: "2025-04-30",
+      SummarizeColumnsBy: "Month",
+    });
+    expect(pl.Columns.Column.map((c) => c.ColTitle)).toEqual([
+      "",
+      "Nov 2024",
+      "Dec 2024",
+      "Jan 2025",
+      "Feb 2025",
+      "Mar 2025",
+      "Apr 2025",
+      "Total",
+    ]);
+    expect(pl.Columns.Column[4]?.MetaData).toEqual([
+      { Name: "StartDate", Value: "2025-02-01" },
+      { Name: "EndDate", Value: "2025-02-28" },
+      { Name: "ColKey", Value: "Feb 2025" },
+    ]);
+    const p = lines(pl);
+    const fixture = new URL("../fixtures/quickbooks/profit-and-loss-2024-01-to-2024-06.json", import.meta.url);
+    expect([...p.keys()]).toEqual([...lines(JSON.parse(readFileSync(fixture, "utf8")) as Report).keys()]);
+    const sum =
+      (...titles: string[]) =>
+      (i: number) =>
+        titles.reduce((s, t) => s + (p.get(t)?.[i] ?? 0), 0);
+    for (let i = 0; i <= 6; i++) {
+      expect(p.get("Total Income")?.[i] ?? NaN).toBe(
+        sum("Design income", "Discounts given", "Total Landscaping Services", "Sales of Product Income")(i),
+      );
+      expect(p.get("Gross Profit")?.[i]).toBe(
+        (p.get("Total Income")?.[i] ?? 0) - (p.get("Total Cost of Goods Sold")?.[i] ?? 0),
+      );
+      expect(p.get("Net Income")?.[i]).toBe(sum("Net Operating Income", "Net Other Income")(i));
+    }
+    expect(p.get("Advertising")?.[6]).toBe((p.get("Advertising") ?? []).slice(0, 6).reduce((a, b) => a + b, 0));
+
+    const bs = lines(await get("BalanceSheet", `start_date=2024-11-01&end_date=2025-04-30&${BY_MONTH}`));
+    expect(bs.get("TOTAL ASSETS")).toEqual(bs.get("TOTAL LIABILITIES AND EQUITY"));
+    expect(bs.get("Checking")?.[6]).toBe(bs.get("Checking")?.[5]); // Total = the balance at the end
+
+    // Deterministic per realm and month; another realm gets other amounts.
+    const again = lines(await get("ProfitAndLoss", `start_date=2025-01-01&end_date=2025-01-31&${BY_MONTH}`));
+    expect(again.get("Design income")?.[0]).toBe(p.get("Design income")?.[2]);
+    const other = await mint({ provider: "quickbooks" });
+    const elsewhere = lines(
+      await get(
+        "ProfitAndLoss",
+        `start_date=2024-11-01&end_date=2025-04-30&${BY_MONTH}`,
+        other.access_token,
+        other.tenantIds[0],
+      ),
+    );
+    expect(elsewhere.get("Total Income")).not.toEqual(p.get("Total Income"));
+
+    const bad = await qbApi(
+      `/v3/company/${realm}/reports/ProfitAndLoss?start_date=2024-02-30&${BY_MONTH}`,
+      g.access_token,
+    );
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ Fault: { type: "ValidationFault" } });
+    expect((await qbApi(`/v3/company/${realm}/reports/ProfitAndLoss`, g.access_token)).status).toBe(400);
+  });
+
+  it("serves the report a test set for the realm, and 429s as XML", async () => {
+    const g = await mint({ provider: "quickbooks" });
+    const realm = g.tenantIds[0] ?? "";
+    const body = { Header: { ReportName: "BalanceSheet" }, Columns: { Column: [] }, Rows: {} };
+    await ctl("PUT", `/quickbooks/realms/${realm}/reports/BalanceSheet`, body);
+    const path = `/v3/company/${realm}/reports/BalanceSheet?start_date=2020-01-01&end_date=2020-01-31&${BY_MONTH}`;
+    expect(await (await qbApi(path, g.access_token)).json()).toEqual(body);
+    await ctl("DELETE", `/quickbooks/realms/${realm}/reports/BalanceSheet`);
+    expect(((await (await qbApi(path, g.access_token)).json()) as Report).Columns.Column).toHaveLength(3);
+
+    await ctl("POST", `/grants/${g.grantId}/script`, { endpoint: "api", responses: [{ status: 429 }] });
+    const limited = await qbApi(path, g.access_token);
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get("content-type")).toContain("xml");
+    expect(await limited.text()).toContain("message=ThrottleExceeded; errorCode=003001; statusCode=429");
+    expect(await ctl<TenantStats>("GET", `/tenants/${realm}/stats`)).toMatchObject({
+      config: { concurrentLimit: 10, minuteLimit: 500 },
+    });
   });
 });

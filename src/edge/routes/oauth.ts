@@ -138,7 +138,8 @@ export function oauthRoutes(provider: RegisteredProvider) {
             contentType: "text/html",
           },
           400: {
-            description: "Invalid, used, expired or foreign state, or the provider refused",
+            description:
+              "Invalid, used, expired or foreign state, the provider refused, or it named no valid tenant (QuickBooks: realmId)",
             contentType: "text/html",
           },
           502: {
@@ -182,6 +183,16 @@ export function oauthRoutes(provider: RegisteredProvider) {
             "code_missing",
             `${name} sent no authorization code. Close this window and try again.`,
           );
+        // A provider that names the tenant in the redirect (QuickBooks: realmId) is checked before the
+        // code is spent, so a missing or malformed one leaves nothing to store or revoke.
+        const callbackTenant = provider.tenantFromCallback?.(new URL(c.req.url).searchParams);
+        if (callbackTenant === null)
+          return errorPage(
+            c,
+            statusOf("invalid_request"),
+            "tenant_invalid",
+            `${name} did not say which account was connected. Close this window and try again.`,
+          );
 
         const resolution = registerOAuthApp(provider, c.env);
         if (!resolution.configured)
@@ -192,6 +203,7 @@ export function oauthRoutes(provider: RegisteredProvider) {
             code: q.code,
             codeVerifier: state.codeVerifier,
             redirectUri: state.redirectUri,
+            tenant: callbackTenant,
           });
         } catch (err) {
           if (err instanceof TokenEndpointError) {

@@ -62,10 +62,11 @@ export function createOAuthClient(app: OAuthApp, options: ClientOptions): OAuthC
   const post = async (
     url: string,
     params: Record<string, string>,
+    format: "form" | "json" = "form",
   ): Promise<{ status: number; headers: Headers; body: unknown }> => {
-    const body = new URLSearchParams(params);
+    const fields = new URLSearchParams(params);
     const headers = new Headers({
-      "Content-Type": "application/x-www-form-urlencoded",
+      "Content-Type": format === "json" ? "application/json" : "application/x-www-form-urlencoded",
       Accept: "application/json",
       "User-Agent": "zebbra-integrations",
     });
@@ -74,9 +75,10 @@ export function createOAuthClient(app: OAuthApp, options: ClientOptions): OAuthC
       const credentials = `${encodeURIComponent(app.clientId)}:${encodeURIComponent(app.clientSecret)}`;
       headers.set("Authorization", `Basic ${encodeBase64(new TextEncoder().encode(credentials))}`);
     } else {
-      body.set("client_id", app.clientId);
-      body.set("client_secret", app.clientSecret);
+      fields.set("client_id", app.clientId);
+      fields.set("client_secret", app.clientSecret);
     }
+    const body = format === "json" ? JSON.stringify(Object.fromEntries(fields)) : fields;
     let response: Response;
     try {
       response = await fetch(url, { method: "POST", headers, body, signal: AbortSignal.timeout(timeoutMs) });
@@ -151,7 +153,11 @@ export function createOAuthClient(app: OAuthApp, options: ClientOptions): OAuthC
     },
     async revoke(token, hint) {
       if (!app.revokeUrl) throw new Error("This provider has no revocation endpoint");
-      const { status } = await post(app.revokeUrl, { token, token_type_hint: hint });
+      // Intuit: a JSON body with the token alone (its SDKs' revoke()).
+      const { status } =
+        app.revokeBody === "json"
+          ? await post(app.revokeUrl, { token }, "json")
+          : await post(app.revokeUrl, { token, token_type_hint: hint });
       if (status !== 200)
         throw new TokenEndpointError(
           status >= 500 ? "unavailable" : "unexpected",

@@ -17,21 +17,24 @@ export interface Authorized {
 }
 
 /**
- * Exchanges an authorization code, then asks the provider which tenant the grant covers. Throws
- * TokenEndpointError when the exchange fails; whatever `lookupTenant` throws when that fails.
+ * Exchanges an authorization code, then asks the provider which tenant the grant covers, unless the
+ * callback already named it (`grant.tenant`, from `tenantFromCallback`). Throws TokenEndpointError
+ * when the exchange fails; whatever `lookupTenant` throws when that fails.
  */
 export async function exchangeCode(
   provider: RegisteredProvider,
   app: OAuthApp,
-  grant: { code: string; codeVerifier: string | null; redirectUri: string },
+  grant: { code: string; codeVerifier: string | null; redirectUri: string; tenant?: TenantInfo | undefined },
 ): Promise<Authorized> {
   const tokens = await createOAuthClient(app, { redirectUri: grant.redirectUri }).exchangeCode(
     grant.code,
     grant.codeVerifier,
   );
-  const tenant = provider.lookupTenant
-    ? await provider.lookupTenant(createProviderApi(app.apiBaseUrl, tokens.accessToken), tokens)
-    : { tenantId: null };
+  const tenant =
+    grant.tenant ??
+    (provider.lookupTenant
+      ? await provider.lookupTenant(createProviderApi(app.apiBaseUrl, tokens.accessToken), tokens)
+      : { tenantId: null });
   return { tokens, tenant };
 }
 

@@ -10,6 +10,11 @@ export interface OAuthAppDefaults {
   tokenUrl: string;
   /** RFC 7009 revocation endpoint, when the provider has one. */
   revokeUrl?: string;
+  /**
+   * How the revocation request carries the token: RFC 7009's form (`token`, `token_type_hint`), the
+   * default, or a JSON body `{"token": …}` (Intuit). Client authentication is the same either way.
+   */
+  revokeBody?: "form" | "json";
   /** Base URL of the provider's API, without a trailing slash. */
   apiBaseUrl: string;
   scopes: readonly string[];

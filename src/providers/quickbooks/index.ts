@@ -1,0 +1,65 @@
+// QuickBooks Online (Intuit): accounting (Profit & Loss and Balance Sheet by month) for one company
+// (realm) per connection. Endpoints: https://developer.intuit.com/.well-known/openid-sandbox-configuration
+// and Intuit's SDK (intuit/oauth-jsclient src/OAuthClient.js); reports:
+// https://developer.intuit.com/app/developer/qbo/docs/workflows/run-reports
+import { mergeBatches, ProviderDataError } from "../../framework/data";
+import type { ProviderDefinition } from "../../framework/provider";
+import { parseQuickBooksReport, reportPeriods, reportRange, reportRequests } from "./report";
+
+// Intuit documents no format; every realm id seen is a decimal string (Nango checks 10–19 digits).
+const REALM_ID = /^\d{1,20}$/;
+
+export const quickbooks = {
+  displayName: "QuickBooks Online",
+  docsUrl: "https://developer.intuit.com/app/developer/qbo/docs/workflows/run-reports",
+  apiType: "accounting",
+  oauth: {
+    authorizeUrl: "https://appcenter.intuit.com/connect/oauth2",
+    tokenUrl: "https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer",
+    revokeUrl: "https://developer.api.intuit.com/v2/oauth2/tokens/revoke",
+    // Sandbox companies: QUICKBOOKS_API_BASE_URL=https://sandbox-quickbooks.api.intuit.com
+    apiBaseUrl: "https://quickbooks.api.intuit.com",
+    // No offline_access: Intuit always returns a refresh token.
+    scopes: ["com.intuit.quickbooks.accounting"],
+    clientAuth: "client_secret_basic",
+    // Intuit advertises no code_challenge_methods and its SDKs never send PKCE.
+    pkce: false,
+    // Intuit: the token in a JSON body, not RFC 7009's form (its SDKs' revoke()).
+    revokeBody: "json",
+  },
+  // Intuit: the previous refresh token stays valid for 24 hours after a rotation (oauth-jsclient
+  // README, "Refresh access_token"), so a refresh whose answer was lost may be sent again.
+  refreshRetryAfterTimeout: true,
+  // Intuit: refresh tokens live 100 days, extended by each use
+  // (https://blogs.intuit.com/2024/06/03/oauth-token-management-done-the-right-way/).
+  keepAliveAfterMs: 50 * 24 * 3600_000,
+  // Intuit names the company the user picked in the redirect, not through an API call.
+  tenantFromCallback(query) {
+    const realms = query.getAll("realmId");
+    const realmId = realms.length === 1 ? realms[0]! : "";
+    return REALM_ID.test(realmId) ? { tenantId: realmId } : null;
+  },
+  // Intuit: per realm 500 requests a minute and at most 10 in flight (429 beyond either).
+  // https://developer.intuit.com/app/developer/qbo/docs/learn/limits-and-throttles
+  rateLimit: { concurrent: 10, perMinute: 500 },
+  // 24 months from fromDate in periods of at most six months (Intuit's advice), each read as a
+  // Profit & Loss and a Balance Sheet, merged in request order like Xero's: where a title is in both
+  // reports ("Net Income": the month's on the P&L, the year to date in the Balance Sheet's equity),
+  // the Balance Sheet's value wins.
+  async getData({ api, tenantId, fromDate }) {
+    if (!tenantId || !REALM_ID.test(tenantId))
+      throw new ProviderDataError("QuickBooks", "the connection has no company; connect again");
+    const { from, to } = reportRange(fromDate);
+    const requests = reportPeriods(from, to).flatMap(reportRequests);
+    const reports = await Promise.all(
+      // QuickBooks answers XML unless JSON is asked for.
+      requests.map((r) =>
+        api.get(`/v3/company/${tenantId}/reports/${r.report}`, {
+          query: r.params,
+          headers: { Accept: "application/json" },
+        }),
+      ),
+    );
+    return mergeBatches(reports.map(parseQuickBooksReport));
+  },
+} satisfies ProviderDefinition;

@@ -1,0 +1,56 @@
+// QuickBooks tokens after connecting through the worker: Intuit rotates the refresh token on every
+// refresh, and an idle one is kept alive by the cron before its 100 days run out.
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { keyRingFromEnv } from "../src/framework/crypto";
+import { keepAlivePass } from "../src/jobs/keep-alive";
+import { providers } from "../src/providers/registry";
+import { db } from "../src/storage/db";
+import { loadAccess } from "../src/workspace/integration-access";
+import { expireAccessTokens, findGrant, stats, tenantRequests } from "./fake-client";
+import { connectThroughPopup, getData } from "./helpers";
+
+const DAY = 24 * 3600_000;
+
+const stored = async (ws: string) => (await loadAccess(db(env.DB), await keyRingFromEnv(env), ws, "QuickBooks"))!;
+
+async function connectQuickBooks(ws: string) {
+  const { code } = await connectThroughPopup(ws, "QuickBooks");
+  return (await findGrant({ code }))!;
+}
+
+describe("QuickBooks tokens", () => {
+  it("should refresh once on Intuit's 401 and store the rotated refresh token", async () => {
+    const grant = await connectQuickBooks("ws-qb-rotate");
+    // Intuit has ended the access token early; the worker still believes it valid.
+    await expireAccessTokens(grant.grantId);
+    expect((await getData("ws-qb-rotate", "QuickBooks", "2024-02-10")).status).toBe(200);
+
+    const summary = await stats(grant.grantId);
+    expect(summary.refreshRequests).toBe(1);
+    expect(summary.consumedRefreshTokens).toBe(1);
+    const access = await stored("ws-qb-rotate");
+    expect(access.tokens.refreshToken).toBe(summary.currentRefreshToken);
+    expect(access.tokens.refreshToken).not.toBe(grant.currentRefreshToken);
+    expect(access.tokens.accessToken).toBe(summary.currentAccessToken);
+    // The first attempt met 401s; after the one refresh, all eight reports went through.
+    const requests = await tenantRequests(grant.tenantIds[0]!);
+    expect(requests.filter((r) => r.status === 401).length).toBeGreaterThan(0);
+    expect(requests.filter((r) => r.status === 200)).toHaveLength(8);
+    expect(requests.every((r) => r.status === 200 || r.status === 401)).toBe(true);
+  });
+
+  it("should be refreshed by the cron keep-alive once idle for 50 days, not before", async () => {
+    expect(providers.QuickBooks.keepAliveAfterMs).toBe(50 * DAY);
+    const grant = await connectQuickBooks("ws-qb-idle");
+    const before = await stats(grant.grantId);
+    await keepAlivePass(env, Date.now() + 49 * DAY);
+    expect((await stats(grant.grantId)).refreshRequests).toBe(before.refreshRequests);
+
+    await keepAlivePass(env, Date.now() + 51 * DAY);
+    const after = await stats(grant.grantId);
+    expect(after.refreshRequests).toBe(before.refreshRequests + 1);
+    expect((await stored("ws-qb-idle")).tokens.refreshToken).toBe(after.currentRefreshToken);
+    expect(after.currentRefreshToken).not.toBe(before.currentRefreshToken);
+  });
+});
