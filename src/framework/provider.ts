@@ -30,6 +30,22 @@ export interface FetchContext {
   warn: (message: string) => void;
 }
 
+/**
+ * One input a connection needs before its consent can start (a subdomain, a data-centre region),
+ * given in the connect session's `config` and stored on the connection. The provider's URLs may use
+ * it as a `{name}` placeholder; the value is checked against `pattern` or `values`, then URL-escaped.
+ */
+export interface ConnectionConfigField {
+  /** Shown in errors, listings and docs, e.g. "Your BambooHR subdomain (<subdomain>.bamboohr.com)". */
+  description: string;
+  /** The whole value must match (it is anchored for you). */
+  pattern?: RegExp;
+  /** Or the value must be one of these. */
+  values?: readonly string[];
+  /** A valid value, for docs and the contract test. */
+  example: string;
+}
+
 /** Per-tenant limits of a provider's API, enforced by the workspace's object. */
 export interface RateLimit {
   concurrent: number;
@@ -41,8 +57,18 @@ interface ProviderBase {
   displayName?: string;
   /** The provider's API documentation, linked from docs/providers.md. */
   docsUrl?: string;
-  /** The OAuth app's defaults (the seed's `registerOAuthApp` arguments); every URL and the scopes are overridable by `<NAME>_*` variables. */
+  /**
+   * The OAuth app's defaults (the seed's `registerOAuthApp` arguments); every URL and the scopes are
+   * overridable by `<NAME>_*` variables. URLs may hold `{field}` placeholders of `connectionConfig`.
+   */
   oauth: OAuthAppDefaults;
+  /** Inputs each connection needs (see ConnectionConfigField); omit when there are none. */
+  connectionConfig?: Readonly<Record<string, ConnectionConfigField>>;
+  /**
+   * Why `oauth.scopes` holds no `offline_access` equivalent, for a provider that needs none (it always
+   * returns a refresh token, or has none to give). The contract test asks for one or the other.
+   */
+  offlineAccessNote?: string;
   /**
    * Finds the tenant the grant covers (Xero organisation, Gusto company) right after the code
    * exchange, with the new access token. Throwing aborts the connection: nothing is stored.
@@ -94,8 +120,14 @@ export interface PayrollProvider extends ProviderBase {
   getData: (ctx: FetchContext) => Promise<EmployeeRow[]>;
 }
 
+/** A provider without an adapter: connections, their tokens and the proxy, no data routes (`api_type: null`). */
+export interface OAuthOnlyProvider extends ProviderBase {
+  apiType: null;
+  getData?: never;
+}
+
 /** A provider's declaration, as written in `src/providers/<name>/index.ts`. */
-export type ProviderDefinition = AccountingProvider | PayrollProvider;
+export type ProviderDefinition = AccountingProvider | PayrollProvider | OAuthOnlyProvider;
 
 /** A provider as the registry hands it out: its declaration plus its name (the registry key). */
 export type RegisteredProvider<N extends string = string> = ProviderDefinition & {

@@ -39,7 +39,8 @@ export async function dispatchDueFetches(
       const keys = await page(env.DB, window, cursor);
       report.d1Queries++;
       const messages: FetchMessage[] = keys
-        .filter((k) => findProvider(k.integration, env) !== undefined)
+        // Providers without an adapter (api_type null) have nothing to fetch.
+        .filter((k) => (findProvider(k.integration, env)?.apiType ?? null) !== null)
         .map((k) => ({
           workspaceId: k.workspaceId,
           integration: k.integration,

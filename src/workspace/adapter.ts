@@ -38,6 +38,13 @@ export function fetchAdapterFor(
   provider: RegisteredProvider,
   waitUntil?: (p: Promise<unknown>) => void,
 ): FetchAdapter {
+  const { apiType } = provider;
+  if (apiType === null) {
+    throw new FailureError(
+      "invalid_request",
+      `${provider.name} has no data adapter here; call its API through /integration/proxy/${provider.name}/…`,
+    );
+  }
   const d = db(env.DB);
   const getData = async (fromDate: string): Promise<AdapterData> => {
     const key = { workspaceId, integration: provider.name, cacheDate: cacheDateKey(fromDate) };
@@ -57,10 +64,10 @@ export function fetchAdapterFor(
   };
   return {
     integration: provider.name,
-    apiType: provider.apiType,
+    apiType,
     getData,
     async getDataEndpoints(fromDate) {
-      if (provider.apiType !== "accounting") return [];
+      if (apiType !== "accounting") return [];
       const { payload } = await getData(fromDate);
       const titles = payload.apiType === "accounting" ? Object.keys(payload.batch.data) : [];
       return titles.map((name) => ({ id: `${provider.name}[${name}]`, integration: provider.name, name }));

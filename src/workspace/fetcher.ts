@@ -53,6 +53,8 @@ export class Fetcher {
     const provider = this.providerOf(integration);
     if (!provider)
       return { ok: false, failure: { reason: "unknown_integration", message: `Unknown integration "${integration}"` } };
+    if (provider.apiType === null)
+      return { ok: false, failure: { reason: "invalid_request", message: `${provider.name} has no data adapter` } };
     // Every from_date that maps to this key lies in or after the key's month, so fetching from the
     // month's first day gives each of them all it needs (payroll rows are trimmed per request).
     const fromDate = `${toIsoDate(new Date(cacheDate * 1000)).slice(0, 8)}01`;
@@ -141,7 +143,8 @@ export class Fetcher {
       warn: (message: string) => console.warn(`${provider.name}: ${message}`),
     };
     if (provider.apiType === "accounting") return { apiType: "accounting", batch: await provider.getData(ctx) };
-    return { apiType: "payroll", employees: await provider.getData(ctx) };
+    if (provider.apiType === "payroll") return { apiType: "payroll", employees: await provider.getData(ctx) };
+    throw new FailureError("invalid_request", `${provider.name} has no data adapter`);
   }
 
   private limiter(key: string, limit: NonNullable<RegisteredProvider["rateLimit"]>): RateLimiter {

@@ -17,7 +17,10 @@ import { described, fields, json, jsonBody, query } from "../validate";
 const providerInfo = z.object({
   name: described(z.string(), "Registry name, e.g. Xero"),
   display_name: z.string(),
-  api_type: z.enum(["accounting", "payroll"]),
+  api_type: described(
+    z.nullable(z.enum(["accounting", "payroll"])),
+    "The data this service fetches from it; null: none (connections and the proxy only)",
+  ),
   configured: described(z.boolean(), "The provider's client credentials are set on this server"),
   connected: z.boolean(),
   requires_reconnect: described(z.boolean(), "The connection exists but the user must connect again"),
