@@ -26,7 +26,7 @@ describe("hc<AppType>", () => {
       {
         name: string;
         display_name: string;
-        api_type: "accounting" | "payroll";
+        api_type: "accounting" | "payroll" | null;
         configured: boolean;
         connected: boolean;
         requires_reconnect: boolean;
