@@ -46,6 +46,26 @@ export interface ConnectionConfigField {
   example: string;
 }
 
+/** What the proxy's hooks know of a connection. */
+export interface ProxyContext {
+  tenantId: string | null;
+  /** The connection's `connectionConfig` values. */
+  config: Readonly<Record<string, string>>;
+  /** The OAuth app's client id (MYOB wants it as an API key header). */
+  clientId: string;
+}
+
+/** How `/integration/proxy/<provider>/<path>` reaches the provider's API, beyond the bearer token. */
+export interface ProxyHooks {
+  /** Headers every call needs (Xero: `Xero-Tenant-Id`). */
+  headers?: (ctx: ProxyContext) => Record<string, string>;
+  /**
+   * Maps the caller's path (relative to the API base, already confined to it, no leading slash) to
+   * the one sent (QuickBooks: under `v3/company/<realm>/`). The result is confined again.
+   */
+  path?: (path: string, ctx: ProxyContext) => string;
+}
+
 /** Per-tenant limits of a provider's API, enforced by the workspace's object. */
 export interface RateLimit {
   concurrent: number;
@@ -101,6 +121,8 @@ interface ProviderBase {
   keepAliveAfterMs?: number;
   /** The API's per-tenant limits, if it has any. */
   rateLimit?: RateLimit;
+  /** The proxy's provider-specific parts (tenant headers, path prefix); omit when there are none. */
+  proxy?: ProxyHooks;
   /**
    * Offered only where ENVIRONMENT=development (the built-in sandbox): elsewhere it is left out of
    * every listing, its routes answer 404 and the cron and the workspace object ignore it.
