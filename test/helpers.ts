@@ -83,12 +83,13 @@ export async function connectSession(
   integration: string,
   role: Role = "member",
   sub = "user-1",
+  config?: Record<string, string>,
 ): Promise<string> {
   const res = await call("/integration/connect-sessions", {
     method: "POST",
     bearer: await token({ [workspaceId]: role }, { sub }),
     headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ workspace_id: workspaceId, integration }),
+    body: JSON.stringify({ workspace_id: workspaceId, integration, ...(config ? { config } : {}) }),
   });
   if (res.status !== 201) throw new Error(`connect-sessions answered ${res.status}: ${await res.text()}`);
   return (await res.json<{ url: string }>()).url;
@@ -187,9 +188,11 @@ export async function confirm(
 export async function authorizeThroughPopup(
   workspaceId: string,
   integration: string,
-  opts: { role?: Role; sub?: string } = {},
+  opts: { role?: Role; sub?: string; config?: Record<string, string> } = {},
 ): Promise<{ authorize: URL; callback: Response; html: string; code: string; state: string; confirmToken: string }> {
-  const authorize = await login(await connectSession(workspaceId, integration, opts.role ?? "member", opts.sub));
+  const authorize = await login(
+    await connectSession(workspaceId, integration, opts.role ?? "member", opts.sub, opts.config),
+  );
   const { location, code, state } = await consent(authorize.toString());
   const callback = await call(location.toString());
   const html = await callback.text();
@@ -203,7 +206,7 @@ export async function authorizeThroughPopup(
 export async function connectThroughPopup(
   workspaceId: string,
   integration: string,
-  opts: { role?: Role; sub?: string } = {},
+  opts: { role?: Role; sub?: string; config?: Record<string, string> } = {},
 ): Promise<{ code: string; confirmToken: string; confirmed: Response }> {
   const { code, confirmToken } = await authorizeThroughPopup(workspaceId, integration, opts);
   const confirmed = await confirm(workspaceId, integration, confirmToken, opts);

@@ -63,6 +63,7 @@ describe("callback state checks", () => {
         integration: "Xero",
         codeVerifier: null,
         redirectUri: "https://integrations.example.test/integration/xero/callback",
+        config: {},
       },
       Date.now() - 11 * 60_000,
     );

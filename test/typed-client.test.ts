@@ -28,6 +28,10 @@ describe("hc<AppType>", () => {
         display_name: string;
         api_type: "accounting" | "payroll" | null;
         configured: boolean;
+        connection_config: Record<
+          string,
+          { description: string; pattern: string | null; values: string[] | null; example: string }
+        > | null;
         connected: boolean;
         requires_reconnect: boolean;
         connected_by: string | null;

@@ -16,6 +16,8 @@ export interface OAuthState {
   integration: string;
   codeVerifier: string | null;
   redirectUri: string;
+  /** The connection config the login started with (the provider's connectionConfig values). */
+  config: Record<string, string>;
   expiresAt: number;
 }
 
@@ -24,6 +26,8 @@ export interface ConnectSession {
   workspaceId: string;
   userId: string;
   integration: string;
+  /** Checked against the provider's connectionConfig when the session was created. */
+  config: Record<string, string>;
   expiresAt: number;
 }
 

@@ -22,6 +22,8 @@ export interface ConnectionRecord {
   tenantId: string | null;
   requiresReconnect: boolean;
   additionalInfo: Record<string, unknown>;
+  /** The provider's connectionConfig values (e.g. a subdomain); empty when it declares none. */
+  config: Record<string, string>;
   tokensIssuedAt: number;
   lastRefreshAt: number | null;
   lastRefreshError: string | null;

@@ -16,6 +16,7 @@ export interface PendingGrant {
   scope: string | null;
   tenantId: string | null;
   additionalInfo: Record<string, unknown>;
+  config: Record<string, string>;
   tokensIssuedAt: number;
   createdAt: number;
   pendingUntil: number;

@@ -25,6 +25,11 @@ export const integrationAccess = sqliteTable(
       .$type<Record<string, unknown>>()
       .notNull()
       .default(sql`'{}'`),
+    /** The provider's `connectionConfig` values for this connection (e.g. a subdomain), as checked at connect time. */
+    config: text("config", { mode: "json" })
+      .$type<Record<string, string>>()
+      .notNull()
+      .default(sql`'{}'`),
     /** When the current token set was obtained (code exchange or refresh); drives the refresh margin and keep-alive. */
     tokensIssuedAt: integer("tokens_issued_at").notNull().default(0),
     lastRefreshAt: integer("last_refresh_at"),
@@ -88,6 +93,11 @@ export const pendingGrants = sqliteTable(
     tenantId: text("tenant_id"),
     additionalInfo: text("additional_info", { mode: "json" })
       .$type<Record<string, unknown>>()
+      .notNull()
+      .default(sql`'{}'`),
+    /** The connection config the session was started with. */
+    config: text("config", { mode: "json" })
+      .$type<Record<string, string>>()
       .notNull()
       .default(sql`'{}'`),
     tokensIssuedAt: integer("tokens_issued_at").notNull(),

@@ -4,6 +4,7 @@
 import { type KeyRing, openTokens, sealTokens } from "../framework/crypto";
 import type { Failure } from "../framework/failure";
 import { randomId, sha256Hex } from "../framework/hash";
+import { appForConnection } from "../framework/connection-config";
 import { registerOAuthApp } from "../framework/oauth/app";
 import { revokeGrant } from "../framework/oauth/flow";
 import type { TokenSet } from "../framework/oauth/types";
@@ -30,6 +31,8 @@ export interface GrantToHold {
   scope: string | null;
   tenantId: string | null;
   additionalInfo: Record<string, unknown>;
+  /** The provider's connectionConfig values the connection was started with. */
+  config: Record<string, string>;
 }
 
 export interface ConfirmRequest {
@@ -77,6 +80,7 @@ export class Grants {
       scope: grant.scope,
       tenantId: grant.tenantId,
       additionalInfo: grant.additionalInfo,
+      config: grant.config,
       tokensIssuedAt: now,
       createdAt: now,
       pendingUntil,
@@ -144,6 +148,7 @@ export class Grants {
             scope: fields.scope,
             tenantId: fields.tenantId,
             additionalInfo: fields.additionalInfo,
+            config: fields.config,
             requiresReconnect: false,
             tokensIssuedAt: fields.tokensIssuedAt,
             lastRefreshAt: null,
@@ -178,7 +183,7 @@ export class Grants {
     );
     if (!result.ok) return result;
     await this.events.send(result.event);
-    if (result.previous) await this.revoke(integration, result.previous.tokens, "replaced");
+    if (result.previous) await this.revoke(integration, result.previous.tokens, result.previous.config, "replaced");
     return { ok: true, connection: result.connection };
   }
 
@@ -206,7 +211,7 @@ export class Grants {
       return { existed, access };
     });
     if (existed) await this.events.send(event);
-    if (access) await this.revoke(integration, access.tokens, "disconnect");
+    if (access) await this.revoke(integration, access.tokens, access.config, "disconnect");
     return existed;
   }
 
@@ -220,16 +225,21 @@ export class Grants {
       pending.integration,
       pending.sealed,
     ).catch(() => null);
-    if (tokens) await this.revoke(pending.integration, tokens, "unconfirmed grant");
+    if (tokens) await this.revoke(pending.integration, tokens, pending.config, "unconfirmed grant");
     return true;
   }
 
-  private async revoke(integration: string, tokens: TokenSet, why: string): Promise<void> {
+  private async revoke(
+    integration: string,
+    tokens: TokenSet,
+    config: Record<string, string>,
+    why: string,
+  ): Promise<void> {
     const provider = this.providerOf(integration);
     const resolution = provider ? registerOAuthApp(provider, this.env) : null;
-    if (!resolution?.configured) return;
+    if (!provider || !resolution?.configured) return;
     try {
-      await revokeGrant(resolution.app, tokens);
+      await revokeGrant(appForConnection(provider, resolution.app, config), tokens);
     } catch (err) {
       console.warn(
         `${why}: revocation failed; the local change stands`,

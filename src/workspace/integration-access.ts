@@ -17,7 +17,8 @@ type Defaulted =
   | "refreshFailures"
   | "generation"
   | "connectedBy"
-  | "connectedAt";
+  | "connectedAt"
+  | "config";
 
 /** A connection to write: the lifecycle fields default to those of a fresh, unattributed grant. */
 export type NewAccess = Omit<IntegrationAccess, "createdAt" | "updatedAt" | Defaulted> &
@@ -42,6 +43,7 @@ export async function storeAccess(d: Db, ring: KeyRing, access: NewAccess, now =
       generation: access.generation ?? 0,
       connectedBy: access.connectedBy ?? null,
       connectedAt: access.connectedAt ?? null,
+      config: access.config ?? {},
     },
     now,
   );

@@ -5,6 +5,7 @@ import { exponentialBackoff, sleep } from "../framework/backoff";
 import { type KeyRing, sealTokens } from "../framework/crypto";
 import type { Failure, FailureReason } from "../framework/failure";
 import { sha256Hex } from "../framework/hash";
+import { appForConnection, ConnectionConfigError } from "../framework/connection-config";
 import { registerOAuthApp } from "../framework/oauth/app";
 import { TokenEndpointError } from "../framework/oauth/client";
 import { refreshGrant, revokeGrant } from "../framework/oauth/flow";
@@ -98,13 +99,20 @@ export class TokenLifecycle {
         `${integration} is not configured: set ${resolution.missing.join(" and ")}`,
       );
     }
+    let app: OAuthApp;
+    try {
+      app = appForConnection(provider, resolution.app, access.config);
+    } catch (err) {
+      if (err instanceof ConnectionConfigError) return failure("reconnect_required", err.message);
+      throw err;
+    }
     const now = Date.now();
     const due = access.expiresAt !== null && access.expiresAt - refreshMargin(access, provider.refreshMarginMs) <= now;
-    if (!force && !due) return { ok: true, access: usable(access, resolution.app.apiBaseUrl) };
+    if (!force && !due) return { ok: true, access: usable(access, app.apiBaseUrl) };
     if (!access.tokens.refreshToken) {
       // Nothing to refresh with: the access token serves until it expires, then only a reconnect helps.
       if (access.expiresAt === null || access.expiresAt > now)
-        return { ok: true, access: usable(access, resolution.app.apiBaseUrl) };
+        return { ok: true, access: usable(access, app.apiBaseUrl) };
       await this.store.markFailure(
         access,
         "no_refresh_token",
@@ -113,7 +121,7 @@ export class TokenLifecycle {
       );
       return failure("reconnect_required", `${integration} must be connected again by a workspace member`);
     }
-    return this.refresh(access, access.tokens.refreshToken, provider, resolution.app);
+    return this.refresh(access, access.tokens.refreshToken, provider, app);
   }
 
   /** The connection as storage has it, after settling a refresh a crash cut off. */

@@ -1,6 +1,7 @@
 // Starting a connection from a popup: a one-time login URL, so no bearer token ever sits in a URL.
 import { Hono } from "hono";
 import * as z from "zod/mini";
+import { checkConnectionConfig } from "../../framework/connection-config";
 import { FailureError } from "../../framework/failure";
 import { requireApp } from "../../framework/oauth/app";
 import { publicBase } from "../../framework/settings";
@@ -28,6 +29,7 @@ export const connectSessionRoutes = new Hono<AppEnv>().post(
           expires_at: described(z.string(), "ISO 8601"),
         }),
       },
+      400: { description: "invalid_request: invalid input, naming the field (`config.<field>` for connection config)" },
       403: {
         description:
           "forbidden: not a member, or the provider is connected already and replacing it needs the admin role",
@@ -38,12 +40,25 @@ export const connectSessionRoutes = new Hono<AppEnv>().post(
   }),
   authenticated,
   jsonBody,
-  json(z.object({ workspace_id: fields.workspaceId, integration: fields.integration })),
+  json(
+    z.object({
+      workspace_id: fields.workspaceId,
+      integration: fields.integration,
+      config: z.optional(
+        described(
+          z.record(z.string(), z.string()),
+          "The provider's connection config (its `connection_config` in GET /integration/providers), e.g. a subdomain; omit when it has none",
+        ),
+      ),
+    }),
+  ),
   requireRole("member", "json"),
   async (c) => {
     const body = c.req.valid("json");
     const provider = requireProvider(body.integration, c.env);
     requireApp(provider, c.env); // fail now, not in the popup
+    const checked = checkConnectionConfig(provider, body.config);
+    if (!checked.ok) throw new FailureError("invalid_request", `Invalid body: ${checked.field} ${checked.message}`);
     await requireReplaceRight(c.env, c.var.user, body.workspace_id, provider.name);
     const admitted = await workspaceClient(c.env, body.workspace_id).admit("connect_session");
     if (!admitted.ok) throw FailureError.of(admitted.failure);
@@ -51,6 +66,7 @@ export const connectSessionRoutes = new Hono<AppEnv>().post(
       workspaceId: body.workspace_id,
       userId: c.var.user.id,
       integration: provider.name,
+      config: { ...checked.config },
     });
     const url = `${publicBase(c.env, c.req.url)}${loginPath(provider)}?${new URLSearchParams({ session: id }).toString()}`;
     return c.json({ url, expires_at: new Date(record.expiresAt).toISOString() }, 201, { "Cache-Control": "no-store" });

@@ -22,6 +22,20 @@ const providerInfo = z.object({
     "The data this service fetches from it; null: none (connections and the proxy only)",
   ),
   configured: described(z.boolean(), "The provider's client credentials are set on this server"),
+  connection_config: described(
+    z.nullable(
+      z.record(
+        z.string(),
+        z.object({
+          description: z.string(),
+          pattern: described(z.nullable(z.string()), "A regular expression the whole value must match"),
+          values: described(z.nullable(z.array(z.string())), "Or the values allowed"),
+          example: z.string(),
+        }),
+      ),
+    ),
+    "Inputs a connection needs, passed as `config` to POST /integration/connect-sessions; null: none",
+  ),
   connected: z.boolean(),
   requires_reconnect: described(z.boolean(), "The connection exists but the user must connect again"),
   connected_by: described(z.nullable(z.string()), "The host app user (JWT sub) who confirmed the connection"),
@@ -42,6 +56,19 @@ function providerEntry(p: RegisteredProvider, env: Env, state: ConnectionState |
     display_name: displayName(p),
     api_type: p.apiType,
     configured: registerOAuthApp(p, env).configured,
+    connection_config: p.connectionConfig
+      ? Object.fromEntries(
+          Object.entries(p.connectionConfig).map(([field, spec]) => [
+            field,
+            {
+              description: spec.description,
+              pattern: spec.pattern?.source ?? null,
+              values: spec.values ? [...spec.values] : null,
+              example: spec.example,
+            },
+          ]),
+        )
+      : null,
     connected: state !== undefined,
     requires_reconnect: state?.requiresReconnect ?? false,
     connected_by: state?.connectedBy ?? null,

@@ -4,6 +4,7 @@
 // confirms it (POST /integration/connections/confirm), so a grant lands only where its user meant it.
 import { type Context, Hono } from "hono";
 import * as z from "zod/mini";
+import { appForConnection } from "../../framework/connection-config";
 import { FailureError } from "../../framework/failure";
 import { registerOAuthApp, requireApp } from "../../framework/oauth/app";
 import { newCodeVerifier, TokenEndpointError } from "../../framework/oauth/client";
@@ -71,6 +72,7 @@ export function oauthRoutes(provider: RegisteredProvider) {
         const q = c.req.valid("query");
         let workspaceId: string;
         let userId: string;
+        let config: Record<string, string> = {};
         if (q.session !== undefined) {
           const session = await takeConnectSession(c.env.OAUTH_KV, q.session);
           const claimed =
@@ -90,7 +92,14 @@ export function oauthRoutes(provider: RegisteredProvider) {
           }
           workspaceId = session.workspaceId;
           userId = session.userId;
+          config = session.config;
         } else {
+          if (provider.connectionConfig) {
+            throw new FailureError(
+              "invalid_request",
+              `${name} needs connection config (${Object.keys(provider.connectionConfig).join(", ")}): start with POST /integration/connect-sessions`,
+            );
+          }
           const user = await authenticate(c.req.header("Authorization"), authConfigFromEnv(c.env));
           workspaceId = q.workspace_id!;
           authorize(user, workspaceId, "member");
@@ -101,7 +110,7 @@ export function oauthRoutes(provider: RegisteredProvider) {
         }
         let app;
         try {
-          app = requireApp(provider, c.env);
+          app = appForConnection(provider, requireApp(provider, c.env), config);
         } catch (err) {
           // A popup shows a page; a server-side redirect gets the JSON error.
           if (q.session !== undefined && err instanceof FailureError)
@@ -116,6 +125,7 @@ export function oauthRoutes(provider: RegisteredProvider) {
           integration: provider.name,
           codeVerifier,
           redirectUri,
+          config,
         });
         const url = authorizationUrl(app, redirectUri, id, codeVerifier);
         return c.body(null, 302, {
@@ -199,7 +209,7 @@ export function oauthRoutes(provider: RegisteredProvider) {
           return errorPage(c, 503, "provider_not_configured", `${name} is not configured on this server.`);
         let authorized: Authorized;
         try {
-          authorized = await exchangeCode(provider, resolution.app, {
+          authorized = await exchangeCode(provider, appForConnection(provider, resolution.app, state.config), {
             code: q.code,
             codeVerifier: state.codeVerifier,
             redirectUri: state.redirectUri,
@@ -243,6 +253,7 @@ export function oauthRoutes(provider: RegisteredProvider) {
             scope: tokens.scope,
             tenantId: tenant.tenantId,
             additionalInfo: tenant.additionalInfo ?? {},
+            config: state.config,
           });
         } catch (err) {
           console.error("holding the grant failed", provider.name, err instanceof Error ? err.name : "unknown");
