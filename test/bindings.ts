@@ -11,6 +11,8 @@ export const TEST_BINDINGS = {
   // Per-workspace limits low enough that a test reaches them quickly.
   LIMIT_NEW_KEYS_PER_HOUR: "40",
   LIMIT_FETCHES_PER_HOUR: "5",
+  // Small enough that the proxy's size cap is reached with a scripted answer.
+  PROXY_MAX_RESPONSE_BYTES: "100000",
   LIMIT_CONNECT_SESSIONS_PER_HOUR: "12",
   APP_ORIGIN: "https://app.example.test",
   // Production-like, whatever a developer's .dev.vars says: development-only parts stay off unless a

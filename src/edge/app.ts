@@ -17,13 +17,14 @@ import { connectionRoutes } from "./routes/connections";
 import { dataRoutes } from "./routes/data";
 import { metaRoutes } from "./routes/meta";
 import { oauthRoutes } from "./routes/oauth";
+import { proxyRoutes } from "./routes/proxy";
 import { webhookRoutes } from "./routes/webhooks";
 
 /** CORS for the host app's origin only; any other origin gets no CORS header at all. */
 const appOriginCors = (() => {
   const allow = cors({
     origin: (origin) => origin,
-    allowMethods: ["GET", "POST", "OPTIONS"],
+    allowMethods: ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
     allowHeaders: ["Authorization", "Content-Type"],
     exposeHeaders: ["Retry-After"],
     maxAge: 600,
@@ -55,7 +56,8 @@ function buildApp(env: Env) {
     .route("/", connectSessionRoutes)
     .route("/", dataRoutes)
     .route("/", metaRoutes)
-    .route("/", webhookRoutes);
+    .route("/", webhookRoutes)
+    .route("/", proxyRoutes);
   for (const provider of availableProviders(env)) app.route("/", oauthRoutes(provider));
   if (isDevelopment(env)) app.route("/", sandboxRoutes).route("/", consoleRoutes);
 

@@ -64,6 +64,8 @@ export interface ProxyHooks {
    * the one sent (QuickBooks: under `v3/company/<realm>/`). The result is confined again.
    */
   path?: (path: string, ctx: ProxyContext) => string;
+  /** Request headers the caller may set besides the safe list (Sage: `X-Business`, the business a call is for). */
+  callerHeaders?: readonly string[];
 }
 
 /** Per-tenant limits of a provider's API, enforced by the workspace's object. */

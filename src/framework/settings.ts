@@ -119,3 +119,24 @@ export function webhookSettings(env: Env): WebhookSettings {
     environment: readVar(env, "ENVIRONMENT"),
   };
 }
+
+/** The proxy's limits (docs/proxy.md). */
+export interface ProxySettings {
+  /** Largest request body forwarded (default 1 MiB). */
+  maxRequestBytes: number;
+  /** Largest response body passed back (default 10 MiB); a longer one is cut off with an error. */
+  maxResponseBytes: number;
+  /** The longest provider Retry-After the proxy waits out (default 10 s); a longer one is passed back. */
+  maxWaitMs: number;
+  /** How long the provider may take to answer (default 30 s). */
+  timeoutMs: number;
+}
+
+export function proxySettings(env: Env): ProxySettings {
+  return {
+    maxRequestBytes: readNumber(env, "PROXY_MAX_REQUEST_BYTES", 1024 * 1024, 1),
+    maxResponseBytes: readNumber(env, "PROXY_MAX_RESPONSE_BYTES", 10 * 1024 * 1024, 1),
+    maxWaitMs: readNumber(env, "PROXY_MAX_WAIT_MS", 10_000),
+    timeoutMs: readNumber(env, "PROXY_TIMEOUT_MS", 30_000, 1),
+  };
+}

@@ -7,9 +7,10 @@ import type { FetchOutcome } from "./fetcher";
 import type { ConfirmOutcome, ConfirmRequest, GrantToHold } from "./grants";
 import type { LimitedWork } from "./limits";
 import type { AccessOutcome } from "./tokens";
+import type { ProxyOutcome, ProxyRequest } from "./proxy";
 import type { RedeliverOutcome } from "./webhook-events";
 
-export type { AccessOutcome, ConfirmOutcome, FetchOutcome, LimitedWork, RedeliverOutcome };
+export type { AccessOutcome, ConfirmOutcome, FetchOutcome, LimitedWork, ProxyOutcome, ProxyRequest, RedeliverOutcome };
 
 export interface WorkspaceClient {
   /** A usable access token, refreshed first when due (the seed's getIntegrationAccess). */
@@ -18,6 +19,8 @@ export interface WorkspaceClient {
   refreshNow(integration: string): Promise<AccessOutcome>;
   /** Fetches one cache key from the provider and caches it. */
   runFetch(integration: string, cacheDate: number, trigger: FetchTrigger): Promise<FetchOutcome>;
+  /** Forwards one call to the provider's API with the connection's token. */
+  forward(request: ProxyRequest): Promise<ProxyOutcome>;
   /** Counts one unit of upstream work against the workspace's hourly limits. */
   admit(work: LimitedWork): Promise<{ ok: true } | { ok: false; failure: Failure }>;
   /** Claims a one-time key (hashed state or session id); false if it was used before. */
@@ -41,6 +44,7 @@ export function workspaceClient(env: Env, workspaceId: string): WorkspaceClient 
     getIntegrationAccess: (integration) => stub.getIntegrationAccess(integration),
     refreshNow: (integration) => stub.refreshNow(integration),
     runFetch: (integration, cacheDate, trigger) => stub.runFetch(integration, cacheDate, trigger),
+    forward: (request) => stub.forward(request),
     admit: (work) => stub.admit(work),
     claimOnce: (key, expiresAt) => stub.claimOnce(key, expiresAt),
     holdGrant: (grant) => stub.holdGrant(grant),

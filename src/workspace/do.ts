@@ -11,6 +11,8 @@ import { ConnectionStore } from "./connections";
 import { type FetchOutcome, Fetcher } from "./fetcher";
 import { type ConfirmOutcome, type ConfirmRequest, type GrantToHold, Grants } from "./grants";
 import { type LimitedWork, UpstreamLimits } from "./limits";
+import { ApiProxy, type ProxyOutcome, type ProxyRequest } from "./proxy";
+import { TenantLimiters } from "./rate-limit";
 import { type AccessOutcome, TokenLifecycle } from "./tokens";
 import { type RedeliverOutcome, WebhookEvents } from "./webhook-events";
 
@@ -40,6 +42,7 @@ export class WorkspaceDO extends DurableObject<Env> {
     (integration) => this.tokens.clearMarker(integration),
     this.events,
   );
+  private readonly limiters = new TenantLimiters();
   private readonly fetcher = new Fetcher(
     this.d,
     this.store,
@@ -48,7 +51,9 @@ export class WorkspaceDO extends DurableObject<Env> {
     this.provider,
     () => workspaceLimits(this.env).warmKeysPerConnection,
     this.events,
+    this.limiters,
   );
+  private readonly proxy = new ApiProxy(this.env, this.tokens, this.limiters, this.provider);
 
   /**
    * The seed's `getIntegrationAccess`: a usable access token, refreshed first when it expires within
@@ -69,6 +74,11 @@ export class WorkspaceDO extends DurableObject<Env> {
    */
   runFetch(integration: string, cacheDate: number, trigger: FetchTrigger): Promise<FetchOutcome> {
     return this.fetcher.run(integration, cacheDate, trigger);
+  }
+
+  /** Forwards one call to the provider's API with the connection's token (the proxy route). */
+  forward(request: ProxyRequest): Promise<ProxyOutcome> {
+    return this.proxy.forward(request);
   }
 
   /** Counts one unit of upstream work against the workspace's hourly limits. */

@@ -13,7 +13,7 @@ import { type FetchTrigger, finishRun, startRun } from "../storage/runs";
 import { recordEvent } from "../storage/webhooks";
 import type { ConnectionStore } from "./connections";
 import type { UpstreamLimits } from "./limits";
-import { RateLimiter } from "./rate-limit";
+import type { TenantLimiters } from "./rate-limit";
 import { SingleFlight } from "./single-flight";
 import type { TokenLifecycle, UsableAccess } from "./tokens";
 import type { WebhookEvents } from "./webhook-events";
@@ -23,7 +23,6 @@ export type FetchOutcome = { ok: true; payload: DataPayload; fetchedAt: number }
 
 export class Fetcher {
   private readonly flights = new SingleFlight<FetchOutcome>();
-  private readonly limiters = new Map<string, RateLimiter>();
 
   constructor(
     private readonly d: Db,
@@ -33,6 +32,7 @@ export class Fetcher {
     private readonly providerOf: (name: string) => RegisteredProvider | undefined,
     private readonly warmKeys: () => number,
     private readonly events: WebhookEvents,
+    private readonly limiters: TenantLimiters,
   ) {}
 
   /**
@@ -133,9 +133,7 @@ export class Fetcher {
   }
 
   private async getData(provider: RegisteredProvider, access: UsableAccess, fromDate: string): Promise<DataPayload> {
-    const limiter = provider.rateLimit
-      ? this.limiter(`${provider.name}:${access.tenantId ?? ""}`, provider.rateLimit)
-      : undefined;
+    const limiter = this.limiters.for(provider, access.tenantId);
     const ctx = {
       api: createProviderApi(access.apiBaseUrl, access.accessToken, limiter ? { limiter } : {}),
       tenantId: access.tenantId,
@@ -145,15 +143,6 @@ export class Fetcher {
     if (provider.apiType === "accounting") return { apiType: "accounting", batch: await provider.getData(ctx) };
     if (provider.apiType === "payroll") return { apiType: "payroll", employees: await provider.getData(ctx) };
     throw new FailureError("invalid_request", `${provider.name} has no data adapter`);
-  }
-
-  private limiter(key: string, limit: NonNullable<RegisteredProvider["rateLimit"]>): RateLimiter {
-    let limiter = this.limiters.get(key);
-    if (!limiter) {
-      limiter = new RateLimiter(limit);
-      this.limiters.set(key, limiter);
-    }
-    return limiter;
   }
 }
 

@@ -39,3 +39,23 @@ export class RateLimiter implements Limiter {
     this.starts.push(Date.now());
   }
 }
+
+/**
+ * One limiter per (provider, tenant) in this workspace's object, shared by fetches and proxied
+ * calls, so together they stay within the provider's per-tenant limits.
+ */
+export class TenantLimiters {
+  private readonly limiters = new Map<string, RateLimiter>();
+
+  /** The limiter for `provider`'s `tenantId`, or undefined when the provider declares no limit. */
+  for(provider: { name: string; rateLimit?: RateLimit | undefined }, tenantId: string | null): RateLimiter | undefined {
+    if (!provider.rateLimit) return undefined;
+    const key = `${provider.name}:${tenantId ?? ""}`;
+    let limiter = this.limiters.get(key);
+    if (!limiter) {
+      limiter = new RateLimiter(provider.rateLimit);
+      this.limiters.set(key, limiter);
+    }
+    return limiter;
+  }
+}

@@ -24,7 +24,11 @@ export interface UsableAccess {
   expiresAt: number | null;
   tenantId: string | null;
   apiBaseUrl: string;
+  /** The OAuth app's client id (some APIs want it as a key header). */
+  clientId: string;
   additionalInfo: Record<string, unknown>;
+  /** The connection's connectionConfig values. */
+  config: Record<string, string>;
   /** Which grant the token belongs to; work done with it is kept only while the connection holds it. */
   generation: number;
 }
@@ -108,11 +112,10 @@ export class TokenLifecycle {
     }
     const now = Date.now();
     const due = access.expiresAt !== null && access.expiresAt - refreshMargin(access, provider.refreshMarginMs) <= now;
-    if (!force && !due) return { ok: true, access: usable(access, app.apiBaseUrl) };
+    if (!force && !due) return { ok: true, access: usable(access, app) };
     if (!access.tokens.refreshToken) {
       // Nothing to refresh with: the access token serves until it expires, then only a reconnect helps.
-      if (access.expiresAt === null || access.expiresAt > now)
-        return { ok: true, access: usable(access, app.apiBaseUrl) };
+      if (access.expiresAt === null || access.expiresAt > now) return { ok: true, access: usable(access, app) };
       await this.store.markFailure(
         access,
         "no_refresh_token",
@@ -282,19 +285,21 @@ export class TokenLifecycle {
       await revokeGrant(app, tokens).catch(() => undefined);
       return failure("not_connected", `${integration} was disconnected or replaced while its token was refreshed`);
     }
-    return { ok: true, access: usable(refreshed, app.apiBaseUrl) };
+    return { ok: true, access: usable(refreshed, app) };
   }
 }
 
-function usable(access: IntegrationAccess, apiBaseUrl: string): UsableAccess {
+function usable(access: IntegrationAccess, app: OAuthApp): UsableAccess {
   return {
     integration: access.integration,
     accessToken: access.tokens.accessToken,
     tokenType: access.tokens.tokenType,
     expiresAt: access.expiresAt,
     tenantId: access.tenantId,
-    apiBaseUrl,
+    apiBaseUrl: app.apiBaseUrl,
+    clientId: app.clientId,
     additionalInfo: access.additionalInfo,
+    config: access.config,
     generation: access.generation,
   };
 }

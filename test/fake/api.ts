@@ -89,6 +89,7 @@ export async function api(state: State, ctx: Ctx, provider: ProviderKey, path: s
     path,
     query: queryObject(ctx.url),
     headers: loggedHeaders(ctx),
+    body: ctx.rawBody.slice(0, 10_000),
     grantId: grant?.id ?? null,
     tenantId,
     status: 0,

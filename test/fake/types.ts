@@ -126,6 +126,8 @@ export interface ApiRequestLog {
   query: Record<string, string>;
   /** Lower-cased request headers (host/connection/content-length left out). */
   headers: Record<string, string>;
+  /** The request body, up to 10,000 characters ("" for none). */
+  body: string;
   grantId: string | null;
   tenantId: string | null;
   /** Response status; 0 if none was sent (connection reset or client gone). */

@@ -2,6 +2,7 @@
 // SandboxPayroll providers go through the same path Xero takes (registry, OAuth over HTTP, the
 // workspace's Durable Object, the cron, the queue, the adapters, the confirm step), and the data
 // served is the sandbox's demo company.
+import { connect as connectSocket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, bearer, connectSandbox, type Dev, runCron, waitForFetch } from "./dev-flow.ts";
 import { type DevServer, developmentVars, exampleVars, freePort, startDev } from "./dev-server.ts";
@@ -119,5 +120,65 @@ describe("the sandbox on wrangler dev", () => {
     );
     expect(data.status).toBe(404);
     expect(data.body.error.code).toBe("not_connected");
+  });
+
+  it("should proxy a call to the sandbox's API with the connection's token", async () => {
+    const ws = "ws-sbx-proxy";
+    await connectSandbox(dev, ws, "Sandbox");
+    const jwt = await bearer(dev, { [ws]: "member" });
+    const res = await fetch(`${dev.url}/integration/proxy/Sandbox/v1/company?workspace_id=${ws}`, {
+      headers: { Authorization: `Bearer ${jwt}` },
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("X-Proxied-By")).toBe("zebbra-integrations");
+    expect(await res.json()).toMatchObject({ id: expect.any(String) as string });
+  });
+
+  /** Sends a raw HTTP request line (fetch() and the URL parser would resolve `..` and `\\` first). */
+  async function rawGet(path: string, jwt: string): Promise<{ status: number; head: string; body: string }> {
+    const { host, port } = new URL(dev.url);
+    const text = await new Promise<string>((resolve, reject) => {
+      const socket = connectSocket(Number(port), "127.0.0.1", () => {
+        socket.write(
+          `GET ${path} HTTP/1.1\r\nHost: ${host}\r\nAuthorization: Bearer ${jwt}\r\nConnection: close\r\n\r\n`,
+        );
+      });
+      let answer = "";
+      socket.on("data", (chunk: Buffer) => (answer += chunk.toString("latin1")));
+      socket.on("end", () => resolve(answer));
+      socket.on("error", reject);
+    });
+    const [head = "", body = ""] = text.split("\r\n\r\n", 2);
+    return { status: Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1]), head, body };
+  }
+
+  // The runtime resolves `..`, `%2e%2e` and backslashes in the request line before the worker sees
+  // the URL (as Cloudflare's URL normalization does in front of it): such a path reaches the proxy
+  // already resolved, and one that climbed out of the provider's segment never reaches it at all.
+  it.each([
+    ["..", "v1/../../oauth/authorize"],
+    ["a backslash", "v1\\..\\..\\oauth\\authorize"],
+    ["encoded dots", "v1/%2e%2e/%2e%2e/oauth/authorize"],
+  ])("should never forward a raw request line with %s outside the API base", async (_what, path) => {
+    const ws = "ws-sbx-proxy-raw";
+    await connectSandbox(dev, ws, "Sandbox");
+    const answer = await rawGet(
+      `/integration/proxy/Sandbox/${path}?workspace_id=${ws}`,
+      await bearer(dev, { [ws]: "member" }),
+    );
+    expect(answer.status).toBe(400);
+    expect(answer.head).not.toMatch(/X-Proxied-By/i);
+  });
+
+  it("should refuse a raw request line with an encoded slash, and forward an in-base .. resolved", async () => {
+    const ws = "ws-sbx-proxy-raw2";
+    await connectSandbox(dev, ws, "Sandbox");
+    const jwt = await bearer(dev, { [ws]: "member" });
+    const slash = await rawGet(`/integration/proxy/Sandbox/v1/..%2f..%2foauth/authorize?workspace_id=${ws}`, jwt);
+    expect(slash.status).toBe(400);
+    expect(slash.body).toContain('"code":"invalid_request"');
+    const inside = await rawGet(`/integration/proxy/Sandbox/v1/x/../company?workspace_id=${ws}`, jwt);
+    expect(inside.status).toBe(200);
+    expect(inside.head).toMatch(/X-Proxied-By: zebbra-integrations/i);
   });
 });

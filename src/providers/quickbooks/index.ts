@@ -42,6 +42,8 @@ export const quickbooks = {
   // Intuit: per realm 500 requests a minute and at most 10 in flight (429 beyond either).
   // https://developer.intuit.com/app/developer/qbo/docs/learn/limits-and-throttles
   rateLimit: { concurrent: 10, perMinute: 500 },
+  // Every QuickBooks resource lives under the company: the proxy's `query`, `companyinfo/<id>`, … go there.
+  proxy: { path: (path, { tenantId }) => `v3/company/${tenantId ?? ""}/${path}` },
   // 24 months from fromDate in periods of at most six months (Intuit's advice), each read as a
   // Profit & Loss and a Balance Sheet, merged in request order like Xero's: where a title is in both
   // reports ("Net Income": the month's on the P&L, the year to date in the Balance Sheet's equity),

@@ -38,6 +38,8 @@ export const xero = {
   },
   // Xero: per tenant at most 5 calls in flight and 60 a minute.
   rateLimit: { concurrent: 5, perMinute: 60 },
+  // Every Xero API call names the organisation it is for.
+  proxy: { headers: ({ tenantId }): Record<string, string> => (tenantId ? { "Xero-Tenant-Id": tenantId } : {}) },
   // The seed's semantics: 24 months from fromDate, in periods of at most 12 months, each read as a
   // Profit & Loss and a Balance Sheet; merged in request order, the later batch winning on overlap.
   async getData({ api, tenantId, fromDate }) {

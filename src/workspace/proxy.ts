@@ -1,0 +1,146 @@
+// Proxied calls to a provider's API, inside the workspace's object: the connection's own access
+// token (refreshed once on a 401), the provider's tenant headers and path, the per-tenant rate limit
+// shared with fetches, short Retry-After waits, and a streamed answer cut off at a size cap. The
+// caller's request was confined and filtered by the edge; the path is confined again here after the
+// provider's hook, and the final URL must stay under the API base.
+import { sleep } from "../framework/backoff";
+import type { Failure } from "../framework/failure";
+import { parseRetryAfter } from "../framework/oauth/client";
+import type { RegisteredProvider } from "../framework/provider";
+import { PROXY_RESPONSE_HEADERS, pickHeaders, proxyPathProblem } from "../framework/proxy";
+import { proxySettings } from "../framework/settings";
+import type { TenantLimiters } from "./rate-limit";
+import type { TokenLifecycle, UsableAccess } from "./tokens";
+
+/** A call to forward, as the edge checked it. */
+export interface ProxyRequest {
+  integration: string;
+  method: string;
+  /** Relative to the API base, confined (see proxyPathProblem), no leading slash. */
+  path: string;
+  /** The query string without `workspace_id`, without `?`; "" for none. */
+  query: string;
+  /** The forwardable request headers (PROXY_REQUEST_HEADERS), lower-case names. */
+  headers: Record<string, string>;
+  /** At most the proxy's request limit; null for none. */
+  body: ArrayBuffer | null;
+}
+
+/** The provider's answer: status, the passable headers, and the body as a stream (plain data over RPC). */
+export type ProxyOutcome =
+  | { ok: true; status: number; headers: Record<string, string>; body: ReadableStream<Uint8Array> | null }
+  | { ok: false; failure: Failure };
+
+/** 429s waited out per call before the provider's answer is passed back as it is. */
+const MAX_429_WAITS = 2;
+
+export class ApiProxy {
+  constructor(
+    private readonly env: Env,
+    private readonly tokens: TokenLifecycle,
+    private readonly limiters: TenantLimiters,
+    private readonly providerOf: (name: string) => RegisteredProvider | undefined,
+  ) {}
+
+  async forward(request: ProxyRequest): Promise<ProxyOutcome> {
+    const provider = this.providerOf(request.integration);
+    if (!provider) return failed("unknown_integration", `Unknown integration "${request.integration}"`);
+    const first = await this.tokens.getIntegrationAccess(provider.name);
+    if (!first.ok) return first;
+    const settings = proxySettings(this.env);
+
+    let access = first.access;
+    let response = await this.send(provider, access, request, settings.timeoutMs);
+    if (!("status" in response)) return response;
+    for (let waits = 0; response.status === 429 && waits < MAX_429_WAITS; waits++) {
+      const wait = parseRetryAfter(response.headers.get("Retry-After"), Date.now());
+      // No Retry-After, or a long one: the caller decides; a short one is waited out here.
+      if (wait === null || wait > settings.maxWaitMs) break;
+      await response.body?.cancel();
+      await sleep(wait);
+      response = await this.send(provider, access, request, settings.timeoutMs);
+      if (!("status" in response)) return response;
+    }
+    if (response.status === 401) {
+      // The token was refused before its expiry (revoked, rotated elsewhere): refresh once, retry once.
+      await response.body?.cancel();
+      const again = await this.tokens.getIntegrationAccess(provider.name, true);
+      if (!again.ok) return again;
+      access = again.access;
+      response = await this.send(provider, access, request, settings.timeoutMs);
+      if (!("status" in response)) return response;
+    }
+
+    const length = Number(response.headers.get("Content-Length") ?? "0");
+    if (length > settings.maxResponseBytes) {
+      await response.body?.cancel();
+      return failed(
+        "provider_error",
+        `${provider.name} answered ${length} bytes, more than the proxy passes (${settings.maxResponseBytes})`,
+      );
+    }
+    return {
+      ok: true,
+      status: response.status,
+      headers: pickHeaders(response.headers, PROXY_RESPONSE_HEADERS),
+      body: response.body ? capped(response.body as ReadableStream<Uint8Array>, settings.maxResponseBytes) : null,
+    };
+  }
+
+  /** One attempt, under the tenant's limiter; a network failure or a refused URL is a failure. */
+  private async send(
+    provider: RegisteredProvider,
+    access: UsableAccess,
+    request: ProxyRequest,
+    timeoutMs: number,
+  ): Promise<Response | { ok: false; failure: Failure }> {
+    const context = { tenantId: access.tenantId, config: access.config, clientId: access.clientId };
+    const path = provider.proxy?.path ? provider.proxy.path(request.path, context) : request.path;
+    const problem = proxyPathProblem(path);
+    const base = new URL(`${access.apiBaseUrl}/`);
+    const url = problem === null ? new URL(path + (request.query ? `?${request.query}` : ""), base) : null;
+    if (!url || url.origin !== base.origin || !url.pathname.startsWith(base.pathname))
+      return failed(
+        "invalid_request",
+        `The path does not stay under ${provider.name}'s API (${problem ?? "it leaves the base"})`,
+      );
+
+    const headers = new Headers(request.headers);
+    for (const [name, value] of Object.entries(provider.proxy?.headers?.(context) ?? {})) headers.set(name, value);
+    headers.set("Authorization", `Bearer ${access.accessToken}`);
+    headers.set("User-Agent", "zebbra-integrations-proxy");
+    const call = () =>
+      fetch(url, {
+        method: request.method,
+        headers,
+        body: request.body,
+        // A redirect is the caller's to follow: following it here would carry the token elsewhere.
+        redirect: "manual",
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+    const limiter = this.limiters.for(provider, access.tenantId);
+    try {
+      return await (limiter ? limiter.run(call) : call());
+    } catch {
+      return failed("provider_unavailable", `${provider.name} could not be reached or did not answer in time`);
+    }
+  }
+}
+
+function failed(reason: Failure["reason"], message: string): { ok: false; failure: Failure } {
+  return { ok: false, failure: { reason, message } };
+}
+
+/** `body`, erroring once more than `max` bytes have passed, so the caller sees a broken body, not a cut one. */
+function capped(body: ReadableStream<Uint8Array>, max: number): ReadableStream<Uint8Array> {
+  let seen = 0;
+  return body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        seen += chunk.byteLength;
+        if (seen > max) controller.error(new Error(`The provider's answer is larger than ${max} bytes`));
+        else controller.enqueue(chunk);
+      },
+    }),
+  );
+}
