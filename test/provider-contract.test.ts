@@ -32,6 +32,30 @@ describe.each(providerList)("provider $name", (provider) => {
     }
   });
 
+  it("should ask for offline access, or say why it needs no such scope", () => {
+    const offlineScope = provider.oauth.scopes.includes("offline_access");
+    const note = provider.offlineAccessNote?.trim() ?? "";
+    expect(offlineScope || note.length > 0, "an offline_access scope or an offlineAccessNote").toBe(true);
+  });
+
+  it("should use only its own connection config fields as URL placeholders, each with a valid example", () => {
+    const fields = provider.connectionConfig ?? {};
+    const { oauth } = provider;
+    for (const url of [oauth.authorizeUrl, oauth.tokenUrl, oauth.apiBaseUrl, oauth.revokeUrl ?? ""]) {
+      const filled = url.replace(/\{([^}]*)\}/g, (_, name: string) => {
+        const field = fields[name];
+        if (!field) throw new Error(`${url} names {${name}}, which is no connectionConfig field`);
+        return field.example;
+      });
+      if (url) expect(URL.canParse(filled), filled).toBe(true);
+    }
+    for (const [name, field] of Object.entries(fields)) {
+      expect(field.pattern || field.values, `${name} has a pattern or values`).toBeTruthy();
+      if (field.pattern) expect(new RegExp(`^(?:${field.pattern.source})$`).test(field.example), name).toBe(true);
+      if (field.values) expect(field.values, name).toContain(field.example);
+    }
+  });
+
   it("should be configured from its <NAME>_* variables alone", () => {
     // The test configuration points every URL at the local fake server.
     expect(new URL(configuredApp(provider).tokenUrl).hostname).toBe("127.0.0.1");

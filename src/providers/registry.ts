@@ -3,11 +3,19 @@ import { FailureError } from "../framework/failure";
 import { PROVIDER_NAME_PATTERN } from "../framework/names";
 import type { ProviderDefinition, RegisteredProvider } from "../framework/provider";
 import { isDevelopment } from "../framework/settings";
+import { bambooHR } from "./bamboohr";
+import { deel } from "./deel";
+import { factorial } from "./factorial";
+import { freshbooks } from "./freshbooks";
 import { gusto } from "./gusto";
+import { myob } from "./myob";
+import { oysterHR } from "./oysterhr";
 import { quickbooks } from "./quickbooks";
+import { sage } from "./sage";
 import { sandbox } from "./sandbox";
 import { sandboxPayroll } from "./sandboxpayroll";
 import { xero } from "./xero";
+import { zohoBooks } from "./zohobooks";
 
 type Registry<T extends Record<string, ProviderDefinition>> = {
   readonly [K in keyof T & string]: RegisteredProvider<K> & T[K];
@@ -34,11 +42,19 @@ export function defineRegistry<const T extends Record<string, ProviderDefinition
 
 // Keep sorted by name; `npm run scaffold` inserts new providers here.
 export const providers = defineRegistry({
+  BambooHR: bambooHR,
+  Deel: deel,
+  Factorial: factorial,
+  FreshBooks: freshbooks,
   Gusto: gusto,
+  MYOB: myob,
+  OysterHR: oysterHR,
   QuickBooks: quickbooks,
+  Sage: sage,
   Sandbox: sandbox,
   SandboxPayroll: sandboxPayroll,
   Xero: xero,
+  ZohoBooks: zohoBooks,
 });
 
 /** A registered provider's name (the seed's `IntegrationProvider`). */

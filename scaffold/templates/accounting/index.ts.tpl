@@ -18,6 +18,8 @@ export const {{ident}} = {
     scopes: [], // TODO(scaffold): the scopes to request, e.g. ["offline_access", "reports.read"]
     clientAuth: "client_secret_basic", // TODO(scaffold): or "client_secret_post" (id and secret in the form body)
   },
+  // TODO(scaffold): why no offline_access scope is needed, or add that scope and delete this line
+  offlineAccessNote: "The fake provider always returns a refresh token.",
   // The tenant (company, organisation) the grant covers, looked up once right after connecting.
   async lookupTenant(api) {
     const { id } = me.parse(await api.get("/me")); // TODO(scaffold): {{Name}}'s current-tenant endpoint

@@ -27,6 +27,7 @@ export const gusto = {
     // Gusto expects client_id and client_secret in the form body.
     clientAuth: "client_secret_post",
   },
+  offlineAccessNote: "Gusto always returns a refresh token; it has no offline scope.",
   // Gusto: the old refresh token is revoked only when the new access token is first used, so a lost
   // refresh answer can be retried. https://docs.gusto.com/embedded-payroll/v2022-11-01/reference/refresh-access-token
   refreshRetryAfterTimeout: true,

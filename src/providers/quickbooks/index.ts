@@ -19,7 +19,6 @@ export const quickbooks = {
     revokeUrl: "https://developer.api.intuit.com/v2/oauth2/tokens/revoke",
     // Sandbox companies: QUICKBOOKS_API_BASE_URL=https://sandbox-quickbooks.api.intuit.com
     apiBaseUrl: "https://quickbooks.api.intuit.com",
-    // No offline_access: Intuit always returns a refresh token.
     scopes: ["com.intuit.quickbooks.accounting"],
     clientAuth: "client_secret_basic",
     // Intuit advertises no code_challenge_methods and its SDKs never send PKCE.
@@ -27,6 +26,7 @@ export const quickbooks = {
     // Intuit: the token in a JSON body, not RFC 7009's form (its SDKs' revoke()).
     revokeBody: "json",
   },
+  offlineAccessNote: "Intuit always returns a refresh token; it has no offline scope.",
   // Intuit: the previous refresh token stays valid for 24 hours after a rotation (oauth-jsclient
   // README, "Refresh access_token"), so a refresh whose answer was lost may be sent again.
   refreshRetryAfterTimeout: true,

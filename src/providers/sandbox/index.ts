@@ -40,6 +40,7 @@ export const sandbox = {
     scopes: ["accounting.read"],
     clientAuth: "client_secret_basic",
   },
+  offlineAccessNote: "The sandbox always returns a refresh token.",
   // Refresh tokens rotate and a reused one revokes the grant: a lost refresh answer means reconnecting.
   refreshRetryAfterTimeout: false,
   async lookupTenant(api) {

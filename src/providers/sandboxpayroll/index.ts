@@ -52,6 +52,7 @@ export const sandboxPayroll = {
     scopes: ["payroll.read"],
     clientAuth: "client_secret_post",
   },
+  offlineAccessNote: "The sandbox always returns a refresh token.",
   async lookupTenant(api) {
     const info = company().parse(await api.get("/v1/company"));
     return { tenantId: info.id, additionalInfo: { name: info.name } };

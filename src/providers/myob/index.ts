@@ -1,0 +1,27 @@
+// MYOB Business (AccountRight) API: OAuth and proxy only. Sources, official unless marked:
+// - authorize URL, granular sme-* scopes, prompt=consent: https://developer.myob.com/api/myob-business-api/api-overview/granular_data_scopes
+// - token URL (POST .../oauth2/v1/authorize) with client_id and client_secret in the form
+//   (client_secret_post), both an access and a refresh token returned, codes living 2-5 minutes:
+//   https://developer.myob.com/api/accountright/api-overview/authentication
+// - Tenant: the company file the admin consented to, named only in the callback's businessId (for keys
+//   made after 12 March 2025; prompt=consent guarantees it): https://apisupport.myob.com/hc/en-us/articles/12861196770447
+//   The host app puts it in the path, /accountright/<businessId>/....
+// - headers x-myobapi-key (the client id) and x-myobapi-version v2 [3rd-party: uptick/pymyob
+//   constants.py, Nango]. Token lifetimes, rotation, PKCE and revocation are not documented.
+// Scopes: sme-company-file only; add the sme-* scopes the host app needs with MYOB_SCOPES.
+import type { ProviderDefinition } from "../../framework/provider";
+
+export const myob = {
+  docsUrl: "https://developer.myob.com/api/myob-business-api/api-overview/",
+  apiType: null,
+  oauth: {
+    authorizeUrl: "https://secure.myob.com/oauth2/account/authorize",
+    tokenUrl: "https://secure.myob.com/oauth2/v1/authorize",
+    apiBaseUrl: "https://api.myob.com/accountright",
+    scopes: ["sme-company-file"],
+    clientAuth: "client_secret_post",
+    authorizeParams: { prompt: "consent" },
+  },
+  offlineAccessNote: "MYOB returns a refresh token with every code exchange; it has no offline scope.",
+  proxy: { headers: ({ clientId }) => ({ "x-myobapi-key": clientId, "x-myobapi-version": "v2" }) },
+} satisfies ProviderDefinition;
