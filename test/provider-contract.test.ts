@@ -6,7 +6,11 @@ import { registerOAuthApp } from "../src/framework/oauth/app";
 import type { OAuthApp } from "../src/framework/oauth/types";
 import type { RegisteredProvider } from "../src/framework/provider";
 import { providerList } from "../src/providers/registry";
-import { call, callDevelopment, developmentEnv, errorOf, login, token } from "./helpers";
+import { call, callDevelopment, connectSession, developmentEnv, errorOf, login, token } from "./helpers";
+
+/** Each connection config field's example: a valid `config` for the provider. */
+const exampleConfig = (provider: RegisteredProvider) =>
+  Object.fromEntries(Object.entries(provider.connectionConfig ?? {}).map(([field, spec]) => [field, spec.example]));
 
 /** The provider's resolved app; fails the test (rather than comparing two `false`s) when it is not configured. */
 function configuredApp(provider: RegisteredProvider): OAuthApp {
@@ -69,11 +73,14 @@ describe.each(providerList)("provider $name", (provider) => {
 
   it("should redirect its login to the configured authorize URL with state and PKCE", async () => {
     const ws = `ws-contract-${provider.slug}`;
-    const authorize = await login(
-      `/integration/${provider.slug}/login?workspace_id=${ws}`,
-      { bearer: await token({ [ws]: "member" }) },
-      via,
-    );
+    // A provider with connection config starts only from a connect session (its examples as config).
+    const authorize = provider.connectionConfig
+      ? await login(await connectSession(ws, provider.name, "member", "user-1", exampleConfig(provider)), {}, via)
+      : await login(
+          `/integration/${provider.slug}/login?workspace_id=${ws}`,
+          { bearer: await token({ [ws]: "member" }) },
+          via,
+        );
     const app = configuredApp(provider);
     expect(`${authorize.origin}${authorize.pathname}`).toBe(app.authorizeUrl);
     expect(authorize.searchParams.get("client_id")).toBe(app.clientId);

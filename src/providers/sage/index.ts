@@ -24,4 +24,5 @@ export const sage = {
   offlineAccessNote: "Sage always returns a refresh token (with refresh_token_expires_in).",
   // Sage: refresh tokens expire after 31 days unused [3rd-party]; refresh well before.
   keepAliveAfterMs: 20 * 24 * 3600_000,
+  proxy: { callerHeaders: ["X-Business"] },
 } satisfies ProviderDefinition;

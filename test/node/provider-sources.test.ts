@@ -1,0 +1,42 @@
+// What every provider module owes its readers, read from the source: its variables in
+// .dev.vars.example (where a user finds what to set) and docs/providers.md; a catalogue provider
+// (no adapter) declared in at most 15 lines, with the documentation it was taken from cited in its
+// header comment.
+import { readdirSync, readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { providerList } from "../../src/providers/registry";
+
+const root = new URL("../../", import.meta.url);
+const read = (path: string) => readFileSync(new URL(path, root), "utf8");
+const devVars = read(".dev.vars.example");
+const providersDoc = read("docs/providers.md");
+
+describe.each(providerList)("provider $name", (provider) => {
+  it("should have its variables in .dev.vars.example and docs/providers.md", () => {
+    for (const suffix of ["CLIENT_ID", "CLIENT_SECRET"])
+      expect(devVars).toMatch(new RegExp(`^${provider.envPrefix}_${suffix}=`, "m"));
+    expect(providersDoc).toContain(`\`${provider.envPrefix}_*\``);
+  });
+});
+
+const catalogueFolders = readdirSync(new URL("src/providers/", root), { withFileTypes: true })
+  .filter((entry) => entry.isDirectory())
+  .map((entry) => entry.name)
+  .filter((name) => /^\s*apiType: null,$/m.test(read(`src/providers/${name}/index.ts`)));
+
+describe.each(catalogueFolders)("catalogue provider src/providers/%s", (folder) => {
+  const source = read(`src/providers/${folder}/index.ts`);
+
+  it("should be declared in at most 15 lines", () => {
+    const declaration = /^export const \w+ = \{$[\s\S]*?^\} satisfies ProviderDefinition;$/m.exec(source)?.[0];
+    expect(declaration, "an `export const … = { … } satisfies ProviderDefinition;` block").toBeDefined();
+    const lines = declaration!.split("\n").filter((line) => line.trim() !== "" && !line.trim().startsWith("//"));
+    expect(lines.length).toBeLessThanOrEqual(15);
+  });
+
+  it("should cite the provider's documentation in its header comment", () => {
+    const header = source.split("\nimport ")[0]!;
+    expect(header).toMatch(/^\/\/ /);
+    expect(header).toMatch(/https:\/\/\S+/);
+  });
+});
