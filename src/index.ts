@@ -1,6 +1,7 @@
-// Worker entry: HTTP API, cron trigger and the two queue consumers (fetches, webhooks), plus the
-// Durable Object class.
+// Worker entry: HTTP API, cron trigger and the three queue consumers (dispatch ranges, fetches,
+// webhooks), plus the Durable Object class.
 import { consumeFetches } from "./jobs/consumer";
+import { consumeDispatch, DISPATCH_QUEUE_NAME } from "./jobs/dispatch";
 import { runScheduled } from "./jobs/scheduled";
 import { consumeWebhooks, WEBHOOK_QUEUE_NAME } from "./jobs/webhooks";
 
@@ -21,6 +22,7 @@ export default {
   },
   async queue(batch, env, _ctx) {
     if (batch.queue === WEBHOOK_QUEUE_NAME) await consumeWebhooks(batch, env);
+    else if (batch.queue === DISPATCH_QUEUE_NAME) await consumeDispatch(batch, env);
     else await consumeFetches(batch, env);
   },
 } satisfies ExportedHandler<Env>;

@@ -1,11 +1,15 @@
-// Cron dispatch cost: pages of 500 rows, so N due keys cost about N / 500 D1 queries and N / 100
-// sendBatch calls, and a budget keeps one tick inside the invocation's subrequest limit.
+// The cron's fan-out: a tick seeds a few range messages, the dispatch consumer splits wide ranges and
+// pages narrow ones into fetch messages. Through the real queues end to end, and in-process (test/
+// dispatch-driver.ts) to count what each step costs: D1 queries and queue calls linear in N, every
+// invocation within its subrequest budget, nothing truncated.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { cacheDateKey } from "../src/framework/dates";
 import { defaultFromDate } from "../src/framework/dates";
-import { dispatchSettings } from "../src/framework/settings";
-import { dispatchDueFetches } from "../src/jobs/dispatch";
+import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
+import { FANOUT, LEAF_SPAN, splitRange } from "../src/jobs/dispatch";
+import worker from "../src/index";
+import { runFanOut } from "./dispatch-driver";
 import { configureTenant, type MintedGrant } from "./fake-client";
 import { seedConnection } from "./helpers";
 
@@ -39,8 +43,27 @@ async function consumed(workspaceId: string, n: number) {
   throw new Error(`the consumer did not finish ${n} runs of ${workspaceId}`);
 }
 
-describe("dispatchDueFetches", () => {
-  it("should page through 1,001 due keys with 4 D1 queries and 12 sendBatch calls", async () => {
+/** N synthetic due keys over N / 100 workspaces, inserted in bulk by SQL (counting only: nothing is fetched). */
+async function seedSynthetic(prefix: string, n: number, now: number) {
+  const workspaces = Math.ceil(n / 100);
+  await env.DB.prepare(
+    `WITH RECURSIVE w(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM w WHERE i + 1 < ?1)
+     INSERT INTO integration_access (workspace_id, integration, token_ciphertext, key_id, created_at, updated_at, tokens_issued_at)
+     SELECT ?2 || i, 'Gusto', 'x', 'k', ?3, ?3, ?3 FROM w`,
+  )
+    .bind(workspaces, prefix, now)
+    .run();
+  await env.DB.prepare(
+    `WITH RECURSIVE k(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM k WHERE i + 1 < ?1)
+     INSERT INTO data_cache (workspace_id, integration, cache_date, payload, created_at, last_requested_at)
+     SELECT ?2 || (i / 100), 'Gusto', 1000000 + (i % 100) * 86400, '{}', ?3, ?4 FROM k`,
+  )
+    .bind(n, prefix, now - 2 * HOUR, now - HOUR)
+    .run();
+}
+
+describe("the cron's fan-out", () => {
+  it("should fetch every due key of a tick through the dispatch and fetch queues", async () => {
     const now = Date.now();
     await unlimited(await seedConnection("ws-many", "gusto"));
     await seedStaleKeys("ws-many", "Gusto", 1001, now);
@@ -50,11 +73,11 @@ describe("dispatchDueFetches", () => {
       .bind(now - 40 * 24 * HOUR)
       .run();
 
-    const report = await dispatchDueFetches(env, now);
-    // 3 pages of requested keys (500 + 500 + 1) and 1 page of connections' default keys.
-    expect(report).toEqual({ messages: 1002, d1Queries: 4, sendBatches: 12, truncated: false });
+    const ctx = createExecutionContext();
+    worker.scheduled(createScheduledController({ cron: "0 * * * *", scheduledTime: now }), env, ctx);
+    await waitOnExecutionContext(ctx);
 
-    // The queue delivers them to the consumer, which fetches each from the fake provider.
+    // 1,001 requested keys and the connection's default key.
     await consumed("ws-many", 1002);
     const runs = await env.DB.prepare(
       "SELECT count(*) AS n FROM fetch_runs WHERE workspace_id = 'ws-many' AND trigger = 'cron'",
@@ -62,15 +85,31 @@ describe("dispatchDueFetches", () => {
     expect(runs?.n).toBe(1002);
   });
 
-  it("should stop at the subrequest budget and report it", async () => {
+  it("should cost D1 queries and queue calls linear in N, each invocation bounded, nothing left out", async () => {
     const now = Date.now();
-    await unlimited(await seedConnection("ws-budget", "gusto"));
-    await seedStaleKeys("ws-budget", "Gusto", 600, now);
-    const report = await dispatchDueFetches(env, now, { ...dispatchSettings(env), subrequestBudget: 8 });
-    expect(report.truncated).toBe(true);
-    expect(report.d1Queries + report.sendBatches).toBeLessThanOrEqual(8);
-    expect(report).toMatchObject({ messages: 500, d1Queries: 1, sendBatches: 5 });
-    await consumed("ws-budget", 500);
+    const small = await (async () => {
+      await seedSynthetic("lin-a-", 2_000, now);
+      return runFanOut(now, { work: "count", kinds: ["requested"] });
+    })();
+    expect(small.messages).toBe(2_000);
+    await seedSynthetic("lin-b-", 18_000, now);
+    const large = await runFanOut(now, { work: "count", kinds: ["requested"] });
+    expect(large.messages).toBe(20_000);
+    // Per key: a D1 query per 500 and a sendBatch per 100, plus a few splits; 10x the keys, at most ~10x the cost.
+    expect(large.d1Queries).toBeLessThanOrEqual(Math.ceil(20_000 / 500) + large.ranges + 2);
+    expect(large.queueCalls).toBeLessThanOrEqual(Math.ceil(20_000 / 100) + large.ranges + 2);
+    expect(large.d1Queries + large.queueCalls).toBeLessThanOrEqual(12 * (small.d1Queries + small.queueCalls));
+    // A batch of ten leaf ranges stays well inside an invocation's 1,000 subrequests.
+    expect(large.maxSubrequestsPerInvocation).toBeLessThanOrEqual(10 * (LEAF_SPAN / 500 + LEAF_SPAN / 100 + 2));
+    expect(large.maxSubrequestsPerInvocation).toBeLessThan(900);
+  });
+
+  it("should split a wide range into contiguous children that cover it exactly", () => {
+    const children = splitRange({ kind: "requested", lo: 7, hi: 100_007, now: 0 });
+    expect(children).toHaveLength(FANOUT);
+    expect(children[0]!.lo).toBe(7);
+    expect(children.at(-1)!.hi).toBe(100_007);
+    for (let i = 1; i < children.length; i++) expect(children[i]!.lo).toBe(children[i - 1]!.hi);
   });
 
   it("should use the first day of the month 23 months back as the default window", () => {

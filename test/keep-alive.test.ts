@@ -1,16 +1,26 @@
-// The cron keep-alive pass: idle refresh tokens of providers whose tokens expire unused are
-// refreshed, a bounded batch per tick, through the workspace objects.
+// The cron keep-alive: idle refresh tokens of providers whose tokens expire unused are refreshed,
+// found by the fan-out's keep-alive ranges and refreshed by the fetch queue's consumer through the
+// workspace objects.
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import worker from "../src/index";
-import { keepAlivePass } from "../src/jobs/keep-alive";
 import { providers } from "../src/providers/registry";
+import { runFanOut } from "./dispatch-driver";
 import { stats } from "./fake-client";
 import { rawAccessRow, seedConnection } from "./helpers";
 
 const DAY = 24 * 3600_000;
 const xeroIdle = providers.Xero.keepAliveAfterMs;
+
+/** Waits until the grant's refresh count reaches `n`. */
+async function refreshed(grantId: string, n: number): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if ((await stats(grantId)).refreshRequests >= n) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`grant ${grantId} was not refreshed ${n} times`);
+}
 
 describe("keep-alive", () => {
   it("should refresh only idle connections of providers that need it, on the cron trigger", async () => {
@@ -23,6 +33,9 @@ describe("keep-alive", () => {
     worker.scheduled(createScheduledController({ cron: "0 * * * *", scheduledTime: Date.now() }), env, ctx);
     await waitOnExecutionContext(ctx);
 
+    await refreshed(idle.grantId, 1);
+    // The rest of the tick's messages are handled by now as well.
+    await new Promise((r) => setTimeout(r, 500));
     expect((await stats(idle.grantId)).refreshRequests).toBe(1);
     expect((await stats(recent.grantId)).refreshRequests).toBe(0);
     expect((await stats(gusto.grantId)).refreshRequests).toBe(0);
@@ -30,23 +43,22 @@ describe("keep-alive", () => {
     expect(row.tokens_issued_at).toBeGreaterThan(Date.now() - DAY);
   });
 
-  it("should stop at the batch size and leave the rest for the next tick, oldest first", async () => {
-    const oldest = await seedConnection("ws-b1", "xero", { issuedAgoMs: xeroIdle + 3 * DAY });
-    const older = await seedConnection("ws-b2", "xero", { issuedAgoMs: xeroIdle + 2 * DAY });
-    const first = await keepAlivePass(env, Date.now(), 1);
-    expect(first).toEqual({ due: 1, refreshed: 1, failed: 0 });
-    expect((await stats(oldest.grantId)).refreshRequests).toBe(1);
-    expect((await stats(older.grantId)).refreshRequests).toBe(0);
-    const second = await keepAlivePass(env, Date.now(), 1);
-    expect(second).toEqual({ due: 1, refreshed: 1, failed: 0 });
-    expect((await stats(older.grantId)).refreshRequests).toBe(1);
-    expect(await keepAlivePass(env, Date.now(), 10)).toEqual({ due: 0, refreshed: 0, failed: 0 });
+  it("should refresh every idle connection of a tick, each once, and none on the next tick", async () => {
+    const grants = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        seedConnection(`ws-b${i}`, "xero", { issuedAgoMs: xeroIdle + (i + 1) * DAY }),
+      ),
+    );
+    const tick = await runFanOut(Date.now(), { kinds: ["keepalive"] });
+    expect(tick.messages).toBe(12);
+    for (const grant of grants) await refreshed(grant.grantId, 1);
+    expect((await runFanOut(Date.now(), { kinds: ["keepalive"] })).messages).toBe(0);
   });
 
   it("should skip connections that need a reconnect", async () => {
     const grant = await seedConnection("ws-skip", "xero", { issuedAgoMs: xeroIdle + DAY });
     await env.DB.prepare("UPDATE integration_access SET requires_reconnect = 1 WHERE workspace_id = 'ws-skip'").run();
-    expect((await keepAlivePass(env, Date.now(), 10)).due).toBe(0);
+    expect((await runFanOut(Date.now(), { kinds: ["keepalive"] })).messages).toBe(0);
     expect((await stats(grant.grantId)).refreshRequests).toBe(0);
   });
 });

@@ -3,7 +3,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { keyRingFromEnv } from "../src/framework/crypto";
-import { keepAlivePass } from "../src/jobs/keep-alive";
+import { runFanOut } from "./dispatch-driver";
 import { providers } from "../src/providers/registry";
 import { db } from "../src/storage/db";
 import { loadAccess } from "../src/workspace/integration-access";
@@ -44,10 +44,12 @@ describe("QuickBooks tokens", () => {
     expect(providers.QuickBooks.keepAliveAfterMs).toBe(50 * DAY);
     const grant = await connectQuickBooks("ws-qb-idle");
     const before = await stats(grant.grantId);
-    await keepAlivePass(env, Date.now() + 49 * DAY);
+    expect((await runFanOut(Date.now() + 49 * DAY, { kinds: ["keepalive"] })).messages).toBe(0);
     expect((await stats(grant.grantId)).refreshRequests).toBe(before.refreshRequests);
 
-    await keepAlivePass(env, Date.now() + 51 * DAY);
+    expect((await runFanOut(Date.now() + 51 * DAY, { kinds: ["keepalive"] })).messages).toBeGreaterThanOrEqual(1);
+    for (let i = 0; i < 200 && (await stats(grant.grantId)).refreshRequests === before.refreshRequests; i++)
+      await new Promise((r) => setTimeout(r, 50));
     const after = await stats(grant.grantId);
     expect(after.refreshRequests).toBe(before.refreshRequests + 1);
     expect((await stored("ws-qb-idle")).tokens.refreshToken).toBe(after.currentRefreshToken);

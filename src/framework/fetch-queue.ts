@@ -1,25 +1,39 @@
-// The FETCH_QUEUE message: one cache key to fetch through its workspace's Durable Object. The cron,
-// the manual-fetch route and the consumer share it.
+// The FETCH_QUEUE message: one cache key to fetch through its workspace's Durable Object, or one
+// connection to refresh (the keep-alive). The cron's fan-out, the manual-fetch route and the consumer
+// share it.
 import * as z from "zod/mini";
 import { lazy } from "./lazy";
 
-export const fetchMessage = lazy(() =>
+const fetchKey = () =>
   z.object({
     workspaceId: z.string().check(z.minLength(1)),
     integration: z.string().check(z.minLength(1)),
     /** The seed's cache key (epoch seconds). */
     cacheDate: z.int(),
     trigger: z.enum(["cron", "manual"]),
-  }),
-);
+  });
 
-export type FetchMessage = z.infer<ReturnType<typeof fetchMessage>>;
+const refreshConnection = () =>
+  z.object({
+    workspaceId: z.string().check(z.minLength(1)),
+    integration: z.string().check(z.minLength(1)),
+    /** A keep-alive: refresh the connection's tokens, fetch nothing. */
+    refresh: z.literal(true),
+  });
+
+export const fetchMessage = lazy(() => z.union([fetchKey(), refreshConnection()]));
+
+/** One cache key to fetch. */
+export type FetchMessage = z.infer<ReturnType<typeof fetchKey>>;
+/** One connection to refresh. */
+export type RefreshMessage = z.infer<ReturnType<typeof refreshConnection>>;
+export type WorkMessage = FetchMessage | RefreshMessage;
 
 /** Queues accept at most 100 messages per sendBatch. */
 export const SEND_BATCH_LIMIT = 100;
 
 /** Sends messages in batches of at most 100; returns the number of sendBatch calls. */
-export async function sendFetches(queue: Queue, messages: readonly FetchMessage[]): Promise<number> {
+export async function sendFetches(queue: Queue, messages: readonly WorkMessage[]): Promise<number> {
   let calls = 0;
   for (let i = 0; i < messages.length; i += SEND_BATCH_LIMIT) {
     await queue.sendBatch(

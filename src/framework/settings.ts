@@ -44,21 +44,13 @@ export interface DispatchSettings {
   refreshAfterMs: number;
   /** Keys asked for within this window are kept warm (default 30 days). */
   retentionMs: number;
-  /** Stop before this many subrequests (D1 queries + sendBatch calls); the rest is still due next tick. */
-  subrequestBudget: number;
 }
 
 export function dispatchSettings(env: Env): DispatchSettings {
   return {
     refreshAfterMs: readNumber(env, "CACHE_REFRESH_AFTER_MS", 50 * 60_000, 1),
     retentionMs: readNumber(env, "CACHE_RETENTION_MS", 30 * 24 * 3600_000, 1),
-    subrequestBudget: readNumber(env, "DISPATCH_SUBREQUEST_BUDGET", 900, 10),
   };
-}
-
-/** Idle connections refreshed per cron tick. */
-export function keepAliveBatchSize(env: Env): number {
-  return Math.floor(readNumber(env, "KEEPALIVE_BATCH_SIZE", 50, 1));
 }
 
 /** How long the fetch log is kept. */

@@ -1,4 +1,4 @@
-// FETCH_QUEUE consumer: each key runs through its workspace's Durable Object. Messages are handled
+// FETCH_QUEUE consumer: each key (or keep-alive refresh) runs through its workspace's Durable Object. Messages are handled
 // independently, so one failing provider or workspace never holds up another; transient failures
 // are retried with backoff, and a key the queue gives up on is recorded as a dead letter.
 import { exponentialBackoff } from "../framework/backoff";
@@ -6,7 +6,7 @@ import { isTransient } from "../framework/failure";
 import { fetchMessage } from "../framework/fetch-queue";
 import { db } from "../storage/db";
 import { recordDeadLetter } from "../storage/runs";
-import { type FetchOutcome, workspaceClient } from "../workspace/client";
+import { type AccessOutcome, type FetchOutcome, workspaceClient } from "../workspace/client";
 
 /** Must match `max_retries` of the consumer in wrangler.toml. */
 const QUEUE_MAX_RETRIES = 3;
@@ -33,10 +33,13 @@ export async function consumeFetches(batch: MessageBatch<unknown>, env: Env): Pr
         message.ack();
         return;
       }
-      const { workspaceId, integration, cacheDate, trigger } = parsed.data;
-      let outcome: FetchOutcome;
+      const work = parsed.data;
+      const { workspaceId, integration } = work;
+      let outcome: FetchOutcome | AccessOutcome;
       try {
-        outcome = await workspaceClient(env, workspaceId).runFetch(integration, cacheDate, trigger);
+        const client = workspaceClient(env, workspaceId);
+        outcome =
+          "refresh" in work ? await client.refreshNow(integration) : await client.runFetch(integration, work.cacheDate, work.trigger);
       } catch (err) {
         console.error("fetch message failed", integration, err);
         outcome = { ok: false, failure: { reason: "internal_error", message: "The workspace object failed" } };
@@ -51,7 +54,9 @@ export async function consumeFetches(batch: MessageBatch<unknown>, env: Env): Pr
       } else if (message.attempts > QUEUE_MAX_RETRIES) {
         report.deadLettered++;
         const error = `gave up after ${message.attempts} attempts: ${outcome.failure.reason}`;
-        await recordDeadLetter(db(env.DB), { workspaceId, integration, cacheDate, trigger }, error, Date.now());
+        // A keep-alive that gives up is retried by the next tick; only fetches are logged.
+        if ("refresh" in work) console.warn("keep-alive refresh gave up", integration, outcome.failure.reason);
+        else await recordDeadLetter(db(env.DB), { workspaceId, integration, cacheDate: work.cacheDate, trigger: work.trigger }, error, Date.now());
         message.ack();
       } else {
         report.retried++;

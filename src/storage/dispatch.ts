@@ -1,5 +1,6 @@
-// The cron's reads: pages of cache keys due for a refresh, walked by a cursor so each page is one
-// indexed query however large the tables grow.
+// The cron's reads: pages of cache keys due for a refresh and of idle connections, each within one
+// key range (lo exclusive, hi inclusive) of a keyset cursor — data_cache's rowid or
+// integration_access's id — so the fan-out can split the key space and each page is one indexed query.
 import { storageOp } from "./db";
 
 export const DUE_PAGE_SIZE = 500;
@@ -35,19 +36,38 @@ const toKey = (r: Row): DueKey => ({
   cacheDate: r.cache_date,
 });
 
+/** A keyset range: cursors above `lo`, up to and including `hi`. */
+export interface KeyRange {
+  lo: number;
+  hi: number;
+}
+
+/** The largest cursor of each key space (0 when empty): where the cron's root ranges end. */
+export const keySpaceEnds = storageOp(
+  "read key space ends",
+  async (d1: D1Database): Promise<{ cacheRows: number; connections: number }> => {
+    const row = await d1
+      .prepare(
+        "SELECT (SELECT coalesce(max(rowid), 0) FROM data_cache) AS cache_rows, (SELECT coalesce(max(id), 0) FROM integration_access) AS connections",
+      )
+      .first<{ cache_rows: number; connections: number }>();
+    return { cacheRows: row?.cache_rows ?? 0, connections: row?.connections ?? 0 };
+  },
+);
+
 /** Stale keys the host app asked for within the window, of connections that are not waiting for a reconnect. */
 export const requestedDueKeys = storageOp(
   "page requested due keys",
-  async (d1: D1Database, window: DueWindow, cursor: number): Promise<DueKey[]> => {
+  async (d1: D1Database, window: DueWindow, cursor: number, range: KeyRange): Promise<DueKey[]> => {
     const { results } = await d1
       .prepare(
         `SELECT c.rowid AS cursor, c.workspace_id, c.integration, c.cache_date
          FROM data_cache c
          JOIN integration_access a ON a.workspace_id = c.workspace_id AND a.integration = c.integration AND a.requires_reconnect = 0
-        WHERE c.rowid > ?1 AND c.last_requested_at > ?2 AND c.created_at < ?3
+        WHERE c.rowid > ?1 AND c.rowid <= ?4 AND c.last_requested_at > ?2 AND c.created_at < ?3
         ORDER BY c.rowid LIMIT ${DUE_PAGE_SIZE}`,
       )
-      .bind(cursor, window.requestedAfter, window.staleBefore)
+      .bind(Math.max(cursor, range.lo), window.requestedAfter, window.staleBefore, range.hi)
       .all<Row>();
     return results.map(toKey);
   },
@@ -59,18 +79,46 @@ export const requestedDueKeys = storageOp(
  */
 export const defaultDueKeys = storageOp(
   "page default due keys",
-  async (d1: D1Database, window: DueWindow, cursor: number): Promise<DueKey[]> => {
+  async (d1: D1Database, window: DueWindow, cursor: number, range: KeyRange): Promise<DueKey[]> => {
     const { results } = await d1
       .prepare(
         `SELECT a.id AS cursor, a.workspace_id, a.integration, ?4 AS cache_date
          FROM integration_access a
          LEFT JOIN data_cache c ON c.workspace_id = a.workspace_id AND c.integration = a.integration AND c.cache_date = ?4
-        WHERE a.id > ?1 AND a.requires_reconnect = 0
+        WHERE a.id > ?1 AND a.id <= ?5 AND a.requires_reconnect = 0
           AND (c.cache_date IS NULL OR (c.created_at < ?3 AND c.last_requested_at <= ?2))
         ORDER BY a.id LIMIT ${DUE_PAGE_SIZE}`,
       )
-      .bind(cursor, window.requestedAfter, window.staleBefore, window.defaultKey)
+      .bind(Math.max(cursor, range.lo), window.requestedAfter, window.staleBefore, window.defaultKey, range.hi)
       .all<Row>();
     return results.map(toKey);
+  },
+);
+
+/**
+ * Healthy connections of `integrations` in the range whose tokens were issued before `issuedBefore`
+ * (the earliest keep-alive cutoff; the caller applies each provider's own).
+ */
+export const idleConnectionsIn = storageOp(
+  "page idle connections",
+  async (
+    d1: D1Database,
+    integrations: readonly string[],
+    issuedBefore: number,
+    cursor: number,
+    range: KeyRange,
+  ): Promise<(DueKey & { tokensIssuedAt: number })[]> => {
+    if (integrations.length === 0) return [];
+    const names = integrations.map((_, i) => `?${i + 5}`).join(", ");
+    const { results } = await d1
+      .prepare(
+        `SELECT id AS cursor, workspace_id, integration, 0 AS cache_date, tokens_issued_at
+         FROM integration_access
+        WHERE id > ?1 AND id <= ?2 AND requires_reconnect = 0 AND tokens_issued_at < ?3 AND integration IN (${names})
+        ORDER BY id LIMIT ?4`,
+      )
+      .bind(Math.max(cursor, range.lo), range.hi, issuedBefore, DUE_PAGE_SIZE, ...integrations)
+      .all<Row & { tokens_issued_at: number }>();
+    return results.map((r) => ({ ...toKey(r), tokensIssuedAt: r.tokens_issued_at }));
   },
 );

@@ -26,6 +26,16 @@ describe("wrangler.toml", () => {
     expect(toml).toMatch(new RegExp(`binding = "WEBHOOK_QUEUE"\\nqueue = "${name}"`));
   });
 
+  it("should consume the dispatch queue under the name the worker routes by, in batches the budget allows", () => {
+    const name = /export const DISPATCH_QUEUE_NAME = "([^"]+)";/.exec(read("src/jobs/dispatch.ts"))?.[1];
+    const consumer = new RegExp(`\\[\\[queues\\.consumers\\]\\]\\nqueue = "${name}"\\nmax_batch_size = (\\d+)`).exec(
+      toml,
+    );
+    expect(consumer, `a [[queues.consumers]] block for ${name}`).not.toBeNull();
+    // test/cron-dispatch.test.ts bounds one batch of 10 ranges below 900 subrequests.
+    expect(Number(consumer![1])).toBeLessThanOrEqual(10);
+  });
+
   it("should run the cron hourly, as the status route's next_scheduled_run assumes", () => {
     expect(toml).toMatch(/^crons = \["0 \* \* \* \*"\]$/m);
   });
@@ -37,6 +47,7 @@ describe("wrangler.toml", () => {
       'name = "WORKSPACE"',
       'binding = "FETCH_QUEUE"',
       'binding = "WEBHOOK_QUEUE"',
+      'binding = "DISPATCH_QUEUE"',
       'new_sqlite_classes = ["WorkspaceDO"]',
     ]) {
       expect(toml).toContain(binding);

@@ -1,0 +1,66 @@
+// Runs the cron's fan-out in-process, the way DISPATCH_QUEUE would: the tick's roots, then range
+// messages in batches of 10 (one consumer invocation each), `parallelism` invocations at a time. Work
+// messages go to the real FETCH_QUEUE ("queue") or are only counted ("count", for a million keys).
+// Each invocation's subrequests (D1 queries + queue calls) are summed, so the largest is measured.
+import { env } from "cloudflare:workers";
+import { sendFetches } from "../src/framework/fetch-queue";
+import { type DispatchSinks, type RangeMessage, runRange, seedDispatch } from "../src/jobs/dispatch";
+
+export interface FanOutResult {
+  d1Queries: number;
+  queueCalls: number;
+  /** Work messages sent (fetches and refreshes). */
+  messages: number;
+  ranges: number;
+  invocations: number;
+  maxSubrequestsPerInvocation: number;
+  seconds: number;
+}
+
+const BATCH = 10;
+
+export async function runFanOut(
+  now: number,
+  options: { work?: "queue" | "count"; parallelism?: number; kinds?: RangeMessage["kind"][] } = {},
+): Promise<FanOutResult> {
+  const { work = "queue", parallelism = 4, kinds } = options;
+  const started = performance.now();
+  const pending: RangeMessage[] = [];
+  const sinks: DispatchSinks = {
+    ranges(messages) {
+      pending.push(...messages.filter((m) => !kinds || kinds.includes(m.kind)));
+      return Promise.resolve(messages.length > 0 ? 1 : 0);
+    },
+    work: (messages) =>
+      work === "queue" ? sendFetches(env.FETCH_QUEUE, messages) : Promise.resolve(Math.ceil(messages.length / 100)),
+  };
+  const seed = await seedDispatch(env, now, sinks);
+  const result: FanOutResult = {
+    d1Queries: seed.d1Queries,
+    queueCalls: seed.queueCalls,
+    messages: 0,
+    ranges: seed.ranges,
+    invocations: 1,
+    maxSubrequestsPerInvocation: seed.d1Queries + seed.queueCalls,
+    seconds: 0,
+  };
+  const invoke = async () => {
+    for (let batch = pending.splice(0, BATCH); batch.length > 0; batch = pending.splice(0, BATCH)) {
+      const reports = await Promise.all(batch.map((range) => runRange(env, range, sinks)));
+      let subrequests = 0;
+      for (const r of reports) {
+        result.d1Queries += r.d1Queries;
+        result.queueCalls += r.queueCalls;
+        result.messages += r.messages;
+        result.ranges += r.ranges;
+        subrequests += r.d1Queries + r.queueCalls;
+      }
+      result.invocations++;
+      result.maxSubrequestsPerInvocation = Math.max(result.maxSubrequestsPerInvocation, subrequests);
+    }
+  };
+  // Invocations start as messages appear; stop when none is left and none is running.
+  while (pending.length > 0) await Promise.all(Array.from({ length: parallelism }, invoke));
+  result.seconds = (performance.now() - started) / 1000;
+  return result;
+}
