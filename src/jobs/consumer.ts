@@ -39,7 +39,9 @@ export async function consumeFetches(batch: MessageBatch<unknown>, env: Env): Pr
       try {
         const client = workspaceClient(env, workspaceId);
         outcome =
-          "refresh" in work ? await client.refreshNow(integration) : await client.runFetch(integration, work.cacheDate, work.trigger);
+          "refresh" in work
+            ? await client.refreshNow(integration)
+            : await client.runFetch(integration, work.cacheDate, work.trigger);
       } catch (err) {
         console.error("fetch message failed", integration, err);
         outcome = { ok: false, failure: { reason: "internal_error", message: "The workspace object failed" } };
@@ -56,7 +58,13 @@ export async function consumeFetches(batch: MessageBatch<unknown>, env: Env): Pr
         const error = `gave up after ${message.attempts} attempts: ${outcome.failure.reason}`;
         // A keep-alive that gives up is retried by the next tick; only fetches are logged.
         if ("refresh" in work) console.warn("keep-alive refresh gave up", integration, outcome.failure.reason);
-        else await recordDeadLetter(db(env.DB), { workspaceId, integration, cacheDate: work.cacheDate, trigger: work.trigger }, error, Date.now());
+        else
+          await recordDeadLetter(
+            db(env.DB),
+            { workspaceId, integration, cacheDate: work.cacheDate, trigger: work.trigger },
+            error,
+            Date.now(),
+          );
         message.ack();
       } else {
         report.retried++;

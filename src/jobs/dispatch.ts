@@ -114,7 +114,7 @@ export async function runRange(env: Env, range: RangeMessage, sinks = queueSinks
   };
   const page = pager(env, range, window);
   let pending: WorkMessage[] = [];
-  for (let cursor = range.lo; ; ) {
+  for (let cursor = range.lo; ;) {
     const keys = await page(cursor);
     report.d1Queries++;
     pending.push(...keys.work);
@@ -148,7 +148,11 @@ function pager(env: Env, range: RangeMessage, window: DueWindow): (cursor: numbe
   const bounds: KeyRange = { lo: range.lo, hi: range.hi };
   // Providers without an adapter (api_type null) have nothing to fetch.
   const fetchable = (k: DueKey) => (findProvider(k.integration, env)?.apiType ?? null) !== null;
-  const pageOf = (rows: DueKey[], work: WorkMessage[]): Page => ({ rows: rows.length, last: rows.at(-1)?.cursor ?? 0, work });
+  const pageOf = (rows: DueKey[], work: WorkMessage[]): Page => ({
+    rows: rows.length,
+    last: rows.at(-1)?.cursor ?? 0,
+    work,
+  });
   if (range.kind === "keepalive") {
     const ages = new Map<string, number>(
       availableProviders(env).flatMap((p): [string, number][] =>
