@@ -11,7 +11,7 @@ export default defineConfig({
   plugins: project.plugins,
   test: {
     ...project.test,
-    testTimeout: 600_000,
+    testTimeout: 900_000,
     hookTimeout: 60_000,
     reporters: ["default", new BenchResultsReporter()],
     silent: false,

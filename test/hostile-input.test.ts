@@ -150,7 +150,13 @@ function fuzzRequest(op: Operation, random: () => number, bearers: string[]): { 
   }
   return {
     url: url.toString(),
-    init: { method: op.method === "GET" && body ? "POST" : op.method, headers, body, redirect: "manual" },
+    // GET and HEAD cannot carry a body: such a case goes out as a POST.
+    init: {
+      method: ["GET", "HEAD"].includes(op.method) && body ? "POST" : op.method,
+      headers,
+      body,
+      redirect: "manual",
+    },
   };
 }
 
