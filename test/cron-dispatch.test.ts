@@ -68,8 +68,14 @@ describe("the cron's fan-out", () => {
     await unlimited(await seedConnection("ws-many", "gusto"));
     await seedStaleKeys("ws-many", "Gusto", 1001, now);
     // A key fetched recently and one not asked for within the retention window are not due.
-    await env.DB.prepare("INSERT INTO data_cache VALUES ('ws-many', 'Gusto', 5, '{}', ?, ?)").bind(now, now).run();
-    await env.DB.prepare("INSERT INTO data_cache VALUES ('ws-many', 'Gusto', 6, '{}', 0, ?)")
+    await env.DB.prepare(
+      "INSERT INTO data_cache (workspace_id, integration, cache_date, payload, created_at, last_requested_at) VALUES ('ws-many', 'Gusto', 5, '{}', ?, ?)",
+    )
+      .bind(now, now)
+      .run();
+    await env.DB.prepare(
+      "INSERT INTO data_cache (workspace_id, integration, cache_date, payload, created_at, last_requested_at) VALUES ('ws-many', 'Gusto', 6, '{}', 0, ?)",
+    )
       .bind(now - 40 * 24 * HOUR)
       .run();
 

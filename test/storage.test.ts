@@ -35,6 +35,7 @@ describe("migrations", () => {
       "payload",
       "created_at",
       "last_requested_at",
+      "size",
     ]);
     expect(await columns("fetch_runs")).toEqual([
       "id",

@@ -1,16 +1,10 @@
-// The data cache in D1: one normalized payload per (workspace, integration, seed cache date). A
-// payload is only ever written after a successful fetch, so a failing provider never replaces good data.
-import { and, desc, eq, gt, notInArray, sql } from "drizzle-orm";
+// The data cache's index in D1: one row per (workspace, integration, seed cache date) with when it
+// was fetched and asked for and its size, which is all the cron needs. Payloads live in the
+// workspace's Durable Object storage; rows from before that move still carry theirs until read.
+import { and, desc, eq, gt, isNotNull, notInArray, sql } from "drizzle-orm";
 import { type Db, storageOp } from "./db";
 import { dataCache } from "./schema";
 import { insertEvent, type OutboxEvent } from "./webhooks";
-
-/** A cached payload (stored as JSON; the caller names its type) and when it was fetched and asked for. */
-export interface CachedData<P> {
-  payload: P;
-  fetchedAt: number;
-  lastRequestedAt: number;
-}
 
 export interface CacheKey {
   workspaceId: string;
@@ -26,32 +20,39 @@ const where = ({ workspaceId, integration, cacheDate }: CacheKey) =>
     eq(dataCache.cacheDate, cacheDate),
   );
 
-const readCached = storageOp("read cached data", (d: Db, key: CacheKey) =>
-  d.select().from(dataCache).where(where(key)).get(),
+/** A payload still held in D1 (written before payloads moved to the workspace's object), or null. */
+export const getLegacyPayload = storageOp(
+  "read legacy cached payload",
+  async (d: Db, key: CacheKey): Promise<{ payload: string; fetchedAt: number } | null> => {
+    const row = await d
+      .select({ payload: dataCache.payload, fetchedAt: dataCache.createdAt })
+      .from(dataCache)
+      .where(and(where(key), isNotNull(dataCache.payload)))
+      .get();
+    return row?.payload ? { payload: row.payload, fetchedAt: row.fetchedAt } : null;
+  },
 );
 
-export async function getCached<P>(d: Db, key: CacheKey): Promise<CachedData<P> | null> {
-  const row = await readCached(d, key);
-  return row
-    ? { payload: JSON.parse(row.payload) as P, fetchedAt: row.createdAt, lastRequestedAt: row.lastRequestedAt }
-    : null;
-}
+/** Drops a legacy payload from D1 once the workspace's object holds it, recording its size. */
+export const clearLegacyPayload = storageOp(
+  "clear legacy cached payload",
+  async (d: Db, key: CacheKey, size: number): Promise<void> => {
+    await d
+      .update(dataCache)
+      .set({ payload: null, size })
+      .where(and(where(key), isNotNull(dataCache.payload)));
+  },
+);
 
 /**
- * Stores a fresh payload; `requested` also marks the key as asked for now (on-demand fetches).
- * `event`, if given, is recorded in the same batch.
+ * Indexes a fresh payload the workspace's object already holds (clearing any legacy payload);
+ * `requested` also marks the key as asked for now (on-demand fetches). `event`, if given, is
+ * recorded in the same batch.
  */
-export const putCached = storageOp(
-  "write cached data",
-  async (
-    d: Db,
-    key: CacheKey,
-    payload: unknown,
-    now: number,
-    requested: boolean,
-    event?: OutboxEvent,
-  ): Promise<void> => {
-    const values = { payload: JSON.stringify(payload), createdAt: now, ...(requested ? { lastRequestedAt: now } : {}) };
+export const putCacheIndex = storageOp(
+  "write cached data index",
+  async (d: Db, key: CacheKey, size: number, now: number, requested: boolean, event?: OutboxEvent): Promise<void> => {
+    const values = { payload: null, size, createdAt: now, ...(requested ? { lastRequestedAt: now } : {}) };
     const put = d
       .insert(dataCache)
       .values({ ...key, lastRequestedAt: requested ? now : 0, ...values })
@@ -113,9 +114,9 @@ export const cachedKeys = storageOp(
   },
 );
 
-/** Drops a connection's cached data (its tenant changed). */
+/** Drops a connection's cache index (its tenant changed; the object drops the payloads). */
 export const deleteCachedData = storageOp(
-  "delete cached data",
+  "delete cached data index",
   async (d: Db, workspaceId: string, integration: string) => {
     await d
       .delete(dataCache)

@@ -183,7 +183,8 @@ export const listConnectionStates = storageOp("list connection states", async (d
 );
 
 /**
- * Deletes a connection and the provider's cached data for the workspace. Returns whether a connection
+ * Deletes a connection and the provider's cache index rows for the workspace (the workspace's object
+ * drops the payloads themselves first). Returns whether a connection
  * existed. `event`, if given, is recorded in the same batch when there was a connection to delete.
  */
 export const deleteConnection = storageOp(

@@ -52,7 +52,10 @@ export const integrationAccess = sqliteTable(
   (t) => [uniqueIndex("integration_access_workspace_integration").on(t.workspaceId, t.integration)],
 );
 
-/** Normalized provider data per (workspace, integration, seed cache date). */
+/**
+ * The index of cached provider data per (workspace, integration, seed cache date): what the cron and
+ * the warm-key cap need. The payload itself lives in the workspace's Durable Object storage.
+ */
 export const dataCache = sqliteTable(
   "data_cache",
   {
@@ -60,12 +63,17 @@ export const dataCache = sqliteTable(
     integration: text("integration").notNull(),
     /** The seed's cache key: last day of the latest 31-day month not after from_date, UTC midnight, epoch seconds. */
     cacheDate: integer("cache_date").notNull(),
-    /** JSON of the normalized shape (DataBatch or employee rows). */
-    payload: text("payload").notNull(),
+    /**
+     * Rows written before payloads moved to the workspace's object hold their JSON here until their
+     * first read moves it; null for every row since.
+     */
+    payload: text("payload"),
     /** When the payload was fetched from the provider (epoch ms). */
     createdAt: integer("created_at").notNull(),
     /** When the host app last asked for this key (epoch ms); cron keeps keys asked for within the retention window warm. */
     lastRequestedAt: integer("last_requested_at").notNull().default(0),
+    /** Bytes of the payload's JSON (UTF-8) as stored in the workspace's object. */
+    size: integer("size").notNull().default(0),
   },
   (t) => [
     primaryKey({ columns: [t.workspaceId, t.integration, t.cacheDate] }),

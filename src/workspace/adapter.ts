@@ -1,13 +1,11 @@
-// FetchAdapter: the seed's contract, for the worker side. Reads the D1 cache first; a miss is
-// fetched now through the workspace's Durable Object (which holds the tokens and shares concurrent
-// fetches of one key). Providers only write `getData` in their declaration.
+// FetchAdapter: the seed's contract, for the worker side. Asks the workspace's Durable Object for the
+// cached data (one RPC; the object reads its own storage); a miss is fetched now through the same
+// object (which holds the tokens and shares concurrent fetches of one key). Providers only write
+// `getData` in their declaration.
 import type { DataPayload } from "../framework/data";
 import { cacheDateKey } from "../framework/dates";
 import { FailureError } from "../framework/failure";
 import type { ApiType, RegisteredProvider } from "../framework/provider";
-import { workspaceLimits } from "../framework/settings";
-import { capRequestedKeys, getCached, touchRequested } from "../storage/cache";
-import { db } from "../storage/db";
 import { workspaceClient } from "./client";
 
 /** One value an accounting provider offers, as the host app refers to it: `Xero[Total Income]`. */
@@ -32,12 +30,7 @@ export interface FetchAdapter {
   getDataEndpoints(fromDate: string): Promise<DataPoint[]>;
 }
 
-export function fetchAdapterFor(
-  env: Env,
-  workspaceId: string,
-  provider: RegisteredProvider,
-  waitUntil?: (p: Promise<unknown>) => void,
-): FetchAdapter {
+export function fetchAdapterFor(env: Env, workspaceId: string, provider: RegisteredProvider): FetchAdapter {
   const { apiType } = provider;
   if (apiType === null) {
     throw new FailureError(
@@ -45,20 +38,16 @@ export function fetchAdapterFor(
       `${provider.name} has no data adapter here; call its API through /integration/proxy/${provider.name}/…`,
     );
   }
-  const d = db(env.DB);
+  const client = workspaceClient(env, workspaceId);
   const getData = async (fromDate: string): Promise<AdapterData> => {
-    const key = { workspaceId, integration: provider.name, cacheDate: cacheDateKey(fromDate) };
-    const cached = await getCached<DataPayload>(d, key);
+    const cacheDate = cacheDateKey(fromDate);
+    const cached = await client.readCached(provider.name, cacheDate);
     if (cached) {
-      // A key asked for again rejoins the set the cron keeps warm, which stays capped per connection.
-      const touch = touchRequested(d, key, Date.now()).then((joined) =>
-        joined ? capRequestedKeys(d, workspaceId, provider.name, workspaceLimits(env).warmKeysPerConnection) : 0,
-      );
-      if (waitUntil) waitUntil(touch);
-      else await touch;
-      return { payload: forRequest(cached.payload, fromDate), fetchedAt: cached.fetchedAt };
+      // Parsed here rather than in the object: the object serves every request of its workspace.
+      const payload = JSON.parse(cached.json) as DataPayload;
+      return { payload: forRequest(payload, fromDate), fetchedAt: cached.fetchedAt };
     }
-    const outcome = await workspaceClient(env, workspaceId).runFetch(provider.name, key.cacheDate, "on_demand");
+    const outcome = await client.runFetch(provider.name, cacheDate, "on_demand");
     if (!outcome.ok) throw FailureError.of(outcome.failure);
     return { payload: forRequest(outcome.payload, fromDate), fetchedAt: outcome.fetchedAt };
   };

@@ -6,17 +6,29 @@ import type { WorkspaceDO } from "./do";
 import type { FetchOutcome } from "./fetcher";
 import type { ConfirmOutcome, ConfirmRequest, GrantToHold } from "./grants";
 import type { LimitedWork } from "./limits";
+import type { StoredPayload } from "./payloads";
 import type { AccessOutcome } from "./tokens";
 import type { ProxyOutcome, ProxyRequest } from "./proxy";
 import type { RedeliverOutcome } from "./webhook-events";
 
-export type { AccessOutcome, ConfirmOutcome, FetchOutcome, LimitedWork, ProxyOutcome, ProxyRequest, RedeliverOutcome };
+export type {
+  AccessOutcome,
+  ConfirmOutcome,
+  FetchOutcome,
+  LimitedWork,
+  ProxyOutcome,
+  ProxyRequest,
+  RedeliverOutcome,
+  StoredPayload,
+};
 
 export interface WorkspaceClient {
   /** A usable access token, refreshed first when due (the seed's getIntegrationAccess). */
   getIntegrationAccess(integration: string): Promise<AccessOutcome>;
   /** Refreshes now, whatever the expiry. */
   refreshNow(integration: string): Promise<AccessOutcome>;
+  /** The cached data of one key from the object's storage (no upstream call); null on a miss. */
+  readCached(integration: string, cacheDate: number): Promise<StoredPayload | null>;
   /** Fetches one cache key from the provider and caches it. */
   runFetch(integration: string, cacheDate: number, trigger: FetchTrigger): Promise<FetchOutcome>;
   /** Forwards one call to the provider's API with the connection's token. */
@@ -43,6 +55,7 @@ export function workspaceClient(env: Env, workspaceId: string): WorkspaceClient 
   return {
     getIntegrationAccess: (integration) => stub.getIntegrationAccess(integration),
     refreshNow: (integration) => stub.refreshNow(integration),
+    readCached: (integration, cacheDate) => stub.readCached(integration, cacheDate),
     runFetch: (integration, cacheDate, trigger) => stub.runFetch(integration, cacheDate, trigger),
     forward: (request) => stub.forward(request),
     admit: (work) => stub.admit(work),

@@ -11,6 +11,7 @@ import { ConnectionStore } from "./connections";
 import { type FetchOutcome, Fetcher } from "./fetcher";
 import { type ConfirmOutcome, type ConfirmRequest, type GrantToHold, Grants } from "./grants";
 import { type LimitedWork, UpstreamLimits } from "./limits";
+import { PayloadStore, type StoredPayload } from "./payloads";
 import { ApiProxy, type ProxyOutcome, type ProxyRequest } from "./proxy";
 import { TenantLimiters } from "./rate-limit";
 import { type AccessOutcome, TokenLifecycle } from "./tokens";
@@ -29,6 +30,13 @@ export class WorkspaceDO extends DurableObject<Env> {
   private readonly provider = (name: string) => findProvider(name, this.env);
   private readonly events = new WebhookEvents(this.env, this.d, this.workspaceId);
   private readonly store = new ConnectionStore(this.ctx.storage, this.d, this.workspaceId, this.ring, this.events);
+  private readonly payloads = new PayloadStore(
+    this.ctx.storage,
+    this.d,
+    this.store,
+    () => workspaceLimits(this.env).warmKeysPerConnection,
+    (work) => this.ctx.waitUntil(work),
+  );
   private readonly limits = new UpstreamLimits(this.ctx.storage, () => workspaceLimits(this.env));
   private readonly tokens = new TokenLifecycle(this.ctx.storage, this.store, this.env, this.ring, this.provider, () =>
     this.wakeAt(Date.now() + FLUSH_RETRY_MS),
@@ -36,6 +44,7 @@ export class WorkspaceDO extends DurableObject<Env> {
   private readonly grants = new Grants(
     this.d,
     this.store,
+    this.payloads,
     this.env,
     this.ring,
     this.provider,
@@ -46,6 +55,7 @@ export class WorkspaceDO extends DurableObject<Env> {
   private readonly fetcher = new Fetcher(
     this.d,
     this.store,
+    this.payloads,
     this.tokens,
     this.limits,
     this.provider,
@@ -66,6 +76,14 @@ export class WorkspaceDO extends DurableObject<Env> {
   /** Refreshes now, whatever the expiry (cron keep-alive for idle refresh tokens). */
   refreshNow(integration: string): Promise<AccessOutcome> {
     return this.tokens.getIntegrationAccess(integration, true);
+  }
+
+  /**
+   * The cached data of one key from this object's storage (one read, no upstream call), or null on
+   * a miss. Marks the key as asked for (at most hourly).
+   */
+  readCached(integration: string, cacheDate: number): Promise<StoredPayload | null> {
+    return this.payloads.read(integration, cacheDate);
   }
 
   /**

@@ -1,18 +1,20 @@
 // Fetch runs inside the workspace's Durable Object: one upstream fetch per (integration, cache key)
 // however many callers wait, tokens from the object's own lifecycle, the provider's rate limit per
-// tenant, every attempt that reaches the provider logged in fetch_runs, and the cache written only on
-// success and only while the connection still holds the grant the data was read with.
+// tenant, every attempt that reaches the provider logged in fetch_runs, and the cache (payload in the
+// object's storage, index in D1) written only on success and only while the connection still holds
+// the grant the data was read with.
 import type { DataPayload } from "../framework/data";
 import { toIsoDate } from "../framework/dates";
 import { type Failure, FailureError } from "../framework/failure";
 import type { RegisteredProvider } from "../framework/provider";
 import { createProviderApi, ProviderApiError } from "../framework/provider-http";
-import { capRequestedKeys, putCached } from "../storage/cache";
+import { capRequestedKeys } from "../storage/cache";
 import type { Db } from "../storage/db";
 import { type FetchTrigger, finishRun, startRun } from "../storage/runs";
 import { recordEvent } from "../storage/webhooks";
 import type { ConnectionStore } from "./connections";
 import type { UpstreamLimits } from "./limits";
+import type { PayloadStore } from "./payloads";
 import type { TenantLimiters } from "./rate-limit";
 import { SingleFlight } from "./single-flight";
 import type { TokenLifecycle, UsableAccess } from "./tokens";
@@ -27,6 +29,7 @@ export class Fetcher {
   constructor(
     private readonly d: Db,
     private readonly store: ConnectionStore,
+    private readonly payloads: PayloadStore,
     private readonly tokens: TokenLifecycle,
     private readonly limits: UpstreamLimits,
     private readonly providerOf: (name: string) => RegisteredProvider | undefined,
@@ -110,7 +113,7 @@ export class Fetcher {
     const kept = await this.store.exclusive(provider.name, async () => {
       // Disconnected or replaced while the provider answered: the data belongs to no connection now.
       if ((await this.store.currentGeneration(provider.name)) !== access.generation) return false;
-      await putCached(this.d, key, payload, now, trigger === "on_demand", fetched);
+      await this.payloads.write(key, payload, now, trigger === "on_demand", fetched);
       if (trigger === "on_demand") await capRequestedKeys(this.d, key.workspaceId, key.integration, this.warmKeys());
       return true;
     });

@@ -10,12 +10,12 @@ import { revokeGrant } from "../framework/oauth/flow";
 import type { TokenSet } from "../framework/oauth/types";
 import type { RegisteredProvider } from "../framework/provider";
 import { deleteConnection, saveConnection } from "../storage/connections";
-import { deleteCachedData } from "../storage/cache";
 import type { Db } from "../storage/db";
 import { getPendingGrant, insertPendingGrant, takePendingGrant } from "../storage/pending";
 import type { OutboxEvent } from "../storage/webhooks";
 import type { ConnectionStore } from "./connections";
 import type { IntegrationAccess } from "./integration-access";
+import type { PayloadStore } from "./payloads";
 import type { WebhookEvents } from "./webhook-events";
 
 /** How long a completed consent waits for its user's confirmation. */
@@ -58,6 +58,7 @@ export class Grants {
   constructor(
     private readonly d: Db,
     private readonly store: ConnectionStore,
+    private readonly payloads: PayloadStore,
     private readonly env: Env,
     private readonly ring: () => Promise<KeyRing>,
     private readonly providerOf: (name: string) => RegisteredProvider | undefined,
@@ -162,8 +163,7 @@ export class Grants {
           event,
         );
         // Data read for another organisation must not be served as this one's.
-        if (previous && previous.tenantId !== fields.tenantId)
-          await deleteCachedData(this.d, this.store.workspaceId, integration);
+        if (previous && previous.tenantId !== fields.tenantId) await this.payloads.drop(integration);
         this.store.dropRotation(integration);
         this.store.forget(integration);
         this.onChange(integration);
@@ -203,6 +203,7 @@ export class Grants {
         console.warn("disconnect: could not read tokens to revoke", integration, err instanceof Error ? err.name : "");
       }
       const rotated = this.store.dropRotation(integration);
+      this.payloads.dropPayloads(integration);
       const existed = await deleteConnection(this.d, this.store.workspaceId, integration, event);
       this.store.forget(integration);
       this.onChange(integration);

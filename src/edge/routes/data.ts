@@ -100,7 +100,7 @@ export const dataRoutes = new Hono<AppEnv>()
     async (c) => {
       const q = c.req.valid("query");
       const provider = requireProvider(q.integration, c.env);
-      const adapter = fetchAdapterFor(c.env, q.workspace_id, provider, (p) => c.executionCtx.waitUntil(p));
+      const adapter = fetchAdapterFor(c.env, q.workspace_id, provider);
       const { payload, fetchedAt } = await adapter.getData(q.from_date);
       const fetched_at = new Date(fetchedAt).toISOString();
       return payload.apiType === "accounting"
@@ -132,7 +132,7 @@ export const dataRoutes = new Hono<AppEnv>()
         const connection = connected.get(provider.name);
         // A connection waiting for its user to reconnect has no data source; its state is in /status.
         if (provider.apiType !== "accounting" || !connection || connection.requiresReconnect) continue;
-        const adapter = fetchAdapterFor(c.env, q.workspace_id, provider, (p) => c.executionCtx.waitUntil(p));
+        const adapter = fetchAdapterFor(c.env, q.workspace_id, provider);
         points.push(...(await adapter.getDataEndpoints(q.from_date)));
       }
       return c.json(points);

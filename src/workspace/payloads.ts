@@ -1,0 +1,124 @@
+// Cached payloads in the workspace object's own storage (SQLite-backed, sync KV API), one value per
+// (integration, cache date), served by the object itself; D1's data_cache keeps only the index the
+// cron reads. A payload is written here before its index row, so an index row never names a payload
+// that was never stored; a payload without an index row is harmless and overwritten by the next fetch.
+import {
+  type CacheKey,
+  capRequestedKeys,
+  clearLegacyPayload,
+  deleteCachedData,
+  getLegacyPayload,
+  putCacheIndex,
+  touchRequested,
+} from "../storage/cache";
+import type { Db } from "../storage/db";
+import type { OutboxEvent } from "../storage/webhooks";
+import type { ConnectionStore } from "./connections";
+
+/** DO storage: `payload:<integration>:<cache date>` → StoredPayload. */
+const PAYLOAD_PREFIX = "payload:";
+/** last_requested_at is written at most this often per key. */
+const TOUCH_EVERY_MS = 3600_000;
+
+/** A cached payload as stored: its JSON, handed to the edge as is, and when it was fetched. */
+export interface StoredPayload {
+  json: string;
+  fetchedAt: number;
+}
+
+const storageKey = (integration: string, cacheDate: number) => `${PAYLOAD_PREFIX}${integration}:${cacheDate}`;
+const bytes = (json: string) => new TextEncoder().encode(json).byteLength;
+
+export class PayloadStore {
+  /** When this object last recorded each key as asked for (memory only: after eviction, one more conditional UPDATE). */
+  private readonly touched = new Map<string, number>();
+
+  constructor(
+    private readonly storage: DurableObjectStorage,
+    private readonly d: Db,
+    private readonly store: ConnectionStore,
+    private readonly warmKeys: () => number,
+    private readonly background: (work: Promise<unknown>) => void,
+  ) {}
+
+  /**
+   * The cached payload of a key: one read of this object's storage. A key not here yet whose D1
+   * row still holds a payload (written before payloads moved) is moved here first. Null on a miss.
+   * Records the key as asked for in D1, at most hourly and in the background.
+   */
+  async read(integration: string, cacheDate: number): Promise<StoredPayload | null> {
+    const stored =
+      this.storage.kv.get<StoredPayload>(storageKey(integration, cacheDate)) ??
+      (await this.store.exclusive(integration, () => this.moveLegacy(integration, cacheDate)));
+    if (stored) this.touch(integration, cacheDate);
+    return stored;
+  }
+
+  /**
+   * Stores a fresh payload, then its index row (with `event`, in one D1 batch). Call inside the
+   * connection's exclusive section, after checking it still holds the grant the data was read with.
+   */
+  async write(key: CacheKey, payload: unknown, now: number, requested: boolean, event?: OutboxEvent): Promise<void> {
+    const json = JSON.stringify(payload);
+    this.storage.kv.put<StoredPayload>(storageKey(key.integration, key.cacheDate), { json, fetchedAt: now });
+    await this.storage.sync();
+    await putCacheIndex(this.d, key, bytes(json), now, requested, event);
+    if (requested) this.touched.set(storageKey(key.integration, key.cacheDate), now);
+  }
+
+  /**
+   * Drops every payload of a connection from this object (disconnect: D1's index rows go in the
+   * connection's delete batch). Payloads go first: a failure after it leaves index rows without
+   * payloads, which read as misses, never a disconnected connection's data served.
+   */
+  dropPayloads(integration: string): void {
+    for (const [key] of this.storage.kv.list({ prefix: `${PAYLOAD_PREFIX}${integration}:` })) {
+      this.storage.kv.delete(key);
+      this.touched.delete(key);
+    }
+  }
+
+  /** Drops a connection's payloads and then its index rows (its tenant changed). */
+  async drop(integration: string): Promise<void> {
+    this.dropPayloads(integration);
+    await deleteCachedData(this.d, this.store.workspaceId, integration);
+  }
+
+  /** In the connection's exclusive section, so no fetch commit or disconnect interleaves. */
+  private async moveLegacy(integration: string, cacheDate: number): Promise<StoredPayload | null> {
+    const key = storageKey(integration, cacheDate);
+    // A fetch may have committed while this read waited for the section.
+    const stored = this.storage.kv.get<StoredPayload>(key);
+    if (stored) return stored;
+    const cacheKey = { workspaceId: this.store.workspaceId, integration, cacheDate };
+    const legacy = await getLegacyPayload(this.d, cacheKey);
+    if (!legacy) return null;
+    const moved = { json: legacy.payload, fetchedAt: legacy.fetchedAt };
+    this.storage.kv.put<StoredPayload>(key, moved);
+    await this.storage.sync();
+    try {
+      await clearLegacyPayload(this.d, cacheKey, bytes(legacy.payload));
+    } catch (err) {
+      // The object holds it now; D1's copy is cleared by the key's next fetch.
+      console.warn("legacy payload not cleared", integration, err instanceof Error ? err.message : "");
+    }
+    return moved;
+  }
+
+  private touch(integration: string, cacheDate: number): void {
+    const key = storageKey(integration, cacheDate);
+    const now = Date.now();
+    if (now - (this.touched.get(key) ?? 0) < TOUCH_EVERY_MS) return;
+    this.touched.set(key, now);
+    const cacheKey = { workspaceId: this.store.workspaceId, integration, cacheDate };
+    // A key asked for again rejoins the set the cron keeps warm, which stays capped per connection.
+    this.background(
+      touchRequested(this.d, cacheKey, now)
+        .then((joined) => (joined ? capRequestedKeys(this.d, cacheKey.workspaceId, integration, this.warmKeys()) : 0))
+        .catch((err: unknown) => {
+          this.touched.delete(key);
+          console.warn("last_requested_at not recorded", integration, err instanceof Error ? err.message : "");
+        }),
+    );
+  }
+}
