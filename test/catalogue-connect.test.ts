@@ -64,5 +64,11 @@ describe.each(catalogue)("catalogue provider $name", (provider) => {
     });
     expect(data.status).toBe(400);
     expect((await errorOf(data)).code).toBe("invalid_request");
+    const manual = await call(`/integration/fetch?workspace_id=${ws}&integration=${provider.name}`, {
+      method: "POST",
+      bearer: await token({ [ws]: "admin" }),
+    });
+    expect(manual.status).toBe(400);
+    expect((await errorOf(manual)).message).toMatch(/no data adapter/);
   });
 });

@@ -165,6 +165,7 @@ describe("proxy", () => {
     expect(none.headers.get("X-Proxied-By")).toBeNull();
     expect(await errorOf(none)).toMatchObject({ code: "not_connected" });
     expect(await errorOf(await proxy(ws, "NoSuchProvider/x"))).toMatchObject({ code: "unknown_integration" });
+    expect(await errorOf(await proxy(ws, "%E0%A4%A/x"))).toMatchObject({ code: "invalid_request" });
     expect((await call(`/integration/proxy/Xero/${REPORT}`, { bearer: await token({ [ws]: "member" }) })).status).toBe(
       400,
     );

@@ -156,6 +156,12 @@ export const dataRoutes = new Hono<AppEnv>()
     async (c) => {
       const q = c.req.valid("query");
       const provider = requireProvider(q.integration, c.env);
+      if (provider.apiType === null) {
+        throw new FailureError(
+          "invalid_request",
+          `${provider.name} has no data adapter here; call its API through /integration/proxy/${provider.name}/…`,
+        );
+      }
       const d = db(c.env.DB);
       const connection = (await listConnections(d, q.workspace_id)).find((r) => r.integration === provider.name);
       if (!connection) throw new FailureError("not_connected", `${provider.name} is not connected for this workspace`);

@@ -26,6 +26,15 @@ function rawProxyPath(url: string): { provider: string; path: string } {
   return slash < 0 ? { provider: rest, path: "" } : { provider: rest.slice(0, slash), path: rest.slice(slash + 1) };
 }
 
+/** The provider segment, decoded; a malformed escape is the caller's error, not ours. */
+function decodedName(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new FailureError("invalid_request", "Invalid path: the provider name is not valid percent-encoding");
+  }
+}
+
 /** The request body, refused past the proxy's limit before it is all read. */
 async function boundedBody(c: Context<AppEnv>, max: number): Promise<ArrayBuffer | null> {
   if (READS.has(c.req.method) || !c.req.raw.body) return null;
@@ -81,7 +90,7 @@ export const proxyRoutes = new Hono<AppEnv>().on(
     const workspaceId = c.req.valid("query").workspace_id;
     authorize(c.var.user, workspaceId, READS.has(c.req.method) ? "member" : "admin");
     const raw = rawProxyPath(c.req.url);
-    const provider = requireProvider(decodeURIComponent(raw.provider), c.env);
+    const provider = requireProvider(decodedName(raw.provider), c.env);
     const problem = proxyPathProblem(raw.path);
     if (problem) throw new FailureError("invalid_request", `Invalid path: ${problem}`);
 

@@ -1,0 +1,40 @@
+// The 100k drain: 100,000 due keys fanned out and every fetch run through its workspace object
+// against the fake Gusto, as `npm run bench:drain` (not part of `npm run bench`: at the ~100 fetches a
+// second the 10k drain shows on a 2-core machine, bounded by the local D1's writes, it takes about 17
+// minutes). Writes bench/results/dispatch-drain.json.
+import { it } from "vitest";
+import { measure, seedKeys, seedWorkspaces } from "./dispatch-seed";
+import { printTable } from "./report";
+
+it("cron fan-out of 100k keys, drained", async ({ task }) => {
+  await seedWorkspaces();
+  const now = Date.now();
+  await seedKeys(0, 100_000, now);
+  const run = await measure(100_000, now, true);
+  task.meta.benchResult = { name: "dispatch-drain", figures: run };
+  printTable(
+    "Cron fan-out of 100k keys, drained",
+    [
+      "keys",
+      "D1 queries",
+      "queue calls",
+      "max subrequests/invocation",
+      "truncated",
+      "dispatch s",
+      "drained",
+      "drain s",
+    ],
+    [
+      [
+        run.keys,
+        run.d1_queries,
+        run.queue_calls,
+        run.max_subrequests_per_invocation,
+        String(run.truncated),
+        run.seconds,
+        run.drained ?? "",
+        run.drain_seconds ?? "",
+      ],
+    ],
+  );
+}, 1_800_000);

@@ -1,0 +1,74 @@
+// Shared by the fan-out benchmarks: real connections at the fake Gusto, synthetic due keys seeded in
+// bulk by SQL, and one measured fan-out (counted, or drained through the workspace objects).
+import { env } from "cloudflare:workers";
+import { runFanOut } from "../test/dispatch-driver";
+import { configureTenant, setGustoEmployees } from "../test/fake-client";
+import { seedConnection } from "../test/helpers";
+
+const HOUR = 3600_000;
+/** Real connections (decryptable tokens at the fake Gusto) the drained keys belong to. */
+const WORKSPACES = 100;
+
+export interface Run {
+  keys: number;
+  d1_queries: number;
+  queue_calls: number;
+  max_subrequests_per_invocation: number;
+  truncated: boolean;
+  /** Dispatch alone: seed to the last leaf's sends. */
+  seconds: number;
+  /** Fetch messages that reached a fetch (drained runs), else null. */
+  drained: number | null;
+  /** Seed to the last fetch finished (drained runs), else null. */
+  drain_seconds: number | null;
+  /** Drained fetches that failed (the fake refused a connection under load; the queue would retry them). */
+  failed: number | null;
+}
+
+/** Due keys `from`…`to`-1 spread over the workspaces `ws-0`…, 1,000 cache dates each, by one SQL statement. */
+export async function seedKeys(from: number, to: number, now: number): Promise<void> {
+  await env.DB.prepare(
+    `WITH RECURSIVE k(i) AS (SELECT CAST(?1 AS INTEGER) UNION ALL SELECT i + 1 FROM k WHERE i + 1 < ?2)
+     INSERT INTO data_cache (workspace_id, integration, cache_date, payload, created_at, last_requested_at)
+     SELECT 'bench-ws-' || (i % ${WORKSPACES}), 'Gusto', 1000000 + (i / ${WORKSPACES}) * 86400, '{}', ?3, ?4 FROM k`,
+  )
+    // Integers in the SQL (a literal, a CAST): a bound JS number is a REAL, and 'ws-' || 7.0 is "ws-7.0".
+    .bind(from, to, now - 2 * HOUR, now - HOUR)
+    .run();
+}
+
+export const count = async (sql: string) => (await env.DB.prepare(sql).first<{ n: number }>())?.n ?? 0;
+
+export async function measure(keys: number, now: number, drain: boolean): Promise<Run> {
+  const runsBefore = await count("SELECT count(*) AS n FROM fetch_runs WHERE outcome != 'running'");
+  const errorsBefore = await count("SELECT count(*) AS n FROM fetch_runs WHERE outcome = 'error'");
+  const started = performance.now();
+  // "run": every fetch message goes through its workspace object (the consumer's path) before this returns.
+  const fanOut = await runFanOut(now, { work: drain ? "run" : "count", kinds: ["requested"] });
+  const drained = drain
+    ? (await count("SELECT count(*) AS n FROM fetch_runs WHERE outcome != 'running'")) - runsBefore
+    : null;
+  return {
+    keys,
+    d1_queries: fanOut.d1Queries,
+    queue_calls: fanOut.queueCalls,
+    max_subrequests_per_invocation: fanOut.maxSubrequestsPerInvocation,
+    truncated: fanOut.messages < keys,
+    seconds: Number(fanOut.seconds.toFixed(2)),
+    drained,
+    drain_seconds: drain ? Number(((performance.now() - started) / 1000).toFixed(1)) : null,
+    failed: drain ? (await count("SELECT count(*) AS n FROM fetch_runs WHERE outcome = 'error'")) - errorsBefore : null,
+  };
+}
+
+/** The bench's real connections (decryptable tokens at the fake Gusto), rate limit lifted, no employees. */
+export async function seedWorkspaces(): Promise<void> {
+  for (let w = 0; w < WORKSPACES; w++) {
+    const grant = await seedConnection(`bench-ws-${w}`, "gusto");
+    for (const tenantId of grant.tenantIds) {
+      await configureTenant(tenantId, { minuteLimit: 0 });
+      // One page, no employees: the bench measures the fan-out and the fetch path, not payroll parsing.
+      await setGustoEmployees(tenantId, []);
+    }
+  }
+}
