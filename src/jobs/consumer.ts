@@ -7,6 +7,7 @@ import { fetchMessage } from "../framework/fetch-queue";
 import { db } from "../storage/db";
 import { recordDeadLetter } from "../storage/runs";
 import { type AccessOutcome, type FetchOutcome, workspaceClient } from "../workspace/client";
+import { eachMessage } from "./messages";
 
 /** Must match `max_retries` of the consumer in wrangler.toml. */
 const QUEUE_MAX_RETRIES = 3;
@@ -25,52 +26,43 @@ export interface ConsumeReport {
 
 export async function consumeFetches(batch: MessageBatch<unknown>, env: Env): Promise<ConsumeReport> {
   const report: ConsumeReport = { succeeded: 0, failed: 0, retried: 0, deadLettered: 0 };
-  await Promise.all(
-    batch.messages.map(async (message) => {
-      const parsed = fetchMessage().safeParse(message.body);
-      if (!parsed.success) {
-        console.error("dropping a malformed fetch message", message.id);
-        message.ack();
-        return;
-      }
-      const work = parsed.data;
-      const { workspaceId, integration } = work;
-      let outcome: FetchOutcome | AccessOutcome;
-      try {
-        const client = workspaceClient(env, workspaceId);
-        outcome =
-          "refresh" in work
-            ? await client.refreshNow(integration)
-            : await client.runFetch(integration, work.cacheDate, work.trigger);
-      } catch (err) {
-        console.error("fetch message failed", integration, err);
-        outcome = { ok: false, failure: { reason: "internal_error", message: "The workspace object failed" } };
-      }
-      if (outcome.ok) {
-        report.succeeded++;
-        message.ack();
-      } else if (!isTransient(outcome.failure.reason)) {
-        // Recorded in fetch_runs by the object; retrying cannot help (reconnect needed, bad data).
-        report.failed++;
-        message.ack();
-      } else if (message.attempts > QUEUE_MAX_RETRIES) {
-        report.deadLettered++;
-        const error = `gave up after ${message.attempts} attempts: ${outcome.failure.reason}`;
-        // A keep-alive that gives up is retried by the next tick; only fetches are logged.
-        if ("refresh" in work) console.warn("keep-alive refresh gave up", integration, outcome.failure.reason);
-        else
-          await recordDeadLetter(
-            db(env.DB),
-            { workspaceId, integration, cacheDate: work.cacheDate, trigger: work.trigger },
-            error,
-            Date.now(),
-          );
-        message.ack();
-      } else {
-        report.retried++;
-        message.retry({ delaySeconds: retryDelaySeconds(message.attempts, outcome.failure.retryAfterMs) });
-      }
-    }),
-  );
+  await eachMessage(batch, fetchMessage(), "fetch", async (work, message) => {
+    const { workspaceId, integration } = work;
+    let outcome: FetchOutcome | AccessOutcome;
+    try {
+      const client = workspaceClient(env, workspaceId);
+      outcome =
+        "refresh" in work
+          ? await client.refreshNow(integration)
+          : await client.runFetch(integration, work.cacheDate, work.trigger);
+    } catch (err) {
+      console.error("fetch message failed", integration, err);
+      outcome = { ok: false, failure: { reason: "internal_error", message: "The workspace object failed" } };
+    }
+    if (outcome.ok) {
+      report.succeeded++;
+      message.ack();
+    } else if (!isTransient(outcome.failure.reason)) {
+      // Recorded in fetch_runs by the object; retrying cannot help (reconnect needed, bad data).
+      report.failed++;
+      message.ack();
+    } else if (message.attempts > QUEUE_MAX_RETRIES) {
+      report.deadLettered++;
+      const error = `gave up after ${message.attempts} attempts: ${outcome.failure.reason}`;
+      // A keep-alive that gives up is retried by the next tick; only fetches are logged.
+      if ("refresh" in work) console.warn("keep-alive refresh gave up", integration, outcome.failure.reason);
+      else
+        await recordDeadLetter(
+          db(env.DB),
+          { workspaceId, integration, cacheDate: work.cacheDate, trigger: work.trigger },
+          error,
+          Date.now(),
+        );
+      message.ack();
+    } else {
+      report.retried++;
+      message.retry({ delaySeconds: retryDelaySeconds(message.attempts, outcome.failure.retryAfterMs) });
+    }
+  });
   return report;
 }

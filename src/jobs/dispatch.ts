@@ -12,6 +12,7 @@ import * as z from "zod/mini";
 import { cacheDateKey, defaultFromDate } from "../framework/dates";
 import { SEND_BATCH_LIMIT, sendFetches, type WorkMessage } from "../framework/fetch-queue";
 import { lazy } from "../framework/lazy";
+import { eachMessage } from "./messages";
 import { dispatchSettings } from "../framework/settings";
 import { availableProviders, findProvider } from "../providers/registry";
 import {
@@ -186,22 +187,14 @@ function pager(env: Env, range: RangeMessage, window: DueWindow): (cursor: numbe
 
 /** DISPATCH_QUEUE consumer: each range message is run independently; a failed one is retried by the queue. */
 export async function consumeDispatch(batch: MessageBatch<unknown>, env: Env): Promise<void> {
-  await Promise.all(
-    batch.messages.map(async (message) => {
-      const parsed = rangeMessage().safeParse(message.body);
-      if (!parsed.success) {
-        console.error("dropping a malformed dispatch message", message.id);
-        message.ack();
-        return;
-      }
-      try {
-        await runRange(env, parsed.data);
-        message.ack();
-      } catch (err) {
-        // Sends already made are repeated on the retry: a key fetched twice is cheap, a key missed waits an hour.
-        console.error("dispatch range failed", parsed.data.kind, err instanceof Error ? err.message : "");
-        message.retry();
-      }
-    }),
-  );
+  await eachMessage(batch, rangeMessage(), "dispatch", async (range, message) => {
+    try {
+      await runRange(env, range);
+      message.ack();
+    } catch (err) {
+      // Sends already made are repeated on the retry: a key fetched twice is cheap, a key missed waits an hour.
+      console.error("dispatch range failed", range.kind, err instanceof Error ? err.message : "");
+      message.retry();
+    }
+  });
 }

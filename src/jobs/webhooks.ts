@@ -18,6 +18,7 @@ import {
   type StoredWebhookEvent,
   takeOverdueEvents,
 } from "../storage/webhooks";
+import { eachMessage } from "./messages";
 
 /** The queue name the consumer is bound to in wrangler.toml; the worker's queue handler routes by it. */
 export const WEBHOOK_QUEUE_NAME = "zebbra-webhooks";
@@ -57,47 +58,34 @@ async function attempt(env: Env, row: StoredWebhookEvent): Promise<WebhookDelive
 export async function consumeWebhooks(batch: MessageBatch<unknown>, env: Env): Promise<WebhookConsumeReport> {
   const report: WebhookConsumeReport = { delivered: 0, retried: 0, dead: 0, skipped: 0 };
   const d = db(env.DB);
-  await Promise.all(
-    batch.messages.map(async (message) => {
-      const parsed = webhookMessage().safeParse(message.body);
-      if (!parsed.success) {
-        console.error("dropping a malformed webhook message", message.id);
-        message.ack();
-        return;
-      }
-      const row = await getWebhookEvent(d, parsed.data.id);
-      if (!row || row.state !== "pending") {
-        report.skipped++;
-        message.ack();
-        return;
-      }
-      const result = await attempt(env, row);
-      const now = Date.now();
-      const attempts = row.attempts + 1;
-      const dead = !result.delivered && attempts >= WEBHOOK_MAX_ATTEMPTS;
-      const delaySeconds = webhookRetryDelaySeconds(attempts);
-      const recorded = await recordAttempt(
-        d,
-        row.id,
-        { ...result, dead, nextAttemptAt: now + delaySeconds * 1000 },
-        now,
-      );
-      if (recorded === null || result.delivered) {
-        // Delivered now, or by a concurrent attempt (a redelivery) meanwhile.
-        if (result.delivered) report.delivered++;
-        else report.skipped++;
-        message.ack();
-      } else if (dead) {
-        report.dead++;
-        console.warn("webhook: gave up", row.type, row.id, `after ${attempts} attempts:`, result.error);
-        message.ack();
-      } else {
-        report.retried++;
-        console.warn("webhook: attempt failed", row.type, row.id, result.error, `retry in ${delaySeconds} s`);
-        message.retry({ delaySeconds });
-      }
-    }),
-  );
+  await eachMessage(batch, webhookMessage(), "webhook", async ({ id }, message) => {
+    const row = await getWebhookEvent(d, id);
+    if (!row || row.state !== "pending") {
+      report.skipped++;
+      message.ack();
+      return;
+    }
+    const result = await attempt(env, row);
+    const now = Date.now();
+    const attempts = row.attempts + 1;
+    const dead = !result.delivered && attempts >= WEBHOOK_MAX_ATTEMPTS;
+    const delaySeconds = webhookRetryDelaySeconds(attempts);
+    const recorded = await recordAttempt(d, row.id, { ...result, dead, nextAttemptAt: now + delaySeconds * 1000 }, now);
+    if (recorded === null || result.delivered) {
+      // Delivered now, or by a concurrent attempt (a redelivery) meanwhile.
+      if (result.delivered) report.delivered++;
+      else report.skipped++;
+      message.ack();
+    } else if (dead) {
+      report.dead++;
+      console.warn("webhook: gave up", row.type, row.id, `after ${attempts} attempts:`, result.error);
+      message.ack();
+    } else {
+      report.retried++;
+      console.warn("webhook: attempt failed", row.type, row.id, result.error, `retry in ${delaySeconds} s`);
+      message.retry({ delaySeconds });
+    }
+  });
   return report;
 }
 
