@@ -1,7 +1,6 @@
 // The 100k drain: 100,000 due keys fanned out and every fetch run through its workspace object
-// against the fake Gusto, as `npm run bench:drain` (not part of `npm run bench`: at the ~100 fetches a
-// second the 10k drain shows on a 2-core machine, bounded by the local D1's writes, it takes about 17
-// minutes). Writes bench/results/dispatch-drain.json.
+// against the fake Gusto, as `npm run bench:drain` (not part of `npm run bench`: it takes about 11
+// minutes on a 2-core machine, bounded by the local D1's writes). Writes bench/results/dispatch-drain.json.
 import { it } from "vitest";
 import { measure, seedKeys, seedWorkspaces } from "./dispatch-seed";
 import { printTable } from "./report";
