@@ -1,7 +1,7 @@
 // integration_access rows: one OAuth connection per (workspace, integration). Tokens arrive here
 // already sealed (encrypted by the workspace object) and leave sealed; listings never touch them.
 // Writes of an existing connection name its generation, so a write for an earlier grant changes nothing.
-import { and, asc, eq, getTableColumns, lt, sql } from "drizzle-orm";
+import { and, eq, getTableColumns, sql } from "drizzle-orm";
 import { type Db, storageOp } from "./db";
 import { dataCache, integrationAccess, type IntegrationAccessRow } from "./schema";
 import { insertEvent, insertEventIf, type OutboxEvent } from "./webhooks";
@@ -198,28 +198,4 @@ export const deleteConnection = storageOp(
     const [, deleted] = await d.batch([insertEventIf(d, event, key(workspaceId, integration)), ...deletes]);
     return deleted.length > 0;
   },
-);
-
-/** Healthy connections of `integration` whose tokens were issued before `issuedBefore`, oldest first. */
-export const idleConnections = storageOp(
-  "select idle connections",
-  async (
-    d: Db,
-    integration: string,
-    issuedBefore: number,
-    limit: number,
-  ): Promise<{ workspaceId: string; integration: string }[]> =>
-    d
-      .select({ workspaceId: integrationAccess.workspaceId, integration: integrationAccess.integration })
-      .from(integrationAccess)
-      .where(
-        and(
-          eq(integrationAccess.integration, integration),
-          eq(integrationAccess.requiresReconnect, false),
-          lt(integrationAccess.tokensIssuedAt, issuedBefore),
-        ),
-      )
-      .orderBy(asc(integrationAccess.tokensIssuedAt))
-      .limit(limit)
-      .all(),
 );
