@@ -2,8 +2,7 @@
 // against the fake Gusto, as `npm run bench:drain` (not part of `npm run bench`: it takes about 11
 // minutes on a 2-core machine, bounded by the local D1's writes). Writes bench/results/dispatch-drain.json.
 import { it } from "vitest";
-import { measure, seedKeys, seedWorkspaces } from "./dispatch-seed";
-import { printTable } from "./report";
+import { measure, printRuns, seedKeys, seedWorkspaces } from "./dispatch-seed";
 
 it("cron fan-out of 100k keys, drained", async ({ task }) => {
   await seedWorkspaces();
@@ -11,29 +10,5 @@ it("cron fan-out of 100k keys, drained", async ({ task }) => {
   await seedKeys(0, 100_000, now);
   const run = await measure(100_000, now, true);
   task.meta.benchResult = { name: "dispatch-drain", figures: run };
-  printTable(
-    "Cron fan-out of 100k keys, drained",
-    [
-      "keys",
-      "D1 queries",
-      "queue calls",
-      "max subrequests/invocation",
-      "truncated",
-      "dispatch s",
-      "drained",
-      "drain s",
-    ],
-    [
-      [
-        run.keys,
-        run.d1_queries,
-        run.queue_calls,
-        run.max_subrequests_per_invocation,
-        String(run.truncated),
-        run.seconds,
-        run.drained ?? "",
-        run.drain_seconds ?? "",
-      ],
-    ],
-  );
+  printRuns("Cron fan-out of 100k keys, drained", [run]);
 }, 1_800_000);

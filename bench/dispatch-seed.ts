@@ -4,6 +4,7 @@ import { env } from "cloudflare:workers";
 import { runFanOut } from "../test/dispatch-driver";
 import { configureTenant, setGustoEmployees } from "../test/fake-client";
 import { seedConnection } from "../test/helpers";
+import { printTable } from "./report";
 
 const HOUR = 3600_000;
 /** Real connections (decryptable tokens at the fake Gusto) the drained keys belong to. */
@@ -71,4 +72,31 @@ export async function seedWorkspaces(): Promise<void> {
       await setGustoEmployees(tenantId, []);
     }
   }
+}
+
+/** Prints measured fan-outs, one row each. */
+export function printRuns(title: string, runs: readonly Run[]): void {
+  printTable(
+    title,
+    [
+      "keys",
+      "D1 queries",
+      "queue calls",
+      "max subrequests/invocation",
+      "truncated",
+      "dispatch s",
+      "drained",
+      "drain s",
+    ],
+    runs.map((r) => [
+      r.keys,
+      r.d1_queries,
+      r.queue_calls,
+      r.max_subrequests_per_invocation,
+      String(r.truncated),
+      r.seconds,
+      r.drained ?? "counted only",
+      r.drain_seconds ?? "—",
+    ]),
+  );
 }

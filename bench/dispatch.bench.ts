@@ -7,7 +7,7 @@
 import { env } from "cloudflare:workers";
 import { it } from "vitest";
 import { runFanOut } from "../test/dispatch-driver";
-import { measure, type Run, seedKeys, seedWorkspaces } from "./dispatch-seed";
+import { measure, printRuns, type Run, seedKeys, seedWorkspaces } from "./dispatch-seed";
 import { printTable } from "./report";
 
 it("cron fan-out at 10k, 100k and 1M keys", async ({ task }) => {
@@ -43,29 +43,7 @@ it("cron fan-out at 10k, 100k and 1M keys", async ({ task }) => {
   }
 
   task.meta.benchResult = { name: "dispatch", figures: { runs, parallelism } };
-  printTable(
-    "Cron fan-out",
-    [
-      "keys",
-      "D1 queries",
-      "queue calls",
-      "max subrequests/invocation",
-      "truncated",
-      "dispatch s",
-      "drained",
-      "drain s",
-    ],
-    runs.map((r) => [
-      r.keys,
-      r.d1_queries,
-      r.queue_calls,
-      r.max_subrequests_per_invocation,
-      String(r.truncated),
-      r.seconds,
-      r.drained ?? "counted only",
-      r.drain_seconds ?? "—",
-    ]),
-  );
+  printRuns("Cron fan-out", runs);
   printTable(
     "Fan-out of 100k keys by dispatch invocations at a time (counting only)",
     ["invocations at a time", "keys", "invocations", "seconds"],
