@@ -25,17 +25,33 @@ describe("fetch_runs", () => {
     expect(latest.get("Xero")?.startedAt).toBe(now - DAY + 249);
   });
 
-  it("should delete runs past the retention and mark long-running ones abandoned", async () => {
+  it("should delete runs past the retention, at most the limit per call", async () => {
     const now = Date.now();
-    await run("ws-prune", "Xero", now - 40 * DAY);
-    await run("ws-prune", "Xero", now - 2 * 3600_000, "running");
-    await run("ws-prune", "Xero", now - 60_000, "running");
-    const report = await pruneRuns(db(env.DB), now, 30 * DAY);
-    expect(report).toEqual({ deleted: 1, abandoned: 1 });
+    for (let i = 0; i < 3; i++) await run("ws-prune", "Xero", now - 40 * DAY + i);
+    await run("ws-prune", "Xero", now - 60_000);
+    expect(await pruneRuns(db(env.DB), now, 30 * DAY, 2)).toBe(2);
+    expect(await pruneRuns(db(env.DB), now, 30 * DAY, 2)).toBe(1);
+    expect(await pruneRuns(db(env.DB), now, 30 * DAY, 2)).toBe(0);
+    const rows = await env.DB.prepare("SELECT started_at FROM fetch_runs WHERE workspace_id = 'ws-prune'").all<{
+      started_at: number;
+    }>();
+    expect(rows.results.map((r) => r.started_at)).toEqual([now - 60_000]);
+  });
+
+  it("should close the runs an earlier version left running (migration 0007)", async () => {
+    const now = Date.now();
+    await run("ws-legacy", "Xero", now - 2 * 3600_000, "running");
+    await run("ws-legacy", "Gusto", now - 60_000);
+    const migration = env.TEST_MIGRATIONS.find((m) => m.name.startsWith("0007_"))!;
+    for (const statement of migration.queries) await env.DB.prepare(statement).run();
     const rows = await env.DB.prepare(
-      "SELECT outcome, error FROM fetch_runs WHERE workspace_id = 'ws-prune' ORDER BY started_at",
-    ).all<{ outcome: string; error: string | null }>();
-    expect(rows.results.map((r) => r.outcome)).toEqual(["error", "running"]);
-    expect(rows.results[0]!.error).toMatch(/^abandoned/);
+      "SELECT integration, outcome, error, finished_at FROM fetch_runs WHERE workspace_id = 'ws-legacy' ORDER BY integration",
+    ).all<{ integration: string; outcome: string; error: string | null; finished_at: number | null }>();
+    expect(rows.results.map((r) => [r.integration, r.outcome])).toEqual([
+      ["Gusto", "success"],
+      ["Xero", "error"],
+    ]);
+    expect(rows.results[1]!.error).toMatch(/^abandoned/);
+    expect(rows.results[1]!.finished_at).toBe(now - 2 * 3600_000);
   });
 });

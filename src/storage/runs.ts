@@ -1,5 +1,5 @@
-// The fetch log in D1: one row per fetch attempt, its outcome, and housekeeping.
-import { and, eq, inArray, lt, sql } from "drizzle-orm";
+// The fetch log in D1: one row per ended fetch attempt, its outcome, and housekeeping.
+import { eq, inArray, lt, sql } from "drizzle-orm";
 import type { CacheKey } from "./cache";
 import { type Db, storageOp } from "./db";
 import { fetchRuns, type FetchRunRow } from "./schema";
@@ -9,29 +9,25 @@ export type FetchTrigger = "cron" | "manual" | "on_demand";
 
 export type RunKey = CacheKey & { trigger: FetchTrigger };
 
-export const startRun = storageOp("start fetch run", async (d: Db, run: RunKey, now: number): Promise<number> => {
-  const row = await d
-    .insert(fetchRuns)
-    .values({ ...run, startedAt: now, outcome: "running" })
-    .returning({ id: fetchRuns.id })
-    .get();
-  return row.id;
-});
+/** A fetch attempt as logged once it has ended: one row, written with the attempt's other D1 writes. */
+export type FinishedRun = RunKey & {
+  startedAt: number;
+  finishedAt: number;
+  outcome: "success" | "error";
+  error: string | null;
+};
 
-/** Records how a run ended; `event`, if given, is recorded in the same batch. */
-export const finishRun = storageOp(
-  "finish fetch run",
-  async (
-    d: Db,
-    id: number,
-    outcome: "success" | "error",
-    error: string | null,
-    now: number,
-    event?: OutboxEvent,
-  ): Promise<void> => {
-    const finish = d.update(fetchRuns).set({ outcome, error, finishedAt: now }).where(eq(fetchRuns.id, id));
-    if (event) await d.batch([finish, insertEvent(d, event)]);
-    else await finish;
+/** The insert of a finished run, for a caller's batch. */
+export function insertRun(d: Db, run: FinishedRun) {
+  return d.insert(fetchRuns).values(run);
+}
+
+/** Logs an attempt that wrote no data; `event`, if given, is recorded in the same batch. */
+export const recordRun = storageOp(
+  "record fetch run",
+  async (d: Db, run: FinishedRun, event?: OutboxEvent): Promise<void> => {
+    if (event) await d.batch([insertRun(d, run), insertEvent(d, event)]);
+    else await insertRun(d, run);
   },
 );
 
@@ -57,41 +53,16 @@ export const latestRuns = storageOp(
   },
 );
 
-export interface PruneReport {
-  deleted: number;
-  abandoned: number;
-}
-
-/**
- * Housekeeping for fetch_runs: deletes runs older than `retentionMs` (at most `limit` per call) and
- * marks runs still "running" after `abandonAfterMs` as errors (their object died mid-fetch).
- */
+/** Housekeeping for fetch_runs: deletes runs older than `retentionMs`, at most `limit` per call. */
 export const pruneRuns = storageOp(
   "prune fetch runs",
-  async (
-    d: Db,
-    now: number,
-    retentionMs: number,
-    abandonAfterMs: number = 3600_000,
-    limit: number = 5000,
-  ): Promise<PruneReport> => {
+  async (d: Db, now: number, retentionMs: number, limit: number = 5000): Promise<number> => {
     const old = d
       .select({ id: fetchRuns.id })
       .from(fetchRuns)
       .where(lt(fetchRuns.startedAt, now - retentionMs))
       .limit(limit);
-    const [deleted, abandoned] = await d.batch([
-      d.delete(fetchRuns).where(inArray(fetchRuns.id, old)).returning({ id: fetchRuns.id }),
-      d
-        .update(fetchRuns)
-        .set({
-          outcome: "error",
-          error: "abandoned: the fetch never finished (its workspace object restarted)",
-          finishedAt: now,
-        })
-        .where(and(eq(fetchRuns.outcome, "running"), lt(fetchRuns.startedAt, now - abandonAfterMs)))
-        .returning({ id: fetchRuns.id }),
-    ]);
-    return { deleted: deleted.length, abandoned: abandoned.length };
+    const deleted = await d.delete(fetchRuns).where(inArray(fetchRuns.id, old)).returning({ id: fetchRuns.id });
+    return deleted.length;
   },
 );

@@ -128,7 +128,7 @@ export const fetchRuns = sqliteTable(
     trigger: text("trigger").notNull(),
     startedAt: integer("started_at").notNull(),
     finishedAt: integer("finished_at"),
-    /** "running", "success", "error" or "dead_letter". */
+    /** "success", "error" or "dead_letter" (written when the attempt ends). */
     outcome: text("outcome").notNull(),
     error: text("error"),
   },

@@ -25,6 +25,8 @@ export interface RotatedTokens {
 export class ConnectionStore {
   private readonly cache = new Map<string, IntegrationAccess>();
   private readonly queue = new Serial();
+  /** Grant changes (forget() calls) per integration, so work that raced one keeps nothing it read before. */
+  private readonly forgotten = new Map<string, number>();
 
   constructor(
     private readonly storage: DurableObjectStorage,
@@ -43,9 +45,12 @@ export class ConnectionStore {
   async load(integration: string): Promise<IntegrationAccess | null> {
     const cached = this.cache.get(integration);
     if (cached) return cached;
+    const changes = this.changes(integration);
     await this.flushRotation(integration);
     const access = await loadAccess(this.d, await this.ring(), this.workspaceId, integration);
-    if (access) this.cache.set(integration, access);
+    // A row read before a confirm or disconnect forgot the connection may be the old one: use it for
+    // this call, but keep only what was read after the last change, so memory never goes back.
+    if (access && changes === this.changes(integration)) this.cache.set(integration, access);
     return access;
   }
 
@@ -59,7 +64,13 @@ export class ConnectionStore {
     this.cache.set(access.integration, access);
   }
 
+  /** How often `integration`'s grant changed here (confirm, disconnect); two readings differ if one did. */
+  changes(integration: string): number {
+    return this.forgotten.get(integration) ?? 0;
+  }
+
   forget(integration: string): void {
+    this.forgotten.set(integration, this.changes(integration) + 1);
     this.cache.delete(integration);
   }
 
@@ -148,6 +159,17 @@ export class ConnectionStore {
         requiresReconnect: access.requiresReconnect || reconnect,
       });
     }
+  }
+
+  /**
+   * Whether `integration` is still connected with the grant of `generation`. Call inside its
+   * exclusive section. Every change of grant (confirm, disconnect) happens in this object, in that
+   * section, and forgets the connection, so a copy in memory is the current row; without one, D1 says.
+   */
+  async holdsGeneration(integration: string, generation: number): Promise<boolean> {
+    const cached = this.cache.get(integration);
+    if (cached) return cached.generation === generation;
+    return (await this.currentGeneration(integration)) === generation;
   }
 
   /** The generation D1 holds now for `integration`, or null when there is no connection. */

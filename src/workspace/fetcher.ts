@@ -1,8 +1,9 @@
 // Fetch runs inside the workspace's Durable Object: one upstream fetch per (integration, cache key)
 // however many callers wait, tokens from the object's own lifecycle, the provider's rate limit per
-// tenant, every attempt that reaches the provider logged in fetch_runs, and the cache (payload in the
-// object's storage, index in D1) written only on success and only while the connection still holds
-// the grant the data was read with.
+// tenant, every attempt that reaches the provider logged in fetch_runs once it ends, and the cache
+// (payload in the object's storage, index in D1) written only on success and only while the
+// connection still holds the grant the data was read with. A cron fetch that succeeds costs D1 one
+// batch: the index row, the run and its event together.
 import type { DataPayload } from "../framework/data";
 import { toIsoDate } from "../framework/dates";
 import { type Failure, FailureError } from "../framework/failure";
@@ -10,7 +11,7 @@ import type { RegisteredProvider } from "../framework/provider";
 import { createProviderApi, ProviderApiError } from "../framework/provider-http";
 import { capRequestedKeys } from "../storage/cache";
 import type { Db } from "../storage/db";
-import { type FetchTrigger, finishRun, startRun } from "../storage/runs";
+import { type FetchTrigger, type FinishedRun, recordRun } from "../storage/runs";
 import { recordEvent } from "../storage/webhooks";
 import type { ConnectionStore } from "./connections";
 import type { UpstreamLimits } from "./limits";
@@ -78,7 +79,15 @@ export class Fetcher {
     }
 
     const key = { workspaceId: this.store.workspaceId, integration: provider.name, cacheDate };
-    const runId = await startRun(this.d, { ...key, trigger }, Date.now());
+    const startedAt = Date.now();
+    const ended = (outcome: FinishedRun["outcome"], error: string | null, finishedAt: number): FinishedRun => ({
+      ...key,
+      trigger,
+      startedAt,
+      finishedAt,
+      outcome,
+      error,
+    });
     let payload: DataPayload;
     let access = first.access;
     try {
@@ -98,7 +107,7 @@ export class Fetcher {
         console.error("fetch failed unexpectedly", provider.name, err instanceof Error ? err.name : "");
       else console.warn("fetch failed", provider.name, failure.reason, failure.message);
       const event = failed(failure.reason);
-      await finishRun(this.d, runId, "error", `${failure.reason}: ${failure.message}`, Date.now(), event);
+      await recordRun(this.d, ended("error", `${failure.reason}: ${failure.message}`, Date.now()), event);
       await this.events.send(event);
       return { ok: false, failure };
     }
@@ -112,18 +121,15 @@ export class Fetcher {
     );
     const kept = await this.store.exclusive(provider.name, async () => {
       // Disconnected or replaced while the provider answered: the data belongs to no connection now.
-      if ((await this.store.currentGeneration(provider.name)) !== access.generation) return false;
-      await this.payloads.write(key, payload, now, trigger === "on_demand", fetched);
+      if (!(await this.store.holdsGeneration(provider.name, access.generation))) return false;
+      await this.payloads.write(key, payload, now, trigger === "on_demand", ended("success", null, now), fetched);
       if (trigger === "on_demand") await capRequestedKeys(this.d, key.workspaceId, key.integration, this.warmKeys());
       return true;
     });
     if (!kept) {
-      await finishRun(
+      await recordRun(
         this.d,
-        runId,
-        "error",
-        "not_connected: the connection changed during the fetch; its data was dropped",
-        now,
+        ended("error", "not_connected: the connection changed during the fetch; its data was dropped", now),
       );
       return {
         ok: false,
@@ -131,7 +137,6 @@ export class Fetcher {
       };
     }
     await this.events.send(fetched);
-    await finishRun(this.d, runId, "success", null, now);
     return { ok: true, payload, fetchedAt: now };
   }
 

@@ -244,6 +244,7 @@ export class TokenLifecycle {
     const tokens = { accessToken: next.accessToken, refreshToken: next.refreshToken, tokenType: next.tokenType };
     const sealed = await sealTokens(await this.ring(), this.store.workspaceId, integration, tokens);
     this.storage.kv.delete(MARKER_PREFIX + integration);
+    const changes = this.store.changes(integration);
     await this.store.holdRotation(integration, {
       generation,
       sealed,
@@ -265,6 +266,8 @@ export class TokenLifecycle {
       updatedAt: now,
     };
     const written = await this.store.exclusive(integration, async () => {
+      // Confirmed or disconnected since the set was held: that change dropped it; nothing to write.
+      if (this.store.changes(integration) !== changes) return false;
       try {
         const result = await this.store.flushRotation(integration);
         if (result === "stale") return false;

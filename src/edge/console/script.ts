@@ -127,7 +127,7 @@ export const CONSOLE_SCRIPT = String.raw`
       var t = s.token;
       var f = s.last_fetch;
       var fetchCell = f
-        ? [pill(f.outcome, f.outcome === "success" ? "ok" : f.outcome === "running" ? "warn" : "bad", "last-fetch-" + s.integration),
+        ? [pill(f.outcome, f.outcome === "success" ? "ok" : "bad", "last-fetch-" + s.integration),
            " " + f.trigger + ", " + when(f.finished_at || f.started_at) + (f.error ? " — " + f.error : "")]
         : [el("span", { class: "muted", "data-testid": "last-fetch-" + s.integration, text: "never" })];
       body.appendChild(el("tr", { "data-testid": "token-" + s.integration }, [
@@ -160,7 +160,7 @@ export const CONSOLE_SCRIPT = String.raw`
     var name = $("data-provider").value;
     var fetched = state.status.find(function (s) { return s.integration === name; });
     state.data = null;
-    if (!name || !fetched || !fetched.last_fetch || fetched.last_fetch.outcome === "running") {
+    if (!name || !fetched || !fetched.last_fetch) {
       renderData(name ? "No data yet: press Fetch now or Run cron now." : "Connect a provider to see its data.");
       return Promise.resolve();
     }
@@ -323,13 +323,13 @@ export const CONSOLE_SCRIPT = String.raw`
       .catch(function (e) { say(e.message, true); });
   }
 
-  /** Polls the status until each named connection's last fetch began after since and has finished. */
+  /** Polls the status until each named connection has a fetch that began after since (runs are logged when they end). */
   function waitForFetches(names, since, timeoutMs) {
     var deadline = Date.now() + (timeoutMs || 30000);
     function done(s) {
       var f = s.last_fetch;
       // A little slack: the worker's clock and this page's may differ by a moment.
-      return f && f.outcome !== "running" && Date.parse(f.started_at) >= since - 2000;
+      return f && Date.parse(f.started_at) >= since - 2000;
     }
     function poll() {
       return api("GET", "/integration/status?" + q({ workspace_id: WS })).then(function (status) {

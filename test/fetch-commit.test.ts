@@ -1,0 +1,79 @@
+// How a fetch ends in D1: the index row and the run that fetched it written together in one batch
+// (the cron path's only D1 write once the connection is in memory), and data read for a grant that
+// was disconnected meanwhile dropped, with the run saying so.
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it, vi } from "vitest";
+import { configureTenant, setGustoEmployees } from "./fake-client";
+import { call, seedConnection, token } from "./helpers";
+
+const KEY = 1_700_000_000;
+
+const runs = (ws: string) =>
+  env.DB.prepare("SELECT outcome, error, started_at, finished_at FROM fetch_runs WHERE workspace_id = ? ORDER BY id")
+    .bind(ws)
+    .all<{ outcome: string; error: string | null; started_at: number; finished_at: number }>();
+
+const indexRows = async (ws: string) =>
+  (await env.DB.prepare("SELECT count(*) AS n FROM data_cache WHERE workspace_id = ?").bind(ws).first<{ n: number }>())
+    ?.n;
+
+async function gusto(ws: string) {
+  const grant = await seedConnection(ws, "gusto");
+  for (const tenantId of grant.tenantIds) {
+    await configureTenant(tenantId, { minuteLimit: 0 });
+    await setGustoEmployees(tenantId, []);
+  }
+  return grant;
+}
+
+describe("a fetch's D1 writes", () => {
+  it("should write a cron fetch's index row and run in one batch, and nothing else", async () => {
+    const ws = "ws-commit-count";
+    await gusto(ws);
+    const stub = env.WORKSPACE.getByName(ws);
+    // The first fetch loads the connection from D1 into the object.
+    expect((await stub.runFetch("Gusto", KEY, "cron")).ok).toBe(true);
+
+    const counted = await runInDurableObject(stub, async (instance) => {
+      const prepare = vi.spyOn(env.DB, "prepare");
+      const batch = vi.spyOn(env.DB, "batch");
+      try {
+        const outcome = await instance.runFetch("Gusto", KEY + 86400, "cron");
+        return { ok: outcome.ok, statements: prepare.mock.calls.length, batches: batch.mock.calls.length };
+      } finally {
+        vi.restoreAllMocks();
+      }
+    });
+    expect(counted).toEqual({ ok: true, statements: 2, batches: 1 });
+
+    const logged = (await runs(ws)).results;
+    expect(logged.map((r) => r.outcome)).toEqual(["success", "success"]);
+    for (const run of logged) expect(run.finished_at).toBeGreaterThanOrEqual(run.started_at);
+    expect(await indexRows(ws)).toBe(2);
+  });
+
+  it("should drop data read for a grant disconnected during the fetch, and log the run as such", async () => {
+    const ws = "ws-commit-disconnected";
+    const grant = await gusto(ws);
+    const stub = env.WORKSPACE.getByName(ws);
+    // Loaded into memory first, so the check after the fetch is the object's, not a fresh D1 read.
+    expect((await stub.getIntegrationAccess("Gusto")).ok).toBe(true);
+    for (const tenantId of grant.tenantIds) await configureTenant(tenantId, { latencyMs: 1500 });
+
+    const fetching = stub.runFetch("Gusto", KEY, "cron");
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const res = await call(`/integration/disconnect?workspace_id=${ws}&integration=Gusto`, {
+      method: "POST",
+      bearer: await token({ [ws]: "admin" }),
+    });
+    expect(res.status).toBe(200);
+
+    const outcome = await fetching;
+    expect(outcome.ok ? "kept" : outcome.failure.reason).toBe("not_connected");
+    expect(await indexRows(ws)).toBe(0);
+    expect(await stub.readCached("Gusto", KEY)).toBeNull();
+    const logged = (await runs(ws)).results;
+    expect(logged.map((r) => [r.outcome, r.error?.split(":")[0]])).toEqual([["error", "not_connected"]]);
+  });
+});
