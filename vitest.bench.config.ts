@@ -5,10 +5,7 @@ import { defineConfig } from "vitest/config";
 import { BenchResultsReporter } from "./bench/results-reporter.ts";
 import { workersProject } from "./vitest.config.ts";
 
-// `npm run bench:drain` (BENCH_DRAIN=1) runs only the 100k drain, which takes longer than the rest together.
-const project = process.env["BENCH_DRAIN"]
-  ? workersProject("bench", ["bench/dispatch-drain.bench.ts"])
-  : workersProject("bench", ["bench/**/*.bench.ts"], ["bench/dispatch-drain.bench.ts"]);
+const project = workersProject("bench", ["bench/**/*.bench.ts"]);
 
 export default defineConfig({
   plugins: project.plugins,

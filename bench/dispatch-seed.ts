@@ -41,14 +41,12 @@ export async function seedKeys(from: number, to: number, now: number): Promise<v
 export const count = async (sql: string) => (await env.DB.prepare(sql).first<{ n: number }>())?.n ?? 0;
 
 export async function measure(keys: number, now: number, drain: boolean): Promise<Run> {
-  const runsBefore = await count("SELECT count(*) AS n FROM fetch_runs WHERE outcome != 'running'");
+  const runsBefore = await count("SELECT count(*) AS n FROM fetch_runs");
   const errorsBefore = await count("SELECT count(*) AS n FROM fetch_runs WHERE outcome = 'error'");
   const started = performance.now();
   // "run": every fetch message goes through its workspace object (the consumer's path) before this returns.
   const fanOut = await runFanOut(now, { work: drain ? "run" : "count", kinds: ["requested"] });
-  const drained = drain
-    ? (await count("SELECT count(*) AS n FROM fetch_runs WHERE outcome != 'running'")) - runsBefore
-    : null;
+  const drained = drain ? (await count("SELECT count(*) AS n FROM fetch_runs")) - runsBefore : null;
   return {
     keys,
     d1_queries: fanOut.d1Queries,
@@ -62,16 +60,22 @@ export async function measure(keys: number, now: number, drain: boolean): Promis
   };
 }
 
-/** The bench's real connections (decryptable tokens at the fake Gusto), rate limit lifted, no employees. */
-export async function seedWorkspaces(): Promise<void> {
+/**
+ * The bench's real connections (decryptable tokens at the fake Gusto), rate limit lifted, no
+ * employees. Returns their tenants.
+ */
+export async function seedWorkspaces(): Promise<string[]> {
+  const tenants: string[] = [];
   for (let w = 0; w < WORKSPACES; w++) {
     const grant = await seedConnection(`bench-ws-${w}`, "gusto");
     for (const tenantId of grant.tenantIds) {
       await configureTenant(tenantId, { minuteLimit: 0 });
       // One page, no employees: the bench measures the fan-out and the fetch path, not payroll parsing.
       await setGustoEmployees(tenantId, []);
+      tenants.push(tenantId);
     }
   }
+  return tenants;
 }
 
 /** Prints measured fan-outs, one row each. */

@@ -1,8 +1,8 @@
 // Runs the cron's fan-out in-process, the way DISPATCH_QUEUE would: the tick's roots, then range
 // messages in batches of 10 (one consumer invocation each), `parallelism` invocations at a time. Work
 // messages go to the real FETCH_QUEUE ("queue"), are run through their workspace objects right here
-// once the fan-out is done, 50 at a time ("run": the consumer's fetch path without the local queue's
-// delivery pace), or are only counted ("count", for a million keys).
+// once the fan-out is done, `fetchParallelism` at a time ("run": the consumer's fetch path without the
+// local queue's delivery pace), or are only counted ("count", for a million keys).
 // Each invocation's subrequests (D1 queries + queue calls) are summed, so the largest is measured.
 import { env } from "cloudflare:workers";
 import { sendFetches, type WorkMessage } from "../src/framework/fetch-queue";
@@ -26,9 +26,15 @@ const BATCH = 10;
 
 export async function runFanOut(
   now: number,
-  options: { work?: "queue" | "run" | "count"; parallelism?: number; kinds?: RangeMessage["kind"][] } = {},
+  options: {
+    work?: "queue" | "run" | "count";
+    parallelism?: number;
+    /** "run": fetches at a time, at most 20 (see below). */
+    fetchParallelism?: number;
+    kinds?: RangeMessage["kind"][];
+  } = {},
 ): Promise<FanOutResult> {
-  const { work = "queue", parallelism = 4, kinds } = options;
+  const { work = "queue", parallelism = 4, fetchParallelism = 20, kinds } = options;
   const started = performance.now();
   const pending: RangeMessage[] = [];
   const sinks: DispatchSinks = {
@@ -72,8 +78,8 @@ export async function runFanOut(
   // Invocations start as messages appear; stop when none is left and none is running.
   while (pending.length > 0) await Promise.all(Array.from({ length: parallelism }, invoke));
   result.seconds = (performance.now() - started) / 1000;
-  // The fetches, 20 at a time: more outrun the test runtime's loopback to the objects, which then
-  // drops calls ("Network connection lost"); a dropped call is counted, as the queue would retry it.
+  // The fetches, at most 20 at a time: more outrun the test runtime's loopback to the objects, which
+  // then drops calls ("Network connection lost"); a dropped call is counted, as the queue would retry it.
   let next = 0;
   const worker = async () => {
     while (next < toRun.length) {
@@ -81,7 +87,7 @@ export async function runFanOut(
       await execute(message).catch(() => result.lost++);
     }
   };
-  await Promise.all(Array.from({ length: 20 }, worker));
+  await Promise.all(Array.from({ length: Math.min(fetchParallelism, 20) }, worker));
   return result;
 }
 
