@@ -18,11 +18,11 @@ export interface Run {
   truncated: boolean;
   /** Dispatch alone: seed to the last leaf's sends. */
   seconds: number;
-  /** Fetch messages that reached a fetch (drained runs), else null. */
+  /** Keys whose index row a fetch rewrote during the run (drained runs), else null. */
   drained: number | null;
   /** Seed to the last fetch finished (drained runs), else null. */
   drain_seconds: number | null;
-  /** Drained fetches that failed (the fake refused a connection under load; the queue would retry them). */
+  /** Fetch messages that failed or whose call was dropped (drained runs; the queue would retry them). */
   failed: number | null;
 }
 
@@ -38,15 +38,20 @@ export async function seedKeys(from: number, to: number, now: number): Promise<v
     .run();
 }
 
-export const count = async (sql: string) => (await env.DB.prepare(sql).first<{ n: number }>())?.n ?? 0;
+/** Keys a fetch has written since `since` (epoch ms): their index rows say when they were fetched. */
+export const fetchedSince = async (since: number) =>
+  (
+    await env.DB.prepare("SELECT count(*) AS n FROM data_cache WHERE created_at >= ?1")
+      .bind(since)
+      .first<{ n: number }>()
+  )?.n ?? 0;
 
 export async function measure(keys: number, now: number, drain: boolean): Promise<Run> {
-  const runsBefore = await count("SELECT count(*) AS n FROM fetch_runs");
-  const errorsBefore = await count("SELECT count(*) AS n FROM fetch_runs WHERE outcome = 'error'");
+  const since = Date.now();
   const started = performance.now();
   // "run": every fetch message goes through its workspace object (the consumer's path) before this returns.
   const fanOut = await runFanOut(now, { work: drain ? "run" : "count", kinds: ["requested"] });
-  const drained = drain ? (await count("SELECT count(*) AS n FROM fetch_runs")) - runsBefore : null;
+  const drained = drain ? await fetchedSince(since) : null;
   return {
     keys,
     d1_queries: fanOut.d1Queries,
@@ -56,7 +61,7 @@ export async function measure(keys: number, now: number, drain: boolean): Promis
     seconds: Number(fanOut.seconds.toFixed(2)),
     drained,
     drain_seconds: drain ? Number(((performance.now() - started) / 1000).toFixed(1)) : null,
-    failed: drain ? (await count("SELECT count(*) AS n FROM fetch_runs WHERE outcome = 'error'")) - errorsBefore : null,
+    failed: drain ? fanOut.failed : null,
   };
 }
 

@@ -13,7 +13,7 @@ import { cacheDateKey } from "../src/framework/dates";
 import worker from "../src/index";
 import { defaultFromDate } from "../src/framework/dates";
 import { clearScripts, scriptApi, scriptToken, stats } from "./fake-client";
-import { call, errorOf, seedConnection, token } from "./helpers";
+import { call, errorOf, fetchRuns, seedConnection, token } from "./helpers";
 
 const count = async (sql: string, ...binds: unknown[]) =>
   (
@@ -52,23 +52,19 @@ describe("cron fan-out through the queue", () => {
       async () => (await count("SELECT count(*) AS n FROM data_cache WHERE cache_date = ?", key)) === 2,
       "two warm caches",
     );
-    await until(
-      async () =>
-        (await count(
-          "SELECT count(*) AS n FROM fetch_runs WHERE workspace_id = 'ws-cron-down' AND outcome = 'error'",
-        )) === 1,
-      "the failure",
-    );
+    const outcomes = async (ws: string, integration: string) =>
+      (await fetchRuns(ws, integration)).map((r) => `${r.trigger} ${r.outcome}`);
+    await until(async () => (await outcomes("ws-cron-down", "Xero")).length === 1, "the failure");
+    expect(await outcomes("ws-cron-down", "Xero")).toEqual(["cron error"]);
     expect(await count("SELECT count(*) AS n FROM data_cache WHERE workspace_id = 'ws-cron-down'")).toBe(0);
-    expect(await count("SELECT count(*) AS n FROM fetch_runs WHERE trigger = 'cron' AND outcome = 'success'")).toBe(2);
+    expect(await outcomes("ws-cron-xero", "Xero")).toEqual(["cron success"]);
+    expect(await outcomes("ws-cron-gusto", "Gusto")).toEqual(["cron success"]);
 
     // A second tick finds nothing due for the warm ones; the failed key is still due.
     await tick();
-    await until(
-      async () => (await count("SELECT count(*) AS n FROM fetch_runs WHERE workspace_id = 'ws-cron-down'")) === 2,
-      "the second attempt",
-    );
-    expect(await count("SELECT count(*) AS n FROM fetch_runs WHERE outcome = 'success'")).toBe(2);
+    await until(async () => (await outcomes("ws-cron-down", "Xero")).length === 2, "the second attempt");
+    expect(await outcomes("ws-cron-xero", "Xero")).toEqual(["cron success"]);
+    expect(await outcomes("ws-cron-gusto", "Gusto")).toEqual(["cron success"]);
   });
 });
 
@@ -101,9 +97,7 @@ describe("queue consumer", () => {
     const last = await consume([message("ws-dlq", 4)]);
     expect(last.explicitAcks).toEqual(["msg-ws-dlq-4"]);
     expect(last.retryMessages).toEqual([]);
-    const dead = await env.DB.prepare(
-      "SELECT outcome, error FROM fetch_runs WHERE workspace_id = 'ws-dlq' AND outcome = 'dead_letter'",
-    ).first<{ error: string }>();
+    const dead = (await fetchRuns("ws-dlq", "Xero")).find((r) => r.outcome === "dead_letter");
     expect(dead?.error).toMatch(/gave up after 4 attempts: provider_unavailable/);
   });
 
@@ -162,9 +156,8 @@ describe("manual fetch and status routes", () => {
     expect(await res.json()).toEqual({ message: "A fetch of Gusto has been queued", queued: 1 });
     await until(
       async () =>
-        (await count(
-          "SELECT count(*) AS n FROM fetch_runs WHERE workspace_id = 'ws-manual' AND trigger = 'manual' AND outcome = 'success'",
-        )) === 1,
+        (await fetchRuns("ws-manual", "Gusto")).filter((r) => r.trigger === "manual" && r.outcome === "success")
+          .length === 1,
       "the manual fetch",
     );
 

@@ -8,7 +8,7 @@ import { workspaceClient } from "../src/workspace/client";
 import { configureTenant, scriptApi, setXeroReport, tenantRequests, tenantStats } from "./fake-client";
 import bs from "./fixtures/xero/balance-sheet-2021-06-to-2022-05.json";
 import pl from "./fixtures/xero/profit-and-loss-2021-05-to-2022-03.json";
-import { call, errorOf, getData, seedConnection, token, monthEndsBetween } from "./helpers";
+import { call, errorOf, fetchRuns, getData, seedConnection, token, monthEndsBetween } from "./helpers";
 
 interface Batch {
   fetched_at: string;
@@ -86,10 +86,7 @@ describe("Xero data", () => {
     const responses = await Promise.all(Array.from({ length: 10 }, () => getData("ws-cold", "Xero", "2021-07-01")));
     expect(responses.every((r) => r.status === 200)).toBe(true);
     expect((await tenantRequests(tenantId)).length).toBe(4);
-    const runs = await env.DB.prepare("SELECT count(*) AS n FROM fetch_runs WHERE workspace_id = 'ws-cold'").first<{
-      n: number;
-    }>();
-    expect(runs?.n).toBe(1);
+    expect(await fetchRuns("ws-cold", "Xero")).toHaveLength(1);
   });
 
   it("should keep at most 5 calls in flight per tenant", async () => {
@@ -124,12 +121,10 @@ describe("Xero data", () => {
     expect(!outcome.ok && isTransient(outcome.failure.reason)).toBe(true);
     const again = await (await getData("ws-stale", "Xero", "2021-07-01")).json<Batch>();
     expect(again).toEqual(good);
-    const runs = await env.DB.prepare(
-      "SELECT outcome, error FROM fetch_runs WHERE workspace_id = 'ws-stale' ORDER BY id",
-    ).all<{ outcome: string; error: string | null }>();
-    expect(runs.results.map((r) => r.outcome)).toEqual(["success", "error"]);
-    expect(runs.results[1]!.error).toMatch(/^provider_unavailable/);
-    expect(runs.results[1]!.error).not.toContain(grant.access_token);
+    const runs = await fetchRuns("ws-stale", "Xero");
+    expect(runs.map((r) => r.outcome)).toEqual(["error", "success"]);
+    expect(runs[0]!.error).toMatch(/^provider_unavailable/);
+    expect(runs[0]!.error).not.toContain(grant.access_token);
   });
 
   it("should answer 404 not_connected and 400 for a bad from_date", async () => {

@@ -18,8 +18,10 @@ export interface FanOutResult {
   invocations: number;
   maxSubrequestsPerInvocation: number;
   seconds: number;
-  /** "run": fetch calls the test runtime dropped before they reached the object. */
-  lost: number;
+  /** "run": work messages whose fetch (or refresh) succeeded. */
+  succeeded: number;
+  /** "run": work messages that failed, or whose call the test runtime dropped before it reached the object. */
+  failed: number;
 }
 
 const BATCH = 10;
@@ -58,7 +60,8 @@ export async function runFanOut(
     invocations: 1,
     maxSubrequestsPerInvocation: seed.d1Queries + seed.queueCalls,
     seconds: 0,
-    lost: 0,
+    succeeded: 0,
+    failed: 0,
   };
   const invoke = async () => {
     for (let batch = pending.splice(0, BATCH); batch.length > 0; batch = pending.splice(0, BATCH)) {
@@ -84,7 +87,12 @@ export async function runFanOut(
   const worker = async () => {
     while (next < toRun.length) {
       const message = toRun[next++]!;
-      await execute(message).catch(() => result.lost++);
+      const ok = await execute(message).then(
+        (outcome) => outcome.ok,
+        () => false,
+      );
+      if (ok) result.succeeded++;
+      else result.failed++;
     }
   };
   await Promise.all(Array.from({ length: Math.min(fetchParallelism, 20) }, worker));
@@ -92,7 +100,7 @@ export async function runFanOut(
 }
 
 /** What the fetch consumer does with one message, without the queue. */
-function execute(message: WorkMessage): Promise<unknown> {
+function execute(message: WorkMessage): Promise<{ ok: boolean }> {
   const client = workspaceClient(env, message.workspaceId);
   return "refresh" in message
     ? client.refreshNow(message.integration)

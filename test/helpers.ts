@@ -7,6 +7,7 @@ import { db } from "../src/storage/db";
 import { storeAccess } from "../src/workspace/integration-access";
 import { keyRingFromEnv } from "../src/framework/crypto";
 import { addMonths, monthEnd } from "../src/framework/dates";
+import type { FetchRun } from "../src/framework/runs";
 import { type AccessOutcome, workspaceClient } from "../src/workspace/client";
 import { providerList } from "../src/providers/registry";
 import { consent, createGrant, type MintedGrant } from "./fake-client";
@@ -212,4 +213,9 @@ export async function connectThroughPopup(
   const confirmed = await confirm(workspaceId, integration, confirmToken, opts);
   if (confirmed.status !== 200) throw new Error(`confirm answered ${confirmed.status}: ${await confirmed.text()}`);
   return { code, confirmToken, confirmed };
+}
+
+/** The fetch runs of a workspace's integration, newest first, from its object's log. */
+export function fetchRuns(workspaceId: string, integration: string): Promise<FetchRun[]> {
+  return workspaceClient(env, workspaceId).fetchRuns(integration, 100_000);
 }

@@ -14,6 +14,7 @@ import {
   call,
   confirm,
   connectThroughPopup,
+  fetchRuns,
   getData,
   rawAccessRow,
   seedConnection,
@@ -67,9 +68,7 @@ describe("disconnect against in-flight work", () => {
     expect((await read).status).toBe(404);
     expect(await cacheRows(ws)).toBe(0);
     expect(await rawAccessRow(ws, "Gusto")).toBeNull();
-    const run = await env.DB.prepare("SELECT outcome, error FROM fetch_runs WHERE workspace_id = ?")
-      .bind(ws)
-      .first<{ outcome: string; error: string }>();
+    const [run] = await fetchRuns(ws, "Gusto");
     expect(run).toMatchObject({ outcome: "error", error: expect.stringMatching(/^not_connected/) as string });
   });
 

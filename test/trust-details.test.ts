@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { keyRingFromEnv } from "../src/framework/crypto";
 import { db, StorageError } from "../src/storage/db";
 import { storeAccess } from "../src/workspace/integration-access";
-import { call, getData, seedConnection, token } from "./helpers";
+import { call, fetchRuns, getData, seedConnection, token } from "./helpers";
 
 describe("storage errors", () => {
   it("should name the operation and D1's reason, never the query or its parameters", async () => {
@@ -38,10 +38,7 @@ describe("the fetch log", () => {
     await seedConnection(ws, "xero");
     await env.DB.prepare("UPDATE integration_access SET requires_reconnect = 1 WHERE workspace_id = ?").bind(ws).run();
     expect((await getData(ws, "Xero", "2024-01-01")).status).toBe(409);
-    const runs = await env.DB.prepare("SELECT count(*) AS n FROM fetch_runs WHERE workspace_id = ?")
-      .bind(ws)
-      .first<{ n: number }>();
-    expect(runs?.n).toBe(0);
+    expect(await fetchRuns(ws, "Xero")).toEqual([]);
     const status = await (
       await call(`/integration/status?workspace_id=${ws}`, { bearer: await token({ [ws]: "member" }) })
     ).json<{ integration: string; last_fetch: unknown }[]>();

@@ -4,8 +4,6 @@
 import { exponentialBackoff } from "../framework/backoff";
 import { isTransient } from "../framework/failure";
 import { fetchMessage } from "../framework/fetch-queue";
-import { db } from "../storage/db";
-import { recordDeadLetter } from "../storage/runs";
 import { type AccessOutcome, type FetchOutcome, workspaceClient } from "../workspace/client";
 import { eachMessage } from "./messages";
 
@@ -43,7 +41,7 @@ export async function consumeFetches(batch: MessageBatch<unknown>, env: Env): Pr
       report.succeeded++;
       message.ack();
     } else if (!isTransient(outcome.failure.reason)) {
-      // Recorded in fetch_runs by the object; retrying cannot help (reconnect needed, bad data).
+      // Logged by the object; retrying cannot help (reconnect needed, bad data).
       report.failed++;
       message.ack();
     } else if (message.attempts > QUEUE_MAX_RETRIES) {
@@ -52,12 +50,10 @@ export async function consumeFetches(batch: MessageBatch<unknown>, env: Env): Pr
       // A keep-alive that gives up is retried by the next tick; only fetches are logged.
       if ("refresh" in work) console.warn("keep-alive refresh gave up", integration, outcome.failure.reason);
       else
-        await recordDeadLetter(
-          db(env.DB),
-          { workspaceId, integration, cacheDate: work.cacheDate, trigger: work.trigger },
-          error,
-          Date.now(),
-        );
+        await workspaceClient(env, workspaceId)
+          .recordDeadLetter(integration, work.cacheDate, work.trigger, error)
+          // The object that failed the fetch may fail this too; the message is done either way.
+          .catch((err: unknown) => console.error("dead letter not logged", integration, error, err));
       message.ack();
     } else {
       report.retried++;

@@ -1,25 +1,20 @@
 // The cron trigger's work: seeding the fan-out (cache refresh and token keep-alive, src/jobs/dispatch.ts),
 // expiry of unconfirmed grants, fetch-log housekeeping and the webhook outbox's (lost messages, old events).
 // Each runs even if another fails; failures are logged.
-import { fetchRunsRetentionMs } from "../framework/settings";
-import { db } from "../storage/db";
-import { pruneRuns } from "../storage/runs";
 import { seedDispatch } from "./dispatch";
 import { expirePendingGrants } from "./pending-grants";
 import { sweepWebhooks } from "./webhooks";
 
 export async function runScheduled(controller: ScheduledController, env: Env): Promise<void> {
   const now = controller.scheduledTime;
-  const [dispatch, pending, prune, webhooks] = await Promise.allSettled([
+  const [dispatch, pending, webhooks] = await Promise.allSettled([
     seedDispatch(env, now),
     expirePendingGrants(env, now),
-    pruneRuns(db(env.DB), now, fetchRunsRetentionMs(env)),
     sweepWebhooks(env, now),
   ]);
   for (const [name, result] of [
     ["dispatch", dispatch],
     ["pending-grants", pending],
-    ["prune", prune],
     ["webhooks", webhooks],
   ] as const) {
     if (result.status === "fulfilled") console.log("cron", controller.cron, name, JSON.stringify(result.value));

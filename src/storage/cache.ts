@@ -3,7 +3,6 @@
 // workspace's Durable Object storage; rows from before that move still carry theirs until read.
 import { and, desc, eq, gt, isNotNull, notInArray, sql } from "drizzle-orm";
 import { type Db, storageOp } from "./db";
-import { type FinishedRun, insertRun } from "./runs";
 import { dataCache } from "./schema";
 import { insertEvent, type OutboxEvent } from "./webhooks";
 
@@ -46,29 +45,20 @@ export const clearLegacyPayload = storageOp(
 );
 
 /**
- * Indexes a fresh payload the workspace's object already holds (clearing any legacy payload) and logs
- * the run that fetched it, with `event` if given, in one D1 batch; `requested` also marks the key as
- * asked for now (on-demand fetches).
+ * Indexes a fresh payload the workspace's object already holds (clearing any legacy payload);
+ * `requested` also marks the key as asked for now (on-demand fetches). `event`, if given, is
+ * recorded in the same batch.
  */
 export const putCacheIndex = storageOp(
   "write cached data index",
-  async (
-    d: Db,
-    key: CacheKey,
-    size: number,
-    now: number,
-    requested: boolean,
-    run: FinishedRun,
-    event?: OutboxEvent,
-  ): Promise<void> => {
+  async (d: Db, key: CacheKey, size: number, now: number, requested: boolean, event?: OutboxEvent): Promise<void> => {
     const values = { payload: null, size, createdAt: now, ...(requested ? { lastRequestedAt: now } : {}) };
     const put = d
       .insert(dataCache)
       .values({ ...key, lastRequestedAt: requested ? now : 0, ...values })
       .onConflictDoUpdate({ target: [dataCache.workspaceId, dataCache.integration, dataCache.cacheDate], set: values });
-    const log = insertRun(d, run);
-    if (event) await d.batch([put, log, insertEvent(d, event)]);
-    else await d.batch([put, log]);
+    if (event) await d.batch([put, insertEvent(d, event)]);
+    else await put;
   },
 );
 

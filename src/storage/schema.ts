@@ -116,25 +116,6 @@ export const pendingGrants = sqliteTable(
   (t) => [index("pending_grants_expiry").on(t.pendingUntil)],
 );
 
-/** One row per fetch attempt, successful or not. */
-export const fetchRuns = sqliteTable(
-  "fetch_runs",
-  {
-    id: integer("id").primaryKey({ autoIncrement: true }),
-    workspaceId: text("workspace_id").notNull(),
-    integration: text("integration").notNull(),
-    cacheDate: integer("cache_date").notNull(),
-    /** What started it: "cron", "manual" or "on_demand". */
-    trigger: text("trigger").notNull(),
-    startedAt: integer("started_at").notNull(),
-    finishedAt: integer("finished_at"),
-    /** "success", "error" or "dead_letter" (written when the attempt ends). */
-    outcome: text("outcome").notNull(),
-    error: text("error"),
-  },
-  (t) => [index("fetch_runs_workspace_integration").on(t.workspaceId, t.integration, t.startedAt)],
-);
-
 /**
  * The webhook outbox: one row per event, written in the same D1 batch as the state change it reports,
  * so an event exists exactly when its change does. The queue consumer delivers it and records each attempt.
@@ -171,6 +152,5 @@ export const webhookEvents = sqliteTable(
 
 export type IntegrationAccessRow = typeof integrationAccess.$inferSelect;
 export type DataCacheRow = typeof dataCache.$inferSelect;
-export type FetchRunRow = typeof fetchRuns.$inferSelect;
 export type PendingGrantRow = typeof pendingGrants.$inferSelect;
 export type WebhookEventRow = typeof webhookEvents.$inferSelect;

@@ -1,7 +1,7 @@
 // How everything else reaches a workspace's Durable Object: typed calls that return the object's
 // plain outcomes (thrown errors lose their class across RPC, so failures come back as data).
 import type { Failure } from "../framework/failure";
-import type { FetchTrigger } from "../storage/runs";
+import type { FetchRun, FetchTrigger } from "../framework/runs";
 import type { WorkspaceDO } from "./do";
 import type { FetchOutcome } from "./fetcher";
 import type { ConfirmOutcome, ConfirmRequest, GrantToHold } from "./grants";
@@ -31,6 +31,12 @@ export interface WorkspaceClient {
   readCached(integration: string, cacheDate: number): Promise<StoredPayload | null>;
   /** Fetches one cache key from the provider and caches it. */
   runFetch(integration: string, cacheDate: number, trigger: FetchTrigger): Promise<FetchOutcome>;
+  /** Logs a key the fetch queue gave up on, as its own run. */
+  recordDeadLetter(integration: string, cacheDate: number, trigger: FetchTrigger, error: string): Promise<void>;
+  /** The latest run of each of `integrations` that has one. */
+  latestRuns(integrations: string[]): Promise<Record<string, FetchRun>>;
+  /** An integration's runs, newest first. */
+  fetchRuns(integration: string, limit: number): Promise<FetchRun[]>;
   /** Forwards one call to the provider's API with the connection's token. */
   forward(request: ProxyRequest): Promise<ProxyOutcome>;
   /** Counts one unit of upstream work against the workspace's hourly limits. */
@@ -57,6 +63,10 @@ export function workspaceClient(env: Env, workspaceId: string): WorkspaceClient 
     refreshNow: (integration) => stub.refreshNow(integration),
     readCached: (integration, cacheDate) => stub.readCached(integration, cacheDate),
     runFetch: (integration, cacheDate, trigger) => stub.runFetch(integration, cacheDate, trigger),
+    recordDeadLetter: (integration, cacheDate, trigger, error) =>
+      stub.recordDeadLetter(integration, cacheDate, trigger, error),
+    latestRuns: (integrations) => stub.latestRuns(integrations),
+    fetchRuns: (integration, limit) => stub.fetchRuns(integration, limit),
     forward: (request) => stub.forward(request),
     admit: (work) => stub.admit(work),
     claimOnce: (key, expiresAt) => stub.claimOnce(key, expiresAt),

@@ -3,10 +3,10 @@
 // removed, so no two changes to one connection ever interleave.
 import { DurableObject } from "cloudflare:workers";
 import { keyRingFromEnv } from "../framework/crypto";
-import { workspaceLimits } from "../framework/settings";
+import type { FetchRun, FetchTrigger } from "../framework/runs";
+import { fetchRunsRetentionMs, workspaceLimits } from "../framework/settings";
 import { findProvider } from "../providers/registry";
 import { db } from "../storage/db";
-import type { FetchTrigger } from "../storage/runs";
 import { ConnectionStore } from "./connections";
 import { type FetchOutcome, Fetcher } from "./fetcher";
 import { type ConfirmOutcome, type ConfirmRequest, type GrantToHold, Grants } from "./grants";
@@ -14,6 +14,7 @@ import { type LimitedWork, UpstreamLimits } from "./limits";
 import { PayloadStore, type StoredPayload } from "./payloads";
 import { ApiProxy, type ProxyOutcome, type ProxyRequest } from "./proxy";
 import { TenantLimiters } from "./rate-limit";
+import { RunLog } from "./run-log";
 import { type AccessOutcome, TokenLifecycle } from "./tokens";
 import { type RedeliverOutcome, WebhookEvents } from "./webhook-events";
 
@@ -52,8 +53,10 @@ export class WorkspaceDO extends DurableObject<Env> {
     this.events,
   );
   private readonly limiters = new TenantLimiters();
+  private readonly runs = new RunLog(this.ctx.storage, () => fetchRunsRetentionMs(this.env));
   private readonly fetcher = new Fetcher(
     this.d,
+    this.runs,
     this.store,
     this.payloads,
     this.tokens,
@@ -92,6 +95,30 @@ export class WorkspaceDO extends DurableObject<Env> {
    */
   runFetch(integration: string, cacheDate: number, trigger: FetchTrigger): Promise<FetchOutcome> {
     return this.fetcher.run(integration, cacheDate, trigger);
+  }
+
+  /** Logs a key the fetch queue gave up on, as its own run, so it shows in the status. */
+  recordDeadLetter(integration: string, cacheDate: number, trigger: FetchTrigger, error: string): void {
+    const now = Date.now();
+    this.runs.record({
+      integration,
+      cacheDate,
+      trigger,
+      startedAt: now,
+      finishedAt: now,
+      outcome: "dead_letter",
+      error,
+    });
+  }
+
+  /** The latest run of each of `integrations` that has one. */
+  latestRuns(integrations: string[]): Record<string, FetchRun> {
+    return this.runs.latest(integrations);
+  }
+
+  /** An integration's runs, newest first. */
+  fetchRuns(integration: string, limit: number): FetchRun[] {
+    return this.runs.list(integration, limit);
   }
 
   /** Forwards one call to the provider's API with the connection's token (the proxy route). */

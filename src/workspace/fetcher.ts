@@ -1,21 +1,22 @@
 // Fetch runs inside the workspace's Durable Object: one upstream fetch per (integration, cache key)
 // however many callers wait, tokens from the object's own lifecycle, the provider's rate limit per
-// tenant, every attempt that reaches the provider logged in fetch_runs once it ends, and the cache
-// (payload in the object's storage, index in D1) written only on success and only while the
-// connection still holds the grant the data was read with. A cron fetch that succeeds costs D1 one
-// batch: the index row, the run and its event together.
+// tenant, every attempt that reaches the provider logged in the object's run log once it ends, and
+// the cache (payload in the object's storage, index in D1) written only on success and only while
+// the connection still holds the grant the data was read with. A cron fetch that succeeds writes D1
+// once: the index row, with its event in the same batch.
 import type { DataPayload } from "../framework/data";
 import { toIsoDate } from "../framework/dates";
 import { type Failure, FailureError } from "../framework/failure";
 import type { RegisteredProvider } from "../framework/provider";
+import type { FetchRun, FetchTrigger } from "../framework/runs";
 import { createProviderApi, ProviderApiError } from "../framework/provider-http";
 import { capRequestedKeys } from "../storage/cache";
 import type { Db } from "../storage/db";
-import { type FetchTrigger, type FinishedRun, recordRun } from "../storage/runs";
 import { recordEvent } from "../storage/webhooks";
 import type { ConnectionStore } from "./connections";
 import type { UpstreamLimits } from "./limits";
 import type { PayloadStore } from "./payloads";
+import type { RunLog } from "./run-log";
 import type { TenantLimiters } from "./rate-limit";
 import { SingleFlight } from "./single-flight";
 import type { TokenLifecycle, UsableAccess } from "./tokens";
@@ -29,6 +30,7 @@ export class Fetcher {
 
   constructor(
     private readonly d: Db,
+    private readonly runs: RunLog,
     private readonly store: ConnectionStore,
     private readonly payloads: PayloadStore,
     private readonly tokens: TokenLifecycle,
@@ -80,8 +82,9 @@ export class Fetcher {
 
     const key = { workspaceId: this.store.workspaceId, integration: provider.name, cacheDate };
     const startedAt = Date.now();
-    const ended = (outcome: FinishedRun["outcome"], error: string | null, finishedAt: number): FinishedRun => ({
-      ...key,
+    const ended = (outcome: FetchRun["outcome"], error: string | null, finishedAt: number): FetchRun => ({
+      integration: provider.name,
+      cacheDate,
       trigger,
       startedAt,
       finishedAt,
@@ -107,8 +110,11 @@ export class Fetcher {
         console.error("fetch failed unexpectedly", provider.name, err instanceof Error ? err.name : "");
       else console.warn("fetch failed", provider.name, failure.reason, failure.message);
       const event = failed(failure.reason);
-      await recordRun(this.d, ended("error", `${failure.reason}: ${failure.message}`, Date.now()), event);
-      await this.events.send(event);
+      this.runs.record(ended("error", `${failure.reason}: ${failure.message}`, Date.now()));
+      if (event) {
+        await recordEvent(this.d, event);
+        await this.events.send(event);
+      }
       return { ok: false, failure };
     }
 
@@ -122,13 +128,13 @@ export class Fetcher {
     const kept = await this.store.exclusive(provider.name, async () => {
       // Disconnected or replaced while the provider answered: the data belongs to no connection now.
       if (!(await this.store.holdsGeneration(provider.name, access.generation))) return false;
-      await this.payloads.write(key, payload, now, trigger === "on_demand", ended("success", null, now), fetched);
+      await this.payloads.write(key, payload, now, trigger === "on_demand", fetched);
+      this.runs.record(ended("success", null, now));
       if (trigger === "on_demand") await capRequestedKeys(this.d, key.workspaceId, key.integration, this.warmKeys());
       return true;
     });
     if (!kept) {
-      await recordRun(
-        this.d,
+      this.runs.record(
         ended("error", "not_connected: the connection changed during the fetch; its data was dropped", now),
       );
       return {

@@ -12,7 +12,6 @@ import {
   touchRequested,
 } from "../storage/cache";
 import type { Db } from "../storage/db";
-import type { FinishedRun } from "../storage/runs";
 import type { OutboxEvent } from "../storage/webhooks";
 import type { ConnectionStore } from "./connections";
 
@@ -56,22 +55,14 @@ export class PayloadStore {
   }
 
   /**
-   * Stores a fresh payload, then its index row with the run that fetched it (and `event`) in one D1
-   * batch. Call inside the connection's exclusive section, after checking it still holds the grant
-   * the data was read with.
+   * Stores a fresh payload, then its index row (with `event`, in one D1 batch). Call inside the
+   * connection's exclusive section, after checking it still holds the grant the data was read with.
    */
-  async write(
-    key: CacheKey,
-    payload: unknown,
-    now: number,
-    requested: boolean,
-    run: FinishedRun,
-    event?: OutboxEvent,
-  ): Promise<void> {
+  async write(key: CacheKey, payload: unknown, now: number, requested: boolean, event?: OutboxEvent): Promise<void> {
     const json = JSON.stringify(payload);
     this.storage.kv.put<StoredPayload>(storageKey(key.integration, key.cacheDate), { json, fetchedAt: now });
     await this.storage.sync();
-    await putCacheIndex(this.d, key, bytes(json), now, requested, run, event);
+    await putCacheIndex(this.d, key, bytes(json), now, requested, event);
     if (requested) this.touched.set(storageKey(key.integration, key.cacheDate), now);
   }
 

@@ -1,15 +1,15 @@
 // Provider data for the host app: the normalized data per from_date, the accounting data points,
-// a manual refresh, and each connection's fetch and token status (never a token).
+// a manual refresh, each connection's fetch and token status (never a token), and its fetch log.
 import { Hono } from "hono";
 import * as z from "zod/mini";
 import { cacheDateKey, defaultFromDate, fromDateInRange, parseIsoDate } from "../../framework/dates";
 import { FailureError } from "../../framework/failure";
+import type { FetchRun } from "../../framework/runs";
 import { sendFetches } from "../../framework/fetch-queue";
 import { availableProviders, requireProvider } from "../../providers/registry";
 import { cachedKeys } from "../../storage/cache";
 import { listConnections } from "../../storage/connections";
 import { db } from "../../storage/db";
-import { latestRuns } from "../../storage/runs";
 import { type DataPoint, fetchAdapterFor } from "../../workspace/adapter";
 import { workspaceClient } from "../../workspace/client";
 import { authenticated, requireRole } from "../auth";
@@ -53,6 +53,25 @@ const payrollData = z.object({
     }),
   ),
 });
+const fetchRun = z.object({
+  trigger: described(z.string(), "cron, manual or on_demand"),
+  started_at: z.string(),
+  finished_at: z.string(),
+  outcome: described(z.string(), "success, error or dead_letter (the queue gave up on the key)"),
+  error: described(z.nullable(z.string()), "`<reason>: <message>` when it failed"),
+  from_date: described(z.string(), "The first day of the cache key's month"),
+});
+
+/** A run as the API shows it. */
+const runEntry = (run: FetchRun): z.output<typeof fetchRun> => ({
+  trigger: run.trigger,
+  started_at: iso(run.startedAt)!,
+  finished_at: iso(run.finishedAt)!,
+  outcome: run.outcome,
+  error: run.error,
+  from_date: iso(run.cacheDate * 1000)!.slice(0, 10),
+});
+
 const connectionStatus = z.object({
   integration: z.string(),
   requires_reconnect: z.boolean(),
@@ -62,16 +81,7 @@ const connectionStatus = z.object({
     last_refresh_error: z.nullable(z.string()),
     refresh_failures: z.number(),
   }),
-  last_fetch: z.nullable(
-    z.object({
-      trigger: z.string(),
-      started_at: z.string(),
-      finished_at: z.nullable(z.string()),
-      outcome: z.string(),
-      error: z.nullable(z.string()),
-      from_date: z.string(),
-    }),
-  ),
+  last_fetch: z.nullable(fetchRun),
   next_scheduled_run: described(z.nullable(z.string()), "null while the connection needs a reconnect"),
 });
 
@@ -198,15 +208,18 @@ export const dataRoutes = new Hono<AppEnv>()
     requireRole("member", "query"),
     async (c) => {
       const { workspace_id } = c.req.valid("query");
-      const d = db(c.env.DB);
-      const [connections, runs] = await Promise.all([listConnections(d, workspace_id), latestRuns(d, workspace_id)]);
+      const names = availableProviders(c.env).map((p) => p.name);
+      const [connections, runs] = await Promise.all([
+        listConnections(db(c.env.DB), workspace_id),
+        workspaceClient(c.env, workspace_id).latestRuns(names),
+      ]);
       const byName = new Map(connections.map((r) => [r.integration, r]));
       const next = nextScheduledRun(Date.now());
       return c.json(
         availableProviders(c.env).flatMap((provider): z.output<typeof connectionStatus>[] => {
           const row = byName.get(provider.name);
           if (!row) return [];
-          const run = runs.get(provider.name);
+          const run = runs[provider.name];
           return [
             {
               integration: provider.name,
@@ -217,20 +230,42 @@ export const dataRoutes = new Hono<AppEnv>()
                 last_refresh_error: row.lastRefreshError,
                 refresh_failures: row.refreshFailures,
               },
-              last_fetch: run
-                ? {
-                    trigger: run.trigger,
-                    started_at: iso(run.startedAt)!,
-                    finished_at: iso(run.finishedAt),
-                    outcome: run.outcome,
-                    error: run.error,
-                    from_date: iso(run.cacheDate * 1000)!.slice(0, 10),
-                  }
-                : null,
+              last_fetch: run ? runEntry(run) : null,
               next_scheduled_run: row.requiresReconnect ? null : next,
             },
           ];
         }),
       );
+    },
+  )
+  .get(
+    "/integration/runs",
+    describe({
+      tag: "Data",
+      summary: "A connection's fetch log, newest first: every ended fetch attempt and every key the queue gave up on",
+      description: `Kept FETCH_RUNS_RETENTION_MS (30 days by default), in the workspace's Durable Object.`,
+      access: "member",
+      responses: {
+        200: { description: "Runs, newest first", schema: z.array(fetchRun) },
+        400: { description: "unknown_integration, or a limit out of range" },
+      },
+    }),
+    authenticated,
+    query(
+      z.object({
+        workspace_id: fields.workspaceId,
+        integration: fields.integration,
+        limit: described(
+          z.optional(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(100))),
+          "How many, 1 to 100 (default 20)",
+        ),
+      }),
+    ),
+    requireRole("member", "query"),
+    async (c) => {
+      const q = c.req.valid("query");
+      const provider = requireProvider(q.integration, c.env);
+      const runs = await workspaceClient(c.env, q.workspace_id).fetchRuns(provider.name, q.limit ?? 20);
+      return c.json(runs.map(runEntry));
     },
   );

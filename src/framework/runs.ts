@@ -1,0 +1,19 @@
+// The fetch log's shape: one ended fetch attempt (or a key the queue gave up on), as the workspace
+// object records it and the status and runs routes show it.
+
+/** What started a fetch. */
+export type FetchTrigger = "cron" | "manual" | "on_demand";
+
+export interface FetchRun {
+  integration: string;
+  /** The seed's cache key (epoch seconds). */
+  cacheDate: number;
+  trigger: FetchTrigger;
+  /** Epoch ms. */
+  startedAt: number;
+  /** Epoch ms. */
+  finishedAt: number;
+  outcome: "success" | "error" | "dead_letter";
+  /** Why it failed (`<reason>: <message>`); never a token. */
+  error: string | null;
+}
