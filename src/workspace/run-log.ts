@@ -4,10 +4,12 @@
 // of growing in one database with every workspace's runs.
 import type { FetchRun } from "../framework/runs";
 
-/** DO storage: `run:<integration>:<sequence, zero-padded>` → FetchRun. */
+/**
+ * DO storage: `run:<integration>:<started at, 15 digits>:<cache date>` → FetchRun. Keys sort by start
+ * within an integration; one key is fetched at most once at a time, so no two runs share a key, and
+ * no counter is written beside each run.
+ */
 const RUN_PREFIX = "run:";
-/** DO storage: the last sequence number handed out. */
-const SEQUENCE_KEY = "run-sequence";
 /** Runs past the retention are looked for at most this often per integration. */
 const PRUNE_EVERY_MS = 3600_000;
 /** How many of the oldest runs one pruning pass looks at (an hour's worth, and then some). */
@@ -25,9 +27,7 @@ export class RunLog {
 
   /** Appends a run, then drops the integration's runs past the retention (at most hourly). */
   record(run: FetchRun): void {
-    const sequence = (this.storage.kv.get<number>(SEQUENCE_KEY) ?? 0) + 1;
-    this.storage.kv.put(SEQUENCE_KEY, sequence);
-    this.storage.kv.put(`${prefix(run.integration)}${String(sequence).padStart(15, "0")}`, run);
+    this.storage.kv.put(`${prefix(run.integration)}${String(run.startedAt).padStart(15, "0")}:${run.cacheDate}`, run);
     this.prune(run.integration, run.finishedAt);
   }
 
