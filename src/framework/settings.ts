@@ -1,5 +1,6 @@
 // Every setting read from the environment, by name, here and nowhere else. Optional variables
 // (provider credentials, URL overrides, tuning) are not in the generated Env, so they are read by name.
+import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from "./webhooks";
 
 /** Secrets the service cannot run without; the edge answers 503 naming any that is missing. */
 export const REQUIRED_SECRETS = ["AUTH_JWT_SECRET", "TOKEN_ENCRYPTION_KEY"] as const;
@@ -98,6 +99,10 @@ export interface WebhookSettings {
   previousSecrets: string;
   /** How long one delivery attempt may take (default 10 s). */
   timeoutMs: number;
+  /** The event types recorded and sent (WEBHOOK_EVENTS); every type when unset. */
+  events: ReadonlySet<WebhookEventType>;
+  /** How long a delivered event stays listed and redeliverable (default 7 days). */
+  deliveredRetentionMs: number;
   /** The value checkWebhookUrl needs: http on localhost only in development. */
   environment: string | undefined;
 }
@@ -108,8 +113,25 @@ export function webhookSettings(env: Env): WebhookSettings {
     secret: readVar(env, "WEBHOOK_SECRET"),
     previousSecrets: readVar(env, "WEBHOOK_PREVIOUS_SECRETS") ?? "",
     timeoutMs: readNumber(env, "WEBHOOK_TIMEOUT_MS", 10_000, 1),
+    events: readEventTypes(readVar(env, "WEBHOOK_EVENTS")),
+    deliveredRetentionMs: readNumber(env, "WEBHOOK_DELIVERED_RETENTION_MS", 7 * 24 * 3600_000),
     environment: readVar(env, "ENVIRONMENT"),
   };
+}
+
+/**
+ * A comma-separated list of event types. Unset, or naming a type that does not exist, it means every
+ * type: a typo must not silently stop events the host app relies on.
+ */
+function readEventTypes(list: string | undefined): ReadonlySet<WebhookEventType> {
+  const all = new Set<WebhookEventType>(WEBHOOK_EVENT_TYPES);
+  if (list === undefined) return all;
+  const named = list
+    .split(",")
+    .map((t) => t.trim())
+    .filter((t) => t !== "");
+  const known = (t: string): t is WebhookEventType => (all as ReadonlySet<string>).has(t);
+  return named.length > 0 && named.every(known) ? new Set(named.filter(known)) : all;
 }
 
 /** The proxy's limits (docs/proxy.md). */

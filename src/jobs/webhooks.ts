@@ -93,8 +93,10 @@ export async function consumeWebhooks(batch: MessageBatch<unknown>, env: Env): P
 const OVERDUE_AFTER_MS = 5 * 60_000;
 /** Events re-queued per cron tick (each sendBatch carries 100). */
 const RESEND_LIMIT = 1000;
-const DELIVERED_RETENTION_MS = 7 * 24 * 3600_000;
 const DEAD_RETENTION_MS = 30 * 24 * 3600_000;
+/** Old events deleted per statement, and statements per tick at most: up to 100,000 a tick. */
+const PRUNE_BATCH = 5000;
+const PRUNE_BATCHES = 20;
 
 export interface WebhookSweepReport {
   requeued: number;
@@ -104,13 +106,24 @@ export interface WebhookSweepReport {
 /**
  * The cron's part: queues again pending events whose message was lost (an eviction between the
  * state change and the send, a failed send, a queue that gave up), and deletes delivered events
- * after 7 days and dead ones after 30.
+ * after WEBHOOK_DELIVERED_RETENTION_MS (7 days) and dead ones after 30.
  */
 export async function sweepWebhooks(env: Env, now: number): Promise<WebhookSweepReport> {
   const d = db(env.DB);
-  const pruned = await pruneWebhookEvents(d, now - DELIVERED_RETENTION_MS, now - DEAD_RETENTION_MS);
+  const settings = webhookSettings(env);
+  let pruned = 0;
+  for (let i = 0; i < PRUNE_BATCHES; i++) {
+    const deleted = await pruneWebhookEvents(
+      d,
+      now - settings.deliveredRetentionMs,
+      now - DEAD_RETENTION_MS,
+      PRUNE_BATCH,
+    );
+    pruned += deleted;
+    if (deleted < PRUNE_BATCH) break;
+  }
   // With webhooks off no new events are written; old pending ones wait until they are on again.
-  if (webhookSettings(env).url === undefined) return { requeued: 0, pruned };
+  if (settings.url === undefined) return { requeued: 0, pruned };
   const ids = await takeOverdueEvents(d, now - OVERDUE_AFTER_MS, now, RESEND_LIMIT);
   for (let i = 0; i < ids.length; i += 100) {
     await env.WEBHOOK_QUEUE.sendBatch(ids.slice(i, i + 100).map((id) => ({ body: { id }, contentType: "json" })));

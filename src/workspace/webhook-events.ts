@@ -27,14 +27,15 @@ export class WebhookEvents {
     return webhookSettings(this.env).url !== undefined;
   }
 
-  /** An event to store with a state change, or undefined when webhooks are off. */
+  /** An event to store with a state change, or undefined when webhooks are off or the type is not sent. */
   create<T extends WebhookEventType>(
     type: T,
     integration: string,
     details: WebhookEventDetails[T],
     now = Date.now(),
   ): OutboxEvent | undefined {
-    if (!this.enabled) return undefined;
+    const settings = webhookSettings(this.env);
+    if (settings.url === undefined || !settings.events.has(type)) return undefined;
     const event = newWebhookEvent(type, { workspace_id: this.workspaceId, integration }, details, new Date(now));
     return { id: event.id, workspaceId: this.workspaceId, integration, type, occurredAt: now, data: event.data };
   }

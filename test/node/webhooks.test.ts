@@ -13,9 +13,11 @@ import {
   WEBHOOK_MAX_ATTEMPTS,
   webhookRetryDelaySeconds,
 } from "../../src/framework/webhook-delivery";
+import { webhookSettings } from "../../src/framework/settings";
 import {
   newWebhookEvent,
   signWebhook,
+  WEBHOOK_EVENT_TYPES,
   webhookKeys,
   WebhookSecretError,
   type WebhookEvent,
@@ -326,5 +328,33 @@ describe("webhookRetryDelaySeconds", () => {
     const total = delays.reduce((a, b) => a + b, 0);
     expect(total).toBeGreaterThan(20 * 3600);
     expect(total).toBeLessThan(30 * 3600);
+  });
+});
+
+describe("webhookSettings", () => {
+  const settings = (vars: Record<string, string>) => webhookSettings(vars);
+
+  it("should send every event type and keep delivered events 7 days by default", () => {
+    const s = settings({});
+    expect([...s.events]).toEqual([...WEBHOOK_EVENT_TYPES]);
+    expect(s.deliveredRetentionMs).toBe(7 * 24 * 3600_000);
+  });
+
+  it("should read WEBHOOK_EVENTS as a comma-separated list, blanks ignored", () => {
+    expect([...settings({ WEBHOOK_EVENTS: " connection.deleted ,, data.fetch_failed, " }).events]).toEqual([
+      "connection.deleted",
+      "data.fetch_failed",
+    ]);
+  });
+
+  it("should send every type when the list names an unknown one or nothing", () => {
+    for (const list of ["connection.deleted,data.fetchd", " , ", "*"]) {
+      expect(settings({ WEBHOOK_EVENTS: list }).events.size).toBe(WEBHOOK_EVENT_TYPES.length);
+    }
+  });
+
+  it("should take WEBHOOK_DELIVERED_RETENTION_MS, 0 included, and ignore a value that is not a number", () => {
+    expect(settings({ WEBHOOK_DELIVERED_RETENTION_MS: "0" }).deliveredRetentionMs).toBe(0);
+    expect(settings({ WEBHOOK_DELIVERED_RETENTION_MS: "soon" }).deliveredRetentionMs).toBe(7 * 24 * 3600_000);
   });
 });

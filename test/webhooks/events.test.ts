@@ -3,7 +3,10 @@
 // the standardwebhooks reference library under the current and the previous secret (a rotation).
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { sweepWebhooks } from "../../src/jobs/webhooks";
+import { db } from "../../src/storage/db";
 import { workspaceClient } from "../../src/workspace/client";
+import { WebhookEvents } from "../../src/workspace/webhook-events";
 import { clearScripts, findGrant, scriptApi, scriptToken } from "../fake-client";
 import { call, connectThroughPopup, getData, token } from "../helpers";
 import { deliveries, outboxRow, type Received, type SentEvent, until, verified } from "./helpers";
@@ -125,5 +128,41 @@ describe("webhook events", () => {
       .bind(ws)
       .all<{ type: string }>();
     expect(rows.results.map((r) => r.type)).toEqual(["connection.created", "connection.deleted"]);
+  });
+});
+
+describe("webhook settings", () => {
+  const fetched = { from_date: "2024-01-01", fetched_at: new Date().toISOString(), trigger: "cron" };
+
+  it("should record only the event types WEBHOOK_EVENTS names, and every type when it names an unknown one", () => {
+    const only = new WebhookEvents(
+      { ...env, WEBHOOK_EVENTS: "connection.deleted, data.fetch_failed" } as Env,
+      db(env.DB),
+      "ws-hook-types",
+    );
+    expect(only.create("data.fetched", "Gusto", fetched)).toBeUndefined();
+    expect(only.create("connection.deleted", "Gusto", { by: "user-1" })?.type).toBe("connection.deleted");
+    const typo = new WebhookEvents(
+      { ...env, WEBHOOK_EVENTS: "connection.deleted,data.fetchd" } as Env,
+      db(env.DB),
+      "ws-hook-types",
+    );
+    expect(typo.create("data.fetched", "Gusto", fetched)?.type).toBe("data.fetched");
+  });
+
+  it("should delete delivered events once WEBHOOK_DELIVERED_RETENTION_MS has passed", async () => {
+    const ws = "ws-hook-retention";
+    await connectThroughPopup(ws, "Gusto");
+    await deliveries(ws, 1);
+    const delivered = async () =>
+      (await env.DB.prepare("SELECT count(*) AS n FROM webhook_events WHERE workspace_id = ? AND state = 'delivered'")
+        .bind(ws)
+        .first<{ n: number }>())!.n;
+    await until(async () => (await delivered()) === 1, "the delivery recorded");
+    const now = Date.now() + 60_000;
+    await sweepWebhooks({ ...env, WEBHOOK_DELIVERED_RETENTION_MS: "3600000" } as Env, now);
+    expect(await delivered()).toBe(1);
+    await sweepWebhooks({ ...env, WEBHOOK_DELIVERED_RETENTION_MS: "30000" } as Env, now);
+    expect(await delivered()).toBe(0);
   });
 });
