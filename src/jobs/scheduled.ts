@@ -1,5 +1,6 @@
 // The cron trigger's work: seeding the fan-out (cache refresh and token keep-alive, src/jobs/dispatch.ts),
-// expiry of unconfirmed grants, fetch-log housekeeping and the webhook outbox's (lost messages, old events).
+// expiry of unconfirmed grants, and the webhook outbox's housekeeping (lost messages, old events). The
+// fetch log keeps itself, in each workspace's object.
 // Each runs even if another fails; failures are logged.
 import { seedDispatch } from "./dispatch";
 import { expirePendingGrants } from "./pending-grants";

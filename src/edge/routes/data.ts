@@ -59,7 +59,7 @@ const fetchRun = z.object({
   finished_at: z.string(),
   outcome: described(z.string(), "success, error or dead_letter (the queue gave up on the key)"),
   error: described(z.nullable(z.string()), "`<reason>: <message>` when it failed"),
-  from_date: described(z.string(), "The first day of the cache key's month"),
+  from_date: described(z.string(), "The run's cache key as a date (the seed's key, docs/adapters.md)"),
 });
 
 /** A run as the API shows it. */
