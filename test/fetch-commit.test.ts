@@ -1,6 +1,6 @@
 // How a fetch ends: one D1 write, the index row (the run goes to the object's own log), once the
-// connection is in the object's memory; and data read for a grant disconnected meanwhile dropped,
-// with the run saying so.
+// connection is in the object's memory; data read for a grant disconnected meanwhile dropped, with
+// the run saying so; and a refused index write logged, the key left due.
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
@@ -73,5 +73,27 @@ describe("a fetch's D1 writes", () => {
     expect(await stub.readCached("Gusto", KEY)).toBeNull();
     const logged = await fetchRuns(ws, "Gusto");
     expect(logged.map((r) => [r.outcome, r.error?.split(":")[0]])).toEqual([["error", "not_connected"]]);
+  });
+
+  it("should log a fetch whose index row D1 refused as an internal error, and store it on the next try", async () => {
+    const ws = "ws-commit-d1-down";
+    await gusto(ws);
+    const stub = env.WORKSPACE.getByName(ws);
+    expect((await stub.getIntegrationAccess("Gusto")).ok).toBe(true);
+    await env.DB.prepare("ALTER TABLE data_cache RENAME TO data_cache_away").run();
+    let outcome;
+    try {
+      outcome = await stub.runFetch("Gusto", KEY, "cron");
+    } finally {
+      await env.DB.prepare("ALTER TABLE data_cache_away RENAME TO data_cache").run();
+    }
+    expect(outcome.ok ? "stored" : outcome.failure.reason).toBe("internal_error");
+    expect(await indexRows(ws)).toBe(0);
+    const [failed] = await fetchRuns(ws, "Gusto");
+    expect(failed).toMatchObject({ outcome: "error", error: "internal_error: the fetched data could not be stored" });
+
+    expect((await stub.runFetch("Gusto", KEY, "cron")).ok).toBe(true);
+    expect(await indexRows(ws)).toBe(1);
+    expect((await fetchRuns(ws, "Gusto")).map((r) => r.outcome)).toEqual(["success", "error"]);
   });
 });

@@ -125,14 +125,27 @@ export class Fetcher {
       { from_date: fromDate, fetched_at: new Date(now).toISOString(), trigger },
       now,
     );
-    const kept = await this.store.exclusive(provider.name, async () => {
-      // Disconnected or replaced while the provider answered: the data belongs to no connection now.
-      if (!(await this.store.holdsGeneration(provider.name, access.generation))) return false;
-      await this.payloads.write(key, payload, now, trigger === "on_demand", fetched);
-      this.runs.record(ended("success", null, now));
-      if (trigger === "on_demand") await capRequestedKeys(this.d, key.workspaceId, key.integration, this.warmKeys());
-      return true;
-    });
+    let kept: boolean;
+    try {
+      kept = await this.store.exclusive(provider.name, async () => {
+        // Disconnected or replaced while the provider answered: the data belongs to no connection now.
+        if (!(await this.store.holdsGeneration(provider.name, access.generation))) return false;
+        await this.payloads.write(key, payload, now, trigger === "on_demand", fetched);
+        this.runs.record(ended("success", null, now));
+        return true;
+      });
+    } catch (err) {
+      // D1 refused the index row: the key stays due (the queue retries it) and the log says why.
+      console.error("fetched data not stored", provider.name, err instanceof Error ? err.message : "");
+      this.runs.record(ended("error", "internal_error: the fetched data could not be stored", Date.now()));
+      return { ok: false, failure: { reason: "internal_error", message: "The fetched data could not be stored" } };
+    }
+    if (kept && trigger === "on_demand") {
+      // Housekeeping of the warm set: the data is stored, so a failure here costs the caller nothing.
+      await capRequestedKeys(this.d, key.workspaceId, key.integration, this.warmKeys()).catch((err: unknown) =>
+        console.warn("warm keys not capped", provider.name, err instanceof Error ? err.message : ""),
+      );
+    }
     if (!kept) {
       this.runs.record(
         ended("error", "not_connected: the connection changed during the fetch; its data was dropped", now),
