@@ -64,19 +64,20 @@ export class Fetcher {
     // Every from_date that maps to this key lies in or after the key's month, so fetching from the
     // month's first day gives each of them all it needs (payroll rows are trimmed per request).
     const fromDate = `${toIsoDate(new Date(cacheDate * 1000)).slice(0, 8)}01`;
-    const failed = (reason: string) =>
-      this.events.create("data.fetch_failed", provider.name, { from_date: fromDate, reason, trigger });
+    /** data.fetch_failed for the host app, stored on its own (no state change goes with it) and queued. */
+    const reportFailure = async (reason: string) => {
+      const event = this.events.create("data.fetch_failed", provider.name, { from_date: fromDate, reason, trigger });
+      if (!event) return;
+      await recordEvent(this.d, event);
+      await this.events.send(event);
+    };
     const first = await this.tokens.getIntegrationAccess(provider.name);
     // No usable token: nothing reached the provider's API, so there is no fetch to log; but a
     // connection that cannot be fetched is news to the host app, unless it heard already
     // (connection.deleted, connection.requires_reconnect).
     if (!first.ok) {
       const { reason } = first.failure;
-      const event = reason === "not_connected" || reason === "reconnect_required" ? undefined : failed(reason);
-      if (event) {
-        await recordEvent(this.d, event);
-        await this.events.send(event);
-      }
+      if (reason !== "not_connected" && reason !== "reconnect_required") await reportFailure(reason);
       return first;
     }
 
@@ -109,12 +110,8 @@ export class Fetcher {
       if (failure.reason === "internal_error")
         console.error("fetch failed unexpectedly", provider.name, err instanceof Error ? err.name : "");
       else console.warn("fetch failed", provider.name, failure.reason, failure.message);
-      const event = failed(failure.reason);
       this.runs.record(ended("error", `${failure.reason}: ${failure.message}`, Date.now()));
-      if (event) {
-        await recordEvent(this.d, event);
-        await this.events.send(event);
-      }
+      await reportFailure(failure.reason);
       return { ok: false, failure };
     }
 
@@ -140,12 +137,6 @@ export class Fetcher {
       this.runs.record(ended("error", "internal_error: the fetched data could not be stored", Date.now()));
       return { ok: false, failure: { reason: "internal_error", message: "The fetched data could not be stored" } };
     }
-    if (kept && trigger === "on_demand") {
-      // Housekeeping of the warm set: the data is stored, so a failure here costs the caller nothing.
-      await capRequestedKeys(this.d, key.workspaceId, key.integration, this.warmKeys()).catch((err: unknown) =>
-        console.warn("warm keys not capped", provider.name, err instanceof Error ? err.message : ""),
-      );
-    }
     if (!kept) {
       this.runs.record(
         ended("error", "not_connected: the connection changed during the fetch; its data was dropped", now),
@@ -154,6 +145,12 @@ export class Fetcher {
         ok: false,
         failure: { reason: "not_connected", message: `${provider.name} was disconnected or replaced during the fetch` },
       };
+    }
+    if (trigger === "on_demand") {
+      // Housekeeping of the warm set: the data is stored, so a failure here costs the caller nothing.
+      await capRequestedKeys(this.d, key.workspaceId, key.integration, this.warmKeys()).catch((err: unknown) =>
+        console.warn("warm keys not capped", provider.name, err instanceof Error ? err.message : ""),
+      );
     }
     await this.events.send(fetched);
     return { ok: true, payload, fetchedAt: now };

@@ -35,8 +35,8 @@ export class RunLog {
   latest(integrations: readonly string[]): Record<string, FetchRun> {
     const latest: Record<string, FetchRun> = {};
     for (const integration of integrations) {
-      for (const [, run] of this.storage.kv.list<FetchRun>({ prefix: prefix(integration), reverse: true, limit: 1 }))
-        latest[integration] = run;
+      const [run] = this.list(integration, 1);
+      if (run) latest[integration] = run;
     }
     return latest;
   }

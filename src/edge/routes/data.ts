@@ -208,15 +208,15 @@ export const dataRoutes = new Hono<AppEnv>()
     requireRole("member", "query"),
     async (c) => {
       const { workspace_id } = c.req.valid("query");
-      const names = availableProviders(c.env).map((p) => p.name);
+      const providers = availableProviders(c.env);
       const [connections, runs] = await Promise.all([
         listConnections(db(c.env.DB), workspace_id),
-        workspaceClient(c.env, workspace_id).latestRuns(names),
+        workspaceClient(c.env, workspace_id).latestRuns(providers.map((p) => p.name)),
       ]);
       const byName = new Map(connections.map((r) => [r.integration, r]));
       const next = nextScheduledRun(Date.now());
       return c.json(
-        availableProviders(c.env).flatMap((provider): z.output<typeof connectionStatus>[] => {
+        providers.flatMap((provider): z.output<typeof connectionStatus>[] => {
           const row = byName.get(provider.name);
           if (!row) return [];
           const run = runs[provider.name];
