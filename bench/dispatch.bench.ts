@@ -8,7 +8,7 @@ import { env } from "cloudflare:workers";
 import { it } from "vitest";
 import { runFanOut } from "../test/dispatch-driver";
 import { configureTenant } from "../test/fake-client";
-import { fetchedSince, measure, printRuns, type Run, seedKeys, seedWorkspaces } from "./dispatch-seed";
+import { measure, printRuns, type Run, seedKeys, seedWorkspaces } from "./dispatch-seed";
 import { printTable } from "./report";
 
 /** Keys and provider latency of the fetch-parallelism runs: latency-bound, as production fetches are. */
@@ -33,18 +33,10 @@ it("cron fan-out at 10k, 100k and 1M keys", async ({ task }) => {
   const consumers: { keys: number; consumers: number; seconds: number; fetches_per_second: number }[] = [];
   for (const tenantId of tenants) await configureTenant(tenantId, { latencyMs: LATENCY_MS });
   for (const p of [2, 5, 10, 20]) {
-    const now = await fresh(LATENCY_KEYS);
-    const since = Date.now();
-    const started = performance.now();
-    await runFanOut(now, { work: "run", kinds: ["requested"], fetchParallelism: p });
-    const seconds = (performance.now() - started) / 1000;
-    const keys = await fetchedSince(since);
-    consumers.push({
-      keys,
-      consumers: p,
-      seconds: Number(seconds.toFixed(2)),
-      fetches_per_second: Number((keys / seconds).toFixed(1)),
-    });
+    const run = await measure(LATENCY_KEYS, await fresh(LATENCY_KEYS), true, p);
+    const keys = run.drained ?? 0;
+    const seconds = run.drain_seconds ?? 0;
+    consumers.push({ keys, consumers: p, seconds, fetches_per_second: Number((keys / seconds).toFixed(1)) });
   }
   for (const tenantId of tenants) await configureTenant(tenantId, { latencyMs: 0 });
 
