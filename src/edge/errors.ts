@@ -27,6 +27,7 @@ export function statusOf(reason: FailureReason): ContentfulStatusCode {
     case "refresh_failed":
     case "provider_error":
     case "provider_data_invalid":
+    case "unexpected_report":
       return 502;
     case "provider_not_configured":
     case "provider_unavailable":

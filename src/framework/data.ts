@@ -41,6 +41,21 @@ export class ProviderDataError extends FailureError {
 }
 
 /**
+ * A provider's report that parses but does not mean what was asked: a column spanning other than one
+ * month, sections whose lines do not add up to their total. Caching it would serve wrong books, so the
+ * fetch fails and the cached data stays. Its message names the report and the check, never an amount.
+ */
+export class UnexpectedReportError extends FailureError {
+  constructor(
+    readonly provider: string,
+    message: string,
+  ) {
+    super("unexpected_report", `${provider}: ${message}`);
+    this.name = "UnexpectedReportError";
+  }
+}
+
+/**
  * Merges batches in request order, as the seed did: the dates are the union of all batches' dates,
  * sorted; each title's values are overlaid batch by batch, so where dates overlap the later batch's
  * entry wins (an explicit null included, as a dict update would); a batch that lacks a title leaves

@@ -31,6 +31,8 @@ export type FailureReason =
   | "provider_error"
   /** The provider answered with data in an unexpected shape. */
   | "provider_data_invalid"
+  /** The provider's report reads, but its figures do not mean what the adapter asked for (a column's span, a total). */
+  | "unexpected_report"
   /** Webhooks are off on this server (WEBHOOK_URL is not set). */
   | "webhooks_disabled"
   /** This service is missing a required secret; the operator must set it. */
