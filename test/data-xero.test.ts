@@ -1,14 +1,16 @@
-// The Xero adapter through the data API: the seed's batch periods and report parsing against the
-// fake Xero serving the recorded reports, the cache, single-flight fetches and Xero's limits.
+// The Xero adapter through the data API: the 12-month batch rule's periods and one-month report
+// columns against the fake Xero (whose columns mean what Xero's do), the cache, single-flight fetches
+// and Xero's limits.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { cacheDateKey } from "../src/framework/dates";
+import { UnexpectedReportError } from "../src/framework/data";
+import { addMonths, cacheDateKey } from "../src/framework/dates";
 import { isTransient } from "../src/framework/failure";
 import { workspaceClient } from "../src/workspace/client";
-import { configureTenant, scriptApi, setXeroReport, tenantRequests, tenantStats } from "./fake-client";
-import bs from "./fixtures/xero/balance-sheet-2021-06-to-2022-05.json";
+import { batchPeriods, parseReport, readReport, reportRequests } from "../src/providers/xero/report";
+import { configureTenant, scriptApi, setXeroReport, tenantRequests, tenantStats, xeroReport } from "./fake-client";
 import pl from "./fixtures/xero/profit-and-loss-2021-05-to-2022-03.json";
-import { call, errorOf, fetchRuns, getData, seedConnection, token, monthEndsBetween } from "./helpers";
+import { call, errorOf, fetchRuns, getData, seedConnection, token, monthEndsBetween, thrown } from "./helpers";
 
 interface Batch {
   fetched_at: string;
@@ -22,7 +24,7 @@ async function connectXero(ws: string) {
 }
 
 describe("Xero data", () => {
-  it("should request the seed's periods for 24 months from the cache date, with Xero's headers and parameters", async () => {
+  it("should request the 12-month batch rule's periods for 24 months from the cache date, one month per P&L column", async () => {
     const { tenantId } = await connectXero("ws-periods");
     const res = await getData("ws-periods", "Xero", "2020-04-15");
     expect(res.status).toBe(200);
@@ -33,10 +35,11 @@ describe("Xero data", () => {
     expect(Date.parse(body.fetched_at)).toBeGreaterThan(Date.now() - 60_000);
 
     const requests = await tenantRequests(tenantId);
+    // Each P&L spans the period's last month, compared with the 11 months before it.
     expect(requests.map((r) => [r.path, r.query.fromDate ?? r.query.date, r.query.toDate ?? null])).toEqual([
-      ["/api.xro/2.0/Reports/ProfitAndLoss", "2020-03-31", "2021-02-28"],
+      ["/api.xro/2.0/Reports/ProfitAndLoss", "2021-02-01", "2021-02-28"],
       ["/api.xro/2.0/Reports/BalanceSheet", "2021-02-28", null],
-      ["/api.xro/2.0/Reports/ProfitAndLoss", "2021-03-31", "2022-02-28"],
+      ["/api.xro/2.0/Reports/ProfitAndLoss", "2022-02-01", "2022-02-28"],
       ["/api.xro/2.0/Reports/BalanceSheet", "2022-02-28", null],
     ]);
     for (const r of requests) {
@@ -46,32 +49,86 @@ describe("Xero data", () => {
     }
   });
 
-  it("should turn the recorded Profit & Loss and Balance Sheet into one DataBatch with exact values", async () => {
-    const { tenantId } = await connectXero("ws-recorded");
-    await setXeroReport(tenantId, "ProfitAndLoss", pl);
-    await setXeroReport(tenantId, "BalanceSheet", bs);
-    const body = await (await getData("ws-recorded", "Xero", "2021-06-01")).json<Batch>();
-    // The union of both reports' months: P&L Apr 2021–Mar 2022, Balance Sheet Jun 2021–May 2022.
-    expect(body.dates).toEqual(monthEndsBetween("2021-04-30", "2022-05-31"));
-    expect(body.data["Total Income"]).toMatchObject({
-      "2022-03-31": 9262.53,
-      "2022-01-31": 9083.36,
-      "2021-04-30": 3500,
-      "2022-05-31": null,
-    });
-    expect(body.data["Net Profit"]).toMatchObject({ "2022-01-31": 2296.79, "2021-05-31": -8195.33 });
-    expect(body.data["Sales"]).toMatchObject({ "2022-02-28": 5583.36 });
-    expect(body.data["Net Assets"]).toMatchObject({ "2022-05-31": 2062.9, "2021-12-31": -4658.5, "2021-04-30": null });
-    expect(body.data["Total Assets"]).toMatchObject({ "2022-05-31": 12156.91, "2022-02-28": -377.02 });
+  it("should serve each month's own figures: twelve months add up to the cent to one P&L over the period", async () => {
+    const { tenantId } = await connectXero("ws-months");
+    const body = await (await getData("ws-months", "Xero", "2020-04-15")).json<Batch>();
+    for (const period of batchPeriods("2020-03-31", "2022-02-28")) {
+      // The whole period in one column: what Xero sums from the first day to the last.
+      const whole = parseReport(
+        await xeroReport(tenantId, "ProfitAndLoss", { fromDate: addMonths(period.start, 0), toDate: period.end }),
+      );
+      const [end] = whole.dates;
+      const months = monthEndsBetween(period.start, period.end);
+      expect(months).toHaveLength(12);
+      for (const [title, values] of Object.entries(whole.data)) {
+        const cents = months.reduce((sum, month) => sum + Math.round((body.data[title]?.[month] ?? NaN) * 100), 0);
+        expect(cents, `${title} over ${period.start}..${period.end}`).toBe(Math.round(values[end!]! * 100));
+      }
+    }
   });
 
-  it("should serve a cache hit with no upstream call, for every from_date of the same seed month window", async () => {
+  it("should not serve rolling sums: the old 12-month span with periods=11 gives other figures than the months", async () => {
+    const { tenantId } = await connectXero("ws-rolling");
+    const body = await (await getData("ws-rolling", "Xero", "2020-04-15")).json<Batch>();
+    let cells = 0;
+    let wrong = 0;
+    for (const period of batchPeriods("2020-03-31", "2022-02-28")) {
+      // Zebbra's original framework's request: the whole period as the span, moved back a month per column.
+      const old = parseReport(
+        await xeroReport(tenantId, "ProfitAndLoss", {
+          fromDate: period.start,
+          toDate: period.end,
+          periods: "11",
+          timeframe: "MONTH",
+        }),
+      );
+      for (const [title, values] of Object.entries(old.data))
+        for (const month of old.dates) {
+          cells += 1;
+          if (values[month] !== body.data[title]?.[month]) wrong += 1;
+        }
+      // And the adapter refuses such an answer instead of caching it.
+      const [request] = reportRequests(period);
+      const stale = await xeroReport(tenantId, "ProfitAndLoss", {
+        fromDate: period.start,
+        toDate: period.end,
+        periods: "11",
+      });
+      expect(thrown(() => readReport(request, stale))).toBeInstanceOf(UnexpectedReportError);
+    }
+    // Every column of the old answer sums twelve months: it equals one month's figure only by chance.
+    expect(cells).toBe(2 * 12 * 15);
+    expect(wrong).toBeGreaterThan(cells * 0.9);
+  });
+
+  it("should refuse the recorded Profit & Loss (17 May 2021 to 31 March 2022 per column) as unexpected_report and cache nothing", async () => {
+    const { tenantId } = await connectXero("ws-recorded");
+    await setXeroReport(tenantId, "ProfitAndLoss", pl);
+    const res = await getData("ws-recorded", "Xero", "2021-04-01");
+    expect(res.status).toBe(502);
+    const error = await errorOf(res);
+    expect(error.code).toBe("unexpected_report");
+    expect(error.message).toContain("not one month");
+    const cached = await env.DB.prepare(
+      "SELECT COUNT(*) AS n FROM data_cache WHERE workspace_id = 'ws-recorded'",
+    ).first<{
+      n: number;
+    }>();
+    expect(cached?.n).toBe(0);
+    const runs = await fetchRuns("ws-recorded", "Xero");
+    expect(runs.map((r) => r.outcome)).toEqual(["error"]);
+    expect(runs[0]!.error).toMatch(
+      /^unexpected_report: Xero: the ProfitAndLoss report columns span 2021-05-17 to 2022-03-31/,
+    );
+  });
+
+  it("should serve a cache hit with no upstream call, for every from_date of the same cache month", async () => {
     const { tenantId } = await connectXero("ws-hit");
     const first = await (await getData("ws-hit", "Xero", "2022-02-10")).json<Batch>();
     const calls = (await tenantRequests(tenantId)).length;
     // Cache date 2022-01-31: two 12-month periods, a P&L and a Balance Sheet each.
     expect(calls).toBe(4);
-    // 2022-02-10 and 2022-01-20 share the seed's cache date, 2022-01-31.
+    // 2022-02-10 and 2022-01-20 share the cache date, 2022-01-31.
     const second = await (await getData("ws-hit", "Xero", "2022-01-20")).json<Batch>();
     expect(second).toEqual(first);
     expect((await tenantRequests(tenantId)).length).toBe(calls);
@@ -136,7 +193,7 @@ describe("Xero data", () => {
     expect((await errorOf(bad)).message).toContain("from_date");
   });
 
-  it("should list the data points of connected accounting providers (the seed's DataPoint)", async () => {
+  it("should list the data points of connected accounting providers (the data points of Zebbra's original framework)", async () => {
     await connectXero("ws-points");
     await seedConnection("ws-points", "gusto");
     const res = await call("/integration/dataEndpoints?workspace_id=ws-points&from_date=2020-04-15", {

@@ -1,10 +1,10 @@
-// Xero's data logic: the seed's batch periods and report requests, recorded reports parsed into
-// DataBatches, and batches merged in request order.
+// Xero's data logic: the 12-month batch rule's periods and report requests, recorded reports parsed
+// into DataBatches and checked against what was asked, and batches merged in request order.
 import { describe, expect, it } from "vitest";
 import { monthEndsBetween, thrown } from "./helpers";
 import type { DataBatch } from "../src/framework/data";
-import { mergeBatches, ProviderDataError } from "../src/framework/data";
-import { batchPeriods, parseReport, reportRequests, xeroRange } from "../src/providers/xero/report";
+import { mergeBatches, ProviderDataError, UnexpectedReportError } from "../src/framework/data";
+import { batchPeriods, parseReport, readReport, reportRequests, xeroRange } from "../src/providers/xero/report";
 import bs from "./fixtures/xero/balance-sheet-2021-06-to-2022-05.json";
 import pl from "./fixtures/xero/profit-and-loss-2021-05-to-2022-03.json";
 
@@ -27,7 +27,7 @@ function report(dates: string[], rows: [string, ...string[]][], rowType = "Row")
 }
 
 describe("batch periods", () => {
-  it("should split ranges exactly as the seed did", () => {
+  it("should split ranges exactly as Zebbra's original framework did", () => {
     const table: [string, string, [string, string][]][] = [
       [
         "2020-01-01",
@@ -55,7 +55,7 @@ describe("batch periods", () => {
     expect(xeroRange(new Date(Date.UTC(2022, 1, 10)))).toEqual({ from: "2022-02-10", to: "2024-01-31" });
   });
 
-  it("should cover the seed's whole range in periods of at most 12 months", () => {
+  it("should cover the whole 24-month range in periods of at most 12 months", () => {
     const { from, to } = xeroRange("2022-02-10");
     const periods = batchPeriods(from, to);
     expect(periods).toEqual([
@@ -75,14 +75,14 @@ describe("batch periods", () => {
     expect(batchPeriods("2022-03-05", "2022-02-28")).toEqual([]);
   });
 
-  it("should request Profit & Loss over the period, then the Balance Sheet at its end", () => {
+  it("should request one-month Profit & Loss columns over the period, then the Balance Sheet at its end", () => {
     expect(reportRequests({ start: "2022-01-31", end: "2022-07-31" })).toEqual([
       {
         report: "ProfitAndLoss",
         params: {
-          fromDate: "2022-01-31",
+          fromDate: "2022-07-01",
           toDate: "2022-07-31",
-          periods: "11",
+          periods: "6",
           timeframe: "MONTH",
           standardLayout: "true",
         },
@@ -92,6 +92,50 @@ describe("batch periods", () => {
         params: { date: "2022-07-31", periods: "11", timeframe: "MONTH", standardLayout: "true" },
       },
     ]);
+    expect(reportRequests({ start: "2020-03-31", end: "2021-02-28" })[0].params).toMatchObject({
+      fromDate: "2021-02-01",
+      toDate: "2021-02-28",
+      periods: "11",
+    });
+    // One month: no comparison columns (Xero takes periods 1 to 12).
+    expect(reportRequests({ start: "2022-03-31", end: "2022-03-31" })[0].params).toEqual({
+      fromDate: "2022-03-01",
+      toDate: "2022-03-31",
+      standardLayout: "true",
+    });
+  });
+});
+
+describe("readReport: the answer means what was asked", () => {
+  const request = reportRequests({ start: "2021-04-30", end: "2022-03-31" })[0];
+
+  it("should refuse the recorded Profit & Loss for a one-month request: its span is 17 May 2021 to 31 March 2022", () => {
+    const error = thrown(() => readReport(request, pl));
+    expect(error).toBeInstanceOf(UnexpectedReportError);
+    expect((error as UnexpectedReportError).reason).toBe("unexpected_report");
+    expect((error as Error).message).toContain("span 2021-05-17 to 2022-03-31, not one month");
+  });
+
+  it("should accept the same columns when the report states the requested month as its span", () => {
+    const monthly = structuredClone(pl);
+    monthly.Reports[0]!.ReportTitles[2] = "1 March 2022 to 31 March 2022";
+    expect(readReport(request, monthly)).toEqual(parseReport(pl));
+  });
+
+  it("should refuse columns other than the month ends asked for, and a report without its span", () => {
+    const short = reportRequests({ start: "2021-10-31", end: "2022-03-31" })[0];
+    const monthly = structuredClone(pl);
+    monthly.Reports[0]!.ReportTitles[2] = "1 March 2022 to 31 March 2022";
+    expect((thrown(() => readReport(short, monthly)) as Error).message).toMatch(
+      /^Xero: the ProfitAndLoss report has columns 2021-04-30, .*, not the month ends 2021-10-31, /,
+    );
+    const untitled = structuredClone(pl);
+    untitled.Reports[0]!.ReportTitles = ["Profit & Loss"];
+    expect((thrown(() => readReport(request, untitled)) as Error).message).toContain("does not state the span");
+    const balance = reportRequests({ start: "2021-06-30", end: "2022-05-31" })[1];
+    expect(readReport(balance, bs).dates).toEqual(monthEndsBetween("2021-06-30", "2022-05-31"));
+    const earlier = reportRequests({ start: "2021-05-31", end: "2022-04-30" })[1];
+    expect(thrown(() => readReport(earlier, bs))).toBeInstanceOf(UnexpectedReportError);
   });
 });
 

@@ -123,6 +123,11 @@ export function addMonths(date: DateInput, n: number): string {
   return format(fromMonthIndex(monthIndex(toYmd(date)) + n, "first"));
 }
 
+/** Whole months from `from`'s month to `to`'s month: 0 within one month, negative when `to` is earlier. */
+export function monthsBetween(from: DateInput, to: DateInput): number {
+  return monthIndex(toYmd(to)) - monthIndex(toYmd(from));
+}
+
 /**
  * The last day of the latest month that has 31 days and is not after the date's month:
  * 2022-02-xx → 2022-01-31, 2022-03-05 → 2022-03-31, 2022-04-xx → 2022-03-31.
@@ -144,7 +149,7 @@ function unixSeconds(date: DateInput): number {
 }
 
 /**
- * The seed's cache key for a `from_date`: `latest31DayMonthEnd(fromDate)` as UTC-midnight Unix
+ * The 12-month batch rule's cache key for a `from_date` (Zebbra's original framework's): `latest31DayMonthEnd(fromDate)` as UTC-midnight Unix
  * seconds. Dates in the same such month share a key (2022-02-10 and 2022-01-20 → 2022-01-31).
  */
 export function cacheDateKey(fromDate: DateInput): number {

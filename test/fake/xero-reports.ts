@@ -1,6 +1,12 @@
 // Xero Profit & Loss and Balance Sheet reports: a report PUT for the tenant, else the recorded
-// fixture when the requested end month is the recorded one, else a synthesized report in the same
-// wire format (same envelope, same rows and titles, deterministic values per (title, month)).
+// fixture when the request is exactly the recorded one, else a synthesized report in the same wire
+// format (same envelope, same rows and titles), meaning what Xero's reports mean:
+// - Profit & Loss: the first column sums `fromDate`..`toDate`; each of the `periods` comparison
+//   columns sums *the same span* moved back one `timeframe` step, labelled by its end date (Xero's
+//   OpenAPI spec, getReportProfitAndLoss: `periods` "the number of periods to compare", `timeframe`
+//   "the period size to compare to"; XeroAPI/xero-php-oauth2#250). Amounts are per day, so any span
+//   sums exactly: a 12-month span moved back a month is a rolling 12-month sum, as at Xero.
+// - Balance Sheet: a balance at each column's date, `date` then `periods` steps back.
 import { fixtures } from "./fixtures.ts";
 import type { XeroCell, XeroReportResponse, XeroRow } from "./fixtures.ts";
 import { json, queryParam, uuid } from "./http.ts";
@@ -32,13 +38,44 @@ const LONG = [
   "November",
   "December",
 ];
-/** Month index = year * 12 + month (0-based). */
-const RECORDED_END: Record<XeroReportType, number> = { ProfitAndLoss: 2022 * 12 + 2, BalanceSheet: 2022 * 12 + 4 };
+/** The recorded fixtures' requests: the fixture is served for exactly these. */
+const RECORDED: Record<XeroReportType, Record<string, string>> = {
+  ProfitAndLoss: { fromDate: "2021-05-17", toDate: "2022-03-31", periods: "11" },
+  BalanceSheet: { date: "2022-05-31", periods: "11" },
+};
 const STEP: Record<string, number> = { MONTH: 1, QUARTER: 3, YEAR: 12 };
 
-const longDate = (day: number, mi: number) => `${day} ${LONG[mi % 12]} ${yearOf(mi)}`;
-const headerLabel = (mi: number, fourDigitYear: boolean) =>
-  `${lastDay(mi)} ${SHORT_MONTHS[mi % 12]} ${fourDigitYear ? yearOf(mi) : String(yearOf(mi) % 100).padStart(2, "0")}`;
+/** A calendar day as a month index (year * 12 + 0-based month) and a day of the month. */
+interface Day {
+  mi: number;
+  day: number;
+}
+
+const longDate = ({ day, mi }: Day) => `${day} ${LONG[mi % 12]} ${yearOf(mi)}`;
+const headerLabel = ({ day, mi }: Day, fourDigitYear: boolean) =>
+  `${day} ${SHORT_MONTHS[mi % 12]} ${fourDigitYear ? yearOf(mi) : String(yearOf(mi) % 100).padStart(2, "0")}`;
+const before = (a: Day, b: Day) => a.mi < b.mi || (a.mi === b.mi && a.day < b.day);
+
+/** The day `months` months earlier: a month's last day stays a last day, another day is clamped to the month. */
+function shiftBack(date: Day, months: number): Day {
+  const mi = date.mi - months;
+  return { mi, day: date.day === lastDay(date.mi) ? lastDay(mi) : Math.min(date.day, lastDay(mi)) };
+}
+
+/** Deterministic takings of one account on one day, in cents (0.00 to 333.32): a month sums to 0–9,999.96. */
+function dayCents(title: string, { mi, day }: Day): number {
+  return Math.floor(syntheticCents(`${title}|${day}`, mi) / 30);
+}
+
+/** An account's sum over `from`..`to`, both days included. */
+function spanCents(title: string, from: Day, to: Day): number {
+  let sum = 0;
+  for (let mi = from.mi; mi <= to.mi; mi++) {
+    const last = mi === to.mi ? to.day : lastDay(mi);
+    for (let day = mi === from.mi ? from.day : 1; day <= last; day++) sum += dayCents(title, { mi, day });
+  }
+  return sum;
+}
 
 const accountAttrs = (row: XeroRow) => row.Cells?.[0]?.Attributes?.filter((a) => a.Id === "account");
 const hasAccount = (row: XeroRow) => (accountAttrs(row)?.length ?? 0) > 0;
@@ -51,10 +88,14 @@ function line(template: XeroRow, values: number[]): XeroRow {
   return { RowType: template.RowType, Cells: [cell(titleOf(template)), ...values.map((v) => cell(money(v)))] };
 }
 
-/** Rebuilds the template's sections with synthetic values for `months` (newest first). */
-function synthesizeRows(type: XeroReportType, sections: XeroRow[], months: number[]): XeroRow[] {
-  const zeros = () => months.map(() => 0);
-  const leaf = (row: XeroRow) => months.map((mi) => syntheticCents(titleOf(row), mi));
+/** Rebuilds the template's sections with synthetic values, one per column, from `leaf` (an account's values). */
+function synthesizeRows(
+  type: XeroReportType,
+  sections: XeroRow[],
+  columns: number,
+  leaf: (title: string) => number[],
+): XeroRow[] {
+  const zeros = () => Array.from({ length: columns }, () => 0);
   let running = zeros(); // P&L: profit so far
   let group = zeros(); // BS: sum of the current group (Assets, Liabilities)
   const totals: number[][] = []; // BS: "Total Assets", "Total Liabilities"
@@ -69,7 +110,7 @@ function synthesizeRows(type: XeroReportType, sections: XeroRow[], months: numbe
     const accounts = rows.filter(hasAccount);
     const out = rows.map((row) => {
       if (hasAccount(row)) {
-        let values = leaf(row);
+        let values = leaf(titleOf(row));
         // Balance sheet equity balances: the last equity account is the plug, so Equity = Net Assets.
         if (type === "BalanceSheet" && section.Title === "Equity" && netAssets && row === accounts.at(-1))
           values = add(netAssets, sum, -1);
@@ -98,6 +139,13 @@ const validation = (message: string): ReportResult => ({
   body: { ErrorNumber: 16, Type: "QueryParseException", Message: message },
 });
 
+/** Whether the query is exactly the recorded fixture's request (timeframe MONTH, the default, aside). */
+function isRecorded(type: XeroReportType, url: URL): boolean {
+  const timeframe = queryParam(url, "timeframe");
+  if (timeframe !== undefined && timeframe.toUpperCase() !== "MONTH") return false;
+  return Object.entries(RECORDED[type]).every(([key, value]) => queryParam(url, key) === value);
+}
+
 /** The report body Xero would answer for this tenant and query. */
 export function buildReport(
   state: State,
@@ -122,13 +170,23 @@ export function buildReport(
   const step = STEP[timeframe];
   if (!step) return validation("timeframe must be MONTH, QUARTER or YEAR");
   const now = new Date();
-  const endMi = to?.mi ?? now.getUTCFullYear() * 12 + now.getUTCMonth();
-  if (from && to && from.mi * 31 + from.day > to.mi * 31 + to.day) return validation("fromDate must be before toDate");
+  const today: Day = { mi: now.getUTCFullYear() * 12 + now.getUTCMonth(), day: now.getUTCDate() };
+  // Xero's defaults: toDate (date) the end of the current month, fromDate the first of toDate's month.
+  const end: Day = to ?? { mi: today.mi, day: lastDay(today.mi) };
+  const start: Day = from ?? { mi: end.mi, day: 1 };
+  if (before(end, start)) return validation("fromDate must be before toDate");
 
   const template = pl ? fixtures.profitAndLoss() : fixtures.balanceSheet();
-  if (endMi === RECORDED_END[type]) return { status: 200, body: template };
+  if (isRecorded(type, url)) return { status: 200, body: template };
 
-  const months = Array.from({ length: periods + 1 }, (_, i) => endMi - i * step);
+  // Column i: the span (P&L) or the date (Balance Sheet) moved back i timeframe steps, newest first.
+  const spans = Array.from({ length: periods + 1 }, (_, i) => ({
+    from: shiftBack(start, i * step),
+    to: shiftBack(end, i * step),
+  }));
+  const leaf = pl
+    ? (title: string) => spans.map((span) => spanCents(title, span.from, span.to))
+    : (title: string) => spans.map((span) => syntheticCents(title, span.to.mi));
   const recorded = template.Reports[0];
   if (!recorded) throw new Error("fixture without a report");
   const [header, ...sections] = recorded.Rows;
@@ -142,22 +200,18 @@ export function buildReport(
       {
         ...recorded,
         ReportTitles: pl
-          ? [
-              "Profit & Loss",
-              tenant.name,
-              `${from ? longDate(from.day, from.mi) : longDate(1, endMi)} to ${longDate(lastDay(endMi), endMi)}`,
-            ]
-          : ["Balance Sheet", tenant.name, `As at ${longDate(lastDay(endMi), endMi)}`],
-        ReportDate: longDate(now.getUTCDate(), now.getUTCFullYear() * 12 + now.getUTCMonth()),
+          ? ["Profit & Loss", tenant.name, `${longDate(start)} to ${longDate(end)}`]
+          : ["Balance Sheet", tenant.name, `As at ${longDate(end)}`],
+        ReportDate: longDate(today),
         UpdatedDateUTC: stamp,
         Fields: [],
         Rows: [
           {
             ...header,
             RowType: "Header",
-            Cells: [{ Value: "" }, ...months.map((mi) => ({ Value: headerLabel(mi, !pl) }))],
+            Cells: [{ Value: "" }, ...spans.map((span) => ({ Value: headerLabel(span.to, !pl) }))],
           },
-          ...synthesizeRows(type, sections, months),
+          ...synthesizeRows(type, sections, spans.length, leaf),
         ],
       },
     ],

@@ -3,7 +3,7 @@ import * as z from "zod/mini";
 import { mergeBatches, ProviderDataError } from "../../framework/data";
 import { lazy } from "../../framework/lazy";
 import type { ProviderDefinition } from "../../framework/provider";
-import { batchPeriods, parseReport, reportRequests, xeroRange } from "./report";
+import { batchPeriods, readReport, reportRequests, xeroRange } from "./report";
 
 const connections = lazy(() =>
   z.array(z.looseObject({ tenantId: z.string(), tenantType: z.string(), tenantName: z.nullish(z.string()) })),
@@ -28,7 +28,7 @@ export const xero = {
   refreshRetryAfterTimeout: true,
   // Xero: refresh tokens expire after 60 days unused; refresh well before that.
   keepAliveAfterMs: 30 * 24 * 3600_000,
-  // A grant can cover several tenants; the first organisation is the one we read (the seed's choice).
+  // A grant can cover several tenants; the first organisation is the one we read (Zebbra's original framework's choice).
   async lookupTenant(api) {
     const tenants = connections().parse(await api.get("/connections"));
     const organisation = tenants.find((t) => t.tenantType === "ORGANISATION");
@@ -36,12 +36,15 @@ export const xero = {
       throw new ProviderDataError("Xero", "the grant covers no organisation; connect again and pick an organisation");
     return { tenantId: organisation.tenantId, additionalInfo: { tenants } };
   },
+  // 2: P&L columns are single months (format 1 cached Zebbra's original framework's rolling sums).
+  dataFormat: 2,
   // Xero: per tenant at most 5 calls in flight and 60 a minute.
   rateLimit: { concurrent: 5, perMinute: 60 },
   // Every Xero API call names the organisation it is for.
   proxy: { headers: ({ tenantId }): Record<string, string> => (tenantId ? { "Xero-Tenant-Id": tenantId } : {}) },
-  // The seed's semantics: 24 months from fromDate, in periods of at most 12 months, each read as a
-  // Profit & Loss and a Balance Sheet; merged in request order, the later batch winning on overlap.
+  // The 12-month batch rule: 24 months from fromDate, in periods of at most 12 months, each read as a
+  // Profit & Loss of one-month columns and a Balance Sheet (report.ts says what the columns mean);
+  // merged in request order, the later batch winning on overlap.
   async getData({ api, tenantId, fromDate }) {
     if (!tenantId) throw new ProviderDataError("Xero", "the connection has no organisation; connect again");
     const { from, to } = xeroRange(fromDate);
@@ -55,6 +58,6 @@ export const xero = {
         }),
       ),
     );
-    return mergeBatches(reports.map(parseReport));
+    return mergeBatches(reports.map((body, i) => readReport(requests[i]!, body)));
   },
 } satisfies ProviderDefinition;

@@ -1,8 +1,26 @@
-// Xero's data logic, without I/O: which report requests cover a date range (the seed's batch
-// periods) and how a Profit & Loss or Balance Sheet response becomes a DataBatch.
+// Xero's data logic, without I/O: which report requests cover a date range (the 12-month batch
+// rule of Zebbra's original framework), how a Profit & Loss or Balance Sheet response becomes a
+// DataBatch, and the checks that its columns mean the months asked for.
+//
+// What Xero's columns mean (https://developer.xero.com/documentation/api/accounting/reports, and
+// XeroAPI/Xero-OpenAPI xero_accounting.yaml, getReportProfitAndLoss / getReportBalanceSheet):
+// - Profit & Loss: the first column sums `fromDate`..`toDate`; each of the `periods` comparison
+//   columns ("the number of periods to compare") covers the same span moved back one `timeframe`
+//   step ("the period size to compare to"), labelled by its end date. So monthly figures need a
+//   one-month span: a 12-month span with periods=11 gives twelve rolling 12-month sums, the defect of
+//   Zebbra's original framework (XeroAPI/xero-php-oauth2#250, waynerobinson/xeroizer#506).
+// - Balance Sheet: a balance at `date` and at each of `periods` month ends before it.
 import * as z from "zod/mini";
-import { type DataBatch, ProviderDataError } from "../../framework/data";
-import { addMonths, type DateInput, latest31DayMonthEnd, monthEnd, parseDate, toIsoDate } from "../../framework/dates";
+import { type DataBatch, ProviderDataError, UnexpectedReportError } from "../../framework/data";
+import {
+  addMonths,
+  type DateInput,
+  latest31DayMonthEnd,
+  monthEnd,
+  monthsBetween,
+  parseDate,
+  toIsoDate,
+} from "../../framework/dates";
 import { lazy } from "../../framework/lazy";
 
 /** A reporting period: ISO dates, both month ends, at most 12 months apart. */
@@ -20,13 +38,13 @@ export interface ReportRequest {
   params: Record<string, string>;
 }
 
-/** The range the seed fetched for a `from_date`: to = last day of the month of (from + 23 months). */
+/** The range Zebbra's original framework fetched for a `from_date`: to = last day of the month of (from + 23 months). */
 export function xeroRange(fromDate: DateInput): { from: string; to: string } {
   return { from: toIsoDate(fromDate), to: monthEnd(addMonths(fromDate, 23)) };
 }
 
 /**
- * Splits `fromDate`..`toDate` into the seed's periods of at most 12 months. A period starts at the
+ * Splits `fromDate`..`toDate` into the 12-month batch rule's periods. A period starts at the
  * last day of the latest 31-day month not after its nominal start and ends at the last day of the
  * month 11 months later, capped at the end of `toDate`'s month; the next one starts the month after.
  * Empty when `toDate`'s month is before `fromDate`'s.
@@ -45,17 +63,28 @@ export function batchPeriods(fromDate: DateInput, toDate: DateInput): ReportPeri
   return periods;
 }
 
-const MONTHLY_COMPARISON = { periods: "11", timeframe: "MONTH", standardLayout: "true" } as const;
+/** Month ends, newest first: `end`'s month and the `count - 1` before it. */
+function monthEndsBack(end: string, count: number): string[] {
+  return Array.from({ length: count }, (_, i) => monthEnd(addMonths(end, -i)));
+}
 
 /**
- * The two requests for a period, in the order their batches are merged: Profit & Loss over the
- * period, then the Balance Sheet at its end. Xero answers each with up to 12 monthly columns ending
- * at the period's end month, newest first.
+ * The two requests for a period, in the order their batches are merged:
+ * - Profit & Loss over the period's end month alone, compared with each earlier month of the period
+ *   (`periods` = its months minus one, left out for a one-month period: Xero takes 1 to 12), so
+ *   every column is one calendar month;
+ * - the Balance Sheet at the period's end and the 11 month ends before it, as Zebbra's original
+ *   framework asked (a balance per month end is what a balance sheet column is).
  */
 export function reportRequests(period: ReportPeriod): [ReportRequest, ReportRequest] {
+  const comparisons = monthsBetween(period.start, period.end);
+  const compare: Record<string, string> = comparisons > 0 ? { periods: String(comparisons), timeframe: "MONTH" } : {};
   return [
-    { report: "ProfitAndLoss", params: { fromDate: period.start, toDate: period.end, ...MONTHLY_COMPARISON } },
-    { report: "BalanceSheet", params: { date: period.end, ...MONTHLY_COMPARISON } },
+    {
+      report: "ProfitAndLoss",
+      params: { fromDate: addMonths(period.end, 0), toDate: period.end, ...compare, standardLayout: "true" },
+    },
+    { report: "BalanceSheet", params: { date: period.end, periods: "11", timeframe: "MONTH", standardLayout: "true" } },
   ];
 }
 
@@ -65,6 +94,7 @@ const reportResponse = lazy(() => {
     Reports: z
       .array(
         z.object({
+          ReportTitles: z.optional(z.array(z.string())),
           Rows: z.array(
             z.object({
               RowType: z.string(),
@@ -133,4 +163,35 @@ export function parseReport(json: unknown): DataBatch {
     }
   }
   return { dates: columns.map((column) => column.date), data: Object.fromEntries(titles) };
+}
+
+const SPAN = /^(.+) to (.+)$/;
+
+function mismatch(request: ReportRequest, message: string): UnexpectedReportError {
+  return new UnexpectedReportError("Xero", `the ${request.report} report ${message}`);
+}
+
+/**
+ * Reads the answer to `request` and checks, at no extra cost, that it means what was asked: its
+ * columns are exactly the month ends asked for, and a Profit & Loss states a span (its third title
+ * line, "1 March 2022 to 31 March 2022") of exactly the requested month, checked first as the likelier fault. Throws UnexpectedReportError
+ * otherwise, so rolling sums or a wrong month are never cached as monthly figures.
+ */
+export function readReport(request: ReportRequest, json: unknown): DataBatch {
+  const batch = parseReport(json);
+  const { params } = request;
+  const end = request.report === "ProfitAndLoss" ? params.toDate : params.date;
+  if (!end) throw new Error(`${request.report} request without an end date`);
+  if (request.report === "ProfitAndLoss") {
+    const titles = reportResponse().parse(json).Reports[0]?.ReportTitles ?? [];
+    const span = titles.map((title) => SPAN.exec(title.trim())).find((match) => match !== null);
+    const [from, to] = span ? [parseDate(span[1] ?? ""), parseDate(span[2] ?? "")] : [null, null];
+    if (!from || !to) throw mismatch(request, "does not state the span its first column covers");
+    if (from !== params.fromDate || to !== params.toDate)
+      throw mismatch(request, `columns span ${from} to ${to}, not one month (${params.fromDate} to ${params.toDate})`);
+  }
+  const expected = monthEndsBack(end, Number(params.periods ?? "0") + 1).reverse();
+  if (batch.dates.join() !== expected.join())
+    throw mismatch(request, `has columns ${batch.dates.join(", ")}, not the month ends ${expected.join(", ")}`);
+  return batch;
 }
