@@ -36,6 +36,7 @@ describe("migrations", () => {
       "created_at",
       "last_requested_at",
       "size",
+      "format_version",
     ]);
     // The fetch log lives in each workspace's object since migration 0007.
     expect(await columns("fetch_runs")).toEqual([]);

@@ -121,6 +121,12 @@ interface ProviderBase {
    * whose refresh tokens expire when idle (Xero: 60 days). Omit when they don't.
    */
   keepAliveAfterMs?: number;
+  /**
+   * The version of what `getData` returns, 1 when omitted. Raise it whenever the same provider answer
+   * would now be read differently (a column's meaning, a line's name): cached entries of an older
+   * version are never served as fresh, and the next read or cron tick fetches them again.
+   */
+  dataFormat?: number;
   /** The API's per-tenant limits, if it has any. */
   rateLimit?: RateLimit;
   /** The proxy's provider-specific parts (tenant headers, path prefix); omit when there are none. */
@@ -161,6 +167,11 @@ export type RegisteredProvider<N extends string = string> = ProviderDefinition &
   /** Upper-case name: prefix of the provider's configuration variables. */
   readonly envPrefix: string;
 };
+
+/** The version of a provider's cached data format (see `dataFormat`). */
+export function dataFormatOf(provider: ProviderDefinition): number {
+  return provider.dataFormat ?? 1;
+}
 
 /** The name shown to people: the declared display name, else the registry key. */
 export function displayName(provider: RegisteredProvider): string {

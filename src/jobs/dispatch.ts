@@ -14,7 +14,7 @@ import { SEND_BATCH_LIMIT, sendFetches, type WorkMessage } from "../framework/fe
 import { lazy } from "../framework/lazy";
 import { eachMessage } from "./messages";
 import { dispatchSettings } from "../framework/settings";
-import { availableProviders, findProvider } from "../providers/registry";
+import { availableProviders, dataFormats, findProvider } from "../providers/registry";
 import {
   DUE_PAGE_SIZE,
   type DueKey,
@@ -112,6 +112,7 @@ export async function runRange(env: Env, range: RangeMessage, sinks = queueSinks
     requestedAfter: range.now - settings.retentionMs,
     staleBefore: range.now - settings.refreshAfterMs,
     defaultKey: cacheDateKey(defaultFromDate(range.now)),
+    formats: dataFormats(),
   };
   const page = pager(env, range, window);
   let pending: WorkMessage[] = [];

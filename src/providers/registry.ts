@@ -1,7 +1,7 @@
 // The one list of providers. Routes, listings, cron and the IntegrationProvider type all read it.
 import { FailureError } from "../framework/failure";
 import { PROVIDER_NAME_PATTERN } from "../framework/names";
-import type { ProviderDefinition, RegisteredProvider } from "../framework/provider";
+import { dataFormatOf, type ProviderDefinition, type RegisteredProvider } from "../framework/provider";
 import { isDevelopment } from "../framework/settings";
 import { bambooHR } from "./bamboohr";
 import { deel } from "./deel";
@@ -62,6 +62,12 @@ export type IntegrationProvider = keyof typeof providers;
 
 /** Every registered provider, in registry order, whether or not this environment offers it. */
 export const providerList: readonly RegisteredProvider<IntegrationProvider>[] = Object.values(providers);
+
+/** Each provider whose data format is past 1, by name, as JSON (`{"Xero":2}`): what the cron compares cached keys with. */
+export const dataFormats = (): string =>
+  JSON.stringify(
+    Object.fromEntries(providerList.filter((p) => dataFormatOf(p) > 1).map((p) => [p.name, dataFormatOf(p)])),
+  );
 
 /** Whether this environment offers the provider: development-only ones exist only in development. */
 export function isAvailable(provider: RegisteredProvider, env: Env): boolean {

@@ -45,14 +45,22 @@ export const clearLegacyPayload = storageOp(
 );
 
 /**
- * Indexes a fresh payload the workspace's object already holds (clearing any legacy payload);
+ * Indexes a fresh payload the workspace's object already holds, with its size and data format
+ * (clearing any legacy payload);
  * `requested` also marks the key as asked for now (on-demand fetches). `event`, if given, is
  * recorded in the same batch.
  */
 export const putCacheIndex = storageOp(
   "write cached data index",
-  async (d: Db, key: CacheKey, size: number, now: number, requested: boolean, event?: OutboxEvent): Promise<void> => {
-    const values = { payload: null, size, createdAt: now, ...(requested ? { lastRequestedAt: now } : {}) };
+  async (
+    d: Db,
+    key: CacheKey,
+    entry: { size: number; formatVersion: number },
+    now: number,
+    requested: boolean,
+    event?: OutboxEvent,
+  ): Promise<void> => {
+    const values = { payload: null, ...entry, createdAt: now, ...(requested ? { lastRequestedAt: now } : {}) };
     const put = d
       .insert(dataCache)
       .values({ ...key, lastRequestedAt: requested ? now : 0, ...values })

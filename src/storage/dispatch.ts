@@ -20,7 +20,15 @@ export interface DueWindow {
   staleBefore: number;
   /** Every healthy connection's default key (epoch seconds). */
   defaultKey: number;
+  /**
+   * Each provider's current data format, as a JSON object (`{"Xero":2}`); a key cached with an older
+   * format is due whatever its age. Providers left out are at format 1.
+   */
+  formats: string;
 }
+
+/** SQL: the data_cache row `c` holds an older data format than its provider's current one (?6). */
+const OLD_FORMAT = `c.format_version < coalesce(json_extract(?6, '$."' || c.integration || '"'), 1)`;
 
 interface Row {
   cursor: number;
@@ -64,10 +72,10 @@ export const requestedDueKeys = storageOp(
         `SELECT c.rowid AS cursor, c.workspace_id, c.integration, c.cache_date
          FROM data_cache c
          JOIN integration_access a ON a.workspace_id = c.workspace_id AND a.integration = c.integration AND a.requires_reconnect = 0
-        WHERE c.rowid > ?1 AND c.rowid <= ?4 AND c.last_requested_at > ?2 AND c.created_at < ?3
+        WHERE c.rowid > ?1 AND c.rowid <= ?4 AND c.last_requested_at > ?2 AND (c.created_at < ?3 OR ${OLD_FORMAT})
         ORDER BY c.rowid LIMIT ${DUE_PAGE_SIZE}`,
       )
-      .bind(Math.max(cursor, range.lo), window.requestedAfter, window.staleBefore, range.hi)
+      .bind(Math.max(cursor, range.lo), window.requestedAfter, window.staleBefore, range.hi, null, window.formats)
       .all<Row>();
     return results.map(toKey);
   },
@@ -86,10 +94,17 @@ export const defaultDueKeys = storageOp(
          FROM integration_access a
          LEFT JOIN data_cache c ON c.workspace_id = a.workspace_id AND c.integration = a.integration AND c.cache_date = ?4
         WHERE a.id > ?1 AND a.id <= ?5 AND a.requires_reconnect = 0
-          AND (c.cache_date IS NULL OR (c.created_at < ?3 AND c.last_requested_at <= ?2))
+          AND (c.cache_date IS NULL OR ((c.created_at < ?3 OR ${OLD_FORMAT}) AND c.last_requested_at <= ?2))
         ORDER BY a.id LIMIT ${DUE_PAGE_SIZE}`,
       )
-      .bind(Math.max(cursor, range.lo), window.requestedAfter, window.staleBefore, window.defaultKey, range.hi)
+      .bind(
+        Math.max(cursor, range.lo),
+        window.requestedAfter,
+        window.staleBefore,
+        window.defaultKey,
+        range.hi,
+        window.formats,
+      )
       .all<Row>();
     return results.map(toKey);
   },

@@ -74,6 +74,8 @@ export const dataCache = sqliteTable(
     lastRequestedAt: integer("last_requested_at").notNull().default(0),
     /** Bytes of the payload's JSON (UTF-8) as stored in the workspace's object. */
     size: integer("size").notNull().default(0),
+    /** The provider's data format (`dataFormat`) the payload was read with; older ones are due at once. */
+    formatVersion: integer("format_version").notNull().default(1),
   },
   (t) => [
     primaryKey({ columns: [t.workspaceId, t.integration, t.cacheDate] }),

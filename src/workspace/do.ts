@@ -3,6 +3,7 @@
 // removed, so no two changes to one connection ever interleave.
 import { DurableObject } from "cloudflare:workers";
 import { keyRingFromEnv } from "../framework/crypto";
+import { dataFormatOf } from "../framework/provider";
 import type { FetchRun, FetchTrigger } from "../framework/runs";
 import { fetchRunsRetentionMs, workspaceLimits } from "../framework/settings";
 import { findProvider } from "../providers/registry";
@@ -37,6 +38,10 @@ export class WorkspaceDO extends DurableObject<Env> {
     this.store,
     () => workspaceLimits(this.env).warmKeysPerConnection,
     (work) => this.ctx.waitUntil(work),
+    (integration) => {
+      const provider = this.provider(integration);
+      return provider ? dataFormatOf(provider) : 1;
+    },
   );
   private readonly limits = new UpstreamLimits(this.ctx.storage, () => workspaceLimits(this.env));
   private readonly tokens = new TokenLifecycle(this.ctx.storage, this.store, this.env, this.ring, this.provider, () =>

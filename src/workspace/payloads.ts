@@ -24,6 +24,8 @@ const TOUCH_EVERY_MS = 3600_000;
 export interface StoredPayload {
   json: string;
   fetchedAt: number;
+  /** The provider's data format it was read with; absent before formats existed (format 1). */
+  format?: number;
 }
 
 const storageKey = (integration: string, cacheDate: number) => `${PAYLOAD_PREFIX}${integration}:${cacheDate}`;
@@ -39,19 +41,24 @@ export class PayloadStore {
     private readonly store: ConnectionStore,
     private readonly warmKeys: () => number,
     private readonly background: (work: Promise<unknown>) => void,
+    /** The provider's current data format (`dataFormat`). */
+    private readonly formatOf: (integration: string) => number,
   ) {}
 
   /**
    * The cached payload of a key: one read of this object's storage. A key not here yet whose D1
-   * row still holds a payload (written before payloads moved) is moved here first. Null on a miss.
-   * Records the key as asked for in D1, at most hourly and in the background.
+   * row still holds a payload (written before payloads moved) is moved here first. Null on a miss,
+   * and for a payload of an older data format: it was read with a meaning the provider does not
+   * give its answer, so it is fetched again rather than served. Records the key as asked for in D1,
+   * at most hourly and in the background.
    */
   async read(integration: string, cacheDate: number): Promise<StoredPayload | null> {
     const stored =
       this.storage.kv.get<StoredPayload>(storageKey(integration, cacheDate)) ??
       (await this.store.exclusive(integration, () => this.moveLegacy(integration, cacheDate)));
-    if (stored) this.touch(integration, cacheDate);
-    return stored;
+    if (!stored) return null;
+    this.touch(integration, cacheDate);
+    return (stored.format ?? 1) === this.formatOf(integration) ? stored : null;
   }
 
   /**
@@ -60,9 +67,10 @@ export class PayloadStore {
    */
   async write(key: CacheKey, payload: unknown, now: number, requested: boolean, event?: OutboxEvent): Promise<void> {
     const json = JSON.stringify(payload);
-    this.storage.kv.put<StoredPayload>(storageKey(key.integration, key.cacheDate), { json, fetchedAt: now });
+    const format = this.formatOf(key.integration);
+    this.storage.kv.put<StoredPayload>(storageKey(key.integration, key.cacheDate), { json, fetchedAt: now, format });
     await this.storage.sync();
-    await putCacheIndex(this.d, key, bytes(json), now, requested, event);
+    await putCacheIndex(this.d, key, { size: bytes(json), formatVersion: format }, now, requested, event);
     if (requested) this.touched.set(storageKey(key.integration, key.cacheDate), now);
   }
 

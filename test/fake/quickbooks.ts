@@ -1,6 +1,7 @@
 // QuickBooks Online (Intuit) wire formats: its error bodies, and Profit & Loss / Balance Sheet
 // reports: the body a test PUT for the realm, else a report synthesized for the requested period in
-// the fixtures' shape (their rows and titles, deterministic amounts per realm, title and month).
+// the fixtures' shape (their rows and titles, deterministic amounts per realm, line and month) that
+// adds up the way Intuit's does: parents' own postings in Headers, the equity Net Income year to date.
 import { fixtures } from "./fixtures.ts";
 import type { QuickBooksCell, QuickBooksColumn, QuickBooksReport, QuickBooksRow } from "./fixtures.ts";
 import { json, queryParam } from "./http.ts";
@@ -79,10 +80,22 @@ interface Synthesis {
   months: number[];
   /** Totals by row group (Income, Liabilities, GrossProfit, …) as they are computed. */
   groups: Map<string, number[]>;
+  /** Balance Sheet: the equity Net Income per month, the Profit & Loss's fiscal year to date. */
+  netIncome?: number[];
+  /** Added to the amounts of the line of this title: the Balance Sheet's balancing Retained Earnings. */
+  adjust?: Map<string, number[]>;
 }
 
-/** Rebuilds template rows with synthetic cents per month; returns them and the sum they contribute. */
-function synthesizeRows(rows: QuickBooksRow[], s: Synthesis): { rows: QuickBooksRow[]; total: number[] } {
+/**
+ * Rebuilds template rows with synthetic cents per month; returns them and the sum they contribute.
+ * `path` is the titles of the sections around `rows`: amounts hash on it, so that one account name
+ * under two parents (the template's two "Insurance") has two sets of figures, as in a real company.
+ */
+function synthesizeRows(
+  rows: QuickBooksRow[],
+  s: Synthesis,
+  path: string[] = [],
+): { rows: QuickBooksRow[]; total: number[] } {
   const zeros = () => s.months.map(() => 0);
   const cells = (values: number[], blankZero: boolean): QuickBooksCell[] => {
     // A Balance Sheet's Total column is the balance at the end; a Profit & Loss's sums the months.
@@ -90,18 +103,19 @@ function synthesizeRows(rows: QuickBooksRow[], s: Synthesis): { rows: QuickBooks
     return [...values, total].map((v) => ({ value: blankZero && v === 0 ? "" : money(v) }));
   };
   const first = (data: QuickBooksCell[] | undefined): QuickBooksCell => ({ ...(data?.[0] ?? { value: "" }) });
+  const amounts = (title: string): number[] => {
+    const values = s.months.map((mi) => {
+      const cents = syntheticCents(`${s.key}|${[...path, title].join(" / ")}`, mi);
+      return cents % 8 === 0 ? 0 : cents; // now and then a month without activity: an empty cell
+    });
+    const adjust = s.adjust?.get(title);
+    return adjust ? add(values, adjust) : values;
+  };
   let total = zeros();
   const out = rows.map((row): QuickBooksRow => {
     if (row.ColData) {
       const title = row.ColData[0]?.value ?? "";
-      // The equity Net Income balances the sheet: Total Assets - Liabilities - the rest of Equity.
-      const values =
-        s.balanceSheet && row.group === "NetIncome"
-          ? add(add(s.groups.get("TotalAssets") ?? zeros(), s.groups.get("Liabilities") ?? zeros(), -1), total, -1)
-          : s.months.map((mi) => {
-              const cents = syntheticCents(`${s.key}|${title}`, mi);
-              return cents % 8 === 0 ? 0 : cents; // now and then a month without activity: an empty cell
-            });
+      const values = s.balanceSheet && row.group === "NetIncome" ? (s.netIncome ?? zeros()) : amounts(title);
       total = add(total, values);
       return { ...row, ColData: [first(row.ColData), ...cells(values, true)] };
     }
@@ -113,17 +127,53 @@ function synthesizeRows(rows: QuickBooksRow[], s: Synthesis): { rows: QuickBooks
       if (row.group) s.groups.set(row.group, values);
       return { ...row, Summary: { ColData: [first(row.Summary?.ColData), ...cells(values, false)] } };
     }
-    const inner = synthesizeRows(row.Rows.Row, s);
-    if (row.group) s.groups.set(row.group, inner.total);
-    total = add(total, inner.total);
+    const header = first(row.Header?.ColData);
+    // A parent account with postings of its own (amounts in the template's Header): QuickBooks writes
+    // them in the section's Header cells, and its Summary adds them to the sub-accounts'.
+    const ownPostings = row.Header?.ColData.slice(1).some((cell) => cell.value !== "") ?? false;
+    const own = ownPostings ? amounts(header.value) : zeros();
+    const inner = synthesizeRows(row.Rows.Row, s, [...path, header.value]);
+    const sectionTotal = add(own, inner.total);
+    if (row.group) s.groups.set(row.group, sectionTotal);
+    total = add(total, sectionTotal);
     return {
       ...row,
-      Header: { ColData: [first(row.Header?.ColData), ...cells(zeros(), true)] },
+      Header: { ColData: [header, ...cells(own, true)] },
       Rows: { Row: inner.rows },
-      Summary: { ColData: [first(row.Summary?.ColData), ...cells(inner.total, false)] },
+      Summary: { ColData: [first(row.Summary?.ColData), ...cells(sectionTotal, false)] },
     };
   });
   return { rows: out, total };
+}
+
+/**
+ * The Profit & Loss's Net Income from each month's fiscal-year start (January here) to its end, as
+ * QuickBooks shows it in the Balance Sheet's equity: the sum of the synthesized monthly figures.
+ */
+function yearToDateNetIncome(realmId: string, months: number[]): number[] {
+  const from = (months[0] ?? 0) - ((months[0] ?? 0) % 12);
+  const span = Array.from({ length: (months.at(-1) ?? from) - from + 1 }, (_, i) => from + i);
+  const s: Synthesis = { key: realmId, balanceSheet: false, months: span, groups: new Map() };
+  synthesizeRows(fixtures.quickBooks("ProfitAndLoss").Rows.Row ?? [], s);
+  const monthly = s.groups.get("NetIncome") ?? [];
+  const yearToDate = new Map<number, number>();
+  let sum = 0;
+  for (const [i, mi] of span.entries()) {
+    if (mi % 12 === 0) sum = 0;
+    sum += monthly[i] ?? 0;
+    yearToDate.set(mi, sum);
+  }
+  return months.map((mi) => yearToDate.get(mi) ?? 0);
+}
+
+/** Balance Sheet rows: equity Net Income the P&L's year to date, Retained Earnings what makes the sheet balance. */
+function balanceSheetRows(realmId: string, months: number[], template: QuickBooksRow[]): QuickBooksRow[] {
+  const base = { key: realmId, balanceSheet: true, months, netIncome: yearToDateNetIncome(realmId, months) };
+  const draft: Synthesis = { ...base, groups: new Map() };
+  synthesizeRows(template, draft);
+  const zeros = months.map(() => 0);
+  const gap = add(draft.groups.get("TotalAssets") ?? zeros, draft.groups.get("TotalLiabilitiesAndEquity") ?? zeros, -1);
+  return synthesizeRows(template, { ...base, groups: new Map(), adjust: new Map([["Retained Earnings", gap]]) }).rows;
 }
 
 /** The report body QuickBooks would answer for this realm and query. */
@@ -151,9 +201,11 @@ export function buildQuickBooksReport(
     return invalid("the fake serves summarize_column_by=Month only");
 
   const months = Array.from({ length: end.mi - start.mi + 1 }, (_, i) => start.mi + i);
-  const template = fixtures.quickBooks(type);
-  const balanceSheet = type === "BalanceSheet";
-  const { rows } = synthesizeRows(template.Rows.Row ?? [], { key: realmId, balanceSheet, months, groups: new Map() });
+  const template = fixtures.quickBooks(type).Rows.Row ?? [];
+  const rows =
+    type === "BalanceSheet"
+      ? balanceSheetRows(realmId, months, template)
+      : synthesizeRows(template, { key: realmId, balanceSheet: false, months, groups: new Map() }).rows;
   const monthColumns = months.map((mi): QuickBooksColumn => {
     const title = `${SHORT_MONTHS[mi % 12]} ${yearOf(mi)}`;
     const from = mi === start.mi ? start.day : 1;

@@ -2,9 +2,9 @@
 // (realm) per connection. Endpoints: https://developer.intuit.com/.well-known/openid-sandbox-configuration
 // and Intuit's SDK (intuit/oauth-jsclient src/OAuthClient.js); reports:
 // https://developer.intuit.com/app/developer/qbo/docs/workflows/run-reports
-import { mergeBatches, ProviderDataError } from "../../framework/data";
+import { ProviderDataError } from "../../framework/data";
 import type { ProviderDefinition } from "../../framework/provider";
-import { parseQuickBooksReport, reportPeriods, reportRange, reportRequests } from "./report";
+import { quickBooksBatch, readQuickBooksReport, reportPeriods, reportRange, reportRequests } from "./report";
 
 // Intuit documents no format; every realm id seen is a decimal string (Nango checks 10–19 digits).
 const REALM_ID = /^\d{1,20}$/;
@@ -39,21 +39,26 @@ export const quickbooks = {
     const realmId = realms.length === 1 ? realms[0]! : "";
     return REALM_ID.test(realmId) ? { tenantId: realmId } : null;
   },
+  // 2: parents' own postings, every same-named account and the monthly Net Income are served (format 1
+  // dropped the first two and let the Balance Sheet's year to date replace the third).
+  dataFormat: 2,
   // Intuit: per realm 500 requests a minute and at most 10 in flight (429 beyond either).
   // https://developer.intuit.com/app/developer/qbo/docs/learn/limits-and-throttles
   rateLimit: { concurrent: 10, perMinute: 500 },
   // Every QuickBooks resource lives under the company: the proxy's `query`, `companyinfo/<id>`, … go there.
   proxy: { path: (path, { tenantId }) => `v3/company/${tenantId ?? ""}/${path}` },
   // 24 months from fromDate in periods of at most six months (Intuit's advice), each read as a
-  // Profit & Loss and a Balance Sheet, merged in request order like Xero's: where a title is in both
-  // reports ("Net Income": the month's on the P&L, the year to date in the Balance Sheet's equity),
-  // the Balance Sheet's value wins.
+  // Profit & Loss and a Balance Sheet by month; every line of every report is served (report.ts):
+  // parents' own postings from their Headers, a title found in more than one place of the fetch
+  // qualified by its section path, and "Net Income" the P&L's month (the Balance Sheet's year to
+  // date is "LIABILITIES AND EQUITY / Equity / Net Income"). A section that does not add up fails
+  // the fetch (UnexpectedReportError), so nothing is cached.
   async getData({ api, tenantId, fromDate }) {
     if (!tenantId || !REALM_ID.test(tenantId))
       throw new ProviderDataError("QuickBooks", "the connection has no company; connect again");
     const { from, to } = reportRange(fromDate);
     const requests = reportPeriods(from, to).flatMap(reportRequests);
-    const reports = await Promise.all(
+    const bodies = await Promise.all(
       // QuickBooks answers XML unless JSON is asked for.
       requests.map((r) =>
         api.get(`/v3/company/${tenantId}/reports/${r.report}`, {
@@ -62,6 +67,6 @@ export const quickbooks = {
         }),
       ),
     );
-    return mergeBatches(reports.map(parseQuickBooksReport));
+    return quickBooksBatch(requests.map((r, i) => readQuickBooksReport(r.report, bodies[i])));
   },
 } satisfies ProviderDefinition;

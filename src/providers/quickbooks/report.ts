@@ -1,7 +1,8 @@
-// QuickBooks Online's data logic, without I/O: which report requests cover the seed's 24 months
-// and how a Profit & Loss or Balance Sheet response summarized by month becomes a DataBatch.
+// QuickBooks Online's data logic, without I/O: which report requests cover the 24 months of Zebbra's
+// original framework, how a Profit & Loss or Balance Sheet summarized by month is read into lines
+// that add up, and how one fetch's lines become a DataBatch.
 import * as z from "zod/mini";
-import { type DataBatch, ProviderDataError } from "../../framework/data";
+import { type DataBatch, mergeBatches, ProviderDataError, UnexpectedReportError } from "../../framework/data";
 import { addMonths, type DateInput, monthEnd, parseDate, parseIsoDate } from "../../framework/dates";
 import { lazy } from "../../framework/lazy";
 
@@ -27,7 +28,10 @@ export interface ReportRequest {
   params: Record<string, string>;
 }
 
-/** The seed's 24 months from a cache date: its month's first day to the last day of the month 23 months on. */
+/**
+ * The 24 months Zebbra's original framework fetches from a cache date: its month's first day to the
+ * last day of the month 23 months on.
+ */
 export function reportRange(fromDate: DateInput): { from: string; to: string } {
   return { from: addMonths(fromDate, 0), to: monthEnd(addMonths(fromDate, 23)) };
 }
@@ -68,6 +72,7 @@ type Cells = { value?: string | undefined }[];
 interface Row {
   type?: "Section" | "Data" | undefined;
   ColData?: Cells | undefined;
+  Header?: { ColData: Cells } | undefined;
   Rows?: { Row?: Row[] | undefined } | undefined;
   Summary?: { ColData: Cells } | undefined;
 }
@@ -78,6 +83,7 @@ const reportResponse = lazy(() => {
   const row: z.ZodMiniType<Row> = z.object({
     type: z.optional(z.enum(["Section", "Data"])),
     ColData: z.optional(cells),
+    Header: z.optional(z.object({ ColData: cells })),
     get Rows() {
       return z.optional(z.object({ Row: z.optional(z.array(row)) }));
     },
@@ -114,15 +120,63 @@ function columnDate(column: Column, index: number): string | null {
   return first ? monthEnd(first) : null;
 }
 
+/** Whether a row is a Data row or a Section; anything else is a row the parser cannot place. */
+function rowKind(row: Row, at: string): "Data" | "Section" {
+  const sectionParts = row.Header !== undefined || row.Rows !== undefined || row.Summary !== undefined;
+  const kind = row.type ?? (row.ColData ? "Data" : sectionParts ? "Section" : undefined);
+  if (kind === "Data") {
+    if (!row.ColData) throw shapeError(`Data row ${at} has no ColData`);
+    if (sectionParts) throw shapeError(`Data row ${at} also has a Header, Rows or Summary`);
+  } else if (kind === "Section") {
+    if (!sectionParts) throw shapeError(`Section ${at} has no Header, Rows or Summary`);
+    if (row.ColData) throw shapeError(`Section ${at} also has ColData`);
+  } else {
+    throw shapeError(`row ${at} is neither a Data row nor a Section`);
+  }
+  return kind;
+}
+
+/** One line of a report: its title, the titles of the sections it sits in (outermost first), one amount per month. */
+export interface ReportLine {
+  title: string;
+  path: string[];
+  /** One amount per entry of the report's `dates`; an empty or missing cell is 0. */
+  amounts: number[];
+}
+
+/** A report read into lines, in report order, for its month ends (ascending). */
+export interface ReportLines {
+  report: QuickBooksReportName;
+  dates: string[];
+  lines: ReportLine[];
+}
+
+const add = (a: number[], b: number[]): number[] => a.map((v, i) => v + (b[i] ?? 0));
+
 /**
- * Reads a QuickBooks report summarized by month (`{ Header, Columns, Rows }`) into a DataBatch.
- * Month columns (MetaData EndDate, else a "Jan 2024" title) give the dates; the account column and
- * the Total column are skipped. Every Data row and every Section's Summary, at any depth, gives a
- * title (its first cell) and one value per month column; an empty or missing cell is 0, and the
- * first of a repeated title is kept. A report with NoReportData or without rows has no titles.
- * Throws ProviderDataError, never quoting amounts or account names, when the body has another shape.
+ * Reads a QuickBooks report summarized by month (`{ Header, Columns, Rows }`) into lines. Month
+ * columns (MetaData EndDate, else a "Jan 2024" title) give the dates; the account column and the
+ * Total column are skipped. The rows mean what Intuit's "Run reports" page and Report.xsd say
+ * (https://developer.intuit.com/app/developer/qbo/docs/develop/tutorials/run-reports,
+ * intuit/QuickBooks-V3-DotNET-SDK Report.xsd): a Section groups accounts under its `Header`, holds
+ * them in `Rows` and rolls their total up into its `Summary`; a `Data` row is one account with data.
+ * Every one becomes a line:
+ * - a Data row: its first cell is the title, the others its amounts;
+ * - a Section's Header, when it has an amount: the parent account's own postings. Intuit writes
+ *   them there, not as a row (its sample company: Header "Automobile" 93.97 + "Fuel" 115.71 =
+ *   "Total Automobile" 209.68, test/fixtures/quickbooks/profit-and-loss-2024-12-sample-company.json);
+ * - a Section's Summary: the section's total, or, in a section with no Header and no Rows, a line
+ *   computed from other sections (Gross Profit, Net Operating Income, Net Income, …).
+ * A line's path is the titles of the sections around its row: a Section's Header and Summary lines
+ * sit where the Section does, as the report indents them. A report with NoReportData or without
+ * rows has no lines.
+ *
+ * Throws ProviderDataError when a row cannot be placed (neither Data nor Section, no title, a cell
+ * that is not an amount), and UnexpectedReportError when a section with Rows does not add up: its
+ * Header amount plus its Data rows and nested sections' totals must equal its Summary, to the cent,
+ * in every month. Neither message quotes amounts or account names.
  */
-export function parseQuickBooksReport(json: unknown): DataBatch {
+export function readQuickBooksReport(report: QuickBooksReportName, json: unknown): ReportLines {
   const parsed = reportResponse().safeParse(json);
   if (!parsed.success) throw shapeError(z.prettifyError(parsed.error));
   const { Header, Columns, Rows } = parsed.data;
@@ -140,36 +194,105 @@ export function parseQuickBooksReport(json: unknown): DataBatch {
 
   const noData = Header.Option?.some((o) => o.Name === "NoReportData" && o.Value?.toLowerCase() === "true");
   const top = Rows?.Row ?? [];
-  if (noData || top.length === 0) return { dates, data: {} };
+  if (noData || top.length === 0) return { report, dates, lines: [] };
   if (columns.length === 0) throw shapeError("the report has rows but no month columns (not summarized by Month?)");
 
-  const titles = new Map<string, Record<string, number>>();
-  const read = (cells: Cells, where: string): void => {
+  const lines: ReportLine[] = [];
+  const zeros = (): number[] => columns.map(() => 0);
+  const cellText = (cells: Cells, index: number): string => cells[index]?.value?.trim() ?? "";
+  /** Adds the line `cells` make at `path`; returns its amounts in cents, so that sums are exact. */
+  const line = (cells: Cells, path: string[], where: string): number[] => {
     const title = cells[0]?.value;
     if (!title) throw shapeError(`${where} has no title in its first cell`);
-    // A title appears once per report: when QuickBooks repeats one, the first occurrence is kept.
-    if (titles.has(title)) return;
-    const values = columns.map(({ index, date }): [string, number] => {
-      const text = cells[index]?.value?.trim() ?? "";
-      if (text === "") return [date, 0];
+    const amounts = columns.map(({ index }) => {
+      const text = cellText(cells, index);
+      if (text === "") return 0;
       if (!DECIMAL.test(text)) throw shapeError(`${where}, column ${index} is not an amount`);
-      return [date, Number(text.replaceAll(",", ""))];
+      return Number(text.replaceAll(",", ""));
     });
-    // Object.fromEntries keeps a title such as "__proto__" an ordinary key.
-    titles.set(title, Object.fromEntries(values));
+    lines.push({ title, path, amounts });
+    return amounts.map((amount) => Math.round(amount * 100));
   };
-  const walk = (rows: Row[], path: string): void => {
+  /** Reads `rows` at `path`; returns what they add up to in cents, computed lines left out. */
+  const walk = (rows: Row[], path: string[], where: string): number[] => {
+    let sum = zeros();
     for (const [i, row] of rows.entries()) {
-      const where = `${path}[${i}]`;
-      if (row.type === "Data" || (row.type === undefined && row.ColData)) {
-        if (!row.ColData) throw shapeError(`Data row ${where} has no ColData`);
-        read(row.ColData, `row ${where}`);
+      const at = `${where}[${i}]`;
+      if (rowKind(row, at) === "Data") {
+        sum = add(sum, line(row.ColData ?? [], path, `row ${at}`));
         continue;
       }
-      walk(row.Rows?.Row ?? [], `${where}.Rows.Row`);
-      if (row.Summary) read(row.Summary.ColData, `the Summary of ${where}`);
+      const header = row.Header?.ColData;
+      const hasOwn = header !== undefined && columns.some(({ index }) => cellText(header, index) !== "");
+      const own = hasOwn ? line(header, path, `the Header of ${at}`) : zeros();
+      if (!row.Rows) {
+        const summary = row.Summary ? line(row.Summary.ColData, path, `the Summary of ${at}`) : own;
+        // Without a Header it is a computed line (Gross Profit, …) that no section sums.
+        if (header) sum = add(sum, summary);
+        continue;
+      }
+      const title = header?.[0]?.value;
+      if (!title) throw shapeError(`Section ${at} has rows but no title in its Header`);
+      const total = add(own, walk(row.Rows.Row ?? [], [...path, title], `${at}.Rows.Row`));
+      if (!row.Summary) {
+        sum = add(sum, total);
+        continue;
+      }
+      const summary = line(row.Summary.ColData, path, `the Summary of ${at}`);
+      const month = summary.findIndex((cents, c) => cents !== total[c]);
+      if (month >= 0)
+        throw new UnexpectedReportError(
+          "QuickBooks",
+          `the ${report} report's section ${at} does not add up to its Summary in the month ending ${dates[month]}`,
+        );
+      sum = add(sum, summary);
     }
+    return sum;
   };
-  walk(top, "Rows.Row");
-  return { dates, data: Object.fromEntries(titles) };
+  walk(top, [], "Rows.Row");
+  return { report, dates, lines };
+}
+
+/** The P&L's month's net income; the Balance Sheet's equity line of this title is the fiscal year to date. */
+const NET_INCOME = "Net Income";
+
+/** A line's title qualified by its section path: "Expenses / Job Expenses / Job Materials / Plants and Soil". */
+export const qualifiedTitle = (line: ReportLine): string => [...line.path, line.title].join(" / ");
+
+/**
+ * One fetch's reports (every period's Profit & Loss and Balance Sheet) as one DataBatch, merged in
+ * request order. Every line is served. A title that occurs in one place of the fetch (one report,
+ * one section path) is served as it is; a title that occurs in more places is served once per place
+ * under its qualified title (`qualifiedTitle`). Places are counted over the whole fetch, so an
+ * account keeps one name in every period. The Balance Sheet's `Net Income` (equity, fiscal year to
+ * date) is always qualified ("LIABILITIES AND EQUITY / Equity / Net Income"), so that `Net Income`
+ * is the Profit & Loss's month. Throws ProviderDataError when two places would share a name.
+ */
+export function quickBooksBatch(reports: readonly ReportLines[]): DataBatch {
+  const placeOf = (report: QuickBooksReportName, line: ReportLine) => `${report}:${qualifiedTitle(line)}`;
+  const places = new Map<string, Set<string>>();
+  for (const { report, lines } of reports) {
+    for (const line of lines) {
+      let set = places.get(line.title);
+      if (!set) places.set(line.title, (set = new Set()));
+      set.add(placeOf(report, line));
+    }
+  }
+  const servedAs = new Map<string, string>(); // name → place
+  const batches = reports.map(({ report, dates, lines }): DataBatch => {
+    // A Map, then Object.fromEntries: a title such as "__proto__" stays an ordinary key.
+    const data = new Map<string, Record<string, number>>();
+    for (const line of lines) {
+      const place = placeOf(report, line);
+      const ambiguous =
+        (places.get(line.title)?.size ?? 0) > 1 || (report === "BalanceSheet" && line.title === NET_INCOME);
+      const name = ambiguous ? qualifiedTitle(line) : line.title;
+      if (data.has(name) || (servedAs.get(name) ?? place) !== place)
+        throw shapeError(`a line of the ${report} report would be served under the name of another line`);
+      servedAs.set(name, place);
+      data.set(name, Object.fromEntries(dates.map((date, i) => [date, line.amounts[i] ?? 0])));
+    }
+    return { dates, data: Object.fromEntries(data) };
+  });
+  return mergeBatches(batches);
 }
