@@ -144,7 +144,7 @@ describe("provider pagination", () => {
     expect((await grantRequests(grant.grantId)).filter((r) => r.path.endsWith("/employees"))).toHaveLength(1);
   });
 
-  it("should stop a provider that keeps sending full pages at 100 pages", async () => {
+  it("should stop a provider that keeps sending pages, with no page count and no empty page, at 100 pages", async () => {
     const ws = "ws-pages-endless";
     const grant = await seedConnection(ws, "gusto");
     await unlimited(grant);

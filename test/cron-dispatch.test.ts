@@ -7,7 +7,9 @@ import { describe, expect, it } from "vitest";
 import { cacheDateKey } from "../src/framework/dates";
 import { defaultFromDate } from "../src/framework/dates";
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
+import { dataFormatOf } from "../src/framework/provider";
 import { FANOUT, LEAF_SPAN, splitRange } from "../src/jobs/dispatch";
+import { providers } from "../src/providers/registry";
 import worker from "../src/index";
 import { runFanOut } from "./dispatch-driver";
 import { configureTenant, type MintedGrant } from "./fake-client";
@@ -62,11 +64,12 @@ describe("the cron's fan-out", () => {
     const now = Date.now();
     await unlimited(await seedConnection("ws-many", "gusto"));
     await seedStaleKeys("ws-many", "Gusto", 1001, now);
-    // A key fetched recently and one not asked for within the retention window are not due.
+    // A key fetched recently (in Gusto's current data format) and one not asked for within the
+    // retention window are not due.
     await env.DB.prepare(
-      "INSERT INTO data_cache (workspace_id, integration, cache_date, payload, created_at, last_requested_at) VALUES ('ws-many', 'Gusto', 5, '{}', ?, ?)",
+      "INSERT INTO data_cache (workspace_id, integration, cache_date, payload, created_at, last_requested_at, format_version) VALUES ('ws-many', 'Gusto', 5, '{}', ?, ?, ?)",
     )
-      .bind(now, now)
+      .bind(now, now, dataFormatOf(providers.Gusto))
       .run();
     await env.DB.prepare(
       "INSERT INTO data_cache (workspace_id, integration, cache_date, payload, created_at, last_requested_at) VALUES ('ws-many', 'Gusto', 6, '{}', 0, ?)",

@@ -1,5 +1,5 @@
-// The Gusto adapter through the data API: the recorded employees, pagination, terminations and
-// every salary unit, against the fake Gusto API.
+// The Gusto adapter through the data API: the recorded employees, terminations and every salary
+// unit, against the fake Gusto API. Its paging: test/paging.test.ts.
 import { describe, expect, it } from "vitest";
 import type { EmployeeRow } from "../src/framework/data";
 import { setGustoEmployees, tenantRequests } from "./fake-client";
@@ -66,19 +66,6 @@ describe("Gusto data", () => {
       start_date: "2022-07-19",
       monthly_salary: 7083,
     });
-  });
-
-  it("should follow pagination until a short page", async () => {
-    const company = await connectGusto("ws-pages");
-    const many = Array.from({ length: 130 }, (_, i) => variant(employees[1]!, i));
-    await setGustoEmployees(company, many);
-    const body = await (await getData("ws-pages", "Gusto", "2021-01-01")).json<{ employees: Row[] }>();
-    expect(body.employees).toHaveLength(130);
-    const requests = await tenantRequests(company);
-    expect(requests.map((r) => [r.path, r.query.page, r.query.per])).toEqual([
-      [`/v1/companies/${company}/employees`, "1", "100"],
-      [`/v1/companies/${company}/employees`, "2", "100"],
-    ]);
   });
 
   it("should compute salaries for every unit and employment status, skipping unknown units", async () => {

@@ -6,6 +6,7 @@ import type {
   AuthorizationSummary,
   GrantPatch,
   GrantSummary,
+  GustoPaging,
   MintGrantRequest,
   MintedGrant,
   ProviderKey,
@@ -177,6 +178,9 @@ export const configureTenant = (tenantId: string, config: TenantConfig): Promise
 
 export const setGustoEmployees = (companyUuid: string, employees: unknown[]): Promise<{ count: number }> =>
   controlCall("PUT", `/gusto/companies/${encodeURIComponent(companyUuid)}/employees`, employees);
+/** How the fake pages the company's employees from now on (unset fields keep their value); returns the effective paging. */
+export const setGustoPaging = (companyUuid: string, paging: GustoPaging): Promise<Required<GustoPaging>> =>
+  controlCall("PUT", `/gusto/companies/${encodeURIComponent(companyUuid)}/paging`, paging);
 /** Control of the reports served per Xero tenant or QuickBooks realm: set, back to default, or preview. */
 function reportControls<Type extends string>(base: string) {
   const path = (id: string, type: Type) => `${base}/${encodeURIComponent(id)}/reports/${type}`;

@@ -5,7 +5,7 @@ import { genericData, genericEmployees } from "./generic.ts";
 import { json, queryObject, runScripted, sleep, uuid } from "./http.ts";
 import type { Ctx, Reply } from "./http.ts";
 import { buildQuickBooksReport, quickBooksFault } from "./quickbooks.ts";
-import { checkAccess, tenantConfig, tenantState } from "./store.ts";
+import { checkAccess, gustoPaging, tenantConfig, tenantState } from "./store.ts";
 import type { Grant, State, TenantState } from "./store.ts";
 import type { ApiRequestLog, ProviderKey, QuickBooksReportType, ScriptedResponse, XeroReportType } from "./types.ts";
 import { buildReport, xeroReply } from "./xero-reports.ts";
@@ -291,12 +291,14 @@ function employees(state: State, ctx: Ctx, company: string): Reply {
     const n = Number(ctx.url.searchParams.get(name));
     return Number.isInteger(n) && n >= 1 ? n : fallback;
   };
-  const per = Math.min(int("per", 25), 100);
+  const paging = gustoPaging(state, company);
+  // Gusto documents no largest `per`; this server serves at most `largestPage` and says so in X-Per-Page.
+  const per = Math.min(int("per", 25), paging.largestPage);
   const page = int("page", 1);
   const totalPages = Math.max(1, Math.ceil(list.length / per));
   const headers: Record<string, string> = {
     "X-Total-Count": String(list.length),
-    "X-Total-Pages": String(totalPages),
+    ...(paging.totalPagesHeader ? { "X-Total-Pages": String(totalPages) } : {}),
     "X-Page": String(page),
     "X-Per-Page": String(per),
   };

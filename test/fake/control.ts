@@ -3,7 +3,7 @@
 // something one test owns (grant id, code, tenant id); there is no global reset.
 import { json, jsonOf } from "./http.ts";
 import type { Ctx, Reply } from "./http.ts";
-import { createGrant, summary, tenantConfig, tenantState, tenantStats } from "./store.ts";
+import { createGrant, gustoPaging, summary, tenantConfig, tenantState, tenantStats } from "./store.ts";
 import type { Grant, State } from "./store.ts";
 import type {
   AuthorizationSummary,
@@ -172,6 +172,21 @@ export function control(state: State, ctx: Ctx, path: string): Reply {
     if (!Array.isArray(body)) return bad("body must be an array of employees");
     state.employees.set(c, body);
     return json(200, { count: body.length });
+  }
+
+  if (a === "gusto" && b === "companies" && c && d === "paging" && method === "PUT") {
+    if (!isObject(body)) return bad("body must be { largestPage?, totalPagesHeader? }");
+    const { largestPage, totalPagesHeader } = body;
+    const whole = typeof largestPage === "number" && Number.isInteger(largestPage) && largestPage >= 1;
+    if (largestPage !== undefined && !whole) return bad("largestPage must be a whole number from 1");
+    if (totalPagesHeader !== undefined && typeof totalPagesHeader !== "boolean")
+      return bad("totalPagesHeader must be true or false");
+    state.gustoPaging.set(c, {
+      ...state.gustoPaging.get(c),
+      ...(typeof largestPage === "number" ? { largestPage } : {}),
+      ...(typeof totalPagesHeader === "boolean" ? { totalPagesHeader } : {}),
+    });
+    return json(200, gustoPaging(state, c));
   }
 
   // Reports per Xero tenant (/xero/tenants/{id}/...) or QuickBooks realm (/quickbooks/realms/{realmId}/...).

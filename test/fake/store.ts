@@ -4,6 +4,7 @@ import { randomToken, realmId, uuid } from "./http.ts";
 import type {
   ApiRequestLog,
   GrantSummary,
+  GustoPaging,
   ProviderKey,
   ScriptedResponse,
   Tenant,
@@ -100,6 +101,8 @@ export interface State {
   tokens: Map<string, { grant: Grant; kind: "access" | "refresh" }>;
   tenants: Map<string, TenantState>;
   employees: Map<string, unknown[]>;
+  /** Gusto company uuid → how its employees are paged, when a test changed the defaults. */
+  gustoPaging: Map<string, GustoPaging>;
   /** `${tenantId}/${reportType}` → the report body a test PUT for a Xero tenant or a QuickBooks realm. */
   reports: Map<string, unknown>;
 }
@@ -110,6 +113,7 @@ export const createState = (): State => ({
   tokens: new Map(),
   tenants: new Map(),
   employees: new Map(),
+  gustoPaging: new Map(),
   reports: new Map(),
 });
 
@@ -320,6 +324,13 @@ export function tenantConfig(ts: TenantState): Required<TenantConfig> {
           : { latencyMs: 0, concurrentLimit: 0, minuteLimit: 0 };
   return { ...defaults, ...ts.overrides };
 }
+
+/** How the fake Gusto pages `company`'s employees: the test's settings over the defaults. */
+export const gustoPaging = (state: State, company: string): Required<GustoPaging> => ({
+  largestPage: 50,
+  totalPagesHeader: true,
+  ...state.gustoPaging.get(company),
+});
 
 export const tenantStats = (ts: TenantState): TenantStats => ({
   tenantId: ts.id,

@@ -152,5 +152,16 @@ export interface TenantStats {
   config: Required<TenantConfig>;
 }
 
+/** How the fake Gusto pages a company's employees (`PUT /_control/gusto/companies/{uuid}/paging`). */
+export interface GustoPaging {
+  /**
+   * The most employees one page holds, whatever `per` asks. Gusto documents no largest `per`, so
+   * serving fewer than asked is the server's right. Default 50: fewer than the adapter's 100.
+   */
+  largestPage?: number;
+  /** false: answers leave X-Total-Pages out, so only an empty page ends the list. Default true. */
+  totalPagesHeader?: boolean;
+}
+
 export type XeroReportType = "ProfitAndLoss" | "BalanceSheet";
 export type QuickBooksReportType = "ProfitAndLoss" | "BalanceSheet";

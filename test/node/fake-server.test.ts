@@ -330,7 +330,7 @@ describe("Xero API", () => {
     expect(((await res.json()) as { Detail: string }).Detail).toMatch(/^TokenExpired: token expired at /);
   });
 
-  it("serves the fixture for its month and synthesizes other months in the same format", async () => {
+  it("serves the fixture for its exact request and synthesizes others in the same format", async () => {
     const g = await mint({ provider: "xero" });
     const org = g.tenantIds[1] ?? "";
     const get = async (path: string) => {
@@ -339,8 +339,9 @@ describe("Xero API", () => {
       return ((await res.json()) as { Reports: { ReportTitles: string[]; Rows: Row[] }[] }).Reports[0]!;
     };
     type Row = { RowType: string; Title?: string; Cells?: { Value: string }[]; Rows?: Row[] };
-    const recorded = await get("/api.xro/2.0/Reports/ProfitAndLoss?toDate=2022-03-31&periods=11");
+    const recorded = await get("/api.xro/2.0/Reports/ProfitAndLoss?fromDate=2021-05-17&toDate=2022-03-31&periods=11");
     expect(recorded.Rows[0]?.Cells?.[1]?.Value).toBe("31 Mar 22");
+    expect(recorded.ReportTitles[2]).toBe("17 May 2021 to 31 March 2022");
     const pl = await get(
       "/api.xro/2.0/Reports/ProfitAndLoss?fromDate=2024-01-01&toDate=2024-01-31&periods=2&timeframe=MONTH",
     );
@@ -360,6 +361,18 @@ describe("Xero API", () => {
     }
     const again = await get("/api.xro/2.0/Reports/ProfitAndLoss?toDate=2024-01-31&periods=2");
     expect(again.Rows.slice(1)).toEqual(pl.Rows.slice(1));
+    // A column sums its span: one P&L over Nov–Jan equals the three one-month columns, and each
+    // comparison column of a three-month span is that span moved back a month (a rolling sum).
+    const quarter = await get(
+      "/api.xro/2.0/Reports/ProfitAndLoss?fromDate=2023-11-01&toDate=2024-01-31&periods=1&timeframe=MONTH",
+    );
+    expect(quarter.Rows[0]?.Cells?.map((c) => c.Value)).toEqual(["", "31 Jan 24", "31 Dec 23"]);
+    const rows = (report: typeof pl) => report.Rows.flatMap((s) => s.Rows ?? []);
+    const months = rows(pl);
+    for (const [i, row] of rows(quarter).entries()) {
+      expect(col(row, 1), row.Cells?.[0]?.Value).toBe(col(months[i], 1) + col(months[i], 2) + col(months[i], 3));
+      expect(col(row, 2)).not.toBe(col(row, 1));
+    }
     const bs = await get("/api.xro/2.0/Reports/BalanceSheet?date=2023-02-28&periods=1");
     expect(bs.Rows[0]?.Cells?.map((c) => c.Value)).toEqual(["", "28 Feb 2023", "31 Jan 2023"]);
     const find = (title: string) => bs.Rows.flatMap((s) => s.Rows ?? []).find((r) => r.Cells?.[0]?.Value === title);
@@ -429,6 +442,47 @@ describe("Gusto API", () => {
       { uuid: "e1", first_name: "Ann", terminated: true },
     ]);
     expect((await ctl<ApiRequestLog[]>("GET", `/tenants/${company}/requests`)).length).toBe(9);
+  });
+
+  it("serves at most 50 employees a page whatever per asks, and says so in its paging headers", async () => {
+    const g = await mint({ provider: "gusto" });
+    const company = g.tenantIds[0] ?? "";
+    await ctl(
+      "PUT",
+      `/gusto/companies/${company}/employees`,
+      Array.from({ length: 130 }, (_, i) => ({ uuid: `e${i}` })),
+    );
+    const page = async (n: number, per: number) => {
+      const res = await gusto(`/v1/companies/${company}/employees?page=${n}&per=${per}`, g.access_token);
+      const h = (name: string) => res.headers.get(name);
+      return {
+        size: ((await res.json()) as unknown[]).length,
+        headers: [h("X-Page"), h("X-Per-Page"), h("X-Total-Count"), h("X-Total-Pages")],
+        link: h("Link"),
+      };
+    };
+    expect(await page(1, 100)).toEqual({
+      size: 50,
+      headers: ["1", "50", "130", "3"],
+      link: `</gusto/api/v1/companies/${company}/employees?page=2&per=50>; rel="next"`,
+    });
+    expect(await page(3, 100)).toMatchObject({ size: 30, headers: ["3", "50", "130", "3"] });
+    expect(await page(4, 100)).toMatchObject({ size: 0 });
+
+    expect(
+      await ctl("PUT", `/gusto/companies/${company}/paging`, { largestPage: 200, totalPagesHeader: false }),
+    ).toEqual({ largestPage: 200, totalPagesHeader: false });
+    expect(await page(1, 100)).toMatchObject({ size: 100, headers: ["1", "100", "130", null] });
+    expect(await ctl("PUT", `/gusto/companies/${company}/paging`, { largestPage: 7 })).toEqual({
+      largestPage: 7,
+      totalPagesHeader: false,
+    });
+    const refused = await fetch(url(`/_control/gusto/companies/${company}/paging`), {
+      method: "PUT",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ largestPage: 0 }),
+    });
+    expect(refused.status).toBe(400);
   });
 });
 

@@ -25,7 +25,10 @@ export const {{ident}} = {
     const { id } = me.parse(await api.get("/me")); // TODO(scaffold): {{Name}}'s current-company endpoint
     return { tenantId: id };
   },
-  // A paged API reads page by page until a short page, as src/providers/gusto does.
+  // TODO(scaffold): if {{Name}}'s API pages its employees, read page after page until the page count
+  // it sends (a total-pages header or field), or until an empty page if it sends none, with a cap on
+  // the pages, as src/providers/gusto does. Never stop at a page shorter than the size asked for: a
+  // server may serve fewer than asked.
   async getData({ api, fromDate }) {
     const body = await api.get("/employees"); // TODO(scaffold): {{Name}}'s employees endpoint
     return normalize{{Name}}(body, fromDate);

@@ -59,12 +59,20 @@ export interface EmployeesPage {
   total_pages: number;
 }
 
+/**
+ * The most employees one page holds, whatever `per_page` asks: like a real API, the sandbox may serve
+ * fewer than asked, so that a client must follow `total_pages`, not stop at a short page.
+ */
+export const LARGEST_EMPLOYEES_PAGE = 10;
+
+/** Page `page` (from 1) of the employees; `per_page` and `total_pages` are those served. */
 export async function employeesPage(page: number, perPage: number): Promise<EmployeesPage> {
   const { employees } = await load();
+  const served = Math.min(perPage, LARGEST_EMPLOYEES_PAGE);
   return {
-    employees: employees.slice((page - 1) * perPage, page * perPage),
+    employees: employees.slice((page - 1) * served, page * served),
     page,
-    per_page: perPage,
-    total_pages: Math.max(1, Math.ceil(employees.length / perPage)),
+    per_page: served,
+    total_pages: Math.max(1, Math.ceil(employees.length / served)),
   };
 }

@@ -5,12 +5,22 @@ import { lazy } from "../../framework/lazy";
 import type { ProviderDefinition } from "../../framework/provider";
 import { normalizeEmployees } from "./employees";
 
-/** Gusto's largest page. */
+/** The page size asked for. Gusto documents no largest `per`: a page may hold fewer (X-Per-Page). */
 const PER_PAGE = 100;
-/** At most 10,000 employees: past this a company (or an answer) is not what this adapter serves. */
+/** At most 100 pages (10,000 employees if full): past this a company, or an answer, is not what this adapter serves. */
 const MAX_PAGES = 100;
 
 const tokenInfo = lazy(() => z.looseObject({ resource: z.looseObject({ type: z.string(), uuid: z.string() }) }));
+
+/** X-Total-Pages as a page count, or null when Gusto sends none. */
+function totalPagesOf(headers: Headers): number | null {
+  const value = headers.get("X-Total-Pages")?.trim();
+  if (!value) return null;
+  const pages = Number(value);
+  if (!Number.isSafeInteger(pages) || pages < 0)
+    throw new ProviderDataError("Gusto", "the X-Total-Pages header is not a page count");
+  return pages;
+}
 
 export const gusto = {
   displayName: "Gusto",
@@ -28,6 +38,8 @@ export const gusto = {
     clientAuth: "client_secret_post",
   },
   offlineAccessNote: "Gusto always returns a refresh token; it has no offline scope.",
+  // 2: every page Gusto counts is read (format 1 stopped at the first page shorter than asked for).
+  dataFormat: 2,
   // Gusto: the old refresh token is revoked only when the new access token is first used, so a lost
   // refresh answer can be retried. https://docs.gusto.com/embedded-payroll/v2022-11-01/reference/refresh-access-token
   refreshRetryAfterTimeout: true,
@@ -35,24 +47,27 @@ export const gusto = {
     const info = tokenInfo().parse(await api.get("/v1/token_info"));
     return { tenantId: info.resource.uuid, additionalInfo: { resource_type: info.resource.type } };
   },
-  // Every employee of the company, terminated ones included, page by page until the last one.
+  // Every employee of the company, terminated ones included. Gusto: the answer may hold fewer than
+  // the `per` asked for (X-Per-Page says how many), so the list ends at the page X-Total-Pages names,
+  // or, without that header, at an empty page; never at a short one.
+  // https://docs.gusto.com/app-integrations/docs/pagination
   async getData({ api, tenantId, fromDate, warn }) {
     if (!tenantId) throw new ProviderDataError("Gusto", "the connection has no company");
     const employees: unknown[] = [];
     for (let page = 1; ; page++) {
-      // A hard limit, so a provider that keeps sending full pages cannot keep this loop going.
+      // A hard limit, so a provider that keeps sending pages cannot keep this loop going.
       if (page > MAX_PAGES) throw new ProviderDataError("Gusto", `more than ${MAX_PAGES} pages of employees`);
       const { body, headers } = await api.getWithHeaders(`/v1/companies/${encodeURIComponent(tenantId)}/employees`, {
         query: { page, per: PER_PAGE },
       });
       if (!Array.isArray(body)) throw new ProviderDataError("Gusto", "the employees page is not a list");
-      const totalPages = Number(headers.get("X-Total-Pages"));
-      if (totalPages > MAX_PAGES)
+      const totalPages = totalPagesOf(headers);
+      if (totalPages !== null && totalPages > MAX_PAGES)
         throw new ProviderDataError("Gusto", `${totalPages} pages of employees, more than ${MAX_PAGES}`);
       const rows: unknown[] = body;
       employees.push(...rows);
-      // The last page: a short one, or the one Gusto's X-Total-Pages names.
-      if (rows.length < PER_PAGE || (totalPages > 0 && page >= totalPages)) break;
+      // An empty page ends the list even before X-Total-Pages does: pages past it are empty too.
+      if (rows.length === 0 || (totalPages !== null && page >= totalPages)) break;
     }
     return normalizeEmployees(employees, fromDate, warn);
   },

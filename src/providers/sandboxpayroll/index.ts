@@ -6,7 +6,7 @@ import { ProviderDataError } from "../../framework/data";
 import { lazy } from "../../framework/lazy";
 import type { ProviderDefinition } from "../../framework/provider";
 
-/** At most 40 pages of 25: the demo company is far smaller, so more means a broken answer. */
+/** At most 40 pages: the demo company fills two, so more means a broken answer. */
 const MAX_PAGES = 40;
 
 const company = lazy(() => z.looseObject({ id: z.string(), name: z.string() }));
@@ -72,6 +72,7 @@ export const sandboxPayroll = {
           monthly_salary: monthly(e.pay),
           from_integration: true,
         });
+      // The sandbox serves at most 10 a page, whatever `per_page` asks: its page count ends the list, not a short page.
       if (page >= body.total_pages) return rows;
     }
   },
