@@ -102,7 +102,8 @@ export async function runFanOut(
 /** What the fetch consumer does with one message, without the queue. */
 function execute(message: WorkMessage): Promise<{ ok: boolean }> {
   const client = workspaceClient(env, message.workspaceId);
+  const ref = { integration: message.integration, tenantId: message.tenantId };
   return "refresh" in message
-    ? client.refreshNow(message.integration)
-    : client.runFetch(message.integration, message.cacheDate, message.trigger);
+    ? client.refreshNow(ref, message.issuedBefore === undefined ? true : { issuedBefore: message.issuedBefore })
+    : client.runFetch(ref, message.cacheDate, message.trigger);
 }

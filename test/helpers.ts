@@ -1,5 +1,5 @@
 // Test helpers: signing the host app's JWTs and calling the worker.
-import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { createExecutionContext, runInDurableObject, waitOnExecutionContext } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { sign } from "hono/jwt";
 import { createApp } from "../src/edge/app";
@@ -108,8 +108,12 @@ export async function login(
 }
 
 /** Asks the workspace's Durable Object for a usable token, over real RPC. */
-export async function accessOutcome(workspaceId: string, integration: string): Promise<AccessOutcome> {
-  return workspaceClient(env, workspaceId).getIntegrationAccess(integration);
+export async function accessOutcome(
+  workspaceId: string,
+  integration: string,
+  tenantId?: string,
+): Promise<AccessOutcome> {
+  return workspaceClient(env, workspaceId).getIntegrationAccess({ integration, tenantId });
 }
 
 /** Mints a grant at the fake provider and stores it as the workspace's connection, as a callback would. */
@@ -131,7 +135,7 @@ export async function seedConnection(
     tokens: { accessToken: grant.access_token, refreshToken: grant.refresh_token, tokenType: "Bearer" },
     expiresAt: now + expiresIn * 1000,
     scope: grant.scope,
-    tenantId: grant.tenantIds.at(-1) ?? null,
+    tenantId: grant.tenantIds.at(-1) ?? "",
     additionalInfo: {},
     tokensIssuedAt: now - (opts.issuedAgoMs ?? 1800_000),
   });
@@ -215,7 +219,15 @@ export async function connectThroughPopup(
   return { code, confirmToken, confirmed };
 }
 
-/** The fetch runs of a workspace's integration, newest first, from its object's log. */
-export function fetchRuns(workspaceId: string, integration: string): Promise<FetchRun[]> {
-  return workspaceClient(env, workspaceId).fetchRuns(integration, 100_000);
+/**
+ * The fetch runs of a workspace's integration (one tenant's when given), newest first, read from its
+ * object's log directly, so runs of a connection since disconnected still show.
+ */
+export async function fetchRuns(workspaceId: string, integration: string, tenantId?: string): Promise<FetchRun[]> {
+  const runs = await runInDurableObject(env.WORKSPACE.getByName(workspaceId), (_instance, state) => [
+    ...state.storage.kv.list<FetchRun>({ prefix: `run:${integration}/` }).map(([, run]) => run),
+  ]);
+  return runs
+    .filter((r) => tenantId === undefined || r.tenantId === tenantId)
+    .sort((a, b) => b.startedAt - a.startedAt || b.finishedAt - a.finishedAt);
 }

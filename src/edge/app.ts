@@ -87,10 +87,12 @@ function buildApp(env: Env) {
   );
   app.onError(function renderError(err, c) {
     if (err instanceof FailureError) {
-      const { reason, message, retryAfterMs } = err.failure;
+      const { reason, message, retryAfterMs, tenants } = err.failure;
       const headers = retryAfterHeader(retryAfterMs);
       if (reason === "unauthorized") headers["WWW-Authenticate"] = 'Bearer realm="zebbra-integrations"';
-      return c.json(errorBody(reason, message), statusOf(reason), headers);
+      // A choice to make: the body lists what to choose from beside the error.
+      const body = tenants ? { ...errorBody(reason, message), tenants } : errorBody(reason, message);
+      return c.json(body, statusOf(reason), headers);
     }
     if (err instanceof HTTPException)
       return c.json(errorBody("http_error", err.message || "Request failed"), err.status);

@@ -4,8 +4,6 @@ import { verify } from "hono/jwt";
 import * as z from "zod/mini";
 import { FailureError } from "../framework/failure";
 import { lazy } from "../framework/lazy";
-import { listConnectionStates } from "../storage/connections";
-import { db } from "../storage/db";
 import type { AppEnv, AuthUser, Role } from "./env";
 
 const claimsSchema = lazy(() =>
@@ -113,21 +111,3 @@ export function requireRole<T extends "query" | "json">(role: Role, target: T) {
   );
 }
 
-/**
- * Replacing an existing connection needs the admin role: fails `forbidden` for a member when the
- * workspace is already connected to `integration` (the confirm step checks again).
- */
-export async function requireReplaceRight(
-  env: Env,
-  user: AuthUser,
-  workspaceId: string,
-  integration: string,
-): Promise<void> {
-  if (user.workspaces[workspaceId] === "admin") return;
-  const connected = (await listConnectionStates(db(env.DB), workspaceId)).some((c) => c.integration === integration);
-  if (connected)
-    throw new FailureError(
-      "forbidden",
-      `${integration} is connected already; replacing it needs the admin role in the workspace`,
-    );
-}

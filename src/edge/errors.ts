@@ -17,6 +17,8 @@ export function statusOf(reason: FailureReason): ContentfulStatusCode {
       return 404;
     case "reconnect_required":
     case "webhooks_disabled":
+    case "tenant_required":
+    case "tenant_choice_required":
       return 409;
     case "payload_too_large":
       return 413;

@@ -1,10 +1,18 @@
 // The pages a connect popup ends on. Each tells the person what happened and posts the outcome to
 // the host app's window (targetOrigin = APP_ORIGIN only), then the host app closes the popup. An
 // authorized consent carries its one-time confirm token; the host app confirms it with the user's JWT.
+import type { TenantSummary } from "../framework/failure";
 import { escapeHtml, newNonce, pageHeaders, scriptJson } from "./html";
 
 export type PopupOutcome =
-  | { integration: string; status: "authorized"; message: string; confirmToken: string }
+  | {
+      integration: string;
+      status: "authorized";
+      message: string;
+      confirmToken: string;
+      /** When the grant covers several tenants: every one, for the user to choose at confirm. */
+      tenants?: TenantSummary[];
+    }
   | { integration: string; status: "error"; message: string; code: string; error?: string };
 
 /** The fixed text shown for an OAuth `error` code (RFC 6749 §4.1.2.1); the provider's own words never are. */
@@ -24,13 +32,15 @@ export function providerErrorText(error: string, provider: string): { code: stri
 
 export function popupPage(outcome: PopupOutcome, appOrigin: string, httpStatus: number): Response {
   const nonce = newNonce();
-  const message: Record<string, string> = {
+  const message: Record<string, string | TenantSummary[]> = {
     type: "zebbra:integration",
     integration: outcome.integration,
     status: outcome.status,
   };
-  if (outcome.status === "authorized") message.confirm_token = outcome.confirmToken;
-  else {
+  if (outcome.status === "authorized") {
+    message.confirm_token = outcome.confirmToken;
+    if (outcome.tenants) message.tenants = outcome.tenants;
+  } else {
     message.message = outcome.message;
     message.code = outcome.code;
     if (outcome.error) message.error = outcome.error;

@@ -71,4 +71,8 @@ export const fields = {
     z.string().check(z.minLength(1), z.maxLength(100)),
     "Provider name from the registry, e.g. Xero",
   ),
+  tenantId: described(
+    z.string().check(z.minLength(1), z.maxLength(256)),
+    "The connection's tenant (Xero organisation, QuickBooks realm, …); optional while the workspace has one connection to the provider",
+  ),
 };

@@ -13,8 +13,12 @@ export type FailureReason =
   | "forbidden"
   /** There is no such route or resource. */
   | "not_found"
-  /** The workspace has no connection to the provider. */
+  /** The workspace has no connection to the provider (or to the tenant named). */
   | "not_connected"
+  /** The workspace has several connections to the provider and the caller named no tenant. */
+  | "tenant_required"
+  /** The grant covers several tenants and the confirm named none: the user must choose. */
+  | "tenant_choice_required"
   /** The provider refused the stored grant; only a new consent helps. */
   | "reconnect_required"
   /** The provider's client credentials are not set on this server. */
@@ -40,12 +44,22 @@ export type FailureReason =
   /** Anything unexpected: a bug or an outage of our own storage. */
   | "internal_error";
 
+/** A tenant (company) as a failure lists it for the caller to choose from. */
+export interface TenantSummary {
+  id: string;
+  name: string | null;
+  /** The provider's kind of tenant (Xero: ORGANISATION, PRACTICE), when it has kinds. */
+  type: string | null;
+}
+
 /** A failure as plain data: it crosses Durable Object RPC intact, where error classes do not. */
 export interface Failure {
   reason: FailureReason;
   message: string;
   /** How long to wait before trying again, when the provider said (Retry-After). */
   retryAfterMs?: number;
+  /** For tenant_required and tenant_choice_required: the tenants to choose from. */
+  tenants?: TenantSummary[];
 }
 
 /** A Failure thrown: caught by the edge (an HTTP error) or turned back into data at an RPC boundary. */
@@ -60,7 +74,9 @@ export class FailureError extends Error {
 
   /** Throws a failure that came back as data (from an RPC outcome). */
   static of(failure: Failure): FailureError {
-    return new FailureError(failure.reason, failure.message, failure.retryAfterMs);
+    const error = new FailureError(failure.reason, failure.message, failure.retryAfterMs);
+    if (failure.tenants) error.failure.tenants = failure.tenants;
+    return error;
   }
 
   get reason(): FailureReason {

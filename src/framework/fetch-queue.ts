@@ -4,11 +4,17 @@
 import * as z from "zod/mini";
 import { lazy } from "./lazy";
 
+// Messages queued before connections had tenants carry none: '' is the tenant a provider without
+// tenants has, and the workspace object resolves a missing one to the provider's only connection.
+const tenantId = () => z.optional(z.string().check(z.maxLength(256)));
+
 const fetchKey = () =>
   z.object({
     workspaceId: z.string().check(z.minLength(1)),
     integration: z.string().check(z.minLength(1)),
-    /** The seed's cache key (epoch seconds). */
+    /** The connection's tenant ('' for a provider without tenants). */
+    tenantId: tenantId(),
+    /** The 12-month batch rule's cache key (epoch seconds). */
     cacheDate: z.int(),
     trigger: z.enum(["cron", "manual"]),
   });
@@ -17,8 +23,14 @@ const refreshConnection = () =>
   z.object({
     workspaceId: z.string().check(z.minLength(1)),
     integration: z.string().check(z.minLength(1)),
+    tenantId: tenantId(),
     /** A keep-alive: refresh the connection's tokens, fetch nothing. */
     refresh: z.literal(true),
+    /**
+     * Refresh only if the grant's tokens were issued before this (epoch ms): the connections of one
+     * grant each get a message, and the first refresh makes the others' unnecessary.
+     */
+    issuedBefore: z.optional(z.int()),
   });
 
 export const fetchMessage = lazy(() => z.union([fetchKey(), refreshConnection()]));

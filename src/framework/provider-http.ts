@@ -27,6 +27,8 @@ export interface ProviderApi {
   get(path: string, options?: RequestOptions): Promise<unknown>;
   /** Like `get`, with the response headers (pagination totals, request ids). */
   getWithHeaders(path: string, options?: RequestOptions): Promise<{ body: unknown; headers: Headers }>;
+  /** DELETE `path`; any 2xx is success and its body is not read. Non-2xx → ProviderApiError. */
+  delete(path: string, options?: RequestOptions): Promise<void>;
 }
 
 /** Admits one call at a time under the provider's limits (the workspace's rate limiter). */
@@ -46,10 +48,15 @@ export interface ApiOptions {
 export function createProviderApi(baseUrl: string, accessToken: string, options: ApiOptions = {}): ProviderApi {
   const { timeoutMs = 30_000, limiter, retries429 = 3, maxWaitMs = 60_000 } = options;
 
-  const once = async (url: URL, headers: Record<string, string>): Promise<{ body: unknown; headers: Headers }> => {
+  const once = async (
+    url: URL,
+    headers: Record<string, string>,
+    method: "GET" | "DELETE" = "GET",
+  ): Promise<{ body: unknown; headers: Headers }> => {
     let response: Response;
     try {
       response = await fetch(url, {
+        method,
         headers: { ...headers, Authorization: `Bearer ${accessToken}` },
         signal: AbortSignal.timeout(timeoutMs),
       });
@@ -61,6 +68,10 @@ export function createProviderApi(baseUrl: string, accessToken: string, options:
       const retryAfter = parseRetryAfter(response.headers.get("Retry-After"), Date.now());
       throw new ProviderApiError(response.status, `${url.host}${url.pathname} answered ${response.status}`, retryAfter);
     }
+    if (method === "DELETE") {
+      await response.body?.cancel();
+      return { body: null, headers: response.headers };
+    }
     try {
       return { body: await response.json(), headers: response.headers };
     } catch {
@@ -68,13 +79,13 @@ export function createProviderApi(baseUrl: string, accessToken: string, options:
     }
   };
 
-  const getWithHeaders = async (path: string, requestOptions: RequestOptions = {}) => {
+  const send = async (path: string, requestOptions: RequestOptions = {}, method: "GET" | "DELETE" = "GET") => {
     const url = new URL(`${baseUrl}/${path.replace(/^\/+/, "")}`);
     for (const [k, v] of Object.entries(requestOptions.query ?? {})) url.searchParams.set(k, String(v));
     const headers = { Accept: "application/json", "User-Agent": "zebbra-integrations", ...requestOptions.headers };
     for (let attempt = 0; ; attempt++) {
       try {
-        return await (limiter ? limiter.run(() => once(url, headers)) : once(url, headers));
+        return await (limiter ? limiter.run(() => once(url, headers, method)) : once(url, headers, method));
       } catch (err) {
         // 429: the provider says when to come back; wait that out (outside the limiter's slot).
         if (!(err instanceof ProviderApiError) || err.status !== 429 || attempt >= retries429) throw err;
@@ -87,7 +98,10 @@ export function createProviderApi(baseUrl: string, accessToken: string, options:
 
   return {
     baseUrl,
-    getWithHeaders,
-    get: async (path, requestOptions) => (await getWithHeaders(path, requestOptions)).body,
+    getWithHeaders: (path, requestOptions) => send(path, requestOptions),
+    get: async (path, requestOptions) => (await send(path, requestOptions)).body,
+    delete: async (path, requestOptions) => {
+      await send(path, requestOptions, "DELETE");
+    },
   };
 }

@@ -9,9 +9,20 @@ import type { ProviderApi } from "./provider-http";
 /** The two normalized data shapes a provider can feed (the seed's adapter types). */
 export type ApiType = "accounting" | "payroll";
 
-/** What a provider's tenant lookup returns: stored on the connection. */
+/**
+ * A tenant (company) a grant covers, as the provider names it: each one the user picks becomes a
+ * connection of its own.
+ */
 export interface TenantInfo {
-  tenantId: string | null;
+  /** The provider's id of the company (Xero organisation id, QuickBooks realm id, Gusto company uuid). */
+  tenantId: string;
+  /** Its name, when the provider gives one; shown to the user choosing and in listings. */
+  tenantName?: string | null;
+  /** The provider's kind of tenant, when it has kinds (Xero: ORGANISATION, PRACTICE). */
+  tenantType?: string | null;
+  /** False for a tenant the grant lists but whose data cannot be read here (a Xero practice). Default true. */
+  readable?: boolean;
+  /** Provider-specific facts stored on the connection (Xero: the connection id that removes it). */
   additionalInfo?: Record<string, unknown>;
 }
 
@@ -92,16 +103,29 @@ interface ProviderBase {
    */
   offlineAccessNote?: string;
   /**
-   * Finds the tenant the grant covers (Xero organisation, Gusto company) right after the code
-   * exchange, with the new access token. Throwing aborts the connection: nothing is stored.
+   * Lists every tenant the grant covers (Xero organisations, the Gusto company) right after the code
+   * exchange, with the new access token; the user picks among the readable ones at confirm. Throwing
+   * (or listing none) aborts the connection: nothing is stored. Omit for a provider without tenants:
+   * its connection has none (`tenant_id` null).
    */
-  lookupTenant?: (api: ProviderApi, tokens: TokenResponse) => Promise<TenantInfo>;
+  lookupTenants?: (api: ProviderApi, tokens: TokenResponse) => Promise<TenantInfo[]>;
   /**
    * For a provider that names the tenant in the callback's query instead (QuickBooks: `realmId`).
-   * Runs before the code exchange, and replaces `lookupTenant`. Null (the tenant is missing or
+   * Runs before the code exchange, and replaces `lookupTenants`. Null (the tenant is missing or
    * malformed) refuses the callback with a 400 page: the code is not exchanged and nothing is stored.
    */
   tenantFromCallback?: (query: URLSearchParams) => TenantInfo | null;
+  /**
+   * Checks, with the new token, that the grant really covers the tenant the callback named (the
+   * callback's query is the user's to edit) and returns it with its name. Throwing fails the
+   * callback: nothing is stored.
+   */
+  verifyTenant?: (api: ProviderApi, tenant: TenantInfo) => Promise<TenantInfo>;
+  /**
+   * Drops one tenant from a grant that other connections still use, when the provider can (Xero:
+   * `DELETE /connections/{id}`); otherwise disconnecting a tenant of a shared grant only forgets it here.
+   */
+  removeTenant?: (api: ProviderApi, tenant: { tenantId: string; additionalInfo: Record<string, unknown> }) => Promise<void>;
   /**
    * Only for a provider whose refresh is more than the standard refresh grant (RFC 6749 §6); the
    * default sends that grant through `client`. Throw TokenEndpointError to classify failures.

@@ -6,7 +6,9 @@ export type FetchTrigger = "cron" | "manual" | "on_demand";
 
 export interface FetchRun {
   integration: string;
-  /** The seed's cache key (epoch seconds). */
+  /** The connection's tenant; '' for a provider without tenants. */
+  tenantId: string;
+  /** The 12-month batch rule's cache key (epoch seconds). */
   cacheDate: number;
   trigger: FetchTrigger;
   /** Epoch ms. */

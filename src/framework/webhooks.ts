@@ -7,14 +7,14 @@ import { randomId } from "./hash";
 import { lazy } from "./lazy";
 
 /**
- * Each event type and what its `data` holds besides `workspace_id` and `integration`: ids, dates and
- * reason codes only, never a token, an amount or a name.
+ * Each event type and what its `data` holds besides `workspace_id`, `integration` and `tenant_id` (the
+ * connection it is about): ids, dates and reason codes only, never a token, an amount or a name.
  */
 export interface WebhookEventDetails {
-  /** A grant was confirmed and the workspace had no connection to the provider. */
-  "connection.created": { tenant_id: string | null; connected_by: string };
-  /** A grant was confirmed in place of an existing connection. */
-  "connection.replaced": { tenant_id: string | null; previous_tenant_id: string | null; connected_by: string };
+  /** A grant was confirmed for a tenant the workspace had no connection to. */
+  "connection.created": { connected_by: string };
+  /** A grant was confirmed in place of the workspace's existing connection to the same tenant. */
+  "connection.replaced": { connected_by: string };
   /** The connection was removed (disconnect); `by` is the user's JWT `sub`. */
   "connection.deleted": { by: string };
   /** The provider refused the stored grant (or its refresh outcome is unknown): only a new consent helps. */
@@ -37,10 +37,12 @@ export const WEBHOOK_EVENT_TYPES = [
   "data.fetch_failed",
 ] as const satisfies readonly WebhookEventType[];
 
-/** What an event is about: always the workspace and the integration, then flat scalar details. */
+/** What an event is about: always the workspace and the connection (integration, tenant), then flat scalar details. */
 export interface WebhookEventData {
   workspace_id: string;
   integration: string;
+  /** The connection's tenant; null for a provider without tenants. */
+  tenant_id: string | null;
   [key: string]: string | number | boolean | null;
 }
 
@@ -62,7 +64,7 @@ export const WEBHOOK_ID_PATTERN = /^msg_[A-Za-z0-9_-]{1,64}$/;
 /** A new event with a fresh `msg_…` id, stamped `now`. */
 export function newWebhookEvent<T extends WebhookEventType>(
   type: T,
-  about: { workspace_id: string; integration: string },
+  about: { workspace_id: string; integration: string; tenant_id: string | null },
   details: WebhookEventDetails[T],
   now = new Date(),
 ): WebhookEvent {

@@ -26,13 +26,14 @@ export async function consumeFetches(batch: MessageBatch<unknown>, env: Env): Pr
   const report: ConsumeReport = { succeeded: 0, failed: 0, retried: 0, deadLettered: 0 };
   await eachMessage(batch, fetchMessage(), "fetch", async (work, message) => {
     const { workspaceId, integration } = work;
+    const ref = { integration, tenantId: work.tenantId };
     let outcome: FetchOutcome | AccessOutcome;
     try {
       const client = workspaceClient(env, workspaceId);
       outcome =
         "refresh" in work
-          ? await client.refreshNow(integration)
-          : await client.runFetch(integration, work.cacheDate, work.trigger);
+          ? await client.refreshNow(ref, work.issuedBefore === undefined ? true : { issuedBefore: work.issuedBefore })
+          : await client.runFetch(ref, work.cacheDate, work.trigger);
     } catch (err) {
       console.error("fetch message failed", integration, err);
       outcome = { ok: false, failure: { reason: "internal_error", message: "The workspace object failed" } };
@@ -51,7 +52,7 @@ export async function consumeFetches(batch: MessageBatch<unknown>, env: Env): Pr
       if ("refresh" in work) console.warn("keep-alive refresh gave up", integration, outcome.failure.reason);
       else
         await workspaceClient(env, workspaceId)
-          .recordDeadLetter(integration, work.cacheDate, work.trigger, error)
+          .recordDeadLetter({ integration, tenantId: work.tenantId ?? "" }, work.cacheDate, work.trigger, error)
           // The object that failed the fetch may fail this too; the message is done either way.
           .catch((err: unknown) => console.error("dead letter not logged", integration, error, err));
       message.ack();

@@ -165,9 +165,16 @@ function pager(env: Env, range: RangeMessage, window: DueWindow): (cursor: numbe
     return async (cursor) => {
       const rows = await idleConnectionsIn(env.DB, [...ages.keys()], earliest, cursor, bounds);
       const idle = rows.filter((r) => r.tokensIssuedAt < range.now - ages.get(r.integration)!);
+      // One message per connection; the connections of one grant refresh it once (issuedBefore).
       return pageOf(
         rows,
-        idle.map((r) => ({ workspaceId: r.workspaceId, integration: r.integration, refresh: true as const })),
+        idle.map((r) => ({
+          workspaceId: r.workspaceId,
+          integration: r.integration,
+          tenantId: r.tenantId,
+          refresh: true as const,
+          issuedBefore: range.now - ages.get(r.integration)!,
+        })),
       );
     };
   }
@@ -179,6 +186,7 @@ function pager(env: Env, range: RangeMessage, window: DueWindow): (cursor: numbe
       rows.filter(fetchable).map((k) => ({
         workspaceId: k.workspaceId,
         integration: k.integration,
+        tenantId: k.tenantId,
         cacheDate: k.cacheDate,
         trigger: "cron" as const,
       })),

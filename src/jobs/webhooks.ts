@@ -37,7 +37,8 @@ function toEvent(row: StoredWebhookEvent): WebhookEvent {
     id: row.id,
     type: row.type as WebhookEvent["type"],
     timestamp: new Date(row.occurredAt).toISOString(),
-    data: { ...row.data, workspace_id: row.workspaceId, integration: row.integration },
+    // Events recorded before connections had tenants carry none.
+    data: { tenant_id: null, ...row.data, workspace_id: row.workspaceId, integration: row.integration },
   };
 }
 

@@ -1,4 +1,4 @@
-// The data cache's index in D1: one row per (workspace, integration, seed cache date) with when it
+// The data cache's index in D1: one row per (connection, cache date) with when it
 // was fetched and asked for and its size, which is all the cron needs. Payloads live in the
 // workspace's Durable Object storage; rows from before that move still carry theirs until read.
 import { and, desc, eq, gt, isNotNull, notInArray, sql } from "drizzle-orm";
@@ -6,19 +6,22 @@ import { type Db, storageOp } from "./db";
 import { dataCache } from "./schema";
 import { insertEvent, type OutboxEvent } from "./webhooks";
 
-export interface CacheKey {
+/** A connection: (workspace, provider, tenant); tenant '' for a provider without tenants. */
+export interface ConnectionKey {
   workspaceId: string;
   integration: string;
-  /** The seed's cache key (epoch seconds). */
+  tenantId: string;
+}
+
+export interface CacheKey extends ConnectionKey {
+  /** The 12-month batch rule's cache key (epoch seconds). */
   cacheDate: number;
 }
 
-const where = ({ workspaceId, integration, cacheDate }: CacheKey) =>
-  and(
-    eq(dataCache.workspaceId, workspaceId),
-    eq(dataCache.integration, integration),
-    eq(dataCache.cacheDate, cacheDate),
-  );
+const ofConnection = ({ workspaceId, integration, tenantId }: ConnectionKey) =>
+  and(eq(dataCache.workspaceId, workspaceId), eq(dataCache.integration, integration), eq(dataCache.tenantId, tenantId));
+
+const where = (key: CacheKey) => and(ofConnection(key), eq(dataCache.cacheDate, key.cacheDate));
 
 /** A payload still held in D1 (written before payloads moved to the workspace's object), or null. */
 export const getLegacyPayload = storageOp(
@@ -64,7 +67,10 @@ export const putCacheIndex = storageOp(
     const put = d
       .insert(dataCache)
       .values({ ...key, lastRequestedAt: requested ? now : 0, ...values })
-      .onConflictDoUpdate({ target: [dataCache.workspaceId, dataCache.integration, dataCache.cacheDate], set: values });
+      .onConflictDoUpdate({
+        target: [dataCache.workspaceId, dataCache.integration, dataCache.tenantId, dataCache.cacheDate],
+        set: values,
+      });
     if (event) await d.batch([put, insertEvent(d, event)]);
     else await put;
   },
@@ -92,8 +98,8 @@ export const touchRequested = storageOp(
  */
 export const capRequestedKeys = storageOp(
   "cap warm keys",
-  async (d: Db, workspaceId: string, integration: string, max: number): Promise<number> => {
-    const connection = and(eq(dataCache.workspaceId, workspaceId), eq(dataCache.integration, integration));
+  async (d: Db, key: ConnectionKey, max: number): Promise<number> => {
+    const connection = ofConnection(key);
     const keep = d
       .select({ cacheDate: dataCache.cacheDate })
       .from(dataCache)
@@ -110,24 +116,7 @@ export const capRequestedKeys = storageOp(
 );
 
 /** Every cached key of a connection. */
-export const cachedKeys = storageOp(
-  "list cached keys",
-  async (d: Db, workspaceId: string, integration: string): Promise<number[]> => {
-    const rows = await d
-      .select({ cacheDate: dataCache.cacheDate })
-      .from(dataCache)
-      .where(and(eq(dataCache.workspaceId, workspaceId), eq(dataCache.integration, integration)))
-      .all();
-    return rows.map((r) => r.cacheDate);
-  },
-);
-
-/** Drops a connection's cache index (its tenant changed; the object drops the payloads). */
-export const deleteCachedData = storageOp(
-  "delete cached data index",
-  async (d: Db, workspaceId: string, integration: string) => {
-    await d
-      .delete(dataCache)
-      .where(and(eq(dataCache.workspaceId, workspaceId), eq(dataCache.integration, integration)));
-  },
-);
+export const cachedKeys = storageOp("list cached keys", async (d: Db, key: ConnectionKey): Promise<number[]> => {
+  const rows = await d.select({ cacheDate: dataCache.cacheDate }).from(dataCache).where(ofConnection(key)).all();
+  return rows.map((r) => r.cacheDate);
+});

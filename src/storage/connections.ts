@@ -1,6 +1,7 @@
-// integration_access rows: one OAuth connection per (workspace, integration). Tokens arrive here
+// integration_access rows: one connection per (workspace, integration, tenant). Tokens arrive here
 // already sealed (encrypted by the workspace object) and leave sealed; listings never touch them.
-// Writes of an existing connection name its generation, so a write for an earlier grant changes nothing.
+// The connections of one grant share its tokens and generation: token writes name the generation, so
+// they reach every connection of that grant at once, and a write for an earlier grant changes nothing.
 import { and, eq, getTableColumns, sql } from "drizzle-orm";
 import { type Db, storageOp } from "./db";
 import { dataCache, integrationAccess, type IntegrationAccessRow } from "./schema";
@@ -19,7 +20,9 @@ export interface ConnectionRecord {
   sealed: SealedTokenSet;
   expiresAt: number | null;
   scope: string | null;
-  tenantId: string | null;
+  /** The provider's id of the company; '' for a provider without tenants. */
+  tenantId: string;
+  tenantName: string | null;
   requiresReconnect: boolean;
   additionalInfo: Record<string, unknown>;
   /** The provider's connectionConfig values (e.g. a subdomain); empty when it declares none. */
@@ -41,27 +44,47 @@ export type ConnectionInfo = Omit<IntegrationAccessRow, "tokenCiphertext" | "key
 /** A connection to write; `createdAt` is kept on replace, `updatedAt` is now. */
 export type ConnectionWrite = Omit<ConnectionRecord, "createdAt" | "updatedAt">;
 
-const key = (workspaceId: string, integration: string) =>
+const ofIntegration = (workspaceId: string, integration: string) =>
   and(eq(integrationAccess.workspaceId, workspaceId), eq(integrationAccess.integration, integration));
 
-const keyAt = (workspaceId: string, integration: string, generation: number) =>
-  and(key(workspaceId, integration), eq(integrationAccess.generation, generation));
+const key = (workspaceId: string, integration: string, tenantId: string) =>
+  and(ofIntegration(workspaceId, integration), eq(integrationAccess.tenantId, tenantId));
+
+/** Every connection of one grant: they share the generation. */
+const ofGrant = (workspaceId: string, integration: string, generation: number) =>
+  and(ofIntegration(workspaceId, integration), eq(integrationAccess.generation, generation));
+
+function upsert(d: Db, record: ConnectionWrite, now: number) {
+  const { sealed, workspaceId, integration, tenantId, ...fields } = record;
+  const values = { ...fields, tokenCiphertext: sealed.ciphertext, keyId: sealed.keyId, updatedAt: now };
+  return d
+    .insert(integrationAccess)
+    .values({ workspaceId, integration, tenantId, createdAt: now, ...values })
+    .onConflictDoUpdate({
+      target: [integrationAccess.workspaceId, integrationAccess.integration, integrationAccess.tenantId],
+      set: values,
+    });
+}
 
 /**
- * Inserts or replaces the connection for (workspace, integration): a newly confirmed grant. `event`,
- * if given, is recorded in the same batch.
+ * Inserts or replaces the connection for (workspace, integration, tenant): a newly confirmed grant.
+ * `event`, if given, is recorded in the same batch.
  */
 export const saveConnection = storageOp(
   "save connection",
   async (d: Db, record: ConnectionWrite, now: number = Date.now(), event?: OutboxEvent) => {
-    const { sealed, workspaceId, integration, ...fields } = record;
-    const values = { ...fields, tokenCiphertext: sealed.ciphertext, keyId: sealed.keyId, updatedAt: now };
-    const save = d
-      .insert(integrationAccess)
-      .values({ workspaceId, integration, createdAt: now, ...values })
-      .onConflictDoUpdate({ target: [integrationAccess.workspaceId, integrationAccess.integration], set: values });
+    const save = upsert(d, record, now);
     if (event) await d.batch([save, insertEvent(d, event)]);
     else await save;
+  },
+);
+
+/** Inserts or replaces the connections one consent makes, with their events, in one batch. */
+export const saveConnections = storageOp(
+  "save connections",
+  async (d: Db, records: readonly ConnectionWrite[], now: number, events: readonly OutboxEvent[]) => {
+    const [first, ...rest] = [...records.map((r) => upsert(d, r, now)), ...events.map((e) => insertEvent(d, e))];
+    if (first) await d.batch([first, ...rest]);
   },
 );
 
@@ -75,8 +98,8 @@ export interface TokenUpdate {
 }
 
 /**
- * Writes refreshed tokens, clearing the failure state, if the connection still holds `generation`.
- * Returns false (and writes nothing) when it was replaced or disconnected meanwhile.
+ * Writes refreshed tokens to every connection of the grant `generation`, clearing their failure
+ * state. Returns false (and writes nothing) when no connection holds that grant any more.
  */
 export const updateTokens = storageOp(
   "update tokens",
@@ -102,27 +125,45 @@ export const updateTokens = storageOp(
         requiresReconnect: false,
         updatedAt: now,
       })
-      .where(keyAt(workspaceId, integration, generation))
+      .where(ofGrant(workspaceId, integration, generation))
       .returning({ generation: integrationAccess.generation });
     return rows.length > 0;
   },
 );
 
-/** One connection with its sealed tokens, or null when the workspace has none for that provider. */
+function toRecord(row: IntegrationAccessRow): ConnectionRecord {
+  const { id: _id, tokenCiphertext, keyId, ...rest } = row;
+  return { ...rest, sealed: { ciphertext: tokenCiphertext, keyId } };
+}
+
+/** One connection with its sealed tokens, or null when the workspace has none for that tenant. */
 export const getConnection = storageOp(
   "read connection",
-  async (d: Db, workspaceId: string, integration: string): Promise<ConnectionRecord | null> => {
-    const row = await d.select().from(integrationAccess).where(key(workspaceId, integration)).get();
-    if (!row) return null;
-    const { id: _id, tokenCiphertext, keyId, ...rest } = row;
-    return { ...rest, sealed: { ciphertext: tokenCiphertext, keyId } };
+  async (d: Db, workspaceId: string, integration: string, tenantId: string): Promise<ConnectionRecord | null> => {
+    const row = await d.select().from(integrationAccess).where(key(workspaceId, integration, tenantId)).get();
+    return row ? toRecord(row) : null;
+  },
+);
+
+/** Every connection of a workspace to one provider, with sealed tokens, oldest first. */
+export const getConnections = storageOp(
+  "read connections",
+  async (d: Db, workspaceId: string, integration: string): Promise<ConnectionRecord[]> => {
+    const rows = await d
+      .select()
+      .from(integrationAccess)
+      .where(ofIntegration(workspaceId, integration))
+      .orderBy(integrationAccess.id)
+      .all();
+    return rows.map(toRecord);
   },
 );
 
 /**
- * Records a failed refresh of `generation` without touching the tokens: the error, one more
- * consecutive failure and, for a grant the provider rejected, `requires_reconnect`. `event`, if
- * given, is recorded in the same batch when this is what sets `requires_reconnect`; returns whether it was.
+ * Records a failed refresh of the grant `generation` on each of its connections, without touching
+ * the tokens: the error, one more consecutive failure and, for a grant the provider rejected,
+ * `requires_reconnect`. `events` (one per connection, by tenant), if given, are recorded in the same
+ * batch for the connections this is what sets `requires_reconnect` on; returns the tenants they were.
  */
 export const recordRefreshFailure = storageOp(
   "record refresh failure",
@@ -134,8 +175,8 @@ export const recordRefreshFailure = storageOp(
     error: string,
     requiresReconnect: boolean,
     now: number = Date.now(),
-    event?: OutboxEvent,
-  ) => {
+    events: readonly { tenantId: string; event: OutboxEvent }[] = [],
+  ): Promise<string[]> => {
     const update = d
       .update(integrationAccess)
       .set({
@@ -144,19 +185,40 @@ export const recordRefreshFailure = storageOp(
         ...(requiresReconnect ? { requiresReconnect: true } : {}),
         updatedAt: now,
       })
-      .where(keyAt(workspaceId, integration, generation));
-    if (!requiresReconnect || !event) {
+      .where(ofGrant(workspaceId, integration, generation));
+    if (!requiresReconnect || events.length === 0) {
       await update;
-      return false;
+      return [];
     }
-    // The event first, while the row still shows whether it already required a reconnect.
-    const stillHealthy = and(
-      keyAt(workspaceId, integration, generation),
-      eq(integrationAccess.requiresReconnect, false),
+    // The events first, while the rows still show whether they already required a reconnect.
+    const inserts = events.map(({ tenantId, event }) =>
+      insertEventIf(
+        d,
+        event,
+        and(
+          ofGrant(workspaceId, integration, generation),
+          eq(integrationAccess.tenantId, tenantId),
+          eq(integrationAccess.requiresReconnect, false),
+        ),
+      ),
     );
-    const [inserted] = await d.batch([insertEventIf(d, event, stillHealthy), update]);
-    return inserted.length > 0;
+    const [first, ...others] = inserts;
+    if (!first) throw new Error("unreachable: events is not empty");
+    const results = await d.batch([first, ...others, update]);
+    return events.filter((_, i) => ((results[i] as readonly unknown[] | undefined)?.length ?? 0) > 0).map((e) => e.tenantId);
   },
+);
+
+/** The tenants a workspace has connected of one provider, with their grants' generations; no tokens read. */
+export const connectionTenants = storageOp(
+  "list connection tenants",
+  async (d: Db, workspaceId: string, integration: string): Promise<{ tenantId: string; generation: number }[]> =>
+    d
+      .select({ tenantId: integrationAccess.tenantId, generation: integrationAccess.generation })
+      .from(integrationAccess)
+      .where(ofIntegration(workspaceId, integration))
+      .orderBy(integrationAccess.id)
+      .all(),
 );
 
 /** Every connection of a workspace, without tokens. */
@@ -168,34 +230,46 @@ export const listConnections = storageOp(
   },
 );
 
-/** Which providers a workspace is connected to, whether each waits for a reconnect, and who connected it. */
+/** A workspace's connections, whether each waits for a reconnect, and who connected it, oldest first. */
 export const listConnectionStates = storageOp("list connection states", async (d: Db, workspaceId: string) =>
   d
     .select({
       integration: integrationAccess.integration,
+      tenantId: integrationAccess.tenantId,
+      tenantName: integrationAccess.tenantName,
       requiresReconnect: integrationAccess.requiresReconnect,
       connectedBy: integrationAccess.connectedBy,
       connectedAt: integrationAccess.connectedAt,
     })
     .from(integrationAccess)
     .where(eq(integrationAccess.workspaceId, workspaceId))
+    .orderBy(integrationAccess.id)
     .all(),
 );
 
 /**
- * Deletes a connection and the provider's cache index rows for the workspace (the workspace's object
- * drops the payloads themselves first). Returns whether a connection
- * existed. `event`, if given, is recorded in the same batch when there was a connection to delete.
+ * Deletes a connection and its cache index rows (the workspace's object drops the payloads
+ * themselves first). Returns whether a connection existed. `event`, if given, is recorded in the same
+ * batch when there was a connection to delete.
  */
 export const deleteConnection = storageOp(
   "delete connection",
-  async (d: Db, workspaceId: string, integration: string, event?: OutboxEvent): Promise<boolean> => {
+  async (d: Db, workspaceId: string, integration: string, tenantId: string, event?: OutboxEvent): Promise<boolean> => {
+    const connection = key(workspaceId, integration, tenantId);
     const deletes = [
-      d.delete(integrationAccess).where(key(workspaceId, integration)).returning({ id: integrationAccess.id }),
-      d.delete(dataCache).where(and(eq(dataCache.workspaceId, workspaceId), eq(dataCache.integration, integration))),
+      d.delete(integrationAccess).where(connection).returning({ id: integrationAccess.id }),
+      d
+        .delete(dataCache)
+        .where(
+          and(
+            eq(dataCache.workspaceId, workspaceId),
+            eq(dataCache.integration, integration),
+            eq(dataCache.tenantId, tenantId),
+          ),
+        ),
     ] as const;
     if (!event) return (await d.batch(deletes))[0].length > 0;
-    const [, deleted] = await d.batch([insertEventIf(d, event, key(workspaceId, integration)), ...deletes]);
+    const [, deleted] = await d.batch([insertEventIf(d, event, connection), ...deletes]);
     return deleted.length > 0;
   },
 );

@@ -10,6 +10,7 @@ export interface DueKey {
   cursor: number;
   workspaceId: string;
   integration: string;
+  tenantId: string;
   cacheDate: number;
 }
 
@@ -34,6 +35,7 @@ interface Row {
   cursor: number;
   workspace_id: string;
   integration: string;
+  tenant_id: string;
   cache_date: number;
 }
 
@@ -41,6 +43,7 @@ const toKey = (r: Row): DueKey => ({
   cursor: r.cursor,
   workspaceId: r.workspace_id,
   integration: r.integration,
+  tenantId: r.tenant_id,
   cacheDate: r.cache_date,
 });
 
@@ -69,9 +72,10 @@ export const requestedDueKeys = storageOp(
   async (d1: D1Database, window: DueWindow, cursor: number, range: KeyRange): Promise<DueKey[]> => {
     const { results } = await d1
       .prepare(
-        `SELECT c.rowid AS cursor, c.workspace_id, c.integration, c.cache_date
+        `SELECT c.rowid AS cursor, c.workspace_id, c.integration, c.tenant_id, c.cache_date
          FROM data_cache c
-         JOIN integration_access a ON a.workspace_id = c.workspace_id AND a.integration = c.integration AND a.requires_reconnect = 0
+         JOIN integration_access a ON a.workspace_id = c.workspace_id AND a.integration = c.integration
+          AND a.tenant_id = c.tenant_id AND a.requires_reconnect = 0
         WHERE c.rowid > ?1 AND c.rowid <= ?4 AND c.last_requested_at > ?2 AND (c.created_at < ?3 OR ${OLD_FORMAT})
         ORDER BY c.rowid LIMIT ${DUE_PAGE_SIZE}`,
       )
@@ -90,9 +94,10 @@ export const defaultDueKeys = storageOp(
   async (d1: D1Database, window: DueWindow, cursor: number, range: KeyRange): Promise<DueKey[]> => {
     const { results } = await d1
       .prepare(
-        `SELECT a.id AS cursor, a.workspace_id, a.integration, ?4 AS cache_date
+        `SELECT a.id AS cursor, a.workspace_id, a.integration, a.tenant_id, ?4 AS cache_date
          FROM integration_access a
-         LEFT JOIN data_cache c ON c.workspace_id = a.workspace_id AND c.integration = a.integration AND c.cache_date = ?4
+         LEFT JOIN data_cache c ON c.workspace_id = a.workspace_id AND c.integration = a.integration
+          AND c.tenant_id = a.tenant_id AND c.cache_date = ?4
         WHERE a.id > ?1 AND a.id <= ?5 AND a.requires_reconnect = 0
           AND (c.cache_date IS NULL OR ((c.created_at < ?3 OR ${OLD_FORMAT}) AND c.last_requested_at <= ?2))
         ORDER BY a.id LIMIT ${DUE_PAGE_SIZE}`,
@@ -127,7 +132,7 @@ export const idleConnectionsIn = storageOp(
     const names = integrations.map((_, i) => `?${i + 5}`).join(", ");
     const { results } = await d1
       .prepare(
-        `SELECT id AS cursor, workspace_id, integration, 0 AS cache_date, tokens_issued_at
+        `SELECT id AS cursor, workspace_id, integration, tenant_id, 0 AS cache_date, tokens_issued_at
          FROM integration_access
         WHERE id > ?1 AND id <= ?2 AND requires_reconnect = 0 AND tokens_issued_at < ?3 AND integration IN (${names})
         ORDER BY id LIMIT ?4`,

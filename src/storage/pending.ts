@@ -3,7 +3,7 @@
 import { and, asc, eq, lt } from "drizzle-orm";
 import type { SealedTokenSet } from "./connections";
 import { type Db, storageOp } from "./db";
-import { pendingGrants } from "./schema";
+import { type GrantTenant, pendingGrants } from "./schema";
 
 export interface PendingGrant {
   /** SHA-256 hex of the confirm token. */
@@ -14,8 +14,8 @@ export interface PendingGrant {
   sealed: SealedTokenSet;
   expiresAt: number | null;
   scope: string | null;
-  tenantId: string | null;
-  additionalInfo: Record<string, unknown>;
+  /** Every tenant the grant covers; the user picks among the readable ones at confirm. */
+  tenants: GrantTenant[];
   config: Record<string, string>;
   tokensIssuedAt: number;
   createdAt: number;

@@ -1,10 +1,25 @@
 // Drizzle schema for D1: connections (IntegrationAccess), pending grants, the data cache, the fetch
 // log and the webhook outbox.
-// Every timestamp is epoch milliseconds except data_cache.cache_date, the seed's key (epoch seconds).
+// Every timestamp is epoch milliseconds except data_cache.cache_date, the 12-month batch rule's key
+// (epoch seconds).
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
-/** One OAuth connection of a workspace to a provider (the seed's `IntegrationAccess`). */
+/** A tenant a grant covers, as held with a pending grant until its user picks. */
+export interface GrantTenant {
+  id: string;
+  name: string | null;
+  type: string | null;
+  /** False for a tenant the grant lists but whose data this provider cannot read (a Xero practice). */
+  readable: boolean;
+  additionalInfo: Record<string, unknown>;
+}
+
+/**
+ * One connection: a workspace's access to one tenant (company) of a provider, the `IntegrationAccess`
+ * of Zebbra's original framework. One grant may back several connections (a Xero consent covering two
+ * organisations): they share its tokens and its `generation`, and a refresh updates them together.
+ */
 export const integrationAccess = sqliteTable(
   "integration_access",
   {
@@ -18,7 +33,10 @@ export const integrationAccess = sqliteTable(
     /** When the access token expires (epoch ms); null when the provider did not say. */
     expiresAt: integer("expires_at"),
     scope: text("scope"),
-    tenantId: text("tenant_id"),
+    /** The provider's id of the company (Xero organisation, QuickBooks realm); '' for a provider without tenants. */
+    tenantId: text("tenant_id").notNull().default(""),
+    /** The company's name as the provider gave it at connect time, when it did. */
+    tenantName: text("tenant_name"),
     requiresReconnect: integer("requires_reconnect", { mode: "boolean" }).notNull().default(false),
     /** Provider-specific JSON, e.g. every Xero tenant the grant covers. */
     additionalInfo: text("additional_info", { mode: "json" })
@@ -39,7 +57,8 @@ export const integrationAccess = sqliteTable(
     refreshFailures: integer("refresh_failures").notNull().default(0),
     /**
      * Which grant this row holds: the workspace object's counter for the integration, raised by every
-     * confirmed connection and never reused, so a late write for an earlier grant can be recognised.
+     * confirmed consent and never reused, so a late write for an earlier grant can be recognised. The
+     * connections of one consent share it.
      */
     generation: integer("generation").notNull().default(0),
     /** The JWT `sub` of the user who confirmed the grant. */
@@ -49,7 +68,7 @@ export const integrationAccess = sqliteTable(
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },
-  (t) => [uniqueIndex("integration_access_workspace_integration").on(t.workspaceId, t.integration)],
+  (t) => [uniqueIndex("integration_access_connection").on(t.workspaceId, t.integration, t.tenantId)],
 );
 
 /**
@@ -61,7 +80,9 @@ export const dataCache = sqliteTable(
   {
     workspaceId: text("workspace_id").notNull(),
     integration: text("integration").notNull(),
-    /** The seed's cache key: last day of the latest 31-day month not after from_date, UTC midnight, epoch seconds. */
+    /** The connection's tenant ('' for a provider without tenants). */
+    tenantId: text("tenant_id").notNull().default(""),
+    /** The 12-month batch rule's cache key: last day of the latest 31-day month not after from_date, UTC midnight, epoch seconds. */
     cacheDate: integer("cache_date").notNull(),
     /**
      * Rows written before payloads moved to the workspace's object hold their JSON here until their
@@ -78,7 +99,7 @@ export const dataCache = sqliteTable(
     formatVersion: integer("format_version").notNull().default(1),
   },
   (t) => [
-    primaryKey({ columns: [t.workspaceId, t.integration, t.cacheDate] }),
+    primaryKey({ columns: [t.workspaceId, t.integration, t.tenantId, t.cacheDate] }),
     index("data_cache_refresh").on(t.lastRequestedAt, t.createdAt),
   ],
 );
@@ -100,11 +121,11 @@ export const pendingGrants = sqliteTable(
     keyId: text("key_id").notNull(),
     expiresAt: integer("expires_at"),
     scope: text("scope"),
-    tenantId: text("tenant_id"),
-    additionalInfo: text("additional_info", { mode: "json" })
-      .$type<Record<string, unknown>>()
+    /** Every tenant the grant covers, as the provider listed them; the user picks among the readable ones at confirm. */
+    tenants: text("tenants", { mode: "json" })
+      .$type<GrantTenant[]>()
       .notNull()
-      .default(sql`'{}'`),
+      .default(sql`'[]'`),
     /** The connection config the session was started with. */
     config: text("config", { mode: "json" })
       .$type<Record<string, string>>()

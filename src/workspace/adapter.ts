@@ -1,7 +1,7 @@
-// FetchAdapter: the seed's contract, for the worker side. Asks the workspace's Durable Object for the
-// cached data (one RPC; the object reads its own storage); a miss is fetched now through the same
-// object (which holds the tokens and shares concurrent fetches of one key). Providers only write
-// `getData` in their declaration.
+// FetchAdapter: the contract of Zebbra's original framework, for the worker side, for one connection.
+// Asks the workspace's Durable Object for the cached data (one RPC; the object reads its own storage);
+// a miss is fetched now through the same object (which holds the tokens and shares concurrent
+// fetches of one key). Providers only write `getData` in their declaration.
 import type { DataPayload } from "../framework/data";
 import { cacheDateKey } from "../framework/dates";
 import { FailureError } from "../framework/failure";
@@ -16,6 +16,8 @@ export interface DataPoint {
 }
 
 export interface AdapterData {
+  /** The connection's tenant ('' for a provider without tenants). */
+  tenantId: string;
   payload: DataPayload;
   /** When the provider was last read for this key (epoch ms); older than the request when served from cache. */
   fetchedAt: number;
@@ -26,11 +28,23 @@ export interface FetchAdapter {
   readonly apiType: ApiType;
   /** The normalized data from `fromDate` (YYYY-MM-DD): cached, else fetched now. Throws FailureError. */
   getData(fromDate: string): Promise<AdapterData>;
-  /** Accounting only: every title available from `fromDate`. */
-  getDataEndpoints(fromDate: string): Promise<DataPoint[]>;
+  /**
+   * Accounting only: every title available from `fromDate`. `qualified` puts the tenant in each id
+   * (`Xero:<tenant>[Total Income]`), for a workspace with several connections to the provider.
+   */
+  getDataEndpoints(fromDate: string, qualified?: boolean): Promise<DataPoint[]>;
 }
 
-export function fetchAdapterFor(env: Env, workspaceId: string, provider: RegisteredProvider): FetchAdapter {
+/**
+ * The adapter of one connection of the workspace: `tenantId` names it, and may be left out while the
+ * workspace has one connection to the provider.
+ */
+export function fetchAdapterFor(
+  env: Env,
+  workspaceId: string,
+  provider: RegisteredProvider,
+  tenantId?: string,
+): FetchAdapter {
   const { apiType } = provider;
   if (apiType === null) {
     throw new FailureError(
@@ -41,32 +55,36 @@ export function fetchAdapterFor(env: Env, workspaceId: string, provider: Registe
   const client = workspaceClient(env, workspaceId);
   const getData = async (fromDate: string): Promise<AdapterData> => {
     const cacheDate = cacheDateKey(fromDate);
-    const cached = await client.readCached(provider.name, cacheDate);
-    if (cached) {
+    const cached = await client.readCached({ integration: provider.name, tenantId }, cacheDate);
+    if (!cached.ok) throw FailureError.of(cached.failure);
+    if (cached.payload) {
       // Parsed here rather than in the object: the object serves every request of its workspace.
-      const payload = JSON.parse(cached.json) as DataPayload;
-      return { payload: forRequest(payload, fromDate), fetchedAt: cached.fetchedAt };
+      const payload = JSON.parse(cached.payload.json) as DataPayload;
+      return { tenantId: cached.tenantId, payload: forRequest(payload, fromDate), fetchedAt: cached.payload.fetchedAt };
     }
-    const outcome = await client.runFetch(provider.name, cacheDate, "on_demand");
+    // The tenant the read resolved: a connection added meanwhile cannot make this fetch ambiguous.
+    const ref = { integration: provider.name, tenantId: cached.tenantId };
+    const outcome = await client.runFetch(ref, cacheDate, "on_demand");
     if (!outcome.ok) throw FailureError.of(outcome.failure);
-    return { payload: forRequest(outcome.payload, fromDate), fetchedAt: outcome.fetchedAt };
+    return { tenantId: cached.tenantId, payload: forRequest(outcome.payload, fromDate), fetchedAt: outcome.fetchedAt };
   };
   return {
     integration: provider.name,
     apiType,
     getData,
-    async getDataEndpoints(fromDate) {
+    async getDataEndpoints(fromDate, qualified = false) {
       if (apiType !== "accounting") return [];
-      const { payload } = await getData(fromDate);
+      const { payload, tenantId: tenant } = await getData(fromDate);
       const titles = payload.apiType === "accounting" ? Object.keys(payload.batch.data) : [];
-      return titles.map((name) => ({ id: `${provider.name}[${name}]`, integration: provider.name, name }));
+      const prefix = qualified ? `${provider.name}:${tenant}` : provider.name;
+      return titles.map((name) => ({ id: `${prefix}[${name}]`, integration: provider.name, name }));
     },
   };
 }
 
 /**
- * Keys are shared by every from_date in the same seed month window, so payroll rows are filtered
- * for the request's own from_date: employees who left before it are dropped (the seed's rule).
+ * Keys are shared by every from_date of the same cache date, so payroll rows are filtered for the
+ * request's own from_date: employees who left before it are dropped (the rule of Zebbra's original framework).
  */
 function forRequest(payload: DataPayload, fromDate: string): DataPayload {
   if (payload.apiType === "accounting") return payload;

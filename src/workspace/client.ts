@@ -2,18 +2,24 @@
 // plain outcomes (thrown errors lose their class across RPC, so failures come back as data).
 import type { Failure } from "../framework/failure";
 import type { FetchRun, FetchTrigger } from "../framework/runs";
-import type { WorkspaceDO } from "./do";
+import type { Conn, ConnectionRef } from "./connections";
+import type { CachedRead, RunsOutcome, WorkspaceDO } from "./do";
 import type { FetchOutcome } from "./fetcher";
-import type { ConfirmOutcome, ConfirmRequest, GrantToHold } from "./grants";
+import type { ConfirmOutcome, ConfirmRequest, DisconnectOutcome, GrantToHold } from "./grants";
 import type { LimitedWork } from "./limits";
 import type { StoredPayload } from "./payloads";
-import type { AccessOutcome } from "./tokens";
+import type { AccessOutcome, Force } from "./tokens";
 import type { ProxyOutcome, ProxyRequest } from "./proxy";
 import type { RedeliverOutcome } from "./webhook-events";
 
 export type {
   AccessOutcome,
+  CachedRead,
+  Conn,
+  ConnectionRef,
   ConfirmOutcome,
+  DisconnectOutcome,
+  RunsOutcome,
   FetchOutcome,
   LimitedWork,
   ProxyOutcome,
@@ -23,20 +29,20 @@ export type {
 };
 
 export interface WorkspaceClient {
-  /** A usable access token, refreshed first when due (the seed's getIntegrationAccess). */
-  getIntegrationAccess(integration: string): Promise<AccessOutcome>;
-  /** Refreshes now, whatever the expiry. */
-  refreshNow(integration: string): Promise<AccessOutcome>;
-  /** The cached data of one key from the object's storage (no upstream call); null on a miss. */
-  readCached(integration: string, cacheDate: number): Promise<StoredPayload | null>;
-  /** Fetches one cache key from the provider and caches it. */
-  runFetch(integration: string, cacheDate: number, trigger: FetchTrigger): Promise<FetchOutcome>;
+  /** A usable access token of a connection, refreshed first when due (getIntegrationAccess of Zebbra's original framework). */
+  getIntegrationAccess(ref: ConnectionRef): Promise<AccessOutcome>;
+  /** Refreshes now whatever the expiry, or (keep-alive) when the grant's tokens were issued before a time. */
+  refreshNow(ref: ConnectionRef, force?: Force): Promise<AccessOutcome>;
+  /** The cached data of one key of a connection from the object's storage (no upstream call); payload null on a miss. */
+  readCached(ref: ConnectionRef, cacheDate: number): Promise<CachedRead>;
+  /** Fetches one cache key of a connection from the provider and caches it. */
+  runFetch(ref: ConnectionRef, cacheDate: number, trigger: FetchTrigger): Promise<FetchOutcome>;
   /** Logs a key the fetch queue gave up on, as its own run. */
-  recordDeadLetter(integration: string, cacheDate: number, trigger: FetchTrigger, error: string): Promise<void>;
-  /** The latest run of each of `integrations` that has one. */
-  latestRuns(integrations: string[]): Promise<Record<string, FetchRun>>;
-  /** An integration's runs, newest first. */
-  fetchRuns(integration: string, limit: number): Promise<FetchRun[]>;
+  recordDeadLetter(conn: Conn, cacheDate: number, trigger: FetchTrigger, error: string): Promise<void>;
+  /** The latest run of each of `conns` that has one, by connKey. */
+  latestRuns(conns: Conn[]): Promise<Record<string, FetchRun>>;
+  /** A connection's runs, newest first. */
+  fetchRuns(ref: ConnectionRef, limit: number): Promise<RunsOutcome>;
   /** Forwards one call to the provider's API with the connection's token. */
   forward(request: ProxyRequest): Promise<ProxyOutcome>;
   /** Counts one unit of upstream work against the workspace's hourly limits. */
@@ -45,12 +51,12 @@ export interface WorkspaceClient {
   claimOnce(key: string, expiresAt: number): Promise<boolean>;
   /** Holds a completed consent until its user confirms it; returns the one-time confirm token. */
   holdGrant(grant: GrantToHold): Promise<{ confirmToken: string; pendingUntil: number }>;
-  /** Makes a held grant the workspace's connection. */
+  /** Makes a held grant the workspace's connection to each chosen tenant. */
   confirmGrant(request: ConfirmRequest): Promise<ConfirmOutcome>;
   /** Revokes and drops an unconfirmed grant whose time ran out. */
   expirePendingGrant(id: string): Promise<boolean>;
-  /** Deletes the connection and its data and revokes the grant; whether there was one. `by`: the user's JWT sub. */
-  disconnect(integration: string, by: string): Promise<boolean>;
+  /** Deletes a connection and its data, revoking its grant unless another connection holds it. `by`: the user's JWT sub. */
+  disconnect(ref: ConnectionRef, by: string): Promise<DisconnectOutcome>;
   /** Sends one of the workspace's webhook events again, with a fresh attempt count. */
   redeliverWebhook(id: string): Promise<RedeliverOutcome>;
 }
@@ -59,21 +65,20 @@ export interface WorkspaceClient {
 export function workspaceClient(env: Env, workspaceId: string): WorkspaceClient {
   const stub: DurableObjectStub<WorkspaceDO> = env.WORKSPACE.getByName(workspaceId);
   return {
-    getIntegrationAccess: (integration) => stub.getIntegrationAccess(integration),
-    refreshNow: (integration) => stub.refreshNow(integration),
-    readCached: (integration, cacheDate) => stub.readCached(integration, cacheDate),
-    runFetch: (integration, cacheDate, trigger) => stub.runFetch(integration, cacheDate, trigger),
-    recordDeadLetter: (integration, cacheDate, trigger, error) =>
-      stub.recordDeadLetter(integration, cacheDate, trigger, error),
-    latestRuns: (integrations) => stub.latestRuns(integrations),
-    fetchRuns: (integration, limit) => stub.fetchRuns(integration, limit),
+    getIntegrationAccess: (ref) => stub.getIntegrationAccess(ref),
+    refreshNow: (ref, force) => stub.refreshNow(ref, force),
+    readCached: (ref, cacheDate) => stub.readCached(ref, cacheDate),
+    runFetch: (ref, cacheDate, trigger) => stub.runFetch(ref, cacheDate, trigger),
+    recordDeadLetter: (conn, cacheDate, trigger, error) => stub.recordDeadLetter(conn, cacheDate, trigger, error),
+    latestRuns: (conns) => stub.latestRuns(conns),
+    fetchRuns: (ref, limit) => stub.fetchRuns(ref, limit),
     forward: (request) => stub.forward(request),
     admit: (work) => stub.admit(work),
     claimOnce: (key, expiresAt) => stub.claimOnce(key, expiresAt),
     holdGrant: (grant) => stub.holdGrant(grant),
     confirmGrant: (request) => stub.confirmGrant(request),
     expirePendingGrant: (id) => stub.expirePendingGrant(id),
-    disconnect: (integration, by) => stub.disconnect(integration, by),
+    disconnect: (ref, by) => stub.disconnect(ref, by),
     redeliverWebhook: (id) => stub.redeliverWebhook(id),
   };
 }

@@ -1,17 +1,40 @@
-// The workspace object's view of its connections: one decrypted copy per integration in memory, a
-// queue per integration that orders every state change, the generation counter, and refreshed token
-// sets kept in the object's own storage until D1 holds them.
+// The workspace object's view of its connections: each integration's connections (one per tenant)
+// decrypted in memory, a queue per integration that orders every state change, the generation
+// counter, and refreshed token sets kept in the object's own storage until D1 holds them. A grant may
+// back several connections of one integration (a Xero consent covering two organisations); they share
+// its tokens and generation, so what happens to the grant's tokens happens to all of them at once.
 import { type KeyRing, openTokens, type SealedTokens } from "../framework/crypto";
-import { getConnection, recordRefreshFailure, updateTokens } from "../storage/connections";
+import type { Failure } from "../framework/failure";
+import { getConnections, recordRefreshFailure, updateTokens } from "../storage/connections";
 import type { Db } from "../storage/db";
-import { type IntegrationAccess, loadAccess } from "./integration-access";
+import type { OutboxEvent } from "../storage/webhooks";
+import type { IntegrationAccess } from "./integration-access";
 import { Serial } from "./serial";
 import type { WebhookEvents } from "./webhook-events";
 
 /** DO storage: the last generation handed out per integration (never reused, so never confused). */
 const GENERATION_PREFIX = "generation:";
-/** DO storage: a refreshed token set written before D1, removed once D1 holds it. */
+/** DO storage: `rotated:<integration>:<generation>`, a refreshed token set written before D1, removed once D1 holds it. */
 const ROTATED_PREFIX = "rotated:";
+
+/** One connection of this workspace: a provider and a tenant ('' for a provider without tenants). */
+export interface Conn {
+  integration: string;
+  tenantId: string;
+}
+
+/** What a caller names: a provider, and the tenant when the workspace has several connections to it. */
+export interface ConnectionRef {
+  integration: string;
+  /** Optional while the workspace has exactly one connection to the provider. */
+  tenantId?: string | undefined;
+}
+
+/** A connection's key in this object's storage and maps: `<integration>/<tenant, URI-encoded>`. */
+export const connKey = ({ integration, tenantId }: Conn): string => `${integration}/${encodeURIComponent(tenantId)}`;
+
+/** The API's view of a tenant id: null for a provider without tenants. */
+export const tenantOrNull = (tenantId: string): string | null => (tenantId === "" ? null : tenantId);
 
 /** A refreshed token set on its way to D1. */
 export interface RotatedTokens {
@@ -22,8 +45,45 @@ export interface RotatedTokens {
   tokensIssuedAt: number;
 }
 
+export type Resolved = { ok: true; conn: Conn; access: IntegrationAccess } | { ok: false; failure: Failure };
+
+/**
+ * The connection a caller means among a provider's `rows`: the named tenant's, or the only one when
+ * none is named. `not_connected` when there is no such connection; `tenant_required`, listing them,
+ * when there are several and none is named.
+ */
+export function chooseConnection<R extends { tenantId: string; tenantName?: string | null }>(
+  integration: string,
+  rows: readonly R[],
+  tenantId: string | undefined,
+): { ok: true; row: R } | { ok: false; failure: Failure } {
+  if (tenantId !== undefined) {
+    const row = rows.find((r) => r.tenantId === tenantId);
+    if (row) return { ok: true, row };
+    const message = `${integration} is not connected to tenant "${tenantId}" in this workspace`;
+    return { ok: false, failure: { reason: "not_connected", message } };
+  }
+  const [only, ...others] = rows;
+  if (!only)
+    return { ok: false, failure: { reason: "not_connected", message: `${integration} is not connected for this workspace` } };
+  if (others.length > 0) {
+    return {
+      ok: false,
+      failure: {
+        reason: "tenant_required",
+        message: `This workspace has ${rows.length} ${integration} connections: pass tenant_id to say which`,
+        tenants: rows.map((r) => ({ id: r.tenantId, name: r.tenantName ?? null, type: null })),
+      },
+    };
+  }
+  return { ok: true, row: only };
+}
+
+const rotatedKey = (integration: string, generation: number) => `${ROTATED_PREFIX}${integration}:${generation}`;
+
 export class ConnectionStore {
-  private readonly cache = new Map<string, IntegrationAccess>();
+  /** Each integration's connections, oldest first, as D1 last had them or as this object last changed them. */
+  private readonly cache = new Map<string, IntegrationAccess[]>();
   private readonly queue = new Serial();
   /** Grant changes (forget() calls) per integration, so work that raced one keeps nothing it read before. */
   private readonly forgotten = new Map<string, number>();
@@ -36,35 +96,65 @@ export class ConnectionStore {
     private readonly events: WebhookEvents,
   ) {}
 
-  /** Runs `task` alone among the state changes of `integration`, in arrival order. */
+  /** Runs `task` alone among the state changes of `integration` (all its tenants), in arrival order. */
   exclusive<T>(integration: string, task: () => Promise<T>): Promise<T> {
     return this.queue.run(integration, task);
   }
 
-  /** The connection, from memory or D1 (after finishing any refresh D1 missed); null when there is none. */
-  async load(integration: string): Promise<IntegrationAccess | null> {
+  /** Every connection to `integration`, from memory or D1 (after finishing any refresh D1 missed). */
+  async list(integration: string): Promise<IntegrationAccess[]> {
     const cached = this.cache.get(integration);
     if (cached) return cached;
     const changes = this.changes(integration);
-    await this.flushRotation(integration);
-    const access = await loadAccess(this.d, await this.ring(), this.workspaceId, integration);
-    // A row read before a confirm or disconnect forgot the connection may be the old one: use it for
-    // this call, but keep only what was read after the last change, so memory never goes back.
-    if (access && changes === this.changes(integration)) this.cache.set(integration, access);
-    return access;
+    await this.flushRotations(integration);
+    const ring = await this.ring();
+    const records = await getConnections(this.d, this.workspaceId, integration);
+    const list = await Promise.all(
+      records.map(async ({ sealed, ...rest }) => ({
+        ...rest,
+        tokens: await openTokens(ring, this.workspaceId, integration, sealed),
+      })),
+    );
+    // A list read before a confirm or disconnect forgot the integration may be the old one: use it
+    // for this call, but keep only what was read after the last change, so memory never goes back.
+    if (changes === this.changes(integration)) this.cache.set(integration, list);
+    return list;
   }
 
-  /** The D1 row as it is now, bypassing memory (after a crash marker, storage decides). */
-  async reload(integration: string): Promise<IntegrationAccess | null> {
-    this.cache.delete(integration);
-    return this.load(integration);
+  /** One connection, or null when there is none. */
+  async load(conn: Conn): Promise<IntegrationAccess | null> {
+    return (await this.list(conn.integration)).find((a) => a.tenantId === conn.tenantId) ?? null;
   }
 
-  remember(access: IntegrationAccess): void {
-    this.cache.set(access.integration, access);
+  /**
+   * The connection a caller means: the named tenant's, or the only one when none is named.
+   * `not_connected` when there is no such connection; `tenant_required`, listing them, when the
+   * workspace has several and the caller named none.
+   */
+  async resolve(ref: ConnectionRef): Promise<Resolved> {
+    const chosen = chooseConnection(ref.integration, await this.list(ref.integration), ref.tenantId);
+    if (!chosen.ok) return chosen;
+    return { ok: true, conn: { integration: ref.integration, tenantId: chosen.row.tenantId }, access: chosen.row };
   }
 
-  /** How often `integration`'s grant changed here (confirm, disconnect); two readings differ if one did. */
+  /** The D1 rows as they are now, bypassing memory (after a crash marker, storage decides). */
+  async reload(conn: Conn): Promise<IntegrationAccess | null> {
+    this.cache.delete(conn.integration);
+    return this.load(conn);
+  }
+
+  /** Keeps a refreshed grant in memory: every connection of `access`'s integration that holds its generation. */
+  rememberGrant(access: IntegrationAccess): void {
+    const list = this.cache.get(access.integration);
+    if (!list) return;
+    const { tenantId: _t, tenantName: _n, additionalInfo: _a, ...grant } = access;
+    this.cache.set(
+      access.integration,
+      list.map((a) => (a.generation === access.generation ? { ...a, ...grant } : a)),
+    );
+  }
+
+  /** How often `integration`'s grants changed here (confirm, disconnect); two readings differ if one did. */
   changes(integration: string): number {
     return this.forgotten.get(integration) ?? 0;
   }
@@ -84,21 +174,21 @@ export class ConnectionStore {
 
   /** Keeps a refreshed token set in the object's storage, durably, before D1 is written. */
   async holdRotation(integration: string, rotated: RotatedTokens): Promise<void> {
-    this.storage.kv.put(ROTATED_PREFIX + integration, rotated);
+    this.storage.kv.put(rotatedKey(integration, rotated.generation), rotated);
     await this.storage.sync();
   }
 
-  /** Whether a refreshed token set is still waiting for D1. */
-  hasPendingRotation(integration: string): boolean {
-    return this.storage.kv.get(ROTATED_PREFIX + integration) !== undefined;
+  /** Whether a refreshed token set of this grant is still waiting for D1. */
+  hasPendingRotation(integration: string, generation: number): boolean {
+    return this.storage.kv.get(rotatedKey(integration, generation)) !== undefined;
   }
 
   /**
-   * Writes a held token set to D1 if the connection still holds its generation, then drops it.
-   * "stale": the connection changed meanwhile (nothing written). Throws when D1 fails; the set stays.
+   * Writes the held token set of one grant to D1 if a connection still holds its generation, then
+   * drops it. "stale": no connection holds it now (nothing written). Throws when D1 fails; the set stays.
    */
-  async flushRotation(integration: string): Promise<"written" | "stale" | "none"> {
-    const key = ROTATED_PREFIX + integration;
+  async flushRotation(integration: string, generation: number): Promise<"written" | "stale" | "none"> {
+    const key = rotatedKey(integration, generation);
     const rotated = this.storage.kv.get<RotatedTokens>(key);
     if (!rotated) return "none";
     const written = await updateTokens(this.d, this.workspaceId, integration, rotated.generation, {
@@ -112,9 +202,20 @@ export class ConnectionStore {
     return written ? "written" : "stale";
   }
 
-  /** Drops a held token set without writing it (its connection is gone). */
-  dropRotation(integration: string): RotatedTokens | undefined {
-    const key = ROTATED_PREFIX + integration;
+  /** Writes every held token set of `integration` to D1 (see flushRotation). */
+  async flushRotations(integration: string): Promise<void> {
+    // A set held before connections had tenants was keyed by the integration alone.
+    const legacy = this.storage.kv.get<RotatedTokens>(ROTATED_PREFIX + integration);
+    if (legacy) {
+      this.storage.kv.put(rotatedKey(integration, legacy.generation), legacy);
+      this.storage.kv.delete(ROTATED_PREFIX + integration);
+    }
+    for (const generation of this.heldGenerations(integration)) await this.flushRotation(integration, generation);
+  }
+
+  /** Drops a grant's held token set without writing it (its last connection is gone). */
+  dropRotation(integration: string, generation: number): RotatedTokens | undefined {
+    const key = rotatedKey(integration, generation);
     const rotated = this.storage.kv.get<RotatedTokens>(key);
     this.storage.kv.delete(key);
     return rotated;
@@ -122,7 +223,13 @@ export class ConnectionStore {
 
   /** Every integration with a held token set (the alarm retries them). */
   pendingRotations(): string[] {
-    return [...this.storage.kv.list({ prefix: ROTATED_PREFIX })].map(([k]) => k.slice(ROTATED_PREFIX.length));
+    const integrations = new Set<string>();
+    for (const [key] of this.storage.kv.list({ prefix: ROTATED_PREFIX })) {
+      const rest = key.slice(ROTATED_PREFIX.length);
+      const colon = rest.lastIndexOf(":");
+      integrations.add(colon < 0 ? rest : rest.slice(0, colon));
+    }
+    return [...integrations];
   }
 
   async openRotated(integration: string, rotated: RotatedTokens) {
@@ -130,16 +237,21 @@ export class ConnectionStore {
   }
 
   /**
-   * Records a failed refresh of this generation, in D1 and in memory; `code` is the stable part of
-   * the stored error. When it is what makes the connection require a reconnect, the
-   * `connection.requires_reconnect` event goes with it.
+   * Records a failed refresh of `access`'s grant, in D1 and in memory, on every connection it backs;
+   * `code` is the stable part of the stored error. For each connection this makes require a
+   * reconnect, a `connection.requires_reconnect` event goes with it.
    */
   async markFailure(access: IntegrationAccess, code: string, message: string, reconnect: boolean): Promise<void> {
     const error = `${code}: ${message}`;
-    const event =
-      reconnect && !access.requiresReconnect
-        ? this.events.create("connection.requires_reconnect", access.integration, { reason: code })
-        : undefined;
+    const siblings = (this.cache.get(access.integration) ?? [access]).filter((a) => a.generation === access.generation);
+    const events: { tenantId: string; event: OutboxEvent }[] = [];
+    if (reconnect) {
+      for (const a of siblings) {
+        if (a.requiresReconnect) continue;
+        const event = this.events.create("connection.requires_reconnect", a, { reason: code });
+        if (event) events.push({ tenantId: a.tenantId, event });
+      }
+    }
     const recorded = await recordRefreshFailure(
       this.d,
       this.workspaceId,
@@ -148,32 +260,38 @@ export class ConnectionStore {
       error,
       reconnect,
       Date.now(),
-      event,
+      events,
     );
-    if (recorded) await this.events.send(event);
-    if (this.cache.get(access.integration)?.generation === access.generation) {
-      this.cache.set(access.integration, {
-        ...access,
-        lastRefreshError: error,
-        refreshFailures: access.refreshFailures + 1,
-        requiresReconnect: access.requiresReconnect || reconnect,
-      });
+    for (const { tenantId, event } of events) if (recorded.includes(tenantId)) await this.events.send(event);
+    const list = this.cache.get(access.integration);
+    if (list) {
+      this.cache.set(
+        access.integration,
+        list.map((a) =>
+          a.generation === access.generation
+            ? {
+                ...a,
+                lastRefreshError: error,
+                refreshFailures: a.refreshFailures + 1,
+                requiresReconnect: a.requiresReconnect || reconnect,
+              }
+            : a,
+        ),
+      );
     }
   }
 
   /**
-   * Whether `integration` is still connected with the grant of `generation`. Call inside its
+   * Whether `conn` is still connected with the grant of `generation`. Call inside its integration's
    * exclusive section. Every change of grant (confirm, disconnect) happens in this object, in that
-   * section, and forgets the connection, so a copy in memory is the current row; without one, D1 says.
+   * section, and forgets the integration, so a list in memory is current; without one, D1 says.
    */
-  async holdsGeneration(integration: string, generation: number): Promise<boolean> {
-    const cached = this.cache.get(integration);
-    if (cached) return cached.generation === generation;
-    return (await this.currentGeneration(integration)) === generation;
+  async holdsGeneration(conn: Conn, generation: number): Promise<boolean> {
+    return (await this.load(conn))?.generation === generation;
   }
 
-  /** The generation D1 holds now for `integration`, or null when there is no connection. */
-  async currentGeneration(integration: string): Promise<number | null> {
-    return (await getConnection(this.d, this.workspaceId, integration))?.generation ?? null;
+  private heldGenerations(integration: string): number[] {
+    const prefix = `${ROTATED_PREFIX}${integration}:`;
+    return [...this.storage.kv.list<RotatedTokens>({ prefix })].map(([, r]) => r.generation);
   }
 }

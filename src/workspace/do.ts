@@ -3,26 +3,34 @@
 // removed, so no two changes to one connection ever interleave.
 import { DurableObject } from "cloudflare:workers";
 import { keyRingFromEnv } from "../framework/crypto";
+import type { Failure } from "../framework/failure";
 import { dataFormatOf } from "../framework/provider";
 import type { FetchRun, FetchTrigger } from "../framework/runs";
 import { fetchRunsRetentionMs, workspaceLimits } from "../framework/settings";
 import { findProvider } from "../providers/registry";
 import { db } from "../storage/db";
-import { ConnectionStore } from "./connections";
+import { type Conn, type ConnectionRef, ConnectionStore } from "./connections";
 import { type FetchOutcome, Fetcher } from "./fetcher";
-import { type ConfirmOutcome, type ConfirmRequest, type GrantToHold, Grants } from "./grants";
+import { type ConfirmOutcome, type ConfirmRequest, type DisconnectOutcome, type GrantToHold, Grants } from "./grants";
 import { type LimitedWork, UpstreamLimits } from "./limits";
 import { PayloadStore, type StoredPayload } from "./payloads";
 import { ApiProxy, type ProxyOutcome, type ProxyRequest } from "./proxy";
 import { TenantLimiters } from "./rate-limit";
 import { RunLog } from "./run-log";
-import { type AccessOutcome, TokenLifecycle } from "./tokens";
+import { type AccessOutcome, type Force, TokenLifecycle } from "./tokens";
 import { type RedeliverOutcome, WebhookEvents } from "./webhook-events";
 
 /** DO storage prefix of one-time claims (OAuth states, connect sessions); value = expiry (epoch ms). */
 const CLAIM_PREFIX = "claim:";
 /** How soon the alarm retries writing refreshed tokens that D1 refused. */
 const FLUSH_RETRY_MS = 5_000;
+
+/** A cached read: the connection's tenant and its payload (null on a miss), or why there is no such connection. */
+export type CachedRead =
+  { ok: true; tenantId: string; payload: StoredPayload | null } | { ok: false; failure: Failure };
+
+/** A connection's fetch log, newest first, or why there is no such connection. */
+export type RunsOutcome = { ok: true; tenantId: string; runs: FetchRun[] } | { ok: false; failure: Failure };
 
 export class WorkspaceDO extends DurableObject<Env> {
   /** The workspace this object serves: its own name, never an argument a caller could get wrong. */
@@ -54,8 +62,9 @@ export class WorkspaceDO extends DurableObject<Env> {
     this.env,
     this.ring,
     this.provider,
-    (integration) => this.tokens.clearMarker(integration),
+    (integration, generation) => this.tokens.clearMarker(integration, generation),
     this.events,
+    (ref) => this.tokens.getIntegrationAccess(ref),
   );
   private readonly limiters = new TenantLimiters();
   private readonly runs = new RunLog(this.ctx.storage, () => fetchRunsRetentionMs(this.env));
@@ -74,39 +83,43 @@ export class WorkspaceDO extends DurableObject<Env> {
   private readonly proxy = new ApiProxy(this.env, this.tokens, this.limiters, this.provider);
 
   /**
-   * The seed's `getIntegrationAccess`: a usable access token, refreshed first when it expires within
-   * the refresh margin. Concurrent callers share one refresh.
+   * `getIntegrationAccess` of Zebbra's original framework: a usable access token of the connection
+   * `ref` names, refreshed first when it expires within the refresh margin. Concurrent callers of
+   * one grant share one refresh.
    */
-  getIntegrationAccess(integration: string): Promise<AccessOutcome> {
-    return this.tokens.getIntegrationAccess(integration);
+  getIntegrationAccess(ref: ConnectionRef): Promise<AccessOutcome> {
+    return this.tokens.getIntegrationAccess(ref);
   }
 
-  /** Refreshes now, whatever the expiry (cron keep-alive for idle refresh tokens). */
-  refreshNow(integration: string): Promise<AccessOutcome> {
-    return this.tokens.getIntegrationAccess(integration, true);
-  }
-
-  /**
-   * The cached data of one key from this object's storage (one read, no upstream call), or null on
-   * a miss. Marks the key as asked for (at most hourly).
-   */
-  readCached(integration: string, cacheDate: number): Promise<StoredPayload | null> {
-    return this.payloads.read(integration, cacheDate);
+  /** Refreshes now whatever the expiry, or (keep-alive) when the grant's tokens were issued before a time. */
+  refreshNow(ref: ConnectionRef, force: Force = true): Promise<AccessOutcome> {
+    return this.tokens.getIntegrationAccess(ref, force);
   }
 
   /**
-   * Fetches one cache key from the provider (the seed's FetchAdapter.getData) and stores it.
-   * Concurrent requests for the same key share one upstream fetch.
+   * The cached data of one key of the connection `ref` names, from this object's storage (one read,
+   * no upstream call once the connection is in memory); `payload` null on a miss. Marks the key as
+   * asked for (at most hourly).
    */
-  runFetch(integration: string, cacheDate: number, trigger: FetchTrigger): Promise<FetchOutcome> {
-    return this.fetcher.run(integration, cacheDate, trigger);
+  async readCached(ref: ConnectionRef, cacheDate: number): Promise<CachedRead> {
+    const found = await this.store.exclusive(ref.integration, () => this.store.resolve(ref));
+    if (!found.ok) return found;
+    return { ok: true, tenantId: found.conn.tenantId, payload: await this.payloads.read(found.conn, cacheDate) };
+  }
+
+  /**
+   * Fetches one cache key of a connection from the provider (FetchAdapter.getData of Zebbra's original
+   * framework) and stores it. Concurrent requests for the same key share one upstream fetch.
+   */
+  runFetch(ref: ConnectionRef, cacheDate: number, trigger: FetchTrigger): Promise<FetchOutcome> {
+    return this.fetcher.run(ref, cacheDate, trigger);
   }
 
   /** Logs a key the fetch queue gave up on, as its own run, so it shows in the status. */
-  recordDeadLetter(integration: string, cacheDate: number, trigger: FetchTrigger, error: string): void {
+  recordDeadLetter(conn: Conn, cacheDate: number, trigger: FetchTrigger, error: string): void {
     const now = Date.now();
     this.runs.record({
-      integration,
+      ...conn,
       cacheDate,
       trigger,
       startedAt: now,
@@ -116,14 +129,16 @@ export class WorkspaceDO extends DurableObject<Env> {
     });
   }
 
-  /** The latest run of each of `integrations` that has one. */
-  latestRuns(integrations: string[]): Record<string, FetchRun> {
-    return this.runs.latest(integrations);
+  /** The latest run of each of `conns` that has one, by `connKey`. */
+  latestRuns(conns: Conn[]): Record<string, FetchRun> {
+    return this.runs.latest(conns);
   }
 
-  /** An integration's runs, newest first. */
-  fetchRuns(integration: string, limit: number): FetchRun[] {
-    return this.runs.list(integration, limit);
+  /** The runs of the connection `ref` names, newest first. */
+  async fetchRuns(ref: ConnectionRef, limit: number): Promise<RunsOutcome> {
+    const found = await this.store.exclusive(ref.integration, () => this.store.resolve(ref));
+    if (!found.ok) return found;
+    return { ok: true, tenantId: found.conn.tenantId, runs: this.runs.list(found.conn, limit) };
   }
 
   /** Forwards one call to the provider's API with the connection's token (the proxy route). */
@@ -141,7 +156,7 @@ export class WorkspaceDO extends DurableObject<Env> {
     return this.grants.hold(grant);
   }
 
-  /** Makes a held grant the workspace's connection (same user, in time, once). */
+  /** Makes a held grant the workspace's connection to each chosen tenant (same user, in time, once). */
   confirmGrant(request: ConfirmRequest): Promise<ConfirmOutcome> {
     return this.grants.confirm(request);
   }
@@ -151,9 +166,9 @@ export class WorkspaceDO extends DurableObject<Env> {
     return this.grants.expire(id);
   }
 
-  /** Removes the connection and its cached data, and revokes the grant. Whether there was one. */
-  disconnect(integration: string, by: string): Promise<boolean> {
-    return this.grants.disconnect(integration, by);
+  /** Removes one connection and its cached data, and revokes its grant when no other connection holds it. */
+  disconnect(ref: ConnectionRef, by: string): Promise<DisconnectOutcome> {
+    return this.grants.disconnect(ref, by);
   }
 
   /** Sends one of this workspace's webhook events again, with a fresh attempt count. */
@@ -184,7 +199,7 @@ export class WorkspaceDO extends DurableObject<Env> {
     }
     for (const integration of this.store.pendingRotations()) {
       try {
-        await this.store.exclusive(integration, () => this.store.flushRotation(integration));
+        await this.store.exclusive(integration, () => this.store.flushRotations(integration));
       } catch {
         next = Math.min(next ?? Infinity, now + FLUSH_RETRY_MS);
       }

@@ -1,4 +1,4 @@
-// Fetch runs inside the workspace's Durable Object: one upstream fetch per (integration, cache key)
+// Fetch runs inside the workspace's Durable Object: one upstream fetch per (connection, cache key)
 // however many callers wait, tokens from the object's own lifecycle, the provider's rate limit per
 // tenant, every attempt that reaches the provider logged in the object's run log once it ends, and
 // the cache (payload in the object's storage, index in D1) written only on success and only while
@@ -13,7 +13,7 @@ import { createProviderApi, ProviderApiError } from "../framework/provider-http"
 import { capRequestedKeys } from "../storage/cache";
 import type { Db } from "../storage/db";
 import { recordEvent } from "../storage/webhooks";
-import type { ConnectionStore } from "./connections";
+import { type Conn, type ConnectionRef, type ConnectionStore, connKey } from "./connections";
 import type { UpstreamLimits } from "./limits";
 import type { PayloadStore } from "./payloads";
 import type { RunLog } from "./run-log";
@@ -42,36 +42,45 @@ export class Fetcher {
   ) {}
 
   /**
-   * Fetches (integration, cacheDate) now and caches it; concurrent callers share the run, and only
+   * Fetches (connection, cacheDate) now and caches it; concurrent callers share the run, and only
    * the caller that starts an on-demand run counts against the workspace's new-key limit.
    */
-  run(integration: string, cacheDate: number, trigger: FetchTrigger): Promise<FetchOutcome> {
-    return this.flights.run(`${integration}:${cacheDate}`, async () => {
-      if (trigger === "on_demand") {
-        const admitted = this.limits.admit("new_key");
-        if (!admitted.ok) return admitted;
-      }
-      return this.fetch(integration, cacheDate, trigger);
-    });
-  }
-
-  private async fetch(integration: string, cacheDate: number, trigger: FetchTrigger): Promise<FetchOutcome> {
+  async run(ref: ConnectionRef, cacheDate: number, trigger: FetchTrigger): Promise<FetchOutcome> {
+    const { integration } = ref;
     const provider = this.providerOf(integration);
     if (!provider)
       return { ok: false, failure: { reason: "unknown_integration", message: `Unknown integration "${integration}"` } };
     if (provider.apiType === null)
       return { ok: false, failure: { reason: "invalid_request", message: `${provider.name} has no data adapter` } };
+    const found = await this.store.exclusive(integration, () => this.store.resolve(ref));
+    if (!found.ok) return found;
+    const { conn } = found;
+    return this.flights.run(`${connKey(conn)}:${cacheDate}`, async () => {
+      if (trigger === "on_demand") {
+        const admitted = this.limits.admit("new_key");
+        if (!admitted.ok) return admitted;
+      }
+      return this.fetch(provider, conn, cacheDate, trigger);
+    });
+  }
+
+  private async fetch(
+    provider: RegisteredProvider,
+    conn: Conn,
+    cacheDate: number,
+    trigger: FetchTrigger,
+  ): Promise<FetchOutcome> {
     // Every from_date that maps to this key lies in or after the key's month, so fetching from the
     // month's first day gives each of them all it needs (payroll rows are trimmed per request).
     const fromDate = `${toIsoDate(new Date(cacheDate * 1000)).slice(0, 8)}01`;
     /** data.fetch_failed for the host app, stored on its own (no state change goes with it) and queued. */
     const reportFailure = async (reason: string) => {
-      const event = this.events.create("data.fetch_failed", provider.name, { from_date: fromDate, reason, trigger });
+      const event = this.events.create("data.fetch_failed", conn, { from_date: fromDate, reason, trigger });
       if (!event) return;
       await recordEvent(this.d, event);
       await this.events.send(event);
     };
-    const first = await this.tokens.getIntegrationAccess(provider.name);
+    const first = await this.tokens.getIntegrationAccess(conn);
     // No usable token: nothing reached the provider's API, so there is no fetch to log; but a
     // connection that cannot be fetched is news to the host app, unless it heard already
     // (connection.deleted, connection.requires_reconnect).
@@ -81,10 +90,11 @@ export class Fetcher {
       return first;
     }
 
-    const key = { workspaceId: this.store.workspaceId, integration: provider.name, cacheDate };
+    const key = { workspaceId: this.store.workspaceId, ...conn, cacheDate };
     const startedAt = Date.now();
     const ended = (outcome: FetchRun["outcome"], error: string | null, finishedAt: number): FetchRun => ({
       integration: provider.name,
+      tenantId: conn.tenantId,
       cacheDate,
       trigger,
       startedAt,
@@ -100,7 +110,7 @@ export class Fetcher {
       } catch (err) {
         // A 401 with a token we believed valid (revoked or expired early): refresh once and retry.
         if (!(err instanceof ProviderApiError) || err.status !== 401) throw err;
-        const again = await this.tokens.getIntegrationAccess(provider.name, true);
+        const again = await this.tokens.getIntegrationAccess(conn, true);
         if (!again.ok) throw FailureError.of(again.failure);
         access = again.access;
         payload = await this.getData(provider, access, fromDate);
@@ -118,7 +128,7 @@ export class Fetcher {
     const now = Date.now();
     const fetched = this.events.create(
       "data.fetched",
-      provider.name,
+      conn,
       { from_date: fromDate, fetched_at: new Date(now).toISOString(), trigger },
       now,
     );
@@ -126,7 +136,7 @@ export class Fetcher {
     try {
       kept = await this.store.exclusive(provider.name, async () => {
         // Disconnected or replaced while the provider answered: the data belongs to no connection now.
-        if (!(await this.store.holdsGeneration(provider.name, access.generation))) return false;
+        if (!(await this.store.holdsGeneration(conn, access.generation))) return false;
         await this.payloads.write(key, payload, now, trigger === "on_demand", fetched);
         this.runs.record(ended("success", null, now));
         return true;
@@ -148,7 +158,7 @@ export class Fetcher {
     }
     if (trigger === "on_demand") {
       // Housekeeping of the warm set: the data is stored, so a failure here costs the caller nothing.
-      await capRequestedKeys(this.d, key.workspaceId, key.integration, this.warmKeys()).catch((err: unknown) =>
+      await capRequestedKeys(this.d, key, this.warmKeys()).catch((err: unknown) =>
         console.warn("warm keys not capped", provider.name, err instanceof Error ? err.message : ""),
       );
     }

@@ -2,20 +2,23 @@
 // consent is held as a pending grant until the user who started it confirms it; confirming or
 // disconnecting runs in the connection's queue, so it is ordered against refreshes and fetch commits.
 import { type KeyRing, openTokens, sealTokens } from "../framework/crypto";
-import type { Failure } from "../framework/failure";
+import type { Failure, TenantSummary } from "../framework/failure";
 import { randomId, sha256Hex } from "../framework/hash";
 import { appForConnection } from "../framework/connection-config";
 import { registerOAuthApp } from "../framework/oauth/app";
 import { revokeGrant } from "../framework/oauth/flow";
 import type { TokenSet } from "../framework/oauth/types";
 import type { RegisteredProvider } from "../framework/provider";
-import { deleteConnection, saveConnection } from "../storage/connections";
+import { createProviderApi } from "../framework/provider-http";
+import { connectionTenants, deleteConnection, saveConnections } from "../storage/connections";
 import type { Db } from "../storage/db";
 import { getPendingGrant, insertPendingGrant, takePendingGrant } from "../storage/pending";
+import type { GrantTenant } from "../storage/schema";
 import type { OutboxEvent } from "../storage/webhooks";
-import type { ConnectionStore } from "./connections";
+import { chooseConnection, type ConnectionRef, type ConnectionStore, tenantOrNull } from "./connections";
 import type { IntegrationAccess } from "./integration-access";
 import type { PayloadStore } from "./payloads";
+import type { AccessOutcome } from "./tokens";
 import type { WebhookEvents } from "./webhook-events";
 
 /** How long a completed consent waits for its user's confirmation. */
@@ -29,8 +32,8 @@ export interface GrantToHold {
   tokens: TokenSet;
   expiresAt: number | null;
   scope: string | null;
-  tenantId: string | null;
-  additionalInfo: Record<string, unknown>;
+  /** Every tenant the grant covers ('' as the one id of a provider without tenants). */
+  tenants: GrantTenant[];
   /** The provider's connectionConfig values the connection was started with. */
   config: Record<string, string>;
 }
@@ -40,19 +43,34 @@ export interface ConfirmRequest {
   confirmToken: string;
   userId: string;
   role: "admin" | "member";
+  /** The tenants to connect; optional when the grant covers one readable tenant. */
+  tenantIds?: string[] | undefined;
 }
 
-/** The connection after a confirm, as listings show it. */
+/** A connection after a confirm, as listings show it. */
 export interface ConfirmedConnection {
   integration: string;
+  /** Null for a provider without tenants. */
   tenantId: string | null;
+  tenantName: string | null;
   connectedBy: string;
   connectedAt: number;
-  /** Whether it replaced an earlier connection. */
+  /** Whether it replaced the workspace's earlier connection to the same tenant. */
   replaced: boolean;
 }
 
-export type ConfirmOutcome = { ok: true; connection: ConfirmedConnection } | { ok: false; failure: Failure };
+export type ConfirmOutcome = { ok: true; connections: ConfirmedConnection[] } | { ok: false; failure: Failure };
+
+export type DisconnectOutcome = { ok: true; disconnected: boolean } | { ok: false; failure: Failure };
+
+/** What a grant no connection holds any more leaves to revoke. */
+interface Orphan {
+  tokens: TokenSet;
+  config: Record<string, string>;
+}
+
+/** A tenant as the choice lists it. */
+const choice = (t: GrantTenant): TenantSummary => ({ id: t.id, name: t.name, type: t.type });
 
 export class Grants {
   constructor(
@@ -62,9 +80,11 @@ export class Grants {
     private readonly env: Env,
     private readonly ring: () => Promise<KeyRing>,
     private readonly providerOf: (name: string) => RegisteredProvider | undefined,
-    /** Forgets whatever the token lifecycle remembers of the connection's earlier grant. */
-    private readonly onChange: (integration: string) => void,
+    /** Forgets whatever the token lifecycle remembers of a grant no connection holds any more. */
+    private readonly onGrantGone: (integration: string, generation: number) => void,
     private readonly events: WebhookEvents,
+    /** A usable token of a connection (for a provider call on the grant's behalf, e.g. removing one tenant). */
+    private readonly accessFor: (ref: ConnectionRef) => Promise<AccessOutcome>,
   ) {}
 
   /** Keeps a completed consent until its user confirms it; returns the one-time confirm token. */
@@ -79,8 +99,7 @@ export class Grants {
       sealed: await sealTokens(await this.ring(), this.store.workspaceId, grant.integration, grant.tokens),
       expiresAt: grant.expiresAt,
       scope: grant.scope,
-      tenantId: grant.tenantId,
-      additionalInfo: grant.additionalInfo,
+      tenants: grant.tenants,
       config: grant.config,
       tokensIssuedAt: now,
       createdAt: now,
@@ -90,16 +109,18 @@ export class Grants {
   }
 
   /**
-   * Makes a pending grant the workspace's connection, if the same user confirms it in time with a
-   * token used once. Replacing a connection needs the admin role; the replaced grant is revoked and,
-   * when the tenant changes, its cached data dropped. A refused confirm changes nothing.
+   * Makes a pending grant the workspace's connection to each chosen tenant, if the same user
+   * confirms it in time with a token used once. With several readable tenants and no choice, the
+   * answer is the choice to make (`tenant_choice_required`) and the token stays usable. Replacing a
+   * connection to a chosen tenant needs the admin role; a replaced grant that no connection holds
+   * any more is revoked. A refused confirm changes nothing.
    */
   async confirm(request: ConfirmRequest, now = Date.now()): Promise<ConfirmOutcome> {
     const { integration } = request;
     const id = sha256Hex(request.confirmToken);
     const result = await this.store.exclusive(
       integration,
-      async (): Promise<ConfirmOutcome & { previous?: IntegrationAccess | null; event?: OutboxEvent }> => {
+      async (): Promise<ConfirmOutcome & { events?: (OutboxEvent | undefined)[]; orphans?: Orphan[] }> => {
         const pending = await getPendingGrant(this.d, this.store.workspaceId, id);
         if (!pending || pending.integration !== integration || pending.pendingUntil <= now) {
           return refused(
@@ -109,111 +130,137 @@ export class Grants {
         }
         if (pending.userId !== request.userId)
           return refused("forbidden", "Only the user who started this connection can confirm it");
-        const previous = await this.store.load(integration).catch(() => null);
-        const exists = previous !== null || (await this.store.currentGeneration(integration)) !== null;
-        if (exists && request.role !== "admin") {
+        const chosen = choose(integration, pending.tenants, request.tenantIds);
+        if (!chosen.ok) return chosen;
+        const chosenIds = new Set(chosen.tenants.map((t) => t.id));
+
+        // Existence comes from the rows alone, so a connection whose tokens cannot be opened is still replaced.
+        const rows = await connectionTenants(this.d, this.store.workspaceId, integration);
+        const replacing = new Set(rows.filter((r) => chosenIds.has(r.tenantId)).map((r) => r.tenantId));
+        if (replacing.size > 0 && request.role !== "admin") {
           return refused(
             "forbidden",
-            `Replacing the existing ${integration} connection needs the admin role in the workspace`,
+            `Replacing an existing ${integration} connection needs the admin role in the workspace`,
           );
         }
+        const previous = await this.store.list(integration).catch(() => []);
         const taken = await takePendingGrant(this.d, this.store.workspaceId, id);
         if (!taken) return refused("invalid_request", "The confirm token was already used");
 
-        const generation = this.store.nextGeneration(integration, previous?.generation ?? 0);
-        const { sealed, ...fields } = taken;
-        const event = exists
-          ? this.events.create(
-              "connection.replaced",
-              integration,
-              {
-                tenant_id: fields.tenantId,
-                previous_tenant_id: previous?.tenantId ?? null,
-                connected_by: request.userId,
-              },
-              now,
-            )
-          : this.events.create(
-              "connection.created",
-              integration,
-              { tenant_id: fields.tenantId, connected_by: request.userId },
-              now,
-            );
-        await saveConnection(
+        const generation = this.store.nextGeneration(integration, Math.max(0, ...rows.map((r) => r.generation)));
+        const connections = chosen.tenants.map(
+          (t): ConfirmedConnection => ({
+            integration,
+            tenantId: tenantOrNull(t.id),
+            tenantName: t.name,
+            connectedBy: request.userId,
+            connectedAt: now,
+            replaced: replacing.has(t.id),
+          }),
+        );
+        const events = chosen.tenants.map((t) =>
+          this.events.create(
+            replacing.has(t.id) ? "connection.replaced" : "connection.created",
+            { integration, tenantId: t.id },
+            { connected_by: request.userId },
+            now,
+          ),
+        );
+        await saveConnections(
           this.d,
-          {
+          chosen.tenants.map((t) => ({
             workspaceId: this.store.workspaceId,
             integration,
-            sealed,
-            expiresAt: fields.expiresAt,
-            scope: fields.scope,
-            tenantId: fields.tenantId,
-            additionalInfo: fields.additionalInfo,
-            config: fields.config,
+            sealed: taken.sealed,
+            expiresAt: taken.expiresAt,
+            scope: taken.scope,
+            tenantId: t.id,
+            tenantName: t.name,
+            additionalInfo: t.additionalInfo,
+            config: taken.config,
             requiresReconnect: false,
-            tokensIssuedAt: fields.tokensIssuedAt,
+            tokensIssuedAt: taken.tokensIssuedAt,
             lastRefreshAt: null,
             lastRefreshError: null,
             refreshFailures: 0,
             generation,
             connectedBy: request.userId,
             connectedAt: now,
-          },
+          })),
           now,
-          event,
+          events.filter((e): e is OutboxEvent => e !== undefined),
         );
-        // Data read for another organisation must not be served as this one's.
-        if (previous && previous.tenantId !== fields.tenantId) await this.payloads.drop(integration);
-        this.store.dropRotation(integration);
+        // A replaced grant still backing another tenant's connection stays; one backing none is revoked.
+        const remaining = rows.filter((r) => !chosenIds.has(r.tenantId));
+        const gone = new Set(
+          rows.filter((r) => replacing.has(r.tenantId) && !remaining.some((k) => k.generation === r.generation)),
+        );
+        const orphans: Orphan[] = [];
+        for (const { generation: old } of gone) {
+          const access = previous.find((a) => a.generation === old);
+          const rotated = this.store.dropRotation(integration, old);
+          this.onGrantGone(integration, old);
+          if (access)
+            orphans.push({
+              tokens: rotated ? await this.store.openRotated(integration, rotated) : access.tokens,
+              config: access.config,
+            });
+        }
         this.store.forget(integration);
-        this.onChange(integration);
-        return {
-          ok: true,
-          connection: {
-            integration,
-            tenantId: fields.tenantId,
-            connectedBy: request.userId,
-            connectedAt: now,
-            replaced: exists,
-          },
-          previous,
-          event,
-        };
+        return { ok: true, connections, events, orphans };
       },
     );
     if (!result.ok) return result;
-    await this.events.send(result.event);
-    if (result.previous) await this.revoke(integration, result.previous.tokens, result.previous.config, "replaced");
-    return { ok: true, connection: result.connection };
+    await this.events.send(...(result.events ?? []));
+    for (const orphan of result.orphans ?? []) await this.revoke(integration, orphan.tokens, orphan.config, "replaced");
+    return { ok: true, connections: result.connections };
   }
 
   /**
-   * Removes the connection and its cached data, then asks the provider to revoke the grant where it
-   * offers RFC 7009 revocation. A failed revoke is logged; the local disconnect stands. `by` is the
-   * user (JWT `sub`) who asked, for the `connection.deleted` event.
+   * Removes one connection and its cached data. When no other connection holds its grant, asks the
+   * provider to revoke the grant where it offers RFC 7009 revocation; otherwise the grant stays for
+   * the others, and a provider that can drop one tenant from a grant (Xero's connections) is asked
+   * to. A failed revoke is logged; the local disconnect stands. `by` is the user (JWT `sub`) who
+   * asked, for the `connection.deleted` event.
    */
-  async disconnect(integration: string, by: string): Promise<boolean> {
-    const event = this.events.create("connection.deleted", integration, { by });
-    const { existed, access } = await this.store.exclusive(integration, async () => {
-      let access: IntegrationAccess | null = null;
+  async disconnect(ref: ConnectionRef, by: string): Promise<DisconnectOutcome> {
+    const { integration } = ref;
+    const result = await this.store.exclusive(integration, async () => {
+      // Which connection, from the rows alone: a row whose tokens cannot be opened must still be deletable.
+      const rows = await connectionTenants(this.d, this.store.workspaceId, integration);
+      const target = chooseConnection(integration, rows, ref.tenantId);
+      // Nothing to disconnect is not an error; an ambiguous request is.
+      if (!target.ok) return target.failure.reason === "not_connected" ? { ok: true as const, disconnected: false } : target;
+      const row = target.row;
+      const conn = { integration, tenantId: row.tenantId };
+      let list: IntegrationAccess[] = [];
       try {
-        access = await this.store.reload(integration);
+        list = await this.store.list(integration);
       } catch (err) {
-        // An undecryptable row (its key was removed) must still be deletable.
         console.warn("disconnect: could not read tokens to revoke", integration, err instanceof Error ? err.name : "");
       }
-      const rotated = this.store.dropRotation(integration);
-      this.payloads.dropPayloads(integration);
-      const existed = await deleteConnection(this.d, this.store.workspaceId, integration, event);
+      let access = list.find((a) => a.tenantId === row.tenantId) ?? null;
+      const shared = rows.some((r) => r.tenantId !== row.tenantId && r.generation === row.generation);
+      const event = this.events.create("connection.deleted", conn, { by });
+      this.payloads.dropPayloads(conn);
+      const existed = await deleteConnection(this.d, this.store.workspaceId, integration, row.tenantId, event);
+      if (!shared) {
+        const rotated = this.store.dropRotation(integration, row.generation);
+        this.onGrantGone(integration, row.generation);
+        // A refreshed set D1 never got is the newest grant state: revoke with it.
+        if (access && rotated) access = { ...access, tokens: await this.store.openRotated(integration, rotated) };
+      }
       this.store.forget(integration);
-      this.onChange(integration);
-      // A refreshed set D1 never got is the newest grant state: revoke with it.
-      if (access && rotated) access = { ...access, tokens: await this.store.openRotated(integration, rotated) };
-      return { existed, access };
+      const sibling = shared ? rows.find((r) => r.tenantId !== row.tenantId && r.generation === row.generation) : undefined;
+      return { ok: true as const, disconnected: existed, event, access, shared, sibling };
     });
-    if (existed) await this.events.send(event);
-    if (access) await this.revoke(integration, access.tokens, access.config, "disconnect");
-    return existed;
+    if (!result.ok) return result;
+    if ("event" in result && result.disconnected) await this.events.send(result.event);
+    if ("access" in result && result.access) {
+      if (!result.shared) await this.revoke(integration, result.access.tokens, result.access.config, "disconnect");
+      else if (result.sibling) await this.removeTenant(result.access, result.sibling.tenantId);
+    }
+    return { ok: true, disconnected: result.disconnected };
   }
 
   /** Revokes and drops an unconfirmed grant whose time ran out (the cron's call). */
@@ -228,6 +275,30 @@ export class Grants {
     ).catch(() => null);
     if (tokens) await this.revoke(pending.integration, tokens, pending.config, "unconfirmed grant");
     return true;
+  }
+
+  /** Asks the provider to drop one tenant from a grant others still use (Xero: DELETE /connections/{id}). */
+  private async removeTenant(access: IntegrationAccess, siblingTenantId: string): Promise<void> {
+    const provider = this.providerOf(access.integration);
+    if (!provider?.removeTenant) return;
+    // A token of the grant, through a connection that still holds it (refreshed there if due).
+    const usable = await this.accessFor({ integration: access.integration, tenantId: siblingTenantId });
+    if (!usable.ok) {
+      console.warn("disconnect: the tenant stays granted at the provider", access.integration, usable.failure.reason);
+      return;
+    }
+    try {
+      await provider.removeTenant(createProviderApi(usable.access.apiBaseUrl, usable.access.accessToken), {
+        tenantId: access.tenantId,
+        additionalInfo: access.additionalInfo,
+      });
+    } catch (err) {
+      console.warn(
+        "disconnect: the provider did not drop the tenant; the local disconnect stands",
+        access.integration,
+        err instanceof Error ? err.message : "",
+      );
+    }
   }
 
   private async revoke(
@@ -253,4 +324,39 @@ export class Grants {
 
 function refused(reason: Failure["reason"], message: string): { ok: false; failure: Failure } {
   return { ok: false, failure: { reason, message } };
+}
+
+/**
+ * The tenants a confirm connects: those named (each must be one the grant covers and can be read),
+ * or the grant's only readable one. Several and none named: the choice to make.
+ */
+function choose(
+  integration: string,
+  tenants: readonly GrantTenant[],
+  ids: readonly string[] | undefined,
+): { ok: true; tenants: GrantTenant[] } | { ok: false; failure: Failure } {
+  const readable = tenants.filter((t) => t.readable);
+  if (ids === undefined) {
+    if (readable.length === 1) return { ok: true, tenants: readable };
+    if (readable.length === 0)
+      return refused("invalid_request", `The ${integration} grant covers no company whose data can be read; connect again and pick one`);
+    return {
+      ok: false,
+      failure: {
+        reason: "tenant_choice_required",
+        message: `The ${integration} grant covers ${readable.length} companies: pass tenant_ids to say which to connect`,
+        tenants: readable.map(choice),
+      },
+    };
+  }
+  if (ids.length === 0) return refused("invalid_request", "tenant_ids is empty: name at least one tenant");
+  const picked: GrantTenant[] = [];
+  for (const id of new Set(ids)) {
+    const tenant = tenants.find((t) => t.id === id);
+    if (!tenant) return refused("invalid_request", `Tenant "${id}" is not one this ${integration} grant covers`);
+    if (!tenant.readable)
+      return refused("invalid_request", `Tenant "${id}" (${tenant.type ?? "not a company"}) has no data this service can read`);
+    picked.push(tenant);
+  }
+  return { ok: true, tenants: picked };
 }

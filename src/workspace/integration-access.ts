@@ -1,4 +1,4 @@
-// IntegrationAccess (the seed's name): a connection with its tokens decrypted. Sealing and opening
+// IntegrationAccess (the name in Zebbra's original framework): a connection with its tokens decrypted. Sealing and opening
 // happen here, inside the workspace object, so D1 only ever holds ciphertext.
 import { type KeyRing, openTokens, sealTokens } from "../framework/crypto";
 import type { TokenSet } from "../framework/oauth/types";
@@ -18,7 +18,8 @@ type Defaulted =
   | "generation"
   | "connectedBy"
   | "connectedAt"
-  | "config";
+  | "config"
+  | "tenantName";
 
 /** A connection to write: the lifecycle fields default to those of a fresh, unattributed grant. */
 export type NewAccess = Omit<IntegrationAccess, "createdAt" | "updatedAt" | Defaulted> &
@@ -44,19 +45,21 @@ export async function storeAccess(d: Db, ring: KeyRing, access: NewAccess, now =
       connectedBy: access.connectedBy ?? null,
       connectedAt: access.connectedAt ?? null,
       config: access.config ?? {},
+      tenantName: access.tenantName ?? null,
     },
     now,
   );
 }
 
-/** Reads and decrypts one connection, or null when the workspace has none for that provider. */
+/** Reads and decrypts one connection, or null when the workspace has none for that tenant. */
 export async function loadAccess(
   d: Db,
   ring: KeyRing,
   workspaceId: string,
   integration: string,
+  tenantId: string,
 ): Promise<IntegrationAccess | null> {
-  const record = await getConnection(d, workspaceId, integration);
+  const record = await getConnection(d, workspaceId, integration, tenantId);
   if (!record) return null;
   const { sealed, ...rest } = record;
   return { ...rest, tokens: await openTokens(ring, workspaceId, integration, sealed) };

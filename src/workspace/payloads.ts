@@ -1,21 +1,24 @@
 // Cached payloads in the workspace object's own storage (SQLite-backed, sync KV API), one value per
-// (integration, cache date), served by the object itself; D1's data_cache keeps only the index the
+// (connection, cache date), served by the object itself; D1's data_cache keeps only the index the
 // cron reads. A payload is written here before its index row, so an index row never names a payload
 // that was never stored; a payload without an index row is harmless and overwritten by the next fetch.
 import {
   type CacheKey,
   capRequestedKeys,
   clearLegacyPayload,
-  deleteCachedData,
   getLegacyPayload,
   putCacheIndex,
   touchRequested,
 } from "../storage/cache";
 import type { Db } from "../storage/db";
 import type { OutboxEvent } from "../storage/webhooks";
-import type { ConnectionStore } from "./connections";
+import { type Conn, type ConnectionStore, connKey } from "./connections";
 
-/** DO storage: `payload:<integration>:<cache date>` → StoredPayload. */
+/**
+ * DO storage: `payload:<integration>/<tenant>:<cache date>` → StoredPayload. Keys written before
+ * connections had tenants (`payload:<integration>:<cache date>`) are never read: each connection's
+ * keys are fetched again, and those are dropped with the integration's connections.
+ */
 const PAYLOAD_PREFIX = "payload:";
 /** last_requested_at is written at most this often per key. */
 const TOUCH_EVERY_MS = 3600_000;
@@ -28,7 +31,7 @@ export interface StoredPayload {
   format?: number;
 }
 
-const storageKey = (integration: string, cacheDate: number) => `${PAYLOAD_PREFIX}${integration}:${cacheDate}`;
+const storageKey = (conn: Conn, cacheDate: number) => `${PAYLOAD_PREFIX}${connKey(conn)}:${cacheDate}`;
 const bytes = (json: string) => new TextEncoder().encode(json).byteLength;
 
 export class PayloadStore {
@@ -52,13 +55,13 @@ export class PayloadStore {
    * give its answer, so it is fetched again rather than served. Records the key as asked for in D1,
    * at most hourly and in the background.
    */
-  async read(integration: string, cacheDate: number): Promise<StoredPayload | null> {
+  async read(conn: Conn, cacheDate: number): Promise<StoredPayload | null> {
     const stored =
-      this.storage.kv.get<StoredPayload>(storageKey(integration, cacheDate)) ??
-      (await this.store.exclusive(integration, () => this.moveLegacy(integration, cacheDate)));
+      this.storage.kv.get<StoredPayload>(storageKey(conn, cacheDate)) ??
+      (await this.store.exclusive(conn.integration, () => this.moveLegacy(conn, cacheDate)));
     if (!stored) return null;
-    this.touch(integration, cacheDate);
-    return (stored.format ?? 1) === this.formatOf(integration) ? stored : null;
+    this.touch(conn, cacheDate);
+    return (stored.format ?? 1) === this.formatOf(conn.integration) ? stored : null;
   }
 
   /**
@@ -68,10 +71,10 @@ export class PayloadStore {
   async write(key: CacheKey, payload: unknown, now: number, requested: boolean, event?: OutboxEvent): Promise<void> {
     const json = JSON.stringify(payload);
     const format = this.formatOf(key.integration);
-    this.storage.kv.put<StoredPayload>(storageKey(key.integration, key.cacheDate), { json, fetchedAt: now, format });
+    this.storage.kv.put<StoredPayload>(storageKey(key, key.cacheDate), { json, fetchedAt: now, format });
     await this.storage.sync();
     await putCacheIndex(this.d, key, { size: bytes(json), formatVersion: format }, now, requested, event);
-    if (requested) this.touched.set(storageKey(key.integration, key.cacheDate), now);
+    if (requested) this.touched.set(storageKey(key, key.cacheDate), now);
   }
 
   /**
@@ -79,26 +82,23 @@ export class PayloadStore {
    * connection's delete batch). Payloads go first: a failure after it leaves index rows without
    * payloads, which read as misses, never a disconnected connection's data served.
    */
-  dropPayloads(integration: string): void {
-    for (const [key] of this.storage.kv.list({ prefix: `${PAYLOAD_PREFIX}${integration}:` })) {
-      this.storage.kv.delete(key);
-      this.touched.delete(key);
+  dropPayloads(conn: Conn): void {
+    // And whatever the integration's one connection cached before connections had tenants.
+    for (const prefix of [`${PAYLOAD_PREFIX}${connKey(conn)}:`, `${PAYLOAD_PREFIX}${conn.integration}:`]) {
+      for (const [key] of this.storage.kv.list({ prefix })) {
+        this.storage.kv.delete(key);
+        this.touched.delete(key);
+      }
     }
   }
 
-  /** Drops a connection's payloads and then its index rows (its tenant changed). */
-  async drop(integration: string): Promise<void> {
-    this.dropPayloads(integration);
-    await deleteCachedData(this.d, this.store.workspaceId, integration);
-  }
-
-  /** In the connection's exclusive section, so no fetch commit or disconnect interleaves. */
-  private async moveLegacy(integration: string, cacheDate: number): Promise<StoredPayload | null> {
-    const key = storageKey(integration, cacheDate);
+  /** In the integration's exclusive section, so no fetch commit or disconnect interleaves. */
+  private async moveLegacy(conn: Conn, cacheDate: number): Promise<StoredPayload | null> {
+    const key = storageKey(conn, cacheDate);
     // A fetch may have committed while this read waited for the section.
     const stored = this.storage.kv.get<StoredPayload>(key);
     if (stored) return stored;
-    const cacheKey = { workspaceId: this.store.workspaceId, integration, cacheDate };
+    const cacheKey = { workspaceId: this.store.workspaceId, ...conn, cacheDate };
     const legacy = await getLegacyPayload(this.d, cacheKey);
     if (!legacy) return null;
     const moved = { json: legacy.payload, fetchedAt: legacy.fetchedAt };
@@ -108,24 +108,24 @@ export class PayloadStore {
       await clearLegacyPayload(this.d, cacheKey, bytes(legacy.payload));
     } catch (err) {
       // The object holds it now; D1's copy is cleared by the key's next fetch.
-      console.warn("legacy payload not cleared", integration, err instanceof Error ? err.message : "");
+      console.warn("legacy payload not cleared", conn.integration, err instanceof Error ? err.message : "");
     }
     return moved;
   }
 
-  private touch(integration: string, cacheDate: number): void {
-    const key = storageKey(integration, cacheDate);
+  private touch(conn: Conn, cacheDate: number): void {
+    const key = storageKey(conn, cacheDate);
     const now = Date.now();
     if (now - (this.touched.get(key) ?? 0) < TOUCH_EVERY_MS) return;
     this.touched.set(key, now);
-    const cacheKey = { workspaceId: this.store.workspaceId, integration, cacheDate };
+    const cacheKey = { workspaceId: this.store.workspaceId, ...conn, cacheDate };
     // A key asked for again rejoins the set the cron keeps warm, which stays capped per connection.
     this.background(
       touchRequested(this.d, cacheKey, now)
-        .then((joined) => (joined ? capRequestedKeys(this.d, cacheKey.workspaceId, integration, this.warmKeys()) : 0))
+        .then((joined) => (joined ? capRequestedKeys(this.d, cacheKey, this.warmKeys()) : 0))
         .catch((err: unknown) => {
           this.touched.delete(key);
-          console.warn("last_requested_at not recorded", integration, err instanceof Error ? err.message : "");
+          console.warn("last_requested_at not recorded", conn.integration, err instanceof Error ? err.message : "");
         }),
     );
   }

@@ -15,6 +15,8 @@ import type { TokenLifecycle, UsableAccess } from "./tokens";
 /** A call to forward, as the edge checked it. */
 export interface ProxyRequest {
   integration: string;
+  /** The connection's tenant; optional while the workspace has one connection to the provider. */
+  tenantId?: string | undefined;
   method: string;
   /** Relative to the API base, confined (see proxyPathProblem), no leading slash. */
   path: string;
@@ -45,7 +47,8 @@ export class ApiProxy {
   async forward(request: ProxyRequest): Promise<ProxyOutcome> {
     const provider = this.providerOf(request.integration);
     if (!provider) return failed("unknown_integration", `Unknown integration "${request.integration}"`);
-    const first = await this.tokens.getIntegrationAccess(provider.name);
+    const ref = { integration: provider.name, tenantId: request.tenantId };
+    const first = await this.tokens.getIntegrationAccess(ref);
     if (!first.ok) return first;
     const settings = proxySettings(this.env);
 
@@ -64,7 +67,7 @@ export class ApiProxy {
     if (response.status === 401) {
       // The token was refused before its expiry (revoked, rotated elsewhere): refresh once, retry once.
       await response.body?.cancel();
-      const again = await this.tokens.getIntegrationAccess(provider.name, true);
+      const again = await this.tokens.getIntegrationAccess(ref, true);
       if (!again.ok) return again;
       access = again.access;
       response = await this.send(provider, access, request, settings.timeoutMs);

@@ -1,6 +1,7 @@
 // The token lifecycle of one workspace, run inside its Durable Object: hand out usable access tokens,
-// refreshing each expiry exactly once however many callers wait, keeping a refreshed set durable
-// before anyone uses it, and classifying failures so that only a rejected grant asks for a reconnect.
+// refreshing each expiry exactly once however many callers wait (of every connection the grant
+// backs), keeping a refreshed set durable before anyone uses it, and classifying failures so that
+// only a rejected grant asks for a reconnect.
 import { exponentialBackoff, sleep } from "../framework/backoff";
 import { type KeyRing, sealTokens } from "../framework/crypto";
 import type { Failure, FailureReason } from "../framework/failure";
@@ -12,17 +13,18 @@ import { refreshGrant, revokeGrant } from "../framework/oauth/flow";
 import type { OAuthApp } from "../framework/oauth/types";
 import type { RegisteredProvider } from "../framework/provider";
 import { lifecycleSettings } from "../framework/settings";
-import type { ConnectionStore } from "./connections";
+import { type Conn, type ConnectionRef, type ConnectionStore, tenantOrNull } from "./connections";
 import type { IntegrationAccess } from "./integration-access";
 import { SingleFlight } from "./single-flight";
 
 /** What a caller gets: enough to call the provider's API, nothing to refresh with. */
 export interface UsableAccess {
   integration: string;
+  /** The connection's tenant; null for a provider without tenants. */
+  tenantId: string | null;
   accessToken: string;
   tokenType: string | null;
   expiresAt: number | null;
-  tenantId: string | null;
   apiBaseUrl: string;
   /** The OAuth app's client id (some APIs want it as a key header). */
   clientId: string;
@@ -39,8 +41,14 @@ export type AccessOutcome = { ok: true; access: UsableAccess } | { ok: false; fa
 /** RFC 6749 §5.2 codes that mean the grant or the client is no good: only a new consent helps. */
 const RECONNECT_CODES = new Set(["invalid_grant", "invalid_client", "unauthorized_client"]);
 
-/** DO storage key written before a refresh request leaves and removed once its outcome is stored. */
+/** Refresh regardless of expiry: always, never, or when the grant's tokens were issued before a time. */
+export type Force = boolean | { issuedBefore: number };
+
+/** DO storage key written before a refresh request leaves and removed once its outcome is stored: `refreshing:<integration>:<generation>`. */
 const MARKER_PREFIX = "refreshing:";
+const markerKey = (integration: string, generation: number) => `${MARKER_PREFIX}${integration}:${generation}`;
+/** One grant: the connections of one consent share its tokens, and so its refreshes. */
+const grantKey = (integration: string, generation: number) => `${integration}:${generation}`;
 
 interface RefreshMarker {
   refreshTokenHash: string;
@@ -72,25 +80,42 @@ export class TokenLifecycle {
   ) {}
 
   /**
-   * A usable access token for `integration`, refreshed first when it expires within the margin
-   * (or always, with `force`). Concurrent callers share one load and at most one refresh.
+   * A usable access token for the connection `ref` names, refreshed first when it expires within
+   * the margin, or always with `force` (with `{ issuedBefore }`: when the grant's tokens are older
+   * than that, so the keep-alive of one grant's several connections refreshes once). Concurrent
+   * callers of one grant, whichever of its connections they name, share one load and at most one refresh.
    */
-  async getIntegrationAccess(integration: string, force = false): Promise<AccessOutcome> {
+  async getIntegrationAccess(ref: ConnectionRef, force: Force = false): Promise<AccessOutcome> {
+    if (!this.providerOf(ref.integration)) return failure("unknown_integration", `Unknown integration "${ref.integration}"`);
+    const found = await this.store.exclusive(ref.integration, () => this.store.resolve(ref));
+    if (!found.ok) return found;
+    const { conn } = found;
+    const grant = grantKey(conn.integration, found.access.generation);
     // A forced refresh arriving while a plain load is in flight waits for it, then refreshes
     // (or joins whatever started meanwhile).
-    if (force) await this.flights.idle(integration);
-    return this.flights.run(integration, () => this.resolve(integration, force));
+    if (force) await this.flights.idle(grant);
+    const outcome = await this.flights.run(grant, () => this.resolve(conn, force));
+    if (!outcome.ok || outcome.access.tenantId === tenantOrNull(conn.tenantId)) return outcome;
+    // The flight was started for another connection of the grant: same tokens, this connection's tenant.
+    const own = await this.store.load(conn);
+    if (!own || own.generation !== outcome.access.generation)
+      return failure("not_connected", `${conn.integration} was disconnected or replaced while its token was refreshed`);
+    return {
+      ok: true,
+      access: { ...outcome.access, tenantId: tenantOrNull(own.tenantId), additionalInfo: own.additionalInfo },
+    };
   }
 
-  /** Drops a crash marker, so a new grant never inherits the old grant's interrupted refresh. */
-  clearMarker(integration: string): void {
-    this.storage.kv.delete(MARKER_PREFIX + integration);
+  /** Drops a grant's crash marker, so a new grant never inherits the old grant's interrupted refresh. */
+  clearMarker(integration: string, generation: number): void {
+    this.storage.kv.delete(markerKey(integration, generation));
   }
 
-  private async resolve(integration: string, force: boolean): Promise<AccessOutcome> {
+  private async resolve(conn: Conn, force: Force): Promise<AccessOutcome> {
+    const { integration } = conn;
     const provider = this.providerOf(integration);
     if (!provider) return failure("unknown_integration", `Unknown integration "${integration}"`);
-    const access = await this.store.exclusive(integration, () => this.current(integration));
+    const access = await this.store.exclusive(integration, () => this.current(conn));
     if (!access) return failure("not_connected", `${integration} is not connected for this workspace`);
     if (access.requiresReconnect) {
       return failure("reconnect_required", `${integration} must be connected again by a workspace member`);
@@ -112,7 +137,8 @@ export class TokenLifecycle {
     }
     const now = Date.now();
     const due = access.expiresAt !== null && access.expiresAt - refreshMargin(access, provider.refreshMarginMs) <= now;
-    if (!force && !due) return { ok: true, access: usable(access, app) };
+    const forced = force === true || (force !== false && access.tokensIssuedAt < force.issuedBefore);
+    if (!forced && !due) return { ok: true, access: usable(access, app) };
     if (!access.tokens.refreshToken) {
       // Nothing to refresh with: the access token serves until it expires, then only a reconnect helps.
       if (access.expiresAt === null || access.expiresAt > now) return { ok: true, access: usable(access, app) };
@@ -128,12 +154,14 @@ export class TokenLifecycle {
   }
 
   /** The connection as storage has it, after settling a refresh a crash cut off. */
-  private async current(integration: string): Promise<IntegrationAccess | null> {
-    let access = await this.store.load(integration);
-    const marker = this.storage.kv.get<RefreshMarker>(MARKER_PREFIX + integration);
-    if (!access || !marker) return access;
+  private async current(conn: Conn): Promise<IntegrationAccess | null> {
+    let access = await this.store.load(conn);
+    if (!access) return null;
+    const { integration, generation } = access;
+    const marker = this.storage.kv.get<RefreshMarker>(markerKey(integration, generation));
+    if (!marker) return access;
     // A refresh started and its outcome was never recorded: the object restarted mid-refresh.
-    access = (await this.store.reload(integration)) ?? access;
+    access = (await this.store.reload(conn)) ?? access;
     if (
       access.tokens.refreshToken &&
       sha256Hex(access.tokens.refreshToken) === marker.refreshTokenHash &&
@@ -149,7 +177,7 @@ export class TokenLifecycle {
       );
       access = { ...access, requiresReconnect: true };
     }
-    this.clearMarker(integration);
+    this.clearMarker(integration, generation);
     return access;
   }
 
@@ -161,8 +189,8 @@ export class TokenLifecycle {
   ): Promise<AccessOutcome> {
     const { integration } = access;
     const settings = lifecycleSettings(this.env);
-    const markerKey = MARKER_PREFIX + integration;
-    this.storage.kv.put<RefreshMarker>(markerKey, { refreshTokenHash: sha256Hex(refreshToken), startedAt: Date.now() });
+    const marker = markerKey(integration, access.generation);
+    this.storage.kv.put<RefreshMarker>(marker, { refreshTokenHash: sha256Hex(refreshToken), startedAt: Date.now() });
     // The marker must be durable before the refresh token leaves this object.
     await this.storage.sync();
 
@@ -198,7 +226,7 @@ export class TokenLifecycle {
         await sleep(wait);
       }
     }
-    this.storage.kv.delete(markerKey);
+    this.storage.kv.delete(marker);
     const e = lastError!;
     if (outcomeUnknown) {
       await this.store.markFailure(
@@ -231,8 +259,9 @@ export class TokenLifecycle {
   }
 
   /**
-   * Makes a refreshed set the connection's: first into the object's storage (durable, so a D1
-   * failure loses nothing), then into D1 if the connection still holds this generation.
+   * Makes a refreshed set the grant's, for every connection it backs: first into the object's
+   * storage (durable, so a D1 failure loses nothing), then into D1 if a connection still holds this
+   * generation.
    */
   private async commit(
     access: IntegrationAccess,
@@ -243,8 +272,7 @@ export class TokenLifecycle {
     const now = Date.now();
     const tokens = { accessToken: next.accessToken, refreshToken: next.refreshToken, tokenType: next.tokenType };
     const sealed = await sealTokens(await this.ring(), this.store.workspaceId, integration, tokens);
-    this.storage.kv.delete(MARKER_PREFIX + integration);
-    const changes = this.store.changes(integration);
+    this.storage.kv.delete(markerKey(integration, generation));
     await this.store.holdRotation(integration, {
       generation,
       sealed,
@@ -266,11 +294,13 @@ export class TokenLifecycle {
       updatedAt: now,
     };
     const written = await this.store.exclusive(integration, async () => {
-      // Confirmed or disconnected since the set was held: that change dropped it; nothing to write.
-      if (this.store.changes(integration) !== changes) return false;
       try {
-        const result = await this.store.flushRotation(integration);
+        const result = await this.store.flushRotation(integration, generation);
+        // No connection holds the grant any more (its last one was disconnected or replaced).
         if (result === "stale") return false;
+        // Dropped by the change that removed the grant's last connection, or already written by the alarm.
+        if (result === "none" && !(await this.store.list(integration)).some((a) => a.generation === generation))
+          return false;
       } catch (err) {
         // D1 is down: the set stays in the object's storage and is written on the next load or alarm.
         console.warn(
@@ -280,7 +310,7 @@ export class TokenLifecycle {
         );
         await this.retryFlushLater();
       }
-      this.store.remember(refreshed);
+      this.store.rememberGrant(refreshed);
       return true;
     });
     if (!written) {
@@ -295,10 +325,10 @@ export class TokenLifecycle {
 function usable(access: IntegrationAccess, app: OAuthApp): UsableAccess {
   return {
     integration: access.integration,
+    tenantId: tenantOrNull(access.tenantId),
     accessToken: access.tokens.accessToken,
     tokenType: access.tokens.tokenType,
     expiresAt: access.expiresAt,
-    tenantId: access.tenantId,
     apiBaseUrl: app.apiBaseUrl,
     clientId: app.clientId,
     additionalInfo: access.additionalInfo,

@@ -30,13 +30,14 @@ export class WebhookEvents {
   /** An event to store with a state change, or undefined when webhooks are off or the type is not sent. */
   create<T extends WebhookEventType>(
     type: T,
-    integration: string,
+    { integration, tenantId }: { integration: string; tenantId: string },
     details: WebhookEventDetails[T],
     now = Date.now(),
   ): OutboxEvent | undefined {
     const settings = webhookSettings(this.env);
     if (settings.url === undefined || !settings.events.has(type)) return undefined;
-    const event = newWebhookEvent(type, { workspace_id: this.workspaceId, integration }, details, new Date(now));
+    const about = { workspace_id: this.workspaceId, integration, tenant_id: tenantId === "" ? null : tenantId };
+    const event = newWebhookEvent(type, about, details, new Date(now));
     return { id: event.id, workspaceId: this.workspaceId, integration, type, occurredAt: now, data: event.data };
   }
 

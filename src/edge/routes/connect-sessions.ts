@@ -8,7 +8,7 @@ import { publicBase } from "../../framework/settings";
 import { SESSION_TTL_SECONDS, saveConnectSession } from "../../framework/state";
 import { requireProvider } from "../../providers/registry";
 import { workspaceClient } from "../../workspace/client";
-import { authenticated, requireReplaceRight, requireRole } from "../auth";
+import { authenticated, requireRole } from "../auth";
 import { describe } from "../docs";
 import type { AppEnv } from "../env";
 import { described, fields, json, jsonBody } from "../validate";
@@ -59,7 +59,6 @@ export const connectSessionRoutes = new Hono<AppEnv>().post(
     requireApp(provider, c.env); // fail now, not in the popup
     const checked = checkConnectionConfig(provider, body.config);
     if (!checked.ok) throw new FailureError("invalid_request", `Invalid body: ${checked.field} ${checked.message}`);
-    await requireReplaceRight(c.env, c.var.user, body.workspace_id, provider.name);
     const admitted = await workspaceClient(c.env, body.workspace_id).admit("connect_session");
     if (!admitted.ok) throw FailureError.of(admitted.failure);
     const { id, record } = await saveConnectSession(c.env.OAUTH_KV, {

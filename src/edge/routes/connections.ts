@@ -8,11 +8,25 @@ import { displayName, type RegisteredProvider } from "../../framework/provider";
 import { availableProviders, requireProvider } from "../../providers/registry";
 import { listConnectionStates } from "../../storage/connections";
 import { db } from "../../storage/db";
+import type { FetchRun } from "../../framework/runs";
 import { workspaceClient } from "../../workspace/client";
+import { connKey, tenantOrNull } from "../../workspace/connections";
 import { authenticated, requireRole } from "../auth";
 import { describe } from "../docs";
 import type { AppEnv } from "../env";
 import { described, fields, json, jsonBody, query } from "../validate";
+
+const connectionInfo = z.object({
+  tenant_id: described(z.nullable(z.string()), "The company connected; null for a provider without tenants"),
+  tenant_name: described(z.nullable(z.string()), "Its name as the provider gave it, when it did"),
+  connected_by: described(z.nullable(z.string()), "The host app user (JWT sub) who confirmed the connection"),
+  connected_at: described(z.nullable(z.string()), "When the connection was confirmed, ISO 8601"),
+  requires_reconnect: described(z.boolean(), "The connection exists but the user must connect again"),
+  last_fetch: described(
+    z.nullable(z.object({ at: z.string(), outcome: z.string(), error: z.nullable(z.string()) })),
+    "The connection's latest fetch run (GET /integration/runs), or null",
+  ),
+});
 
 const providerInfo = z.object({
   name: described(z.string(), "Registry name, e.g. Xero"),
@@ -36,21 +50,41 @@ const providerInfo = z.object({
     ),
     "Inputs a connection needs, passed as `config` to POST /integration/connect-sessions; null: none",
   ),
-  connected: z.boolean(),
-  requires_reconnect: described(z.boolean(), "The connection exists but the user must connect again"),
-  connected_by: described(z.nullable(z.string()), "The host app user (JWT sub) who confirmed the connection"),
-  connected_at: described(z.nullable(z.string()), "When the connection was confirmed, ISO 8601"),
+  connected: described(z.boolean(), "The workspace has at least one connection to this provider"),
+  connections: described(z.array(connectionInfo), "One per tenant connected, oldest first"),
+  requires_reconnect: described(z.boolean(), "The first connection exists but the user must connect again"),
+  connected_by: described(z.nullable(z.string()), "Who confirmed the first connection (JWT sub)"),
+  connected_at: described(z.nullable(z.string()), "When the first connection was confirmed, ISO 8601"),
 });
 
 type ProviderInfo = z.output<typeof providerInfo>;
+type ConnectionInfo = z.output<typeof connectionInfo>;
 
-interface ConnectionState {
-  requiresReconnect: boolean;
-  connectedBy: string | null;
-  connectedAt: number | null;
+const iso = (ms: number | null | undefined) => (ms != null ? new Date(ms).toISOString() : null);
+
+/** A connection as listings show it; `run` is its latest fetch, when the caller read it. */
+export function connectionEntry(
+  state: {
+    tenantId: string;
+    tenantName: string | null;
+    requiresReconnect: boolean;
+    connectedBy: string | null;
+    connectedAt: number | null;
+  },
+  run?: FetchRun,
+): ConnectionInfo {
+  return {
+    tenant_id: tenantOrNull(state.tenantId),
+    tenant_name: state.tenantName,
+    connected_by: state.connectedBy,
+    connected_at: iso(state.connectedAt),
+    requires_reconnect: state.requiresReconnect,
+    last_fetch: run ? { at: new Date(run.finishedAt).toISOString(), outcome: run.outcome, error: run.error } : null,
+  };
 }
 
-function providerEntry(p: RegisteredProvider, env: Env, state: ConnectionState | undefined): ProviderInfo {
+function providerEntry(p: RegisteredProvider, env: Env, connections: ConnectionInfo[]): ProviderInfo {
+  const [first] = connections;
   return {
     name: p.name,
     display_name: displayName(p),
@@ -69,12 +103,24 @@ function providerEntry(p: RegisteredProvider, env: Env, state: ConnectionState |
           ]),
         )
       : null,
-    connected: state !== undefined,
-    requires_reconnect: state?.requiresReconnect ?? false,
-    connected_by: state?.connectedBy ?? null,
-    connected_at: state?.connectedAt != null ? new Date(state.connectedAt).toISOString() : null,
+    connected: first !== undefined,
+    connections,
+    requires_reconnect: first?.requires_reconnect ?? false,
+    connected_by: first?.connected_by ?? null,
+    connected_at: first?.connected_at ?? null,
   };
 }
+
+const confirmedConnection = z.object({
+  integration: z.string(),
+  tenant_id: z.nullable(z.string()),
+  tenant_name: z.nullable(z.string()),
+  connected_by: z.string(),
+  connected_at: z.string(),
+  replaced: described(z.boolean(), "It replaced the workspace's earlier connection to the same tenant"),
+});
+
+const tenantChoice = z.object({ id: z.string(), name: z.nullable(z.string()), type: z.nullable(z.string()) });
 
 export const connectionRoutes = new Hono<AppEnv>()
   .get(
@@ -95,24 +141,53 @@ export const connectionRoutes = new Hono<AppEnv>()
     query(z.object({ workspace_id: fields.workspaceId })),
     requireRole("member", "query"),
     async (c) => {
-      const rows = await listConnectionStates(db(c.env.DB), c.req.valid("query").workspace_id);
-      const byName = new Map(rows.map((r) => [r.integration, r]));
-      return c.json(availableProviders(c.env).map((p) => providerEntry(p, c.env, byName.get(p.name))));
+      const workspaceId = c.req.valid("query").workspace_id;
+      const rows = await listConnectionStates(db(c.env.DB), workspaceId);
+      const offered = availableProviders(c.env);
+      const mine = rows.filter((r) => offered.some((p) => p.name === r.integration));
+      const runs =
+        mine.length === 0 ? {} : await workspaceClient(c.env, workspaceId).latestRuns(mine.map(({ integration, tenantId }) => ({ integration, tenantId })));
+      return c.json(
+        offered.map((p) =>
+          providerEntry(
+            p,
+            c.env,
+            mine.filter((r) => r.integration === p.name).map((r) => connectionEntry(r, runs[connKey(r)])),
+          ),
+        ),
+      );
     },
   )
   .post(
     "/integration/connections/confirm",
     describe({
       tag: "Connections",
-      summary: "Make a completed consent the workspace's connection (the last step of connecting)",
+      summary: "Make a completed consent the workspace's connection to each chosen tenant (the last step of connecting)",
       description:
         "Send the `confirm_token` the callback page posted to the host app, with the bearer JWT of the same user who " +
-        "started the connection. Replacing an existing connection needs the admin role. Works once, within 10 minutes.",
+        "started the connection. When the grant covers several companies (the callback's message lists them as " +
+        "`tenants`), name the ones to connect in `tenant_ids`; each becomes a connection of its own. Replacing an " +
+        "existing connection to a tenant needs the admin role. Works once, within 10 minutes.",
       access: "member",
       responses: {
-        200: { description: "Connected: the provider's listing entry", schema: providerInfo },
-        400: { description: "invalid_request: the confirm token is unknown, used, expired or for another provider" },
+        200: {
+          description:
+            "Connected: one connection per chosen tenant, beside the provider's listing fields (of the first one)",
+          schema: z.object({ ...providerInfo.shape, connections: z.array(confirmedConnection) }),
+        },
+        400: {
+          description:
+            "invalid_request: the confirm token is unknown, used, expired or for another provider, or a tenant is not one the grant covers (nothing is stored)",
+        },
         403: { description: "forbidden: another user started this connection, or replacing needs the admin role" },
+        409: {
+          description:
+            "tenant_choice_required: the grant covers several companies and `tenant_ids` names none; `tenants` lists them. The confirm token stays usable.",
+          schema: z.object({
+            error: z.object({ code: z.literal("tenant_choice_required"), message: z.string() }),
+            tenants: z.array(tenantChoice),
+          }),
+        },
       },
     }),
     authenticated,
@@ -124,6 +199,12 @@ export const connectionRoutes = new Hono<AppEnv>()
         confirm_token: described(
           z.string().check(z.minLength(1), z.maxLength(200)),
           "From the callback page's message",
+        ),
+        tenant_ids: z.optional(
+          described(
+            z.array(fields.tenantId).check(z.minLength(1), z.maxLength(100)),
+            "The tenants to connect, from the callback message's `tenants`; optional when the grant covers one",
+          ),
         ),
       }),
     ),
@@ -137,34 +218,63 @@ export const connectionRoutes = new Hono<AppEnv>()
         confirmToken: body.confirm_token,
         userId: user.id,
         role: user.workspaces[body.workspace_id] === "admin" ? "admin" : "member",
+        tenantIds: body.tenant_ids,
       });
       if (!outcome.ok) throw FailureError.of(outcome.failure);
-      const { connectedBy, connectedAt } = outcome.connection;
-      return c.json(providerEntry(provider, c.env, { requiresReconnect: false, connectedBy, connectedAt }));
+      const connections = outcome.connections.map((k) => ({
+        integration: k.integration,
+        tenant_id: k.tenantId,
+        tenant_name: k.tenantName,
+        connected_by: k.connectedBy,
+        connected_at: new Date(k.connectedAt).toISOString(),
+        replaced: k.replaced,
+      }));
+      const listed = outcome.connections.map((k) =>
+        connectionEntry({ ...k, tenantId: k.tenantId ?? "", requiresReconnect: false }),
+      );
+      return c.json({ ...providerEntry(provider, c.env, listed), connections });
     },
   )
   .post(
     "/integration/disconnect",
     describe({
       tag: "Connections",
-      summary: "Disconnect a provider: delete the connection and the workspace's cached data for it",
+      summary: "Disconnect one connection: delete it and the workspace's cached data for it",
+      description:
+        "The grant is revoked at the provider unless another connection of the workspace still uses it (a Xero consent " +
+        "covering several organisations); then only this tenant is dropped from it where the provider allows.",
       access: "admin",
       responses: {
-        200: { description: "Disconnected, or was not connected", schema: z.object({ message: z.string() }) },
+        200: {
+          description: "Disconnected, or was not connected",
+          schema: z.object({ message: z.string(), disconnected: z.boolean() }),
+        },
         400: { description: "Unknown integration or invalid input" },
+        409: { description: "tenant_required: several connections to the provider and no tenant_id; `tenants` lists them" },
       },
     }),
     authenticated,
-    query(z.object({ workspace_id: fields.workspaceId, integration: fields.integration })),
+    query(
+      z.object({
+        workspace_id: fields.workspaceId,
+        integration: fields.integration,
+        tenant_id: z.optional(fields.tenantId),
+      }),
+    ),
     requireRole("admin", "query"),
     async (c) => {
-      const { workspace_id, integration } = c.req.valid("query");
+      const { workspace_id, integration, tenant_id } = c.req.valid("query");
       const provider = requireProvider(integration, c.env);
-      const existed = await workspaceClient(c.env, workspace_id).disconnect(provider.name, c.var.user.id);
+      const outcome = await workspaceClient(c.env, workspace_id).disconnect(
+        { integration: provider.name, tenantId: tenant_id },
+        c.var.user.id,
+      );
+      if (!outcome.ok) throw FailureError.of(outcome.failure);
       return c.json({
-        message: existed
+        message: outcome.disconnected
           ? `Integration ${provider.name} has been disconnected`
           : `Integration ${provider.name} is not connected`,
+        disconnected: outcome.disconnected,
       });
     },
   );

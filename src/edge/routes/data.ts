@@ -12,6 +12,7 @@ import { listConnections } from "../../storage/connections";
 import { db } from "../../storage/db";
 import { type DataPoint, fetchAdapterFor } from "../../workspace/adapter";
 import { workspaceClient } from "../../workspace/client";
+import { chooseConnection, connKey, tenantOrNull } from "../../workspace/connections";
 import { authenticated, requireRole } from "../auth";
 import { describe } from "../docs";
 import type { AppEnv } from "../env";
@@ -59,7 +60,7 @@ const fetchRun = z.object({
   finished_at: z.string(),
   outcome: described(z.string(), "success, error or dead_letter (the queue gave up on the key)"),
   error: described(z.nullable(z.string()), "`<reason>: <message>` when it failed"),
-  from_date: described(z.string(), "The run's cache key as a date (the seed's key, docs/adapters.md)"),
+  from_date: described(z.string(), "The run's cache key as a date (the 12-month batch rule's key, docs/adapters.md)"),
 });
 
 /** A run as the API shows it. */
@@ -74,6 +75,8 @@ const runEntry = (run: FetchRun): z.output<typeof fetchRun> => ({
 
 const connectionStatus = z.object({
   integration: z.string(),
+  tenant_id: described(z.nullable(z.string()), "The connection's tenant; null for a provider without tenants"),
+  tenant_name: z.nullable(z.string()),
   requires_reconnect: z.boolean(),
   token: z.object({
     expires_at: z.nullable(z.string()),
@@ -97,20 +100,30 @@ export const dataRoutes = new Hono<AppEnv>()
       access: "member",
       responses: {
         200: { description: "The data", schema: z.union([accountingData, payrollData]) },
-        404: { description: "not_connected: the workspace has no connection to this provider" },
-        409: { description: "reconnect_required: a member must connect again" },
+        404: { description: "not_connected: the workspace has no connection to this provider (or tenant)" },
+        409: {
+          description:
+            "reconnect_required: a member must connect again; tenant_required: several connections to the provider and no tenant_id (`tenants` lists them)",
+        },
         502: { description: "The provider answered with an error or data in an unexpected shape" },
         429: { description: "rate_limited: the workspace fetched too many new months this hour; see Retry-After" },
         503: { description: "provider_unavailable: try again after Retry-After" },
       },
     }),
     authenticated,
-    query(z.object({ workspace_id: fields.workspaceId, integration: fields.integration, from_date: fromDate })),
+    query(
+      z.object({
+        workspace_id: fields.workspaceId,
+        integration: fields.integration,
+        tenant_id: z.optional(fields.tenantId),
+        from_date: fromDate,
+      }),
+    ),
     requireRole("member", "query"),
     async (c) => {
       const q = c.req.valid("query");
       const provider = requireProvider(q.integration, c.env);
-      const adapter = fetchAdapterFor(c.env, q.workspace_id, provider);
+      const adapter = fetchAdapterFor(c.env, q.workspace_id, provider, q.tenant_id);
       const { payload, fetchedAt } = await adapter.getData(q.from_date);
       const fetched_at = new Date(fetchedAt).toISOString();
       return payload.apiType === "accounting"
@@ -123,6 +136,10 @@ export const dataRoutes = new Hono<AppEnv>()
     describe({
       tag: "Data",
       summary: "Every data point (Integration[Title]) of the workspace's connected accounting providers",
+      description:
+        "One entry per title of each connection. Where the workspace has several connections to a provider, ids name " +
+        "the tenant (`Xero:<tenant_id>[Total Income]`), so two organisations' same-named accounts stay apart. " +
+        "`integration` and `tenant_id` narrow the list to one provider or connection.",
       access: "member",
       responses: {
         200: {
@@ -132,18 +149,30 @@ export const dataRoutes = new Hono<AppEnv>()
       },
     }),
     authenticated,
-    query(z.object({ workspace_id: fields.workspaceId, from_date: fromDate })),
+    query(
+      z.object({
+        workspace_id: fields.workspaceId,
+        from_date: fromDate,
+        integration: z.optional(fields.integration),
+        tenant_id: z.optional(fields.tenantId),
+      }),
+    ),
     requireRole("member", "query"),
     async (c) => {
       const q = c.req.valid("query");
-      const connected = new Map((await listConnections(db(c.env.DB), q.workspace_id)).map((r) => [r.integration, r]));
+      const only = q.integration === undefined ? undefined : requireProvider(q.integration, c.env);
+      const connections = await listConnections(db(c.env.DB), q.workspace_id);
       const points: DataPoint[] = [];
       for (const provider of availableProviders(c.env)) {
-        const connection = connected.get(provider.name);
-        // A connection waiting for its user to reconnect has no data source; its state is in /status.
-        if (provider.apiType !== "accounting" || !connection || connection.requiresReconnect) continue;
-        const adapter = fetchAdapterFor(c.env, q.workspace_id, provider);
-        points.push(...(await adapter.getDataEndpoints(q.from_date)));
+        if (provider.apiType !== "accounting" || (only && only.name !== provider.name)) continue;
+        const mine = connections.filter((r) => r.integration === provider.name);
+        for (const connection of mine) {
+          // A connection waiting for its user to reconnect has no data source; its state is in /status.
+          if (connection.requiresReconnect) continue;
+          if (q.tenant_id !== undefined && connection.tenantId !== q.tenant_id) continue;
+          const adapter = fetchAdapterFor(c.env, q.workspace_id, provider, connection.tenantId);
+          points.push(...(await adapter.getDataEndpoints(q.from_date, mine.length > 1)));
+        }
       }
       return c.json(points);
     },
@@ -157,11 +186,18 @@ export const dataRoutes = new Hono<AppEnv>()
       responses: {
         202: { description: "Queued", schema: z.object({ message: z.string(), queued: z.number() }) },
         404: { description: "not_connected" },
+        409: { description: "tenant_required: several connections to the provider and no tenant_id" },
         429: { description: "rate_limited: the workspace asked for too many fetches this hour; see Retry-After" },
       },
     }),
     authenticated,
-    query(z.object({ workspace_id: fields.workspaceId, integration: fields.integration })),
+    query(
+      z.object({
+        workspace_id: fields.workspaceId,
+        integration: fields.integration,
+        tenant_id: z.optional(fields.tenantId),
+      }),
+    ),
     requireRole("admin", "query"),
     async (c) => {
       const q = c.req.valid("query");
@@ -173,12 +209,14 @@ export const dataRoutes = new Hono<AppEnv>()
         );
       }
       const d = db(c.env.DB);
-      const connection = (await listConnections(d, q.workspace_id)).find((r) => r.integration === provider.name);
-      if (!connection) throw new FailureError("not_connected", `${provider.name} is not connected for this workspace`);
+      const mine = (await listConnections(d, q.workspace_id)).filter((r) => r.integration === provider.name);
+      const chosen = chooseConnection(provider.name, mine, q.tenant_id);
+      if (!chosen.ok) throw FailureError.of(chosen.failure);
+      const { tenantId } = chosen.row;
       const admitted = await workspaceClient(c.env, q.workspace_id).admit("fetch");
       if (!admitted.ok) throw FailureError.of(admitted.failure);
       const keys = new Set([
-        ...(await cachedKeys(d, q.workspace_id, provider.name)),
+        ...(await cachedKeys(d, { workspaceId: q.workspace_id, integration: provider.name, tenantId })),
         cacheDateKey(defaultFromDate(Date.now())),
       ]);
       await sendFetches(
@@ -186,6 +224,7 @@ export const dataRoutes = new Hono<AppEnv>()
         [...keys].map((cacheDate) => ({
           workspaceId: q.workspace_id,
           integration: provider.name,
+          tenantId,
           cacheDate,
           trigger: "manual" as const,
         })),
@@ -200,41 +239,58 @@ export const dataRoutes = new Hono<AppEnv>()
       summary: "Per connection: last fetch, its outcome, the next scheduled run and the token's state",
       access: "member",
       responses: {
-        200: { description: "One entry per connection, in registry order", schema: z.array(connectionStatus) },
+        200: {
+          description: "One entry per connection, in registry order (a provider's connections oldest first)",
+          schema: z.array(connectionStatus),
+        },
       },
     }),
     authenticated,
-    query(z.object({ workspace_id: fields.workspaceId })),
+    query(
+      z.object({
+        workspace_id: fields.workspaceId,
+        integration: z.optional(fields.integration),
+        tenant_id: z.optional(fields.tenantId),
+      }),
+    ),
     requireRole("member", "query"),
     async (c) => {
-      const { workspace_id } = c.req.valid("query");
-      const providers = availableProviders(c.env);
-      const [connections, runs] = await Promise.all([
-        listConnections(db(c.env.DB), workspace_id),
-        workspaceClient(c.env, workspace_id).latestRuns(providers.map((p) => p.name)),
-      ]);
-      const byName = new Map(connections.map((r) => [r.integration, r]));
+      const q = c.req.valid("query");
+      const only = q.integration === undefined ? undefined : requireProvider(q.integration, c.env);
+      const providers = availableProviders(c.env).filter((p) => !only || p.name === only.name);
+      const connections = (await listConnections(db(c.env.DB), q.workspace_id)).filter(
+        (r) => q.tenant_id === undefined || r.tenantId === q.tenant_id,
+      );
+      const shown = connections.filter((r) => providers.some((p) => p.name === r.integration));
+      const runs =
+        shown.length === 0
+          ? {}
+          : await workspaceClient(c.env, q.workspace_id).latestRuns(
+              shown.map(({ integration, tenantId }) => ({ integration, tenantId })),
+            );
       const next = nextScheduledRun(Date.now());
       return c.json(
-        providers.flatMap((provider): z.output<typeof connectionStatus>[] => {
-          const row = byName.get(provider.name);
-          if (!row) return [];
-          const run = runs[provider.name];
-          return [
-            {
-              integration: provider.name,
-              requires_reconnect: row.requiresReconnect,
+        providers.flatMap((provider): z.output<typeof connectionStatus>[] =>
+          shown
+            .filter((row) => row.integration === provider.name)
+            .map((row) => {
+              const run = runs[connKey(row)];
+              return {
+                integration: provider.name,
+                tenant_id: tenantOrNull(row.tenantId),
+                tenant_name: row.tenantName,
+                requires_reconnect: row.requiresReconnect,
               token: {
                 expires_at: iso(row.expiresAt),
                 last_refresh_at: iso(row.lastRefreshAt),
                 last_refresh_error: row.lastRefreshError,
                 refresh_failures: row.refreshFailures,
               },
-              last_fetch: run ? runEntry(run) : null,
-              next_scheduled_run: row.requiresReconnect ? null : next,
-            },
-          ];
-        }),
+                last_fetch: run ? runEntry(run) : null,
+                next_scheduled_run: row.requiresReconnect ? null : next,
+              };
+            }),
+        ),
       );
     },
   )
@@ -248,6 +304,8 @@ export const dataRoutes = new Hono<AppEnv>()
       responses: {
         200: { description: "Runs, newest first", schema: z.array(fetchRun) },
         400: { description: "unknown_integration, or a limit out of range" },
+        404: { description: "not_connected: no connection to that tenant" },
+        409: { description: "tenant_required: several connections to the provider and no tenant_id" },
       },
     }),
     authenticated,
@@ -255,6 +313,7 @@ export const dataRoutes = new Hono<AppEnv>()
       z.object({
         workspace_id: fields.workspaceId,
         integration: fields.integration,
+        tenant_id: z.optional(fields.tenantId),
         limit: described(
           z.optional(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(100))),
           "How many, 1 to 100 (default 20)",
@@ -265,7 +324,11 @@ export const dataRoutes = new Hono<AppEnv>()
     async (c) => {
       const q = c.req.valid("query");
       const provider = requireProvider(q.integration, c.env);
-      const runs = await workspaceClient(c.env, q.workspace_id).fetchRuns(provider.name, q.limit ?? 20);
-      return c.json(runs.map(runEntry));
+      const outcome = await workspaceClient(c.env, q.workspace_id).fetchRuns(
+        { integration: provider.name, tenantId: q.tenant_id },
+        q.limit ?? 20,
+      );
+      if (!outcome.ok) throw FailureError.of(outcome.failure);
+      return c.json(outcome.runs.map(runEntry));
     },
   );

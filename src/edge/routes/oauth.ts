@@ -12,8 +12,9 @@ import { type Authorized, authorizationUrl, exchangeCode } from "../../framework
 import { displayName, type RegisteredProvider } from "../../framework/provider";
 import { publicBase } from "../../framework/settings";
 import { claimKey, type OAuthState, saveState, takeConnectSession, takeState } from "../../framework/state";
+import type { GrantTenant } from "../../storage/schema";
 import { workspaceClient } from "../../workspace/client";
-import { authConfigFromEnv, authenticate, authorize, requireReplaceRight } from "../auth";
+import { authConfigFromEnv, authenticate, authorize } from "../auth";
 import { describe } from "../docs";
 import type { AppEnv } from "../env";
 import { statusOf } from "../errors";
@@ -103,7 +104,6 @@ export function oauthRoutes(provider: RegisteredProvider) {
           const user = await authenticate(c.req.header("Authorization"), authConfigFromEnv(c.env));
           workspaceId = q.workspace_id!;
           authorize(user, workspaceId, "member");
-          await requireReplaceRight(c.env, user, workspaceId, provider.name);
           const admitted = await workspaceClient(c.env, workspaceId).admit("connect_session");
           if (!admitted.ok) throw FailureError.of(admitted.failure);
           userId = user.id;
@@ -242,7 +242,21 @@ export function oauthRoutes(provider: RegisteredProvider) {
             `Connected to ${name}, but could not read the account it belongs to. Close this window and try again.`,
           );
         }
-        const { tokens, tenant } = authorized;
+        const { tokens } = authorized;
+        const tenants: GrantTenant[] = authorized.tenants.map((t) => ({
+          id: t.tenantId,
+          name: t.tenantName ?? null,
+          type: t.tenantType ?? null,
+          readable: t.readable ?? true,
+          additionalInfo: t.additionalInfo ?? {},
+        }));
+        if (!tenants.some((t) => t.readable))
+          return errorPage(
+            c,
+            502,
+            "tenant_lookup_failed",
+            `${name} granted access to no company this service can read. Close this window and try again.`,
+          );
         let held: { confirmToken: string };
         try {
           held = await workspaceClient(c.env, state.workspaceId).holdGrant({
@@ -251,8 +265,7 @@ export function oauthRoutes(provider: RegisteredProvider) {
             tokens: { accessToken: tokens.accessToken, refreshToken: tokens.refreshToken, tokenType: tokens.tokenType },
             expiresAt: tokens.expiresAt,
             scope: tokens.scope,
-            tenantId: tenant.tenantId,
-            additionalInfo: tenant.additionalInfo ?? {},
+            tenants,
             config: state.config,
           });
         } catch (err) {
@@ -270,6 +283,10 @@ export function oauthRoutes(provider: RegisteredProvider) {
             status: "authorized",
             confirmToken: held.confirmToken,
             message: `${name} authorized. Return to the app to finish connecting; you can close this window.`,
+            // The choice to make at confirm: every tenant, a practice listed with its type though it cannot be read.
+            ...(tenants.filter((t) => t.readable).length > 1
+              ? { tenants: tenants.map((t) => ({ id: t.id, name: t.name, type: t.type })) }
+              : {}),
           },
           c.env.APP_ORIGIN,
           200,

@@ -64,7 +64,7 @@ export const proxyRoutes = new Hono<AppEnv>().on(
     tag: "Proxy",
     summary: "Call any endpoint of a connected provider's API with the workspace's connection",
     description:
-      "Forwards the method, the query (without `workspace_id`), the body and the headers Accept, Accept-Language, " +
+      "Forwards the method, the query (without `workspace_id` and `tenant_id`), the body and the headers Accept, Accept-Language, " +
       "Content-Type, If-*, Idempotency-Key (plus a provider's own, e.g. Sage's X-Business) to `<API base>/<path>`, " +
       "with the connection's token and the provider's tenant headers. Answers with the provider's status, body " +
       "and its Content-Type, Cache-Control, ETag, Last-Modified, Link, Location and Retry-After. GET and HEAD need " +
@@ -85,9 +85,14 @@ export const proxyRoutes = new Hono<AppEnv>().on(
     },
   }),
   authenticated,
-  query(z.looseObject({ workspace_id: described(fields.workspaceId, "The workspace whose connection is used") })),
+  query(
+    z.looseObject({
+      workspace_id: described(fields.workspaceId, "The workspace whose connection is used"),
+      tenant_id: z.optional(described(fields.tenantId, "The connection's tenant; never forwarded upstream")),
+    }),
+  ),
   async (c) => {
-    const workspaceId = c.req.valid("query").workspace_id;
+    const { workspace_id: workspaceId, tenant_id: tenantId } = c.req.valid("query");
     authorize(c.var.user, workspaceId, READS.has(c.req.method) ? "member" : "admin");
     const raw = rawProxyPath(c.req.url);
     const provider = requireProvider(decodedName(raw.provider), c.env);
@@ -96,9 +101,11 @@ export const proxyRoutes = new Hono<AppEnv>().on(
 
     const params = new URL(c.req.url).searchParams;
     params.delete("workspace_id");
+    params.delete("tenant_id");
     const settings = proxySettings(c.env);
     const outcome = await workspaceClient(c.env, workspaceId).forward({
       integration: provider.name,
+      tenantId,
       method: c.req.method,
       path: raw.path,
       query: params.toString(),

@@ -13,13 +13,15 @@ export function authorizationUrl(app: OAuthApp, redirectUri: string, state: stri
 
 export interface Authorized {
   tokens: TokenResponse;
-  tenant: TenantInfo;
+  /** Every tenant the grant covers; one entry with id '' for a provider without tenants. */
+  tenants: TenantInfo[];
 }
 
 /**
- * Exchanges an authorization code, then asks the provider which tenant the grant covers, unless the
- * callback already named it (`grant.tenant`, from `tenantFromCallback`). Throws TokenEndpointError
- * when the exchange fails; whatever `lookupTenant` throws when that fails.
+ * Exchanges an authorization code, then asks the provider which tenants the grant covers, unless the
+ * callback already named one (`grant.tenant`, from `tenantFromCallback`, which the provider's
+ * `verifyTenant` then checks against the grant). Throws TokenEndpointError when the exchange fails;
+ * whatever `lookupTenants` or `verifyTenant` throws when that fails.
  */
 export async function exchangeCode(
   provider: RegisteredProvider,
@@ -30,12 +32,13 @@ export async function exchangeCode(
     grant.code,
     grant.codeVerifier,
   );
-  const tenant =
-    grant.tenant ??
-    (provider.lookupTenant
-      ? await provider.lookupTenant(createProviderApi(app.apiBaseUrl, tokens.accessToken), tokens)
-      : { tenantId: null });
-  return { tokens, tenant };
+  const api = createProviderApi(app.apiBaseUrl, tokens.accessToken);
+  if (grant.tenant) {
+    const tenant = provider.verifyTenant ? await provider.verifyTenant(api, grant.tenant) : grant.tenant;
+    return { tokens, tenants: [tenant] };
+  }
+  const tenants = provider.lookupTenants ? await provider.lookupTenants(api, tokens) : [{ tenantId: "" }];
+  return { tokens, tenants };
 }
 
 /** The standard refresh grant (RFC 6749 §6), unless the provider declares its own. */

@@ -10,6 +10,7 @@ const PER_PAGE = 100;
 /** At most 100 pages (10,000 employees if full): past this a company, or an answer, is not what this adapter serves. */
 const MAX_PAGES = 100;
 
+const companyInfo = lazy(() => z.looseObject({ name: z.nullish(z.string()) }));
 const tokenInfo = lazy(() => z.looseObject({ resource: z.looseObject({ type: z.string(), uuid: z.string() }) }));
 
 /** X-Total-Pages as a page count, or null when Gusto sends none. */
@@ -43,9 +44,18 @@ export const gusto = {
   // Gusto: the old refresh token is revoked only when the new access token is first used, so a lost
   // refresh answer can be retried. https://docs.gusto.com/embedded-payroll/v2022-11-01/reference/refresh-access-token
   refreshRetryAfterTimeout: true,
-  async lookupTenant(api) {
+  // A Gusto token is for one company: token_info names it, the company resource its name.
+  // https://docs.gusto.com/app-integrations/reference/get-v1-token-info
+  async lookupTenants(api) {
     const info = tokenInfo().parse(await api.get("/v1/token_info"));
-    return { tenantId: info.resource.uuid, additionalInfo: { resource_type: info.resource.type } };
+    const company = companyInfo().parse(await api.get(`/v1/companies/${encodeURIComponent(info.resource.uuid)}`));
+    return [
+      {
+        tenantId: info.resource.uuid,
+        tenantName: company.name ?? null,
+        additionalInfo: { resource_type: info.resource.type },
+      },
+    ];
   },
   // Every employee of the company, terminated ones included. Gusto: the answer may hold fewer than
   // the `per` asked for (X-Per-Page says how many), so the list ends at the page X-Total-Pages names,

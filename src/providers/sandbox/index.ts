@@ -43,9 +43,9 @@ export const sandbox = {
   offlineAccessNote: "The sandbox always returns a refresh token.",
   // Refresh tokens rotate and a reused one revokes the grant: a lost refresh answer means reconnecting.
   refreshRetryAfterTimeout: false,
-  async lookupTenant(api) {
+  async lookupTenants(api) {
     const info = company().parse(await api.get("/v1/company"));
-    return { tenantId: info.id, additionalInfo: { name: info.name } };
+    return [{ tenantId: info.id, tenantName: info.name }];
   },
   // 24 months from fromDate, at most 12 per call (the sandbox's limit), merged in request order.
   async getData({ api, fromDate }) {

@@ -53,9 +53,9 @@ export const sandboxPayroll = {
     clientAuth: "client_secret_post",
   },
   offlineAccessNote: "The sandbox always returns a refresh token.",
-  async lookupTenant(api) {
+  async lookupTenants(api) {
     const info = company().parse(await api.get("/v1/company"));
-    return { tenantId: info.id, additionalInfo: { name: info.name } };
+    return [{ tenantId: info.id, tenantName: info.name }];
   },
   async getData({ api }): Promise<EmployeeRow[]> {
     const rows: EmployeeRow[] = [];

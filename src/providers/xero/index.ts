@@ -5,9 +5,21 @@ import { lazy } from "../../framework/lazy";
 import type { ProviderDefinition } from "../../framework/provider";
 import { batchPeriods, readReport, reportRequests, xeroRange } from "./report";
 
+// Xero's connections: one entry per organisation (or practice) the user ticked at consent, `id` being
+// the connection that DELETE /connections/{id} removes.
+// https://developer.xero.com/documentation/guides/oauth2/auth-flow/#5-check-the-tenants-youre-authorized-to-access
+// https://developer.xero.com/documentation/guides/oauth2/tenants/
 const connections = lazy(() =>
-  z.array(z.looseObject({ tenantId: z.string(), tenantType: z.string(), tenantName: z.nullish(z.string()) })),
+  z.array(
+    z.looseObject({
+      id: z.optional(z.string()),
+      tenantId: z.string(),
+      tenantType: z.string(),
+      tenantName: z.nullish(z.string()),
+    }),
+  ),
 );
+const connectionId = lazy(() => z.object({ connectionId: z.string().check(z.regex(/^[0-9a-fA-F-]{1,64}$/)) }));
 
 export const xero = {
   displayName: "Xero",
@@ -28,13 +40,26 @@ export const xero = {
   refreshRetryAfterTimeout: true,
   // Xero: refresh tokens expire after 60 days unused; refresh well before that.
   keepAliveAfterMs: 30 * 24 * 3600_000,
-  // A grant can cover several tenants; the first organisation is the one we read (Zebbra's original framework's choice).
-  async lookupTenant(api) {
+  // A consent may cover several organisations (the user ticks them) and a practice: each organisation
+  // can become a connection, chosen by the user at confirm; a practice has no books to read.
+  async lookupTenants(api) {
     const tenants = connections().parse(await api.get("/connections"));
-    const organisation = tenants.find((t) => t.tenantType === "ORGANISATION");
-    if (!organisation)
+    if (!tenants.some((t) => t.tenantType === "ORGANISATION"))
       throw new ProviderDataError("Xero", "the grant covers no organisation; connect again and pick an organisation");
-    return { tenantId: organisation.tenantId, additionalInfo: { tenants } };
+    return tenants.map((t) => ({
+      tenantId: t.tenantId,
+      tenantName: t.tenantName ?? null,
+      tenantType: t.tenantType,
+      readable: t.tenantType === "ORGANISATION",
+      additionalInfo: t.id === undefined ? {} : { connectionId: t.id },
+    }));
+  },
+  // One organisation leaves a grant the others still use: Xero removes that connection alone.
+  // https://developer.xero.com/documentation/guides/oauth2/auth-flow/#removing-connections
+  async removeTenant(api, tenant) {
+    const parsed = connectionId().safeParse(tenant.additionalInfo);
+    if (!parsed.success) throw new ProviderDataError("Xero", "the connection id of this organisation is unknown");
+    await api.delete(`/connections/${parsed.data.connectionId}`);
   },
   // 2: P&L columns are single months (format 1 cached Zebbra's original framework's rolling sums).
   dataFormat: 2,
