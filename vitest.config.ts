@@ -1,8 +1,9 @@
-// Three test projects. "workers": tests inside workerd through @cloudflare/vitest-plugin, with the real
+// Four test projects. "workers": tests inside workerd through @cloudflare/vitest-plugin, with the real
 // bindings from wrangler.toml (D1, KV, Durable Objects, Queues); providers are faked at the HTTP
 // boundary by the Node server in test/fake/, started by test/global-setup.ts. "webhooks": the same
-// with webhooks on (test/webhooks/). "node": Node-side tests (the fake server itself, the scaffold
-// generator).
+// with webhooks on (test/webhooks/). "migrations": the same without migrations applied beforehand
+// (test/migrations/ applies them itself). "node": Node-side tests (the fake server itself, the
+// scaffold generator).
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { readdirSync } from "node:fs";
 import { defineConfig } from "vitest/config";
@@ -63,6 +64,7 @@ export function workersProject(
   include: string[],
   exclude: string[] = [],
   extra: (port: number) => Record<string, string> = () => ({}),
+  setupFiles: string[] = ["./test/setup.ts"],
 ) {
   return {
     plugins: [
@@ -82,7 +84,7 @@ export function workersProject(
       name,
       include,
       exclude,
-      setupFiles: ["./test/setup.ts"],
+      setupFiles,
       globalSetup: ["./test/global-setup.ts"],
       testTimeout: 20_000,
       hookTimeout: 30_000,
@@ -105,6 +107,8 @@ export default defineConfig({
         ...WEBHOOK_TEST_BINDINGS,
         WEBHOOK_URL: `http://127.0.0.1:${port}/webhooks/receive`,
       })),
+      // Migrations applied by the test itself, to a database filled under an earlier schema.
+      workersProject("migrations", ["test/migrations/*.test.ts"], [], () => ({}), []),
       {
         test: {
           name: "node",

@@ -114,7 +114,10 @@ it("payload store", async ({ task }) => {
     return { kv, sql };
   });
   const client = workspaceClient(env, WS);
-  const rpcRead = await timed(READS, async () => JSON.parse((await client.readCached("Xero", KEY))!.json) as unknown);
+  const rpcRead = await timed(READS, async () => {
+    const read = await client.readCached({ integration: "Xero" }, KEY);
+    return read.ok ? (JSON.parse(read.payload!.json) as unknown) : null;
+  });
 
   const figures = {
     payload:

@@ -14,11 +14,29 @@ function duration(ms: number): string {
   return ms % DAY === 0 ? `${ms / DAY} days` : ms % MINUTE === 0 ? `${ms / MINUTE} minutes` : `${ms} ms`;
 }
 
+/** Where the tenant comes from, and where the proxy pins it (docs/proxy.md). */
+function tenantCell(p: RegisteredProvider): string {
+  const found = p.tenantFromCallback
+    ? `callback query${p.verifyTenant ? ", checked by an API call" : ""}`
+    : p.lookupTenants
+      ? "API call after connecting"
+      : "none";
+  const pin = p.proxy?.tenant;
+  if (!pin) return found;
+  const where =
+    "header" in pin
+      ? `header \`${pin.header}\``
+      : "query" in pin
+        ? `query \`${pin.query}\``
+        : `path \`${pin.path}/…\`${pin.prefix ? "" : " (other paths pass)"}`;
+  return `${found}; proxy pins it: ${where}`;
+}
+
 function row(p: RegisteredProvider): string {
   const cells = [
     p.displayName && p.displayName !== p.name ? `${p.name} (${p.displayName})` : p.name,
     `${p.apiType ?? "none: connections and proxy only"}${p.developmentOnly ? " (development only)" : ""}`,
-    p.tenantFromCallback ? "callback query" : p.lookupTenant ? "API call after connecting" : "none",
+    tenantCell(p),
     p.rateLimit ? `${p.rateLimit.concurrent} concurrent, ${p.rateLimit.perMinute}/min per tenant` : "—",
     p.keepAliveAfterMs !== undefined ? `refresh after ${duration(p.keepAliveAfterMs)} idle` : "—",
     `\`${p.envPrefix}_*\``,

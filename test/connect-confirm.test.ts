@@ -101,49 +101,67 @@ describe("connect confirmation", () => {
 });
 
 describe("replacing a connection", () => {
-  it("should refuse a member, at the start and at the confirm step", async () => {
-    await connectThroughPopup("ws-replace-member", "Xero", { role: "admin", sub: "admin-1" });
+  it("should let a member start and add another company, but not replace one", async () => {
+    const ws = "ws-replace-member";
+    await connectThroughPopup(ws, "Xero", { role: "admin", sub: "admin-1" });
+    const organisation = (await rawAccessRow(ws, "Xero"))!.tenant_id as string;
+    // Starting is open to members: the consent may be for a company not connected yet.
     const session = await call("/integration/connect-sessions", {
       method: "POST",
-      bearer: await token({ "ws-replace-member": "member" }, { sub: "member-1" }),
+      bearer: await token({ [ws]: "member" }, { sub: "member-1" }),
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ workspace_id: "ws-replace-member", integration: "Xero" }),
+      body: JSON.stringify({ workspace_id: ws, integration: "Xero" }),
     });
-    expect(session.status).toBe(403);
-    const direct = await call("/integration/xero/login?workspace_id=ws-replace-member", {
+    expect(session.status).toBe(201);
+    const direct = await call(`/integration/xero/login?workspace_id=${ws}`, {
       redirect: "manual",
-      bearer: await token({ "ws-replace-member": "member" }, { sub: "member-1" }),
+      bearer: await token({ [ws]: "member" }, { sub: "member-1" }),
     });
-    expect(direct.status).toBe(403);
+    expect(direct.status).toBe(302);
 
-    // A grant started by an admin who is only a member by the time they confirm.
-    const { confirmToken } = await authorizeThroughPopup("ws-replace-member", "Xero", {
-      role: "admin",
-      sub: "admin-2",
-    });
-    const asMember = await confirm("ws-replace-member", "Xero", confirmToken, { role: "member", sub: "admin-2" });
-    expect(asMember.status).toBe(403);
-    expect((await rawAccessRow("ws-replace-member", "Xero"))!.connected_by).toBe("admin-1");
+    // The same organisation again, confirmed by a member: refused, and the connection is untouched.
+    const again = await authorizeThroughPopup(ws, "Xero", { role: "member", sub: "member-1", tenant: organisation });
+    const refused = await confirm(ws, "Xero", again.confirmToken, { role: "member", sub: "member-1" });
+    expect(refused.status).toBe(403);
+    expect((await rawAccessRow(ws, "Xero"))!.connected_by).toBe("admin-1");
+
+    // Another organisation: added beside the first.
+    const added = await connectThroughPopup(ws, "Xero", { role: "member", sub: "member-1" });
+    expect((await added.confirmed.json<{ connections: { replaced: boolean }[] }>()).connections).toEqual([
+      expect.objectContaining({ replaced: false }),
+    ]);
+    expect(await count("SELECT count(*) AS n FROM integration_access WHERE workspace_id = ?", ws)).toBe(2);
   });
 
-  it("should revoke the replaced grant and drop the old tenant's cached data", async () => {
+  it("should revoke the replaced grant and keep the company's cached data; another company goes beside it", async () => {
     const ws = "ws-replace";
     const first = await connectThroughPopup(ws, "Gusto", { role: "admin" });
     const oldGrant = (await findGrant({ code: first.code }))!;
+    const company = oldGrant.tenantIds[0]!;
     await env.DB.prepare(
-      "INSERT INTO data_cache (workspace_id, integration, cache_date, payload, created_at) VALUES (?, 'Gusto', 1640908800, '{}', 1)",
+      "INSERT INTO data_cache (workspace_id, integration, tenant_id, cache_date, payload, created_at) VALUES (?, 'Gusto', ?, 1640908800, '{}', 1)",
     )
-      .bind(ws)
+      .bind(ws, company)
       .run();
 
-    const second = await connectThroughPopup(ws, "Gusto", { role: "admin", sub: "admin-2" });
+    const second = await connectThroughPopup(ws, "Gusto", { role: "admin", sub: "admin-2", tenant: company });
     const newGrant = (await findGrant({ code: second.code }))!;
-    expect(newGrant.tenantIds[0]).not.toBe(oldGrant.tenantIds[0]);
+    expect(newGrant.tenantIds[0]).toBe(company);
+    expect((await second.confirmed.json<{ connections: { replaced: boolean }[] }>()).connections[0]?.replaced).toBe(
+      true,
+    );
     expect((await stats(oldGrant.grantId)).revoked).toBe(true);
     expect((await stats(newGrant.grantId)).revoked).toBe(false);
     const row = (await rawAccessRow(ws, "Gusto"))!;
-    expect(row).toMatchObject({ tenant_id: newGrant.tenantIds[0], connected_by: "admin-2" });
+    expect(row).toMatchObject({ tenant_id: company, connected_by: "admin-2" });
     expect(row.generation).toBeGreaterThan(0);
-    expect(await count("SELECT count(*) AS n FROM data_cache WHERE workspace_id = ?", ws)).toBe(0);
+    // The same company's books: still its own.
+    expect(await count("SELECT count(*) AS n FROM data_cache WHERE workspace_id = ?", ws)).toBe(1);
+
+    const third = await connectThroughPopup(ws, "Gusto", { role: "admin" });
+    const thirdGrant = (await findGrant({ code: third.code }))!;
+    expect(thirdGrant.tenantIds[0]).not.toBe(company);
+    expect((await stats(newGrant.grantId)).revoked).toBe(false);
+    expect(await count("SELECT count(*) AS n FROM integration_access WHERE workspace_id = ?", ws)).toBe(2);
   });
 });

@@ -17,11 +17,11 @@ import { fetchRuns, seedConnection } from "./helpers";
 
 const HOUR = 3600_000;
 
-async function seedStaleKeys(workspaceId: string, integration: string, n: number, now: number) {
+async function seedStaleKeys(workspaceId: string, integration: string, tenantId: string, n: number, now: number) {
   const statements = Array.from({ length: n }, (_, i) =>
     env.DB.prepare(
-      "INSERT INTO data_cache (workspace_id, integration, cache_date, payload, created_at, last_requested_at) VALUES (?, ?, ?, '{}', ?, ?)",
-    ).bind(workspaceId, integration, 1_000_000 + i * 86_400, now - 2 * HOUR, now - HOUR),
+      "INSERT INTO data_cache (workspace_id, integration, tenant_id, cache_date, payload, created_at, last_requested_at) VALUES (?, ?, ?, ?, '{}', ?, ?)",
+    ).bind(workspaceId, integration, tenantId, 1_000_000 + i * 86_400, now - 2 * HOUR, now - HOUR),
   );
   for (let i = 0; i < statements.length; i += 100) await env.DB.batch(statements.slice(i, i + 100));
 }
@@ -62,19 +62,21 @@ async function seedSynthetic(prefix: string, n: number, now: number) {
 describe("the cron's fan-out", () => {
   it("should fetch every due key of a tick through the dispatch and fetch queues", async () => {
     const now = Date.now();
-    await unlimited(await seedConnection("ws-many", "gusto"));
-    await seedStaleKeys("ws-many", "Gusto", 1001, now);
+    const grant = await seedConnection("ws-many", "gusto");
+    const company = grant.tenantIds[0]!;
+    await unlimited(grant);
+    await seedStaleKeys("ws-many", "Gusto", company, 1001, now);
     // A key fetched recently (in Gusto's current data format) and one not asked for within the
     // retention window are not due.
     await env.DB.prepare(
-      "INSERT INTO data_cache (workspace_id, integration, cache_date, payload, created_at, last_requested_at, format_version) VALUES ('ws-many', 'Gusto', 5, '{}', ?, ?, ?)",
+      "INSERT INTO data_cache (workspace_id, integration, tenant_id, cache_date, payload, created_at, last_requested_at, format_version) VALUES ('ws-many', 'Gusto', ?, 5, '{}', ?, ?, ?)",
     )
-      .bind(now, now, dataFormatOf(providers.Gusto))
+      .bind(company, now, now, dataFormatOf(providers.Gusto))
       .run();
     await env.DB.prepare(
-      "INSERT INTO data_cache (workspace_id, integration, cache_date, payload, created_at, last_requested_at) VALUES ('ws-many', 'Gusto', 6, '{}', 0, ?)",
+      "INSERT INTO data_cache (workspace_id, integration, tenant_id, cache_date, payload, created_at, last_requested_at) VALUES ('ws-many', 'Gusto', ?, 6, '{}', 0, ?)",
     )
-      .bind(now - 40 * 24 * HOUR)
+      .bind(company, now - 40 * 24 * HOUR)
       .run();
 
     const ctx = createExecutionContext();

@@ -20,15 +20,18 @@ const OLD = JSON.stringify({
   batch: { dates: ["2021-06-30"], data: { "Total Income": { "2021-06-30": 31735.85 } } },
 });
 
-/** A Xero key cached just now, as format 1 wrote it: the payload in the object, its index row in D1. */
-async function cachedAsFormat1(ws: string, now: number) {
+/** The object's storage key of the Xero connection's payload for KEY. */
+const payloadKey = (tenant: string) => `payload:Xero/${encodeURIComponent(tenant)}:${KEY}`;
+
+/** A Xero key of the connection to `tenant` cached just now, as format 1 wrote it: payload in the object, index row in D1. */
+async function cachedAsFormat1(ws: string, tenant: string, now: number) {
   await runInDurableObject(env.WORKSPACE.getByName(ws), (_instance, state) => {
-    state.storage.kv.put<StoredPayload>(`payload:Xero:${KEY}`, { json: OLD, fetchedAt: now });
+    state.storage.kv.put<StoredPayload>(payloadKey(tenant), { json: OLD, fetchedAt: now });
   });
   await env.DB.prepare(
-    "INSERT INTO data_cache (workspace_id, integration, cache_date, created_at, last_requested_at, size) VALUES (?, 'Xero', ?, ?, ?, ?)",
+    "INSERT INTO data_cache (workspace_id, integration, tenant_id, cache_date, created_at, last_requested_at, size) VALUES (?, 'Xero', ?, ?, ?, ?, ?)",
   )
-    .bind(ws, KEY, now, now, OLD.length)
+    .bind(ws, tenant, KEY, now, now, OLD.length)
     .run();
 }
 
@@ -41,7 +44,7 @@ describe("the cache's data format", () => {
   it("should fetch an entry of an older format again on the next read, and store it with the current format", async () => {
     const ws = "ws-format-read";
     const tenantId = (await seedConnection(ws, "xero")).tenantIds.at(-1)!;
-    await cachedAsFormat1(ws, Date.now());
+    await cachedAsFormat1(ws, tenantId, Date.now());
     const res = await getData(ws, "Xero", FROM);
     expect(res.status).toBe(200);
     const body = await res.json<{ data: Record<string, Record<string, number | null>> }>();
@@ -59,7 +62,8 @@ describe("the cache's data format", () => {
   it("should never serve an older format's figures, even when the fetch that replaces them fails", async () => {
     const ws = "ws-format-failed";
     const grant = await seedConnection(ws, "xero");
-    await cachedAsFormat1(ws, Date.now());
+    const tenant = grant.tenantIds.at(-1)!;
+    await cachedAsFormat1(ws, tenant, Date.now());
     await scriptApi(
       grant.grantId,
       Array.from({ length: 4 }, () => ({ status: 500 })),
@@ -69,16 +73,16 @@ describe("the cache's data format", () => {
     expect((await errorOf(res)).code).toBe("provider_unavailable");
     // Kept, not deleted: a failing provider never costs stored data.
     const kept = await runInDurableObject(env.WORKSPACE.getByName(ws), (_instance, state) =>
-      state.storage.kv.get<StoredPayload>(`payload:Xero:${KEY}`),
+      state.storage.kv.get<StoredPayload>(payloadKey(tenant)),
     );
     expect(kept?.json).toBe(OLD);
   });
 
   it("should make the cron see an older format's entry as due however fresh it is", async () => {
     const ws = "ws-format-cron";
-    await seedConnection(ws, "xero");
+    const tenant = (await seedConnection(ws, "xero")).tenantIds.at(-1)!;
     const now = Date.now();
-    await cachedAsFormat1(ws, now);
+    await cachedAsFormat1(ws, tenant, now);
     const window = { requestedAfter: now - 3600_000, staleBefore: now - 3600_000, defaultKey: KEY };
     const range = { lo: 0, hi: Number.MAX_SAFE_INTEGER };
     const mine = <T extends { workspaceId: string }>(keys: T[]) => keys.filter((k) => k.workspaceId === ws);

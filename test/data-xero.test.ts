@@ -173,7 +173,11 @@ describe("Xero data", () => {
       grant.grantId,
       Array.from({ length: 4 }, () => ({ status: 500 })),
     );
-    const outcome = await workspaceClient(env, "ws-stale").runFetch("Xero", cacheDateKey("2021-07-01"), "manual");
+    const outcome = await workspaceClient(env, "ws-stale").runFetch(
+      { integration: "Xero" },
+      cacheDateKey("2021-07-01"),
+      "manual",
+    );
     expect(!outcome.ok && outcome.failure).toMatchObject({ reason: "provider_unavailable" });
     expect(!outcome.ok && isTransient(outcome.failure.reason)).toBe(true);
     const again = await (await getData("ws-stale", "Xero", "2021-07-01")).json<Batch>();

@@ -16,7 +16,7 @@ async function seed(workspaceId: string) {
     tokens: { accessToken: "at", refreshToken: "rt", tokenType: "Bearer" },
     expiresAt: null,
     scope: null,
-    tenantId: null,
+    tenantId: "",
     additionalInfo: {},
   });
   await env.DB.prepare(
@@ -36,7 +36,7 @@ describe("POST /integration/disconnect", () => {
     await seed("ws-b");
     const res = await call(path("ws-a", "Xero"), { method: "POST", bearer: await token({ "ws-a": "admin" }) });
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ message: "Integration Xero has been disconnected" });
+    expect(await res.json()).toEqual({ message: "Integration Xero has been disconnected", disconnected: true });
     expect(await loadAccess(db(env.DB), await keyRingFromEnv(env), "ws-a", "Xero")).toBeNull();
     expect(await cacheRows("ws-a")).toBe(0);
     // Another workspace's connection and cache are untouched.
@@ -47,7 +47,7 @@ describe("POST /integration/disconnect", () => {
   it("should say so when the integration is not connected", async () => {
     const res = await call(path("ws-c", "Gusto"), { method: "POST", bearer: await token({ "ws-c": "admin" }) });
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ message: "Integration Gusto is not connected" });
+    expect(await res.json()).toEqual({ message: "Integration Gusto is not connected", disconnected: false });
   });
 
   it("should refuse a member with 403", async () => {
@@ -80,7 +80,7 @@ describe("disconnect revokes the grant at the provider", () => {
       tokens: { accessToken: grant.access_token, refreshToken: grant.refresh_token, tokenType: "Bearer" },
       expiresAt: Date.now() + 1800_000,
       scope: null,
-      tenantId: grant.tenantIds[1] ?? null,
+      tenantId: grant.tenantIds[1] ?? "",
       additionalInfo: {},
     });
     return grant;
@@ -105,7 +105,7 @@ describe("disconnect revokes the grant at the provider", () => {
       method: "POST",
       bearer: await token({ "ws-revoke-fail": "admin" }),
     });
-    expect(await res.json()).toEqual({ message: "Integration Xero has been disconnected" });
+    expect(await res.json()).toEqual({ message: "Integration Xero has been disconnected", disconnected: true });
     expect(await loadAccess(db(env.DB), await keyRingFromEnv(env), "ws-revoke-fail", "Xero")).toBeNull();
     const summary = await stats(grant.grantId);
     expect(summary.revokeRequests).toBe(1);

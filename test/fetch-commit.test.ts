@@ -28,13 +28,13 @@ describe("a fetch's D1 writes", () => {
     await gusto(ws);
     const stub = env.WORKSPACE.getByName(ws);
     // The first fetch loads the connection from D1 into the object.
-    expect((await stub.runFetch("Gusto", KEY, "cron")).ok).toBe(true);
+    expect((await stub.runFetch({ integration: "Gusto" }, KEY, "cron")).ok).toBe(true);
 
     const counted = await runInDurableObject(stub, async (instance) => {
       const prepare = vi.spyOn(env.DB, "prepare");
       const batch = vi.spyOn(env.DB, "batch");
       try {
-        const outcome = await instance.runFetch("Gusto", KEY + 86400, "cron");
+        const outcome = await instance.runFetch({ integration: "Gusto" }, KEY + 86400, "cron");
         return { ok: outcome.ok, statements: prepare.mock.calls.length, batches: batch.mock.calls.length };
       } finally {
         vi.restoreAllMocks();
@@ -56,10 +56,10 @@ describe("a fetch's D1 writes", () => {
     const grant = await gusto(ws);
     const stub = env.WORKSPACE.getByName(ws);
     // Loaded into memory first, so the check after the fetch is the object's, not a fresh D1 read.
-    expect((await stub.getIntegrationAccess("Gusto")).ok).toBe(true);
+    expect((await stub.getIntegrationAccess({ integration: "Gusto" })).ok).toBe(true);
     for (const tenantId of grant.tenantIds) await configureTenant(tenantId, { latencyMs: 1500 });
 
-    const fetching = stub.runFetch("Gusto", KEY, "cron");
+    const fetching = stub.runFetch({ integration: "Gusto" }, KEY, "cron");
     await new Promise((resolve) => setTimeout(resolve, 300));
     const res = await call(`/integration/disconnect?workspace_id=${ws}&integration=Gusto`, {
       method: "POST",
@@ -70,7 +70,8 @@ describe("a fetch's D1 writes", () => {
     const outcome = await fetching;
     expect(outcome.ok ? "kept" : outcome.failure.reason).toBe("not_connected");
     expect(await indexRows(ws)).toBe(0);
-    expect(await stub.readCached("Gusto", KEY)).toBeNull();
+    const read = await stub.readCached({ integration: "Gusto" }, KEY);
+    expect(read.ok ? read.payload : read.failure.reason).toBe("not_connected");
     const logged = await fetchRuns(ws, "Gusto");
     expect(logged.map((r) => [r.outcome, r.error?.split(":")[0]])).toEqual([["error", "not_connected"]]);
   });
@@ -79,11 +80,11 @@ describe("a fetch's D1 writes", () => {
     const ws = "ws-commit-d1-down";
     await gusto(ws);
     const stub = env.WORKSPACE.getByName(ws);
-    expect((await stub.getIntegrationAccess("Gusto")).ok).toBe(true);
+    expect((await stub.getIntegrationAccess({ integration: "Gusto" })).ok).toBe(true);
     await env.DB.prepare("ALTER TABLE data_cache RENAME TO data_cache_away").run();
     let outcome;
     try {
-      outcome = await stub.runFetch("Gusto", KEY, "cron");
+      outcome = await stub.runFetch({ integration: "Gusto" }, KEY, "cron");
     } finally {
       await env.DB.prepare("ALTER TABLE data_cache_away RENAME TO data_cache").run();
     }
@@ -92,7 +93,7 @@ describe("a fetch's D1 writes", () => {
     const [failed] = await fetchRuns(ws, "Gusto");
     expect(failed).toMatchObject({ outcome: "error", error: "internal_error: the fetched data could not be stored" });
 
-    expect((await stub.runFetch("Gusto", KEY, "cron")).ok).toBe(true);
+    expect((await stub.runFetch({ integration: "Gusto" }, KEY, "cron")).ok).toBe(true);
     expect(await indexRows(ws)).toBe(1);
     expect((await fetchRuns(ws, "Gusto")).map((r) => r.outcome)).toEqual(["success", "error"]);
   });

@@ -12,6 +12,7 @@ const RETENTION = 30 * DAY;
 
 const run = (integration: string, startedAt: number, outcome: FetchRun["outcome"] = "success"): FetchRun => ({
   integration,
+  tenantId: "",
   cacheDate: Date.UTC(2023, 10, 1) / 1000,
   trigger: "cron",
   startedAt,
@@ -36,10 +37,11 @@ describe("the fetch log", () => {
       ...Array.from({ length: 250 }, (_, i) => run("Xero", now - DAY + i)),
     ]);
     await record("ws-other", [run("Gusto", now)]);
-    const latest = await env.WORKSPACE.getByName(ws).latestRuns(["Gusto", "Xero", "Sandbox"]);
-    expect(Object.keys(latest).sort()).toEqual(["Gusto", "Xero"]);
-    expect(latest["Gusto"]?.outcome).toBe("error");
-    expect(latest["Xero"]?.startedAt).toBe(now - DAY + 249);
+    const conns = ["Gusto", "Xero", "Sandbox"].map((integration) => ({ integration, tenantId: "" }));
+    const latest = await env.WORKSPACE.getByName(ws).latestRuns(conns);
+    expect(Object.keys(latest).sort()).toEqual(["Gusto/", "Xero/"]);
+    expect(latest["Gusto/"]?.outcome).toBe("error");
+    expect(latest["Xero/"]?.startedAt).toBe(now - DAY + 249);
     const xero = await fetchRuns(ws, "Xero");
     expect(xero).toHaveLength(250);
     expect(xero.slice(0, 2).map((r) => r.startedAt)).toEqual([now - DAY + 249, now - DAY + 248]);
@@ -56,7 +58,12 @@ describe("the fetch log", () => {
 
   it("should log a dead letter as its own run", async () => {
     const ws = "ws-dead";
-    await env.WORKSPACE.getByName(ws).recordDeadLetter("Xero", 1_700_000_000, "manual", "gave up after 4 attempts");
+    await env.WORKSPACE.getByName(ws).recordDeadLetter(
+      { integration: "Xero", tenantId: "" },
+      1_700_000_000,
+      "manual",
+      "gave up after 4 attempts",
+    );
     const [dead] = await fetchRuns(ws, "Xero");
     expect(dead).toMatchObject({ outcome: "dead_letter", trigger: "manual", error: "gave up after 4 attempts" });
   });

@@ -176,13 +176,18 @@ export async function confirm(
   workspaceId: string,
   integration: string,
   confirmToken: string,
-  opts: { role?: Role; sub?: string } = {},
+  opts: { role?: Role; sub?: string; tenantIds?: string[] } = {},
 ): Promise<Response> {
   return call("/integration/connections/confirm", {
     method: "POST",
     bearer: await token({ [workspaceId]: opts.role ?? "member" }, { sub: opts.sub ?? "user-1" }),
     headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ workspace_id: workspaceId, integration, confirm_token: confirmToken }),
+    body: JSON.stringify({
+      workspace_id: workspaceId,
+      integration,
+      confirm_token: confirmToken,
+      ...(opts.tenantIds ? { tenant_ids: opts.tenantIds } : {}),
+    }),
   });
 }
 
@@ -193,12 +198,16 @@ export async function confirm(
 export async function authorizeThroughPopup(
   workspaceId: string,
   integration: string,
-  opts: { role?: Role; sub?: string; config?: Record<string, string> } = {},
+  opts: ConsentOptions = {},
 ): Promise<{ authorize: URL; callback: Response; html: string; code: string; state: string; confirmToken: string }> {
   const authorize = await login(
     await connectSession(workspaceId, integration, opts.role ?? "member", opts.sub, opts.config),
   );
-  const { location, code, state } = await consent(authorize.toString());
+  // The fake's consent hooks: the same company again (a reconnect), or several Xero organisations.
+  const consented = new URL(authorize);
+  if (opts.tenant) consented.searchParams.set("_fake_tenant", opts.tenant);
+  if (opts.organisations) consented.searchParams.set("_fake_organisations", String(opts.organisations));
+  const { location, code, state } = await consent(consented.toString());
   const callback = await call(location.toString());
   const html = await callback.text();
   const confirmToken = confirmTokenOf(html);
@@ -207,11 +216,24 @@ export async function authorizeThroughPopup(
   return { authorize, callback, html, code: code!, state: state!, confirmToken };
 }
 
+/** How the test user consents: role and user, the provider's config, and the fake's consent hooks. */
+export interface ConsentOptions {
+  role?: Role;
+  sub?: string;
+  config?: Record<string, string>;
+  /** Consent to this company again (a reconnect), not a new one. */
+  tenant?: string;
+  /** Xero: tick this many organisations. */
+  organisations?: number;
+  /** The tenants to confirm, when the grant covers several. */
+  tenantIds?: string[];
+}
+
 /** The whole flow: authorize through the popup, then confirm as the same user. */
 export async function connectThroughPopup(
   workspaceId: string,
   integration: string,
-  opts: { role?: Role; sub?: string; config?: Record<string, string> } = {},
+  opts: ConsentOptions = {},
 ): Promise<{ code: string; confirmToken: string; confirmed: Response }> {
   const { code, confirmToken } = await authorizeThroughPopup(workspaceId, integration, opts);
   const confirmed = await confirm(workspaceId, integration, confirmToken, opts);
@@ -224,9 +246,9 @@ export async function connectThroughPopup(
  * object's log directly, so runs of a connection since disconnected still show.
  */
 export async function fetchRuns(workspaceId: string, integration: string, tenantId?: string): Promise<FetchRun[]> {
-  const runs = await runInDurableObject(env.WORKSPACE.getByName(workspaceId), (_instance, state) => [
-    ...state.storage.kv.list<FetchRun>({ prefix: `run:${integration}/` }).map(([, run]) => run),
-  ]);
+  const runs = await runInDurableObject(env.WORKSPACE.getByName(workspaceId), (_instance, state) =>
+    [...state.storage.kv.list<FetchRun>({ prefix: `run:${integration}/` })].map(([, run]) => run),
+  );
   return runs
     .filter((r) => tenantId === undefined || r.tenantId === tenantId)
     .sort((a, b) => b.startedAt - a.startedAt || b.finishedAt - a.finishedAt);

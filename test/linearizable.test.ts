@@ -90,7 +90,7 @@ describe("disconnect against in-flight work", () => {
     const ws = "ws-lin-keepalive";
     const grant = await seedConnection(ws, "gusto", { issuedAgoMs: 90 * 24 * 3600_000 });
     await scriptToken(grant.grantId, [{ delayMs: SLOW_TOKEN_MS, delayAfterProcessing: true }]);
-    const pending = workspaceClient(env, ws).refreshNow("Gusto");
+    const pending = workspaceClient(env, ws).refreshNow({ integration: "Gusto" });
     await reached(grant.grantId, "refreshRequests");
     await disconnect(ws, "Gusto");
     expect((await pending).ok).toBe(false);
@@ -99,8 +99,9 @@ describe("disconnect against in-flight work", () => {
 
   it("confirm × disconnect: whichever runs first, the outcome is one the other saw", async () => {
     const ws = "ws-lin-confirm";
-    await connectThroughPopup(ws, "Gusto", { role: "admin" });
-    const { confirmToken } = await authorizeThroughPopup(ws, "Gusto", { role: "admin" });
+    const first = await connectThroughPopup(ws, "Gusto", { role: "admin" });
+    const company = (await findGrant({ code: first.code }))!.tenantIds[0]!;
+    const { confirmToken } = await authorizeThroughPopup(ws, "Gusto", { role: "admin", tenant: company });
     const [confirmed, message] = await Promise.all([
       confirm(ws, "Gusto", confirmToken, { role: "admin" }),
       disconnect(ws, "Gusto"),
@@ -120,8 +121,8 @@ describe("replacing a connection against in-flight work", () => {
     const ws = "ws-lin-replace-fetch";
     const first = await connectThroughPopup(ws, "Gusto", { role: "admin" });
     const oldGrant = (await findGrant({ code: first.code }))!;
-    // The new grant is authorized first, so only its confirm races the slow fetch.
-    const second = await authorizeThroughPopup(ws, "Gusto", { role: "admin" });
+    // The new grant (for the same company) is authorized first, so only its confirm races the slow fetch.
+    const second = await authorizeThroughPopup(ws, "Gusto", { role: "admin", tenant: oldGrant.tenantIds[0]! });
     const newGrant = (await findGrant({ code: second.code }))!;
     await scriptApi(oldGrant.grantId, [{ delayMs: SLOW_API_MS, delayAfterProcessing: true }]);
     // The tenant lookups at connect time already count as API requests.
@@ -143,7 +144,7 @@ describe("replacing a connection against in-flight work", () => {
   it("refresh × confirm: a late refresh of the replaced grant does not overwrite the new tokens", async () => {
     const ws = "ws-lin-replace-refresh";
     const oldGrant = await seedConnection(ws, "xero", { expiresInSeconds: -5 });
-    const next = await authorizeThroughPopup(ws, "Xero", { role: "admin" });
+    const next = await authorizeThroughPopup(ws, "Xero", { role: "admin", tenant: oldGrant.tenantIds.at(-1)! });
     const newGrant = (await findGrant({ code: next.code }))!;
     await scriptToken(oldGrant.grantId, [{ delayMs: SLOW_TOKEN_MS, delayAfterProcessing: true }]);
     const pending = accessOutcome(ws, "Xero");

@@ -32,9 +32,10 @@ describe("service routes", () => {
     );
     const disconnect = doc.paths["/integration/disconnect"]!.post!;
     expect(disconnect.security).toBeDefined();
-    expect(disconnect.parameters.map((p) => [p.name, p.required])).toEqual([
+    expect(disconnect.parameters.map((p) => [p.name, p.required ?? false])).toEqual([
       ["workspace_id", true],
       ["integration", true],
+      ["tenant_id", false],
     ]);
   });
 

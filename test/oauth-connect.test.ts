@@ -58,11 +58,13 @@ describe.each([
     expect(access?.requiresReconnect).toBe(false);
     expect(access?.expiresAt).toBeGreaterThan(Date.now());
     if (integration === "Xero") {
-      // The first ORGANISATION tenant, not the PRACTICE one listed before it; all kept.
+      // The one ORGANISATION, not the PRACTICE listed before it (which has no books to choose).
       const organisation = grant.tenants.find((t) => t.type === "ORGANISATION")!;
       expect(grant.tenants[0]!.type).not.toBe("ORGANISATION");
       expect(access?.tenantId).toBe(organisation.id);
-      expect((access?.additionalInfo.tenants as unknown[]).length).toBe(grant.tenants.length);
+      expect(access?.tenantName).toBe(organisation.name);
+      // Xero's connection id, which removes this organisation alone from the grant.
+      expect(access?.additionalInfo.connectionId).toBe(organisation.connectionId);
     } else {
       expect(access?.tenantId).toBe(grant.tenantIds[0]);
     }
@@ -75,8 +77,9 @@ describe.each([
 
   it("should replace the earlier grant and clear requires_reconnect on reconnect", async () => {
     await env.DB.prepare("UPDATE integration_access SET requires_reconnect = 1 WHERE workspace_id = ?").bind(ws).run();
-    // Replacing a connection needs the admin role.
-    const { code } = await connectThroughPopup(ws, integration, { role: "admin" });
+    const before = await loadAccess(db(env.DB), await keyRingFromEnv(env), ws, integration);
+    // Replacing a connection to the same company needs the admin role.
+    const { code } = await connectThroughPopup(ws, integration, { role: "admin", tenant: before!.tenantId });
     const grant = (await findGrant({ code }))!;
     const access = await loadAccess(db(env.DB), await keyRingFromEnv(env), ws, integration);
     expect(access?.tokens.accessToken).toBe(grant.currentAccessToken);

@@ -19,6 +19,9 @@ interface IndexRow {
   created_at: number;
 }
 
+/** The object's storage key of the Xero connection's payload for KEY. */
+const payloadKey = (tenant: string) => `payload:Xero/${encodeURIComponent(tenant)}:${KEY}`;
+
 const indexRow = (ws: string) =>
   env.DB.prepare("SELECT payload, size, created_at FROM data_cache WHERE workspace_id = ? AND cache_date = ?")
     .bind(ws, KEY)
@@ -42,8 +45,8 @@ async function fetchedXero(ws: string) {
 describe("cached payloads in the workspace's object", () => {
   it("should keep the payload in the object and only its index (no payload, its size) in D1", async () => {
     const ws = "ws-payload-index";
-    await fetchedXero(ws);
-    const stored = (await objectPayloads(ws))[`payload:Xero:${KEY}`]!;
+    const { tenantId } = await fetchedXero(ws);
+    const stored = (await objectPayloads(ws))[payloadKey(tenantId)]!;
     expect(JSON.parse(stored.json)).toMatchObject({ apiType: "accounting" });
     const row = (await indexRow(ws))!;
     expect(row.payload).toBeNull();
@@ -62,8 +65,8 @@ describe("cached payloads in the workspace's object", () => {
       const sql = vi.spyOn(state.storage.sql, "exec");
       const prepare = vi.spyOn(env.DB, "prepare");
       try {
-        const cached = await instance.readCached("Xero", KEY);
-        expect(cached?.json).toBeTypeOf("string");
+        const cached = await instance.readCached({ integration: "Xero" }, KEY);
+        expect(cached.ok && cached.payload?.json).toBeTypeOf("string");
         return {
           storage: get.mock.calls.length + list.mock.calls.length + sql.mock.calls.length,
           d1: prepare.mock.calls.length,
@@ -87,18 +90,20 @@ describe("cached payloads in the workspace's object", () => {
     });
     // A row as written before payloads moved: payload in D1, size unknown.
     await env.DB.prepare(
-      "INSERT INTO data_cache (workspace_id, integration, cache_date, payload, created_at, last_requested_at) VALUES (?, 'Xero', ?, ?, ?, ?)",
+      "INSERT INTO data_cache (workspace_id, integration, tenant_id, cache_date, payload, created_at, last_requested_at) VALUES (?, 'Xero', ?, ?, ?, ?, ?)",
     )
-      .bind(ws, KEY, payload, 1_700_000_000_000, Date.now())
+      .bind(ws, tenantId, KEY, payload, 1_700_000_000_000, Date.now())
       .run();
     expect(await objectPayloads(ws)).toEqual({});
 
     // The same count as for a cached read: the first read of a legacy key goes to D1.
     const d1 = await runInDurableObject(env.WORKSPACE.getByName(ws), async (instance) => {
+      // The object's first read of the workspace loads its connections; later ones find them in memory.
+      await instance.readCached({ integration: "Xero" }, KEY + 2 * 86_400);
       const prepare = vi.spyOn(env.DB, "prepare");
       const batch = vi.spyOn(env.DB, "batch");
       try {
-        await instance.readCached("Xero", KEY + 86_400);
+        await instance.readCached({ integration: "Xero" }, KEY + 86_400);
         return prepare.mock.calls.length + batch.mock.calls.length;
       } finally {
         vi.restoreAllMocks();
@@ -107,10 +112,12 @@ describe("cached payloads in the workspace's object", () => {
     expect(d1).toBe(1);
 
     // Moved on its first read; written before Xero's data format 2, so a miss rather than served.
-    const moved = await runInDurableObject(env.WORKSPACE.getByName(ws), (instance) => instance.readCached("Xero", KEY));
-    expect(moved).toBeNull();
+    const moved = await runInDurableObject(env.WORKSPACE.getByName(ws), (instance) =>
+      instance.readCached({ integration: "Xero" }, KEY),
+    );
+    expect(moved.ok && moved.payload).toBeNull();
     expect(await objectPayloads(ws)).toEqual({
-      [`payload:Xero:${KEY}`]: { json: payload, fetchedAt: 1_700_000_000_000 },
+      [payloadKey(tenantId)]: { json: payload, fetchedAt: 1_700_000_000_000 },
     });
     expect(await indexRow(ws)).toEqual({ payload: null, size: payload.length, created_at: 1_700_000_000_000 });
     expect(await tenantRequests(tenantId)).toHaveLength(0);
@@ -122,7 +129,7 @@ describe("cached payloads in the workspace's object", () => {
     expect(Date.parse(body.fetched_at)).toBeGreaterThan(1_700_000_000_000);
     expect(body.data["Total Income"]).not.toEqual({ "2021-06-30": 1234.5 });
     expect(await tenantRequests(tenantId)).toHaveLength(4);
-    expect((await objectPayloads(ws))[`payload:Xero:${KEY}`]).toMatchObject({ format: 2 });
+    expect((await objectPayloads(ws))[payloadKey(tenantId)]).toMatchObject({ format: 2 });
   });
 
   it("should delete the payloads on disconnect", async () => {
@@ -147,7 +154,7 @@ describe("cached payloads in the workspace's object", () => {
       grant.grantId,
       Array.from({ length: 4 }, () => ({ status: 500 })),
     );
-    const outcome = await workspaceClient(env, ws).runFetch("Xero", KEY, "manual");
+    const outcome = await workspaceClient(env, ws).runFetch({ integration: "Xero" }, KEY, "manual");
     expect(outcome.ok).toBe(false);
     expect(await objectPayloads(ws)).toEqual(before);
     expect((await indexRow(ws))?.size).toBeGreaterThan(0);

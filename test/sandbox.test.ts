@@ -1,18 +1,23 @@
 // The sandbox's authorization server and API under /sandbox/, as a provider's client meets them
-// over HTTP: the consent form, the code grant with PKCE S256, rotating refresh tokens with reuse
-// detection, RFC 7009 revocation and the data API's tokens and scopes. Outside development, none
-// of it exists.
+// over HTTP: the consent form and its company ticks, the code grant with PKCE S256, rotating refresh
+// tokens with reuse detection, RFC 7009 revocation, the data API's tokens, scopes and companies, and
+// the sandbox providers' tenant lookup. Outside development, none of it exists.
 import { env } from "cloudflare:workers";
 import { encodeBase64urlNoPadding } from "@oslojs/encoding";
 import { sha256 } from "@oslojs/crypto/sha2";
 import { describe, expect, it } from "vitest";
 import data from "../src/edge/sandbox/data.json";
+import type { ProviderApi, RequestOptions } from "../src/framework/provider-http";
+import { sandbox } from "../src/providers/sandbox";
+import { sandboxPayroll } from "../src/providers/sandboxpayroll";
 import { call, callDevelopment, developmentEnv, errorOf } from "./helpers";
 
 const CLIENT = { id: developmentEnv.SANDBOX_CLIENT_ID, secret: developmentEnv.SANDBOX_CLIENT_SECRET };
 const PAYROLL = { id: developmentEnv.SANDBOXPAYROLL_CLIENT_ID, secret: developmentEnv.SANDBOXPAYROLL_CLIENT_SECRET };
 const REDIRECT = "https://integrations.example.test/integration/sandbox/callback";
 const PAYROLL_REDIRECT = "https://integrations.example.test/integration/sandboxpayroll/callback";
+const [TRADING, HOLDINGS] = data.companies as [(typeof data.companies)[number], (typeof data.companies)[number]];
+const BOTH = [TRADING.id, HOLDINGS.id];
 
 interface Tokens {
   access_token: string;
@@ -50,10 +55,37 @@ const basic = (client: { id: string; secret: string }) => ({
   Authorization: `Basic ${btoa(`${client.id}:${client.secret}`)}`,
 });
 
-/** Opens the consent page for a valid request and answers it; returns the redirect. */
+/** The companies the page's checkboxes name, and those ticked. */
+function boxesOf(html: string): { offered: string[]; ticked: string[] } {
+  const boxes = [...html.matchAll(/<input type="checkbox" name="company" value="([^"]+)"( checked)?>/g)];
+  return { offered: boxes.map((m) => m[1]!), ticked: boxes.filter((m) => m[2]).map((m) => m[1]!) };
+}
+
+/** Posts the consent form: `companies` as the ticked boxes, each its own `company` field. */
+function answer(consent: string, decision: "approve" | "deny", companies: readonly string[]): Promise<Response> {
+  const body = new URLSearchParams({ consent, decision });
+  for (const id of companies) body.append("company", id);
+  return callDevelopment("/sandbox/oauth/authorize", {
+    method: "POST",
+    headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    body: body.toString(),
+    redirect: "manual",
+  });
+}
+
+/**
+ * Opens the consent page for a valid request and answers it, with the boxes a person left ticked
+ * (`companies`; by default those the page ticks); returns the redirect.
+ */
 async function decide(
   decision: "approve" | "deny",
-  options: { verifier?: string; client?: { id: string }; redirect?: string; scope?: string } = {},
+  options: {
+    verifier?: string;
+    client?: { id: string };
+    redirect?: string;
+    scope?: string;
+    companies?: readonly string[];
+  } = {},
 ): Promise<URL> {
   const page = await callDevelopment(
     authorizeUrl({
@@ -67,14 +99,12 @@ async function decide(
     }),
   );
   expect(page.status).toBe(200);
-  const consent = /name="consent" value="([^"]+)"/.exec(await page.text())?.[1];
+  const html = await page.text();
+  const consent = /name="consent" value="([^"]+)"/.exec(html)?.[1];
   expect(consent).toBeDefined();
-  const answer = await callDevelopment("/sandbox/oauth/authorize", {
-    ...form({ consent: consent!, decision }),
-    redirect: "manual",
-  });
-  expect(answer.status).toBe(303);
-  return new URL(answer.headers.get("Location")!);
+  const res = await answer(consent!, decision, options.companies ?? boxesOf(html).ticked);
+  expect(res.status).toBe(303);
+  return new URL(res.headers.get("Location")!);
 }
 
 async function tokenCall(fields: Record<string, string>, client = CLIENT): Promise<Response> {
@@ -85,15 +115,60 @@ async function tokenCall(fields: Record<string, string>, client = CLIENT): Promi
 const exchange = (code: string, verifier: string) =>
   tokenCall({ grant_type: "authorization_code", code, redirect_uri: REDIRECT, code_verifier: verifier });
 
-async function connect(verifier = "verifier-0123456789-0123456789-0123456789"): Promise<Tokens> {
-  const code = (await decide("approve", { verifier })).searchParams.get("code")!;
+async function connect(
+  verifier = "verifier-0123456789-0123456789-0123456789",
+  companies?: readonly string[],
+): Promise<Tokens> {
+  const code = (await decide("approve", { verifier, companies })).searchParams.get("code")!;
   const res = await exchange(code, verifier);
   expect(res.status).toBe(200);
   return res.json<Tokens>();
 }
 
-const api = (path: string, accessToken: string) =>
-  callDevelopment(`/sandbox/api${path}`, { headers: { Authorization: `Bearer ${accessToken}` } });
+/** A sandbox API call; `company` goes in the Sandbox-Company-Id header. */
+const api = (path: string, accessToken: string, company?: string) =>
+  callDevelopment(`/sandbox/api${path}`, {
+    headers: { Authorization: `Bearer ${accessToken}`, ...(company ? { "Sandbox-Company-Id": company } : {}) },
+  });
+
+/** The sandbox's API as a provider's hooks see it, reached through the development app. */
+function providerApi(accessToken: string): ProviderApi {
+  const get = async (path: string, options: RequestOptions = {}) => {
+    const query = new URLSearchParams(Object.entries(options.query ?? {}).map(([k, v]) => [k, String(v)]));
+    const res = await callDevelopment(`/sandbox/api${path}?${query.toString()}`, {
+      headers: { Authorization: `Bearer ${accessToken}`, ...options.headers },
+    });
+    if (!res.ok) throw new Error(`${path} answered ${res.status}`);
+    return { body: await res.json(), headers: res.headers };
+  };
+  return {
+    baseUrl: "https://integrations.example.test/sandbox/api",
+    get: async (path, options) => (await get(path, options)).body,
+    getWithHeaders: get,
+    delete: () => Promise.reject(new Error("the sandbox API has no DELETE")),
+  };
+}
+
+/** Tokens of the SandboxPayroll app for the companies ticked. */
+async function connectPayroll(companies: readonly string[]): Promise<Tokens> {
+  const verifier = "payroll-verifier-long-enough-0123456789abcdef";
+  const code = (
+    await decide("approve", { verifier, client: PAYROLL, redirect: PAYROLL_REDIRECT, scope: "payroll.read", companies })
+  ).searchParams.get("code")!;
+  const res = await callDevelopment(
+    "/sandbox/oauth/token",
+    form({
+      grant_type: "authorization_code",
+      code,
+      redirect_uri: PAYROLL_REDIRECT,
+      code_verifier: verifier,
+      client_id: PAYROLL.id,
+      client_secret: PAYROLL.secret,
+    }),
+  );
+  expect(res.status).toBe(200);
+  return res.json<Tokens>();
+}
 
 describe("the sandbox outside development", () => {
   it("should answer 404 on every sandbox route", async () => {
@@ -104,6 +179,7 @@ describe("the sandbox outside development", () => {
       ["/sandbox/oauth/token", "POST"],
       ["/sandbox/oauth/revoke", "POST"],
       ["/sandbox/api/v1/company", "GET"],
+      ["/sandbox/api/v1/companies", "GET"],
       ["/sandbox/api/v1/reports/monthly?from=2024-01&to=2024-12", "GET"],
       ["/sandbox/api/v1/employees", "GET"],
     ] as const) {
@@ -141,15 +217,9 @@ describe("the sandbox's authorize page", () => {
   it("should accept each consent form once", async () => {
     const page = await callDevelopment(authorizeUrl({ ...VALID }));
     const consent = /name="consent" value="([^"]+)"/.exec(await page.text())![1]!;
-    const first = await callDevelopment("/sandbox/oauth/authorize", {
-      ...form({ consent, decision: "approve" }),
-      redirect: "manual",
-    });
+    const first = await answer(consent, "approve", [TRADING.id]);
     expect(first.status).toBe(303);
-    const again = await callDevelopment("/sandbox/oauth/authorize", {
-      ...form({ consent, decision: "approve" }),
-      redirect: "manual",
-    });
+    const again = await answer(consent, "approve", [TRADING.id]);
     expect(again.status).toBe(400);
     expect(again.headers.get("Location")).toBeNull();
   });
@@ -326,23 +396,7 @@ describe("the sandbox's API", () => {
     expect(denied.status).toBe(403);
     expect(denied.headers.get("WWW-Authenticate")).toContain("insufficient_scope");
 
-    const verifier = "payroll-verifier-long-enough-0123456789abcdef";
-    const code = (
-      await decide("approve", { verifier, client: PAYROLL, redirect: PAYROLL_REDIRECT, scope: "payroll.read" })
-    ).searchParams.get("code")!;
-    const payroll = await (
-      await callDevelopment(
-        "/sandbox/oauth/token",
-        form({
-          grant_type: "authorization_code",
-          code,
-          redirect_uri: PAYROLL_REDIRECT,
-          code_verifier: verifier,
-          client_id: PAYROLL.id,
-          client_secret: PAYROLL.secret,
-        }),
-      )
-    ).json<Tokens>();
+    const payroll = await connectPayroll([TRADING.id]);
     expect((await api("/v1/reports/monthly?from=2024-01&to=2024-12", payroll.access_token)).status).toBe(403);
     const first = await (
       await api("/v1/employees?per_page=5", payroll.access_token)
@@ -358,6 +412,138 @@ describe("the sandbox's API", () => {
       employees: unknown[];
     }>();
     expect(last.employees).toHaveLength(data.employees.length - 5 * (first.total_pages - 1));
+  });
+});
+
+describe("the sandbox's companies", () => {
+  it("should offer every company as a checkbox, the first ticked, and grant the first alone on a plain Approve", async () => {
+    const html = await (await callDevelopment(authorizeUrl({ ...VALID }))).text();
+    expect(boxesOf(html)).toEqual({ offered: BOTH, ticked: [TRADING.id] });
+    expect(html).toContain(`> ${HOLDINGS.name}</label>`);
+    const { access_token } = await connect();
+    const res = await api("/v1/companies", access_token);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ companies: [{ id: TRADING.id, name: TRADING.name, currency: "GBP" }] });
+    // One company: a call need not name it.
+    expect(await (await api("/v1/company", access_token)).json()).toMatchObject({ id: TRADING.id });
+  });
+
+  it("should show the page again, with its error, when Approve comes with no company ticked", async () => {
+    const page = await callDevelopment(authorizeUrl({ ...VALID, state: "s" }));
+    const consent = /name="consent" value="([^"]+)"/.exec(await page.text())![1]!;
+    const none = await answer(consent, "approve", []);
+    expect(none.status).toBe(400);
+    expect(none.headers.get("Location")).toBeNull();
+    const html = await none.text();
+    expect(html).toContain("Tick at least one company");
+    expect(boxesOf(html)).toEqual({ offered: BOTH, ticked: [] });
+    // The request is held again under a new id: answering the corrected form goes on as usual.
+    const again = /name="consent" value="([^"]+)"/.exec(html)![1]!;
+    expect(again).not.toBe(consent);
+    const approved = await answer(again, "approve", [HOLDINGS.id]);
+    expect(approved.status).toBe(303);
+    expect(new URL(approved.headers.get("Location")!).searchParams.get("state")).toBe("s");
+  });
+
+  it("should refuse a form that names a company the sandbox does not have", async () => {
+    const page = await callDevelopment(authorizeUrl({ ...VALID }));
+    const consent = /name="consent" value="([^"]+)"/.exec(await page.text())![1]!;
+    const res = await answer(consent, "approve", [TRADING.id, "someone-elses-ltd"]);
+    expect(res.status).toBe(400);
+    expect(res.headers.get("Location")).toBeNull();
+  });
+
+  it("should grant both companies when both are ticked, each with books of its own", async () => {
+    const { access_token } = await connect("both-verifier-long-enough-0123456789abcdefgh", BOTH);
+    const listed = await (
+      await api("/v1/companies", access_token)
+    ).json<{ companies: { id: string; name: string }[] }>();
+    expect(listed.companies.map((k) => [k.id, k.name])).toEqual([
+      [TRADING.id, TRADING.name],
+      [HOLDINGS.id, HOLDINGS.name],
+    ]);
+
+    // Two companies: a call must say which.
+    const unnamed = await api("/v1/reports/monthly?from=2025-01&to=2025-12", access_token);
+    expect(unnamed.status).toBe(400);
+    expect((await errorOf(unnamed)).code).toBe("company_required");
+
+    type Report = { company_id: string; months: string[]; lines: { title: string; values: number[] }[] };
+    const trading = await (
+      await api("/v1/reports/monthly?from=2025-01&to=2025-12", access_token, TRADING.id)
+    ).json<Report>();
+    const holdings = await (
+      await api("/v1/reports/monthly?from=2025-01&to=2025-12", access_token, HOLDINGS.id)
+    ).json<Report>();
+    expect([trading.company_id, holdings.company_id]).toEqual(BOTH);
+    expect(holdings.months).toEqual(trading.months);
+    // Holdings' March is the recording's September (six months on), two and a half times as large.
+    const sales = data.lines.find((l) => l.title === "Sales")!;
+    const growth = (1 + data.growthPerYear) ** (2025 - data.baseYear + 2 / 12);
+    const value = (r: Report, month: number) => r.lines.find((l) => l.title === "Sales")!.values[month];
+    expect(value(trading, 2)).toBeCloseTo(sales.byMonth[2]! * growth, 2);
+    expect(value(holdings, 2)).toBeCloseTo(sales.byMonth[8]! * HOLDINGS.scale * growth, 2);
+    expect(value(holdings, 2)).not.toBeCloseTo(value(trading, 2)!, 0);
+  });
+
+  it("should answer 403 for a company the grant does not cover, named or unknown", async () => {
+    const { access_token } = await connect("one-company-verifier-long-enough-0123456789", [HOLDINGS.id]);
+    for (const path of ["/v1/company", "/v1/reports/monthly?from=2025-01&to=2025-12"]) {
+      for (const company of [TRADING.id, "nobody-ltd"]) {
+        const res = await api(path, access_token, company);
+        expect(res.status, `${path} for ${company}`).toBe(403);
+        expect((await errorOf(res)).code).toBe("company_not_granted");
+      }
+    }
+    expect((await api("/v1/reports/monthly?from=2025-01&to=2025-12", access_token, HOLDINGS.id)).status).toBe(200);
+    const payroll = await connectPayroll([HOLDINGS.id]);
+    const denied = await api("/v1/employees", payroll.access_token, TRADING.id);
+    expect(denied.status).toBe(403);
+    expect((await errorOf(denied)).code).toBe("company_not_granted");
+  });
+
+  it("should page each company's own employees", async () => {
+    const payroll = await connectPayroll(BOTH);
+    const ids = async (company: string) =>
+      (
+        await (
+          await api("/v1/employees?per_page=100", payroll.access_token, company)
+        ).json<{ employees: { id: string }[] }>()
+      ).employees.map((e) => e.id);
+    expect(await ids(TRADING.id)).toEqual(TRADING.employeeIds.slice(0, 10));
+    expect(await ids(HOLDINGS.id)).toEqual(HOLDINGS.employeeIds);
+    expect(HOLDINGS.employeeIds.length).toBeLessThan(TRADING.employeeIds.length);
+  });
+
+  it("should have both sandbox providers list the grant's companies as tenants, and name each in their calls", async () => {
+    const accounting = await connect("tenants-verifier-long-enough-0123456789abcdef", BOTH);
+    const tenants = await sandbox.lookupTenants(providerApi(accounting.access_token));
+    expect(tenants).toEqual([
+      { tenantId: TRADING.id, tenantName: TRADING.name },
+      { tenantId: HOLDINGS.id, tenantName: HOLDINGS.name },
+    ]);
+    const batch = await sandbox.getData({
+      api: providerApi(accounting.access_token),
+      tenantId: HOLDINGS.id,
+      fromDate: "2025-01-01",
+      warn: () => {},
+    });
+    expect(batch.dates[0]).toBe("2025-01-31");
+    const growth = (1 + data.growthPerYear) ** (2025 - data.baseYear);
+    const sales = data.lines.find((l) => l.title === "Sales")!;
+    expect(batch.data["Sales"]?.["2025-01-31"]).toBeCloseTo(sales.byMonth[6]! * HOLDINGS.scale * growth, 2);
+
+    const payroll = await connectPayroll([HOLDINGS.id]);
+    expect(await sandboxPayroll.lookupTenants(providerApi(payroll.access_token))).toEqual([
+      { tenantId: HOLDINGS.id, tenantName: HOLDINGS.name },
+    ]);
+    const rows = await sandboxPayroll.getData({
+      api: providerApi(payroll.access_token),
+      tenantId: HOLDINGS.id,
+      fromDate: "2025-01-01",
+      warn: () => {},
+    });
+    expect(rows).toHaveLength(HOLDINGS.employeeIds.length);
   });
 });
 

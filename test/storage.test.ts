@@ -18,6 +18,7 @@ describe("migrations", () => {
         "expires_at",
         "scope",
         "tenant_id",
+        "tenant_name",
         "requires_reconnect",
         "additional_info",
         "created_at",
@@ -31,6 +32,7 @@ describe("migrations", () => {
     expect(await columns("data_cache")).toEqual([
       "workspace_id",
       "integration",
+      "tenant_id",
       "cache_date",
       "payload",
       "created_at",
@@ -42,12 +44,15 @@ describe("migrations", () => {
     expect(await columns("fetch_runs")).toEqual([]);
   });
 
-  it("should keep one connection per workspace and provider", async () => {
-    const insert = () =>
+  it("should keep one connection per workspace, provider and tenant", async () => {
+    const insert = (tenant: string) =>
       env.DB.prepare(
-        "INSERT INTO integration_access (workspace_id, integration, token_ciphertext, key_id, created_at, updated_at) VALUES ('w', 'Xero', 'x', 'k', 0, 0)",
-      ).run();
-    await insert();
-    await expect(insert()).rejects.toThrow(/UNIQUE/);
+        "INSERT INTO integration_access (workspace_id, integration, tenant_id, token_ciphertext, key_id, created_at, updated_at) VALUES ('w', 'Xero', ?, 'x', 'k', 0, 0)",
+      )
+        .bind(tenant)
+        .run();
+    await insert("org-a");
+    await insert("org-b");
+    await expect(insert("org-a")).rejects.toThrow(/UNIQUE/);
   });
 });

@@ -98,7 +98,7 @@ describe("a refresh that timed out", () => {
         () => strict,
         () => Promise.resolve(),
       );
-      return lifecycle.getIntegrationAccess("Gusto");
+      return lifecycle.getIntegrationAccess({ integration: "Gusto" });
     });
     expect(!outcome.ok && outcome.failure.reason).toBe("reconnect_required");
     const summary = await stats(grant.grantId);

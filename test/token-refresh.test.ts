@@ -202,7 +202,7 @@ describe("a connection without a refresh token", () => {
   it("should serve the access token while it is valid, even to the keep-alive's forced refresh", async () => {
     await withoutRefreshToken("ws-no-rt-valid", Date.now() + 60_000);
     expect((await accessOutcome("ws-no-rt-valid", "Gusto")).ok).toBe(true);
-    const forced = await workspaceClient(env, "ws-no-rt-valid").refreshNow("Gusto");
+    const forced = await workspaceClient(env, "ws-no-rt-valid").refreshNow({ integration: "Gusto" });
     expect(forced.ok && forced.access.accessToken).toBe("at-ws-no-rt-valid");
   });
 

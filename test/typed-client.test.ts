@@ -33,6 +33,14 @@ describe("hc<AppType>", () => {
           { description: string; pattern: string | null; values: string[] | null; example: string }
         > | null;
         connected: boolean;
+        connections: {
+          tenant_id: string | null;
+          tenant_name: string | null;
+          connected_by: string | null;
+          connected_at: string | null;
+          requires_reconnect: boolean;
+          last_fetch: { at: string; outcome: string; error: string | null } | null;
+        }[];
         requires_reconnect: boolean;
         connected_by: string | null;
         connected_at: string | null;
@@ -62,7 +70,7 @@ describe("hc<AppType>", () => {
     const res = await api.integration.disconnect.$post({
       query: { workspace_id: "ws-hc-admin", integration: "Gusto" },
     });
-    expect(await res.json()).toEqual({ message: "Integration Gusto has been disconnected" });
+    expect(await res.json()).toEqual({ message: "Integration Gusto has been disconnected", disconnected: true });
   });
 
   it("should answer errors in the error shape", async () => {

@@ -66,17 +66,40 @@ export interface ProxyContext {
   clientId: string;
 }
 
+/**
+ * Where a provider's API takes the tenant a call is for. The proxy puts the connection's tenant there
+ * on every call, and refuses (invalid_request) a call whose own value there names another tenant; a
+ * value equal to the connection's passes.
+ */
+export type TenantPin =
+  /** A request header (Xero: `Xero-Tenant-Id`; Sage: `X-Business`). */
+  | { header: string }
+  /** A query parameter (Zoho Books: `organization_id`). */
+  | { query: string }
+  | {
+      /**
+       * The leading path segments that name the tenant, `{tenant}` standing for its id once:
+       * `v3/company/{tenant}` (QuickBooks), `accounting/account/{tenant}` (FreshBooks).
+       */
+      path: string;
+      /**
+       * True: a path that names no tenant is put under `path` (every QuickBooks resource is a
+       * company's). False: it is sent as it is (FreshBooks' `auth/api/v1/users/me` belongs to no account).
+       */
+      prefix: boolean;
+      /**
+       * What a tenant id looks like, for a `path` whose tenant segment could also be a resource's
+       * name (MYOB: `{tenant}`, a GUID). Default: any segment names a tenant.
+       */
+      id?: RegExp;
+    };
+
 /** How `/integration/proxy/<provider>/<path>` reaches the provider's API, beyond the bearer token. */
 export interface ProxyHooks {
-  /** Headers every call needs (Xero: `Xero-Tenant-Id`). */
+  /** Where the connection's tenant goes on every call (see TenantPin); omit when the token names it. */
+  tenant?: TenantPin;
+  /** Other headers every call needs (MYOB: its API key and version). */
   headers?: (ctx: ProxyContext) => Record<string, string>;
-  /**
-   * Maps the caller's path (relative to the API base, already confined to it, no leading slash) to
-   * the one sent (QuickBooks: under `v3/company/<realm>/`). The result is confined again.
-   */
-  path?: (path: string, ctx: ProxyContext) => string;
-  /** Request headers the caller may set besides the safe list (Sage: `X-Business`, the business a call is for). */
-  callerHeaders?: readonly string[];
 }
 
 /** Per-tenant limits of a provider's API, enforced by the workspace's object. */
@@ -153,7 +176,7 @@ interface ProviderBase {
   dataFormat?: number;
   /** The API's per-tenant limits, if it has any. */
   rateLimit?: RateLimit;
-  /** The proxy's provider-specific parts (tenant headers, path prefix); omit when there are none. */
+  /** The proxy's provider-specific parts (where the tenant goes, extra headers); omit when there are none. */
   proxy?: ProxyHooks;
   /**
    * Offered only where ENVIRONMENT=development (the built-in sandbox): elsewhere it is left out of

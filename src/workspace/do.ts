@@ -134,11 +134,19 @@ export class WorkspaceDO extends DurableObject<Env> {
     return this.runs.latest(conns);
   }
 
-  /** The runs of the connection `ref` names, newest first. */
+  /**
+   * The runs of the connection `ref` names, newest first. The log outlives a disconnect: with no
+   * connection left, a named tenant's runs are listed, and without one every tenant's of the provider.
+   */
   async fetchRuns(ref: ConnectionRef, limit: number): Promise<RunsOutcome> {
     const found = await this.store.exclusive(ref.integration, () => this.store.resolve(ref));
-    if (!found.ok) return found;
-    return { ok: true, tenantId: found.conn.tenantId, runs: this.runs.list(found.conn, limit) };
+    if (found.ok) return { ok: true, tenantId: found.conn.tenantId, runs: this.runs.list(found.conn, limit) };
+    if (found.failure.reason !== "not_connected") return found;
+    if (ref.tenantId !== undefined) {
+      const conn = { integration: ref.integration, tenantId: ref.tenantId };
+      return { ok: true, tenantId: ref.tenantId, runs: this.runs.list(conn, limit) };
+    }
+    return { ok: true, tenantId: "", runs: this.runs.listAll(ref.integration, limit) };
   }
 
   /** Forwards one call to the provider's API with the connection's token (the proxy route). */

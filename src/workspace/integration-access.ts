@@ -3,7 +3,7 @@
 import { type KeyRing, openTokens, sealTokens } from "../framework/crypto";
 import type { TokenSet } from "../framework/oauth/types";
 import type { Db } from "../storage/db";
-import { type ConnectionRecord, getConnection, saveConnection } from "../storage/connections";
+import { type ConnectionRecord, getConnection, getConnections, saveConnection } from "../storage/connections";
 
 export interface IntegrationAccess extends Omit<ConnectionRecord, "sealed"> {
   tokens: TokenSet;
@@ -51,15 +51,21 @@ export async function storeAccess(d: Db, ring: KeyRing, access: NewAccess, now =
   );
 }
 
-/** Reads and decrypts one connection, or null when the workspace has none for that tenant. */
+/**
+ * Reads and decrypts one connection, or null when there is none: the tenant's, or without one the
+ * workspace's first connection to the provider.
+ */
 export async function loadAccess(
   d: Db,
   ring: KeyRing,
   workspaceId: string,
   integration: string,
-  tenantId: string,
+  tenantId?: string,
 ): Promise<IntegrationAccess | null> {
-  const record = await getConnection(d, workspaceId, integration, tenantId);
+  const record =
+    tenantId === undefined
+      ? ((await getConnections(d, workspaceId, integration))[0] ?? null)
+      : await getConnection(d, workspaceId, integration, tenantId);
   if (!record) return null;
   const { sealed, ...rest } = record;
   return { ...rest, tokens: await openTokens(ring, workspaceId, integration, sealed) };

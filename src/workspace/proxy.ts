@@ -1,13 +1,13 @@
 // Proxied calls to a provider's API, inside the workspace's object: the connection's own access
-// token (refreshed once on a 401), the provider's tenant headers and path, the per-tenant rate limit
-// shared with fetches, short Retry-After waits, and a streamed answer cut off at a size cap. The
-// caller's request was confined and filtered by the edge; the path is confined again here after the
-// provider's hook, and the final URL must stay under the API base.
+// token (refreshed once on a 401), its tenant pinned where the provider takes it (a call naming
+// another is refused), the per-tenant rate limit shared with fetches, short Retry-After waits, and a
+// streamed answer cut off at a size cap. The caller's request was confined and filtered by the edge;
+// the path is confined again here after pinning, and the final URL must stay under the API base.
 import { sleep } from "../framework/backoff";
 import type { Failure } from "../framework/failure";
 import { parseRetryAfter } from "../framework/oauth/client";
 import type { RegisteredProvider } from "../framework/provider";
-import { PROXY_RESPONSE_HEADERS, pickHeaders, proxyPathProblem } from "../framework/proxy";
+import { PROXY_RESPONSE_HEADERS, pickHeaders, pinTenant, proxyPathProblem } from "../framework/proxy";
 import { proxySettings } from "../framework/settings";
 import type { TenantLimiters } from "./rate-limit";
 import type { TokenLifecycle, UsableAccess } from "./tokens";
@@ -22,7 +22,7 @@ export interface ProxyRequest {
   path: string;
   /** The query string without `workspace_id`, without `?`; "" for none. */
   query: string;
-  /** The forwardable request headers (PROXY_REQUEST_HEADERS), lower-case names. */
+  /** The forwardable request headers (proxyRequestHeaders), lower-case names. */
   headers: Record<string, string>;
   /** At most the proxy's request limit; null for none. */
   body: ArrayBuffer | null;
@@ -51,9 +51,12 @@ export class ApiProxy {
     const first = await this.tokens.getIntegrationAccess(ref);
     if (!first.ok) return first;
     const settings = proxySettings(this.env);
+    const pinned = withTenant(provider, first.access, request);
+    if (!pinned.ok) return pinned;
+    const call = pinned.request;
 
     let access = first.access;
-    let response = await this.send(provider, access, request, settings.timeoutMs);
+    let response = await this.send(provider, access, call, settings.timeoutMs);
     if (!("status" in response)) return response;
     for (let waits = 0; response.status === 429 && waits < MAX_429_WAITS; waits++) {
       const wait = parseRetryAfter(response.headers.get("Retry-After"), Date.now());
@@ -61,7 +64,7 @@ export class ApiProxy {
       if (wait === null || wait > settings.maxWaitMs) break;
       await response.body?.cancel();
       await sleep(wait);
-      response = await this.send(provider, access, request, settings.timeoutMs);
+      response = await this.send(provider, access, call, settings.timeoutMs);
       if (!("status" in response)) return response;
     }
     if (response.status === 401) {
@@ -70,7 +73,7 @@ export class ApiProxy {
       const again = await this.tokens.getIntegrationAccess(ref, true);
       if (!again.ok) return again;
       access = again.access;
-      response = await this.send(provider, access, request, settings.timeoutMs);
+      response = await this.send(provider, access, call, settings.timeoutMs);
       if (!("status" in response)) return response;
     }
 
@@ -98,10 +101,9 @@ export class ApiProxy {
     timeoutMs: number,
   ): Promise<Response | { ok: false; failure: Failure }> {
     const context = { tenantId: access.tenantId, config: access.config, clientId: access.clientId };
-    const path = provider.proxy?.path ? provider.proxy.path(request.path, context) : request.path;
-    const problem = proxyPathProblem(path);
+    const problem = proxyPathProblem(request.path);
     const base = new URL(`${access.apiBaseUrl}/`);
-    const url = problem === null ? new URL(path + (request.query ? `?${request.query}` : ""), base) : null;
+    const url = problem === null ? new URL(request.path + (request.query ? `?${request.query}` : ""), base) : null;
     if (!url || url.origin !== base.origin || !url.pathname.startsWith(base.pathname))
       return failed(
         "invalid_request",
@@ -128,6 +130,27 @@ export class ApiProxy {
       return failed("provider_unavailable", `${provider.name} could not be reached or did not answer in time`);
     }
   }
+}
+
+/**
+ * The request with the connection's tenant where the provider takes it, once for every attempt of
+ * the call. A connection without a tenant (made before its provider listed them) has none to pin: it
+ * must be connected again rather than let the caller pick the tenant.
+ */
+function withTenant(
+  provider: RegisteredProvider,
+  access: UsableAccess,
+  request: ProxyRequest,
+): { ok: true; request: ProxyRequest } | { ok: false; failure: Failure } {
+  const pin = provider.proxy?.tenant;
+  if (!pin) return { ok: true, request };
+  if (access.tenantId === null)
+    return failed(
+      "reconnect_required",
+      `This ${provider.name} connection names no tenant for the proxy to pin: connect it again to choose one`,
+    );
+  const outcome = pinTenant(pin, access.tenantId, request);
+  return outcome.ok ? { ok: true, request: { ...request, ...outcome.call } } : failed("invalid_request", outcome.message);
 }
 
 function failed(reason: Failure["reason"], message: string): { ok: false; failure: Failure } {

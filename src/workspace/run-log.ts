@@ -48,6 +48,12 @@ export class RunLog {
     return [...this.storage.kv.list<FetchRun>({ prefix: prefix(conn), reverse: true, limit })].map(([, r]) => r);
   }
 
+  /** Every tenant's runs of an integration, newest first. */
+  listAll(integration: string, limit: number): FetchRun[] {
+    const runs = [...this.storage.kv.list<FetchRun>({ prefix: `${RUN_PREFIX}${integration}/` })].map(([, r]) => r);
+    return runs.sort((a, b) => b.startedAt - a.startedAt).slice(0, limit);
+  }
+
   private prune(conn: Conn, now: number): void {
     const key = connKey(conn);
     if (now - (this.pruned.get(key) ?? 0) < PRUNE_EVERY_MS) return;

@@ -1,10 +1,10 @@
 // The resource servers: bearer check, request logs, scripted outcomes, per-tenant rate limits and
 // latency, then Xero / Gusto / QuickBooks / generic routes.
 import { fixtures } from "./fixtures.ts";
-import { genericData, genericEmployees } from "./generic.ts";
+import { genericData, genericEmployees, genericTenantOf, tenantList } from "./generic.ts";
 import { json, queryObject, runScripted, sleep, uuid } from "./http.ts";
 import type { Ctx, Reply } from "./http.ts";
-import { buildQuickBooksReport, quickBooksFault } from "./quickbooks.ts";
+import { buildQuickBooksReport, companyInfo, quickBooksFault } from "./quickbooks.ts";
 import { checkAccess, gustoPaging, tenantConfig, tenantState } from "./store.ts";
 import type { Grant, State, TenantState } from "./store.ts";
 import type { ApiRequestLog, ProviderKey, QuickBooksReportType, ScriptedResponse, XeroReportType } from "./types.ts";
@@ -58,6 +58,8 @@ const scriptedError = (provider: ProviderKey) => (entry: ScriptedResponse, statu
 
 function tenantOf(provider: ProviderKey, ctx: Ctx, path: string, grant: Grant | null): string | null {
   if (provider === "xero") return (ctx.req.headers["xero-tenant-id"] as string | undefined) ?? null;
+  if (provider.startsWith("generic:"))
+    return genericTenantOf(provider.slice("generic:".length), ctx, path).id ?? grant?.tenants[0]?.id ?? null;
   // Gusto and QuickBooks name the company in the path.
   const inPath =
     provider === "gusto"
@@ -143,10 +145,23 @@ async function serve(
   if (provider === "xero") return xero(state, ctx, grant, path);
   if (provider === "gusto") return gusto(state, ctx, grant, path);
   if (provider === "quickbooks") return quickbooks(state, ctx, grant, path);
-  if (ctx.method === "GET" && path === "/me") return json(200, { id: grant.tenants[0]?.id });
-  if (ctx.method === "GET" && (path === "/data" || path === "/employees")) {
-    return limited(state, ctx, provider, tenantState(state, grant.tenants[0]?.id ?? grant.id, provider), () =>
-      json(200, path === "/data" ? genericData() : genericEmployees()),
+  return generic(state, ctx, provider, grant, path);
+}
+
+/** A generic provider: its tenant list (catalogue providers), then the placeholder routes, for the tenant the call names. */
+function generic(state: State, ctx: Ctx, provider: ProviderKey, grant: Grant, path: string): Promise<Reply | null> | Reply {
+  const name = provider.slice("generic:".length);
+  const listed = ctx.method === "GET" ? tenantList(name, path, grant.tenants) : null;
+  if (listed !== null) return json(200, listed);
+  const named = genericTenantOf(name, ctx, path);
+  // A call for a tenant the grant does not cover is refused, as the real APIs refuse it.
+  if (named.id !== null && !grant.tenants.some((t) => t.id === named.id))
+    return apiError(provider, 403, "The access token does not cover this tenant");
+  const tenant = named.id ?? grant.tenants[0]?.id;
+  if (ctx.method === "GET" && named.path === "/me") return json(200, { id: tenant });
+  if (ctx.method === "GET" && (named.path === "/data" || named.path === "/employees")) {
+    return limited(state, ctx, provider, tenantState(state, tenant ?? grant.id, provider), () =>
+      json(200, named.path === "/data" ? genericData() : genericEmployees()),
     );
   }
   return apiError(provider, 404, `no route ${ctx.method} ${path}`);
@@ -237,11 +252,18 @@ function xero(state: State, ctx: Ctx, grant: Grant, path: string): Promise<Reply
 }
 
 function quickbooks(state: State, ctx: Ctx, grant: Grant, path: string): Promise<Reply | null> | Reply {
+  const company = /^\/v3\/company\/([^/]+)\//.exec(path);
+  const realm = company ? grant.tenants.find((t) => t.id === company[1]) : undefined;
+  if (company && !realm) return apiError("quickbooks", 403, "The access token does not cover this company");
+  const info = /^\/v3\/company\/[^/]+\/companyinfo\/([^/]+)$/.exec(path);
+  if (ctx.method === "GET" && realm && info) {
+    // The company's CompanyInfo, read by the realm id (or the entity's own Id, always 1).
+    if (info[1] !== realm.id && info[1] !== "1") return quickBooksFault(400, `Object Not Found: CompanyInfo ${info[1]}`);
+    return json(200, companyInfo(realm));
+  }
   const report = /^\/v3\/company\/([^/]+)\/reports\/(ProfitAndLoss|BalanceSheet)$/.exec(path);
-  if (ctx.method !== "GET" || !report)
+  if (ctx.method !== "GET" || !report || !realm)
     return apiError("quickbooks", 404, `Unsupported operation ${ctx.method} ${path}`);
-  const realm = grant.tenants.find((t) => t.id === report[1]);
-  if (!realm) return apiError("quickbooks", 403, "The access token does not cover this company");
   const type = report[2] as QuickBooksReportType;
   return limited(state, ctx, "quickbooks", tenantState(state, realm.id, "quickbooks"), () => {
     const result = buildQuickBooksReport(state, realm.id, type, ctx.url);

@@ -1,9 +1,10 @@
 // The OAuth 2.0 authorization server part: authorize (RFC 6749 §4.1 + PKCE, RFC 7636), the token
 // endpoint (authorization_code and refresh_token with rotation and reuse detection) and revocation
 // (RFC 7009). Client authentication follows each provider's registered method.
+import { namedOnRedirect } from "./generic.ts";
 import { formOf, json, jsonOf, oauthError, randomToken, realmId, runScripted, s256 } from "./http.ts";
 import type { Ctx, Reply } from "./http.ts";
-import { CODE_TTL_MS, clientFor, createGrant, revokeGrant, rotate, tokenResponse } from "./store.ts";
+import { CODE_TTL_MS, clientFor, createGrant, revokeGrant, rotate, tokenResponse, xeroConsent } from "./store.ts";
 import type { Client, Grant, State } from "./store.ts";
 import type { ProviderKey, ScriptedResponse } from "./types.ts";
 
@@ -46,8 +47,15 @@ export function authorize(state: State, ctx: Ctx, provider: ProviderKey): Reply 
   const forced = q.get("_fake_error");
   if (forced) return fail(forced, "simulated by the fake provider");
   const code = randomToken("code");
-  // QuickBooks names the company the user picked in the redirect (realmId); it becomes the grant's tenant.
-  const tenantId = provider === "quickbooks" ? realmId() : null;
+  // QuickBooks names the company the user picked in the redirect (realmId), MYOB the company file
+  // (businessId, businessName); it becomes the grant's tenant.
+  const named = provider.startsWith("generic:") ? namedOnRedirect(provider.slice("generic:".length)) : null;
+  const tenantId = provider === "quickbooks" ? realmId() : (named?.tenantId ?? null);
+  // Test hook: `_fake_organisations=N`: a Xero user who ticks N organisations at consent.
+  const ticked = Number(q.get("_fake_organisations") ?? "");
+  const organisations = provider === "xero" && Number.isInteger(ticked) && ticked > 0 ? Math.min(ticked, 4) : null;
+  // Test hook: `_fake_tenant=<id>`: the user consents to a company they consented to before (a reconnect).
+  const again = q.get("_fake_tenant");
   state.codes.set(code, {
     code,
     provider,
@@ -57,13 +65,16 @@ export function authorize(state: State, ctx: Ctx, provider: ProviderKey): Reply 
     state: st,
     challenge,
     method,
-    tenantId,
+    tenantId: provider === "quickbooks" && again ? again : tenantId,
+    organisations,
+    again,
     expiresAt: Date.now() + CODE_TTL_MS,
     used: false,
     grantId: null,
     scripts: [],
   });
-  return redirectTo(redirectUri, { code, state: st, ...(tenantId ? { realmId: tenantId } : {}) });
+  const realm = provider === "quickbooks" ? (again ?? tenantId) : null;
+  return redirectTo(redirectUri, { code, state: st, ...(realm ? { realmId: realm } : {}), ...named?.params });
 }
 
 /** Client authentication per the provider's registered methods (RFC 6749 §2.3.1). */
@@ -185,7 +196,13 @@ function exchangeCode(state: State, ctx: Ctx, form: URLSearchParams, client: Cli
     provider,
     scope: code.scope || undefined,
     code: code.code,
-    tenants: code.tenantId ? [{ id: code.tenantId }] : undefined,
+    tenants: code.tenantId
+      ? [{ id: code.tenantId }]
+      : code.organisations
+        ? xeroConsent(code.organisations)
+        : code.again
+          ? [{ id: code.again, ...(provider === "xero" ? { type: "ORGANISATION" as const } : {}) }]
+          : undefined,
   });
   grant.counters.tokenRequests = 1;
   code.grantId = grant.id;

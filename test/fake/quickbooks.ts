@@ -1,5 +1,5 @@
-// QuickBooks Online (Intuit) wire formats: its error bodies, and Profit & Loss / Balance Sheet
-// reports: the body a test PUT for the realm, else a report synthesized for the requested period in
+// QuickBooks Online (Intuit) wire formats: its error bodies, a company's CompanyInfo, and Profit & Loss /
+// Balance Sheet reports: the body a test PUT for the realm, else a report synthesized for the requested period in
 // the fixtures' shape (their rows and titles, deterministic amounts per realm, line and month) that
 // adds up the way Intuit's does: parents' own postings in Headers, the equity Net Income year to date.
 import { fixtures } from "./fixtures.ts";
@@ -50,6 +50,32 @@ export function quickBooksFault(status: number, detail: string, headers: Record<
   const [type, code] = status < 500 ? ["ValidationFault", "2010"] : ["SystemFault", "10000"];
   const body = { Fault: { Error: [{ Message: detail, Detail: detail, code, element: "" }], type }, time: new Date() };
   return json(status, body, headers);
+}
+
+/**
+ * The realm's CompanyInfo as Intuit answers a read of it, its name the tenant's: the fields of
+ * Intuit's sample (developer.intuit.com, accounting API, CompanyInfo entity).
+ */
+export function companyInfo(realm: { id: string; name: string }): unknown {
+  const address = { Id: "1", Line1: "2500 Garcia Ave", City: "Mountain View", CountrySubDivisionCode: "CA", PostalCode: "94043" };
+  return {
+    CompanyInfo: {
+      CompanyName: realm.name,
+      LegalName: realm.name,
+      CompanyAddr: address,
+      LegalAddr: address,
+      Country: "US",
+      FiscalYearStartMonth: "January",
+      SupportedLanguages: "en",
+      domain: "QBO",
+      sparse: false,
+      Id: "1",
+      SyncToken: "4",
+      MetaData: { CreateTime: "2015-06-05T13:55:54-07:00", LastUpdatedTime: "2015-07-06T08:51:50-07:00" },
+      NameValue: [{ Name: "OfferingSku", Value: "QuickBooks Online Plus" }],
+    },
+    time: new Date().toISOString(),
+  };
 }
 
 const invalid = (detail: string): ReportResult => ({ status: 400, body: quickBooksFault(400, detail).body });

@@ -1,5 +1,6 @@
 // In-memory state of the fake provider server: registered clients, authorization codes, grants
 // (with their tokens), per-tenant request logs and limits, and per-tenant data overrides.
+import { genericTenant } from "./generic.ts";
 import { randomToken, realmId, uuid } from "./http.ts";
 import type {
   ApiRequestLog,
@@ -44,6 +45,10 @@ export interface Code {
   method: string | null;
   /** The tenant picked at consent when the redirect names it (QuickBooks: realmId); else chosen at the exchange. */
   tenantId: string | null;
+  /** Xero: how many organisations the user ticked at consent (test hook `_fake_organisations`); null = one. */
+  organisations?: number | null;
+  /** The one company consented to again (test hook `_fake_tenant`), else null. */
+  again?: string | null;
   expiresAt: number;
   used: boolean;
   grantId: string | null;
@@ -131,7 +136,21 @@ function tenantDefaults(provider: ProviderKey, i: number): Omit<Tenant, "connect
   if (provider === "xero") return { id: uuid(), type: "ORGANISATION", name: `Demo Company ${i + 1}` };
   if (provider === "gusto") return { id: uuid(), type: "COMPANY", name: "Initech" };
   if (provider === "quickbooks") return { id: realmId(), type: "COMPANY", name: "Sandbox Company_US_1" };
-  return { id: uuid(), type: "TENANT", name: "Generic Tenant" };
+  return { ...genericTenant(provider.slice("generic:".length), i), type: "TENANT" };
+}
+
+/** Xero organisations a consenting user may tick, in the order /connections lists them. */
+const XERO_ORGANISATIONS = ["Demo Company Ltd", "Demo Group Holdings", "Demo Trading", "Demo Services"];
+
+/** Xero's consent with `n` organisations ticked: the practice, then the organisations. */
+export function xeroConsent(n: number): TenantInput[] {
+  return [
+    { type: "PRACTICE" as const, name: "Demo Practice" },
+    ...Array.from({ length: n }, (_, i): TenantInput => ({
+      type: "ORGANISATION",
+      name: XERO_ORGANISATIONS[i] ?? `Demo Company ${i + 1}`,
+    })),
+  ];
 }
 
 /** The tenants a consenting user picks: Xero a practice then an organisation; others one tenant. */

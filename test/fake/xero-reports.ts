@@ -62,17 +62,20 @@ function shiftBack(date: Day, months: number): Day {
   return { mi, day: date.day === lastDay(date.mi) ? lastDay(mi) : Math.min(date.day, lastDay(mi)) };
 }
 
-/** Deterministic takings of one account on one day, in cents (0.00 to 333.32): a month sums to 0–9,999.96. */
-function dayCents(title: string, { mi, day }: Day): number {
-  return Math.floor(syntheticCents(`${title}|${day}`, mi) / 30);
+/**
+ * Deterministic takings of one account (`key`: the organisation and the title, so each organisation
+ * keeps its own books) on one day, in cents (0.00 to 333.32): a month sums to 0–9,999.96.
+ */
+function dayCents(key: string, { mi, day }: Day): number {
+  return Math.floor(syntheticCents(`${key}|${day}`, mi) / 30);
 }
 
 /** An account's sum over `from`..`to`, both days included. */
-function spanCents(title: string, from: Day, to: Day): number {
+function spanCents(key: string, from: Day, to: Day): number {
   let sum = 0;
   for (let mi = from.mi; mi <= to.mi; mi++) {
     const last = mi === to.mi ? to.day : lastDay(mi);
-    for (let day = mi === from.mi ? from.day : 1; day <= last; day++) sum += dayCents(title, { mi, day });
+    for (let day = mi === from.mi ? from.day : 1; day <= last; day++) sum += dayCents(key, { mi, day });
   }
   return sum;
 }
@@ -184,9 +187,10 @@ export function buildReport(
     from: shiftBack(start, i * step),
     to: shiftBack(end, i * step),
   }));
+  const key = (title: string) => `${tenant.id}|${title}`;
   const leaf = pl
-    ? (title: string) => spans.map((span) => spanCents(title, span.from, span.to))
-    : (title: string) => spans.map((span) => syntheticCents(title, span.to.mi));
+    ? (title: string) => spans.map((span) => spanCents(key(title), span.from, span.to))
+    : (title: string) => spans.map((span) => syntheticCents(key(title), span.to.mi));
   const recorded = template.Reports[0];
   if (!recorded) throw new Error("fixture without a report");
   const [header, ...sections] = recorded.Rows;

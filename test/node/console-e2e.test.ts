@@ -1,6 +1,7 @@
 // The dev console in a real browser (Debian's Chromium through playwright-core) against plain
-// `wrangler dev`: connect Sandbox through the popup, run the cron, see the data and its chart,
-// disconnect. The screenshot goes to test/node/.artifacts/ (and, with UPDATE_SCREENSHOT=1, to
+// `wrangler dev`: connect both of Sandbox's demo companies through the popup and the console's
+// choice, run the cron, see each company's data and chart, disconnect one then the other; connect one
+// company without being asked to choose. The screenshot goes to test/node/.artifacts/ (and, with UPDATE_SCREENSHOT=1, to
 // docs/console.png, which the README shows).
 import { copyFileSync, existsSync, mkdirSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -11,6 +12,8 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const ARTIFACTS = new URL("./.artifacts/", import.meta.url).pathname;
 const SCREENSHOT = `${ARTIFACTS}console.png`;
 const DOCS_SCREENSHOT = new URL("../../docs/console.png", import.meta.url).pathname;
+const TRADING = "sandbox-trading-ltd";
+const HOLDINGS = "sandbox-holdings-ltd";
 
 let server: DevServer | undefined;
 let browser: Browser | undefined;
@@ -43,7 +46,7 @@ function watchErrors(page: Page): string[] {
 }
 
 describe("the dev console in Chromium", () => {
-  it("should connect Sandbox through the popup, run the cron, show the data and disconnect", async () => {
+  it("should connect both Sandbox companies, run the cron, show each one's books and disconnect them", async () => {
     const context = await browser!.newContext({ viewport: { width: 1280, height: 1000 } });
     const page = await context.newPage();
     const errors = watchErrors(page);
@@ -52,31 +55,91 @@ describe("the dev console in Chromium", () => {
     expect(await page.getByTestId("origin-warning").isHidden()).toBe(true);
 
     const [popup] = await Promise.all([page.waitForEvent("popup"), page.getByTestId("connect-Sandbox").click()]);
+    // The consent page ticks the first company; the person ticks the second too.
+    expect(await popup.getByRole("checkbox", { name: "Sandbox Trading Ltd" }).isChecked()).toBe(true);
+    await popup.getByRole("checkbox", { name: "Sandbox Holdings Ltd" }).check();
     await popup.getByRole("button", { name: "Approve" }).click();
-    await expect
-      .poll(() => page.getByTestId("provider-status-Sandbox").textContent(), { timeout: 15_000 })
-      .toBe("connected");
+
+    // The grant covers two companies: the console asks which to connect, and needs at least one.
+    const choice = page.getByTestId("tenant-choice");
+    await expect.poll(() => choice.isVisible(), { timeout: 15_000 }).toBe(true);
     await expect.poll(() => popup.isClosed()).toBe(true);
-    expect(await page.getByTestId("provider-Sandbox").textContent()).toContain("demo-user");
-    expect(await page.getByTestId("expires-Sandbox").textContent()).toMatch(/^\d+ min \d+ s$/);
+    expect(await choice.textContent()).toContain("Sandbox Holdings Ltd");
+    expect(await page.getByTestId("tenant-choice-confirm").isDisabled()).toBe(true);
+    await page.getByTestId(`tenant-${TRADING}`).check();
+    await page.getByTestId(`tenant-${HOLDINGS}`).check();
+    await page.getByTestId("tenant-choice-confirm").click();
+    await expect.poll(() => page.getByTestId("provider-status-Sandbox").textContent()).toBe("connected");
+    expect(await choice.isHidden()).toBe(true);
+    expect(await page.getByTestId("message").textContent()).toBe(
+      "Sandbox is connected: Sandbox Trading Ltd, Sandbox Holdings Ltd.",
+    );
+
+    // One row per connection, each with its own buttons and token.
+    for (const tenant of [TRADING, HOLDINGS]) {
+      expect(await page.getByTestId(`connection-Sandbox-${tenant}`).textContent()).toContain("demo-user");
+      expect(await page.getByTestId(`expires-Sandbox-${tenant}`).textContent()).toMatch(/^\d+ min \d+ s$/);
+    }
+    expect(await page.getByTestId(`company-Sandbox-${HOLDINGS}`).textContent()).toBe("Sandbox Holdings Ltd");
 
     await page.getByTestId("run-cron").click();
     await expect.poll(() => page.getByTestId("cron-status").textContent(), { timeout: 40_000 }).toMatch(/^Cron done/);
-    await expect.poll(() => page.getByTestId("data-row").count(), { timeout: 10_000 }).toBeGreaterThan(3);
-    expect(await page.getByTestId("last-fetch-Sandbox").textContent()).toBe("success");
-    const line = await page.getByTestId("chart-line").getAttribute("d");
-    // One point per month of the last 24 that has closed or begun: at least 20 segments.
-    expect(line?.match(/L/g)?.length ?? 0).toBeGreaterThanOrEqual(20);
-    expect(await page.getByTestId("data-table").textContent()).toContain("Net Profit");
+    for (const tenant of [TRADING, HOLDINGS])
+      expect(await page.getByTestId(`last-fetch-Sandbox-${tenant}`).textContent()).toBe("success");
+
+    // Each company's books: the data of the one chosen in the Connection list, the first at first.
+    expect(await page.getByTestId("data-provider").inputValue()).toBe(`Sandbox-${TRADING}`);
+    const books: Record<string, { table: string; line: string | null }> = {};
+    for (const tenant of [TRADING, HOLDINGS]) {
+      if (tenant !== TRADING) {
+        await page.getByTestId("data-provider").selectOption(`Sandbox-${tenant}`);
+        await expect
+          .poll(() => page.getByTestId("data-table").textContent(), { timeout: 10_000 })
+          .not.toBe(books[TRADING]!.table);
+      }
+      await expect.poll(() => page.getByTestId("data-row").count(), { timeout: 10_000 }).toBeGreaterThan(3);
+      const line = await page.getByTestId("chart-line").getAttribute("d");
+      // One point per month of the last 24 that has closed or begun: at least 20 segments.
+      expect(line?.match(/L/g)?.length ?? 0).toBeGreaterThanOrEqual(20);
+      books[tenant] = { table: (await page.getByTestId("data-table").textContent()) ?? "", line };
+      expect(books[tenant].table).toContain("Net Profit");
+    }
+    expect(books[HOLDINGS]!.table).not.toBe(books[TRADING]!.table);
+    expect(books[HOLDINGS]!.line).not.toBe(books[TRADING]!.line);
 
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
     // The README's picture changes only when asked for, so a test run leaves the tree clean.
     if (process.env.UPDATE_SCREENSHOT === "1") copyFileSync(SCREENSHOT, DOCS_SCREENSHOT);
 
-    await page.getByTestId("disconnect-Sandbox").click();
+    await page.getByTestId(`disconnect-Sandbox-${HOLDINGS}`).click();
+    await expect.poll(() => page.getByTestId(`connection-Sandbox-${HOLDINGS}`).count()).toBe(0);
+    expect(await page.getByTestId("provider-status-Sandbox").textContent()).toBe("connected");
+    expect(await page.getByTestId(`connection-Sandbox-${TRADING}`).count()).toBe(1);
+    await page.getByTestId(`disconnect-Sandbox-${TRADING}`).click();
     await expect.poll(() => page.getByTestId("provider-status-Sandbox").textContent()).toBe("not connected");
-    expect(await page.getByTestId("disconnect-Sandbox").count()).toBe(0);
+    expect(await page.getByTestId(`disconnect-Sandbox-${TRADING}`).count()).toBe(0);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it("should connect the one company ticked without asking which", async () => {
+    const context = await browser!.newContext();
+    const page = await context.newPage();
+    const errors = watchErrors(page);
+    await page.goto(`${server!.url}/`);
+    await expect.poll(() => page.getByTestId("provider-status-SandboxPayroll").textContent()).toBe("not connected");
+    const [popup] = await Promise.all([page.waitForEvent("popup"), page.getByTestId("connect-SandboxPayroll").click()]);
+    await popup.getByRole("checkbox", { name: "Sandbox Trading Ltd" }).uncheck();
+    await popup.getByRole("checkbox", { name: "Sandbox Holdings Ltd" }).check();
+    await popup.getByRole("button", { name: "Approve" }).click();
+    await expect
+      .poll(() => page.getByTestId("provider-status-SandboxPayroll").textContent(), { timeout: 15_000 })
+      .toBe("connected");
+    expect(await page.getByTestId("tenant-choice").isHidden()).toBe(true);
+    expect(await page.getByTestId(`company-SandboxPayroll-${HOLDINGS}`).textContent()).toBe("Sandbox Holdings Ltd");
+    await page.getByTestId(`disconnect-SandboxPayroll-${HOLDINGS}`).click();
+    await expect.poll(() => page.getByTestId("provider-status-SandboxPayroll").textContent()).toBe("not connected");
     expect(errors).toEqual([]);
     await context.close();
   });

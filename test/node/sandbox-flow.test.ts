@@ -1,10 +1,20 @@
 // The sandbox end to end on plain `wrangler dev` with .dev.vars.example's settings: the Sandbox and
 // SandboxPayroll providers go through the same path Xero takes (registry, OAuth over HTTP, the
-// workspace's Durable Object, the cron, the queue, the adapters, the confirm step), and the data
-// served is the sandbox's demo company.
+// workspace's Durable Object, the cron, the queue, the adapters, the confirm step and its choice of
+// companies), and the data served is the sandbox's demo companies'.
 import { connect as connectSocket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { api, bearer, connectSandbox, type Dev, runCron, waitForFetch } from "./dev-flow.ts";
+import {
+  api,
+  bearer,
+  confirm,
+  connectSandbox,
+  consentTo,
+  type Dev,
+  runCron,
+  sandboxConsent,
+  waitForFetch,
+} from "./dev-flow.ts";
 import { type DevServer, developmentVars, exampleVars, freePort, startDev } from "./dev-server.ts";
 
 let server: DevServer;
@@ -18,6 +28,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.stop();
 });
+
+const TRADING = "sandbox-trading-ltd";
+const HOLDINGS = "sandbox-holdings-ltd";
 
 const lastMonthEnd = () => {
   const now = new Date();
@@ -84,6 +97,74 @@ describe("the sandbox on wrangler dev", () => {
     expect(data.status).toBe(200);
     expect(data.body.dates).toContain(month);
     expect(typeof data.body.data["Sales"]?.[month]).toBe("number");
+  });
+
+  it("should connect both companies of one consent, each a connection with its own books", async () => {
+    const ws = "ws-sbx-two";
+    const jwt = await bearer(dev, { [ws]: "admin" });
+    const consented = await consentTo(dev, ws, "Sandbox", sandboxConsent(dev, [TRADING, HOLDINGS]));
+    // The callback's message lists both companies to choose from.
+    expect(consented.tenants?.map((t) => [t.id, t.name])).toEqual([
+      [TRADING, "Sandbox Trading Ltd"],
+      [HOLDINGS, "Sandbox Holdings Ltd"],
+    ]);
+    const unchosen = await confirm(dev, ws, "Sandbox", consented.confirmToken);
+    expect(unchosen.status).toBe(409);
+    expect(unchosen.body).toMatchObject({ error: { code: "tenant_choice_required" } });
+    expect((unchosen.body["tenants"] as { id: string }[]).map((t) => t.id)).toEqual([TRADING, HOLDINGS]);
+    // The token stays usable for the choice.
+    const chosen = await confirm(dev, ws, "Sandbox", consented.confirmToken, [TRADING, HOLDINGS]);
+    expect(chosen.status).toBe(200);
+    expect((chosen.body["connections"] as { tenant_id: string }[]).map((k) => k.tenant_id)).toEqual([
+      TRADING,
+      HOLDINGS,
+    ]);
+
+    const providers = await api<{ name: string; connections: { tenant_id: string; tenant_name: string }[] }[]>(
+      dev,
+      `/integration/providers?workspace_id=${ws}`,
+      { bearer: jwt },
+    );
+    expect(providers.body.find((p) => p.name === "Sandbox")?.connections).toEqual([
+      expect.objectContaining({ tenant_id: TRADING, tenant_name: "Sandbox Trading Ltd" }),
+      expect.objectContaining({ tenant_id: HOLDINGS, tenant_name: "Sandbox Holdings Ltd" }),
+    ]);
+
+    const month = lastMonthEnd();
+    const from = `${Number(month.slice(0, 4)) - 1}${month.slice(4, 8)}01`;
+    const unnamed = await api<{ error: { code: string } }>(
+      dev,
+      `/integration/data?workspace_id=${ws}&integration=Sandbox&from_date=${from}`,
+      { bearer: jwt },
+    );
+    expect(unnamed.status).toBe(409);
+    expect(unnamed.body.error.code).toBe("tenant_required");
+    const books = await Promise.all(
+      [TRADING, HOLDINGS].map((tenant) =>
+        api<{ data: Record<string, Record<string, number | null>> }>(
+          dev,
+          `/integration/data?workspace_id=${ws}&integration=Sandbox&tenant_id=${tenant}&from_date=${from}`,
+          { bearer: jwt },
+        ),
+      ),
+    );
+    expect(books.map((b) => b.status)).toEqual([200, 200]);
+    const [trading, holdings] = books.map((b) => b.body.data["Total Income"]?.[month]);
+    expect(typeof trading).toBe("number");
+    expect(typeof holdings).toBe("number");
+    expect(holdings).not.toBe(trading);
+
+    // The proxy reaches each connection's own company.
+    for (const tenant of [TRADING, HOLDINGS]) {
+      const res = await fetch(
+        `${dev.url}/integration/proxy/Sandbox/v1/company?workspace_id=${ws}&tenant_id=${tenant}`,
+        {
+          headers: { Authorization: `Bearer ${jwt}` },
+        },
+      );
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({ id: tenant });
+    }
   });
 
   it("should connect SandboxPayroll and serve its employees with monthly salaries", async () => {

@@ -110,7 +110,8 @@ describe("webhook delivery", () => {
     expect(verified(delivery!)).toEqual({
       type: "connection.deleted",
       timestamp: new Date(occurredAt).toISOString(),
-      data: { workspace_id: ws, integration: "Gusto", by: "user-1" },
+      // Recorded as events were before connections had tenants: sent with tenant_id null.
+      data: { workspace_id: ws, integration: "Gusto", tenant_id: null, by: "user-1" },
     });
     await until(async () => (await outboxRow(id))?.state === "delivered", "the event delivered");
   });

@@ -24,14 +24,14 @@ async function grantIdOf(code: string): Promise<string> {
 describe("webhook events", () => {
   it("should send every event type, signed, with ids, dates and codes only", async () => {
     const ws = "ws-hook-all";
-    const about = { workspace_id: ws, integration: "Xero" };
-
     const first = await connectThroughPopup(ws, "Xero", { sub: "user-first" });
     const created = await nth(ws, 1);
     expect(created.event.type).toBe("connection.created");
     const tenant = created.event.data["tenant_id"];
     expect(tenant).toEqual(expect.any(String));
-    expect(created.event.data).toEqual({ ...about, tenant_id: tenant, connected_by: "user-first" });
+    // Every event names its connection: the workspace, the integration and the tenant.
+    const about = { workspace_id: ws, integration: "Xero", tenant_id: tenant };
+    expect(created.event.data).toEqual({ ...about, connected_by: "user-first" });
     expect(Date.parse(created.event.timestamp)).toBeGreaterThan(Date.now() - 60_000);
     expect(created.id).toMatch(/^msg_/);
     expect((await outboxRow(created.id))?.state).toBe("delivered");
@@ -60,22 +60,16 @@ describe("webhook events", () => {
     // Never an amount or a name: the body is exactly the declared fields.
     expect(Object.keys(JSON.parse(fetched.delivery.body) as object)).toEqual(["type", "timestamp", "data"]);
 
-    const second = await connectThroughPopup(ws, "Xero", { sub: "admin-1", role: "admin" });
+    // The same organisation consented to again: its connection is replaced.
+    const second = await connectThroughPopup(ws, "Xero", { sub: "admin-1", role: "admin", tenant: String(tenant) });
     const replaced = await nth(ws, 4);
     expect(replaced.event.type).toBe("connection.replaced");
-    const newTenant = replaced.event.data["tenant_id"];
-    expect(newTenant).toEqual(expect.any(String));
-    expect(replaced.event.data).toEqual({
-      ...about,
-      tenant_id: newTenant,
-      previous_tenant_id: tenant,
-      connected_by: "admin-1",
-    });
+    expect(replaced.event.data).toEqual({ ...about, connected_by: "admin-1" });
 
     // The provider refuses the new grant's refresh: requires_reconnect, once.
     await scriptToken(await grantIdOf(second.code), [{ status: 400, error: "invalid_grant" }]);
-    expect((await workspaceClient(env, ws).refreshNow("Xero")).ok).toBe(false);
-    expect((await workspaceClient(env, ws).refreshNow("Xero")).ok).toBe(false);
+    expect((await workspaceClient(env, ws).refreshNow({ integration: "Xero" })).ok).toBe(false);
+    expect((await workspaceClient(env, ws).refreshNow({ integration: "Xero" })).ok).toBe(false);
     const reconnect = await nth(ws, 5);
     expect(reconnect.event.type).toBe("connection.requires_reconnect");
     expect(reconnect.event.data).toEqual({ ...about, reason: "invalid_grant" });
@@ -140,14 +134,16 @@ describe("webhook settings", () => {
       db(env.DB),
       "ws-hook-types",
     );
-    expect(only.create("data.fetched", "Gusto", fetched)).toBeUndefined();
-    expect(only.create("connection.deleted", "Gusto", { by: "user-1" })?.type).toBe("connection.deleted");
+    expect(only.create("data.fetched", { integration: "Gusto", tenantId: "" }, fetched)).toBeUndefined();
+    expect(only.create("connection.deleted", { integration: "Gusto", tenantId: "" }, { by: "user-1" })?.type).toBe(
+      "connection.deleted",
+    );
     const typo = new WebhookEvents(
       { ...env, WEBHOOK_EVENTS: "connection.deleted,data.fetchd" } as Env,
       db(env.DB),
       "ws-hook-types",
     );
-    expect(typo.create("data.fetched", "Gusto", fetched)?.type).toBe("data.fetched");
+    expect(typo.create("data.fetched", { integration: "Gusto", tenantId: "" }, fetched)?.type).toBe("data.fetched");
   });
 
   it("should delete delivered events once WEBHOOK_DELIVERED_RETENTION_MS has passed", async () => {

@@ -34,13 +34,20 @@ export function consolePage(config: ConsoleConfig): Response {
 <main>
   <div id="origin-warning" data-testid="origin-warning" class="warning" role="alert" hidden></div>
   <div id="message" data-testid="message" class="message" role="status" aria-live="polite" hidden></div>
+  <div id="tenant-choice" data-testid="tenant-choice" class="choice" role="group" aria-labelledby="tenant-choice-title" hidden>
+    <p id="tenant-choice-title"></p>
+    <div id="tenant-choice-list" class="choice-list"></div>
+    <button type="button" class="primary" id="tenant-choice-confirm" data-testid="tenant-choice-confirm" disabled>Connect selected</button>
+    <button type="button" id="tenant-choice-cancel" data-testid="tenant-choice-cancel">Cancel</button>
+  </div>
 
   <section aria-labelledby="providers-title">
     <h2 id="providers-title">Providers</h2>
     <div class="scroll"><table id="providers" data-testid="providers">
       <thead><tr><th scope="col">Provider</th><th scope="col">Type</th><th scope="col">Status</th>
-      <th scope="col">Connected by</th><th scope="col">Connected at</th><th scope="col">Actions</th></tr></thead>
-      <tbody><tr><td colspan="6" class="muted">Loading…</td></tr></tbody>
+      <th scope="col">Company</th><th scope="col">Connected by</th><th scope="col">Connected at</th>
+      <th scope="col">Actions</th></tr></thead>
+      <tbody><tr><td colspan="7" class="muted">Loading…</td></tr></tbody>
     </table></div>
   </section>
 

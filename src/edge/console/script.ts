@@ -1,12 +1,13 @@
 // The console's browser script, inlined under the page's CSP nonce. It plays the host app: it calls
 // the API with the demo user's JWT (CONFIG, set by the page), connects through the popup exactly as
-// docs/connecting.md says, and fires wrangler dev's local cron trigger. Plain ES2017, no framework.
+// docs/connecting.md says (letting the person choose when a grant covers several companies), shows
+// one row per connection, and fires wrangler dev's local cron trigger. Plain ES2017, no framework.
 export const CONSOLE_SCRIPT = String.raw`
 (function () {
   "use strict";
   var WS = CONFIG.workspaceId;
   var CRON = "0 * * * *";
-  var state = { providers: [], status: [], popup: null, pending: null, data: null };
+  var state = { providers: [], status: [], popup: null, pending: null, data: null, choice: null, loads: 0 };
 
   function $(id) { return document.getElementById(id); }
   function el(tag, attrs, children) {
@@ -30,6 +31,25 @@ export const CONSOLE_SCRIPT = String.raw`
     return el("span", attrs);
   }
   function when(iso) { return iso ? new Date(iso).toLocaleString() : "—"; }
+  /** A connection's id in test ids and the data list: the provider, and its tenant when it has one. */
+  function cid(name, tenantId) { return tenantId ? name + "-" + tenantId : name; }
+  /** The query of a per-connection call: tenant_id only for a connection that has one. */
+  function connQuery(name, tenantId, extra) {
+    var params = { workspace_id: WS, integration: name };
+    if (tenantId) params.tenant_id = tenantId;
+    Object.keys(extra || {}).forEach(function (k) { params[k] = extra[k]; });
+    return q(params);
+  }
+  function sameConn(s, name, tenantId) { return s.integration === name && (s.tenant_id || null) === (tenantId || null); }
+  /** Every connection of a provider with data routes, as { p, k } pairs in listing order. */
+  function dataConnections() {
+    var out = [];
+    state.providers.forEach(function (p) {
+      if (!p.api_type) return;
+      (p.connections || []).forEach(function (k) { out.push({ p: p, k: k }); });
+    });
+    return out;
+  }
   function sleep(ms) { return new Promise(function (r) { setTimeout(r, ms); }); }
 
   function say(text, isError) {
@@ -39,7 +59,7 @@ export const CONSOLE_SCRIPT = String.raw`
     box.hidden = !text;
   }
 
-  /** Calls the API with the demo user's JWT; throws an Error carrying the API's error message. */
+  /** Calls the API with the demo user's JWT; throws an Error carrying the API's error message, status and body. */
   function api(method, path, body) {
     var init = { method: method, headers: { Authorization: "Bearer " + CONFIG.jwt } };
     if (body !== undefined) {
@@ -51,8 +71,11 @@ export const CONSOLE_SCRIPT = String.raw`
         var json = null;
         try { json = text ? JSON.parse(text) : null; } catch (e) { json = null; }
         if (!res.ok) {
-          var err = json && json.error ? json.error.message + " (" + json.error.code + ")" : "HTTP " + res.status;
-          throw new Error(method + " " + path.split("?")[0] + ": " + err);
+          var text = json && json.error ? json.error.message + " (" + json.error.code + ")" : "HTTP " + res.status;
+          var err = new Error(method + " " + path.split("?")[0] + ": " + text);
+          err.status = res.status;
+          err.body = json;
+          throw err;
         }
         return json;
       });
@@ -72,40 +95,70 @@ export const CONSOLE_SCRIPT = String.raw`
   // ---- providers ----
   function statusPill(p) {
     var id = "provider-status-" + p.name;
-    if (!p.configured) return pill("not configured", "", id);
-    if (p.requires_reconnect) return pill("reconnect required", "warn", id);
-    return p.connected ? pill("connected", "ok", id) : pill("not connected", "", id);
+    var conns = p.connections || [];
+    if (!p.configured && conns.length === 0) return pill("not configured", "", id);
+    if (conns.length === 0) return pill("not connected", "", id);
+    if (conns.every(function (k) { return k.requires_reconnect; })) return pill("reconnect required", "warn", id);
+    return pill("connected", "ok", id);
   }
+  function connectionName(p, k) {
+    return p.display_name + (k.tenant_id ? " · " + (k.tenant_name || k.tenant_id) : "");
+  }
+  /** The provider's status, and its Connect button when configured (connecting again reconnects a company or adds one). */
+  function statusCell(p) {
+    var cell = [statusPill(p)];
+    if (!p.configured) return cell;
+    var attrs = {
+      type: "button", class: "connect" + (p.connected ? "" : " primary"), "data-testid": "connect-" + p.name,
+      "aria-label": "Connect " + p.display_name + (p.connected ? " again" : ""),
+      text: p.connected ? "Connect again" : "Connect", onclick: function () { connect(p.name); },
+    };
+    if (p.connected) attrs.title = "Consent again: reconnect a company or add another";
+    cell.push(el("button", attrs));
+    return cell;
+  }
+  function actionsOf(p, k) {
+    var actions = [];
+    if (!k) return actions;
+    var id = cid(p.name, k.tenant_id);
+    if (p.api_type) {
+      actions.push(el("button", {
+        type: "button", "data-testid": "fetch-" + id, "aria-label": "Fetch " + connectionName(p, k) + " now",
+        text: "Fetch now", onclick: function () { fetchNow(p.name, k.tenant_id); },
+      }));
+    }
+    actions.push(el("button", {
+      type: "button", class: "danger", "data-testid": "disconnect-" + id,
+      "aria-label": "Disconnect " + connectionName(p, k), text: "Disconnect",
+      onclick: function () { disconnect(p.name, k.tenant_id); },
+    }));
+    return actions;
+  }
+  /** One row per connection (one row for a provider without any), the provider's cells spanning them. */
   function renderProviders() {
-    var body = $("providers").tBodies[0];
-    body.textContent = "";
+    var table = $("providers");
+    Array.prototype.slice.call(table.tBodies).forEach(function (b) { table.removeChild(b); });
     state.providers.forEach(function (p) {
-      var actions = [];
-      if (p.configured) {
-        actions.push(el("button", {
-          type: "button", class: p.connected ? "" : "primary", "data-testid": "connect-" + p.name,
-          "aria-label": (p.connected ? "Reconnect " : "Connect ") + p.display_name,
-          text: p.connected ? "Reconnect" : "Connect", onclick: function () { connect(p.name); },
-        }));
-      }
-      if (p.connected) {
-        actions.push(el("button", {
-          type: "button", "data-testid": "fetch-" + p.name, "aria-label": "Fetch " + p.display_name + " now",
-          text: "Fetch now", onclick: function () { fetchNow(p.name); },
-        }));
-        actions.push(el("button", {
-          type: "button", class: "danger", "data-testid": "disconnect-" + p.name,
-          "aria-label": "Disconnect " + p.display_name, text: "Disconnect", onclick: function () { disconnect(p.name); },
-        }));
-      }
-      body.appendChild(el("tr", { "data-testid": "provider-" + p.name }, [
-        el("th", { scope: "row" }, [p.display_name, " ", el("span", { class: "muted", text: p.name === p.display_name ? "" : p.name })]),
-        el("td", { text: p.api_type }),
-        el("td", {}, [statusPill(p)]),
-        el("td", { text: p.connected_by || "—" }),
-        el("td", { text: when(p.connected_at) }),
-        el("td", {}, actions),
-      ]));
+      var conns = p.connections || [];
+      var rows = conns.length ? conns : [null];
+      var group = el("tbody", { "data-testid": "provider-" + p.name });
+      rows.forEach(function (k, i) {
+        var cells = [];
+        if (i === 0) {
+          var span = String(rows.length);
+          cells.push(el("th", { scope: "rowgroup", rowspan: span }, [p.display_name, " ", el("span", { class: "muted", text: p.name === p.display_name ? "" : p.name })]));
+          cells.push(el("td", { rowspan: span, text: p.api_type || "—" }));
+          cells.push(el("td", { rowspan: span }, statusCell(p)));
+        }
+        var company = [k && k.tenant_id ? k.tenant_name || k.tenant_id : "—"];
+        if (k && k.requires_reconnect) company.push(" ", pill("reconnect required", "warn"));
+        cells.push(el("td", { "data-testid": k ? "company-" + cid(p.name, k.tenant_id) : "company-" + p.name }, company));
+        cells.push(el("td", { text: k && k.connected_by ? k.connected_by : "—" }));
+        cells.push(el("td", { text: when(k && k.connected_at) }));
+        cells.push(el("td", {}, actionsOf(p, k)));
+        group.appendChild(el("tr", k ? { "data-testid": "connection-" + cid(p.name, k.tenant_id) } : {}, cells));
+      });
+      table.appendChild(group);
     });
   }
 
@@ -126,13 +179,14 @@ export const CONSOLE_SCRIPT = String.raw`
     state.status.forEach(function (s) {
       var t = s.token;
       var f = s.last_fetch;
+      var id = cid(s.integration, s.tenant_id);
       var fetchCell = f
-        ? [pill(f.outcome, f.outcome === "success" ? "ok" : "bad", "last-fetch-" + s.integration),
+        ? [pill(f.outcome, f.outcome === "success" ? "ok" : "bad", "last-fetch-" + id),
            " " + f.trigger + ", " + when(f.finished_at || f.started_at) + (f.error ? " — " + f.error : "")]
-        : [el("span", { class: "muted", "data-testid": "last-fetch-" + s.integration, text: "never" })];
-      body.appendChild(el("tr", { "data-testid": "token-" + s.integration }, [
-        el("th", { scope: "row", text: s.integration }),
-        el("td", { class: "expires", "data-expires": t.expires_at || "", "data-testid": "expires-" + s.integration, text: expiresText(t.expires_at) }),
+        : [el("span", { class: "muted", "data-testid": "last-fetch-" + id, text: "never" })];
+      body.appendChild(el("tr", { "data-testid": "token-" + id }, [
+        el("th", { scope: "row", text: s.integration + (s.tenant_id ? " · " + (s.tenant_name || s.tenant_id) : "") }),
+        el("td", { class: "expires", "data-expires": t.expires_at || "", "data-testid": "expires-" + id, text: expiresText(t.expires_at) }),
         el("td", { text: when(t.last_refresh_at) + (t.last_refresh_error ? " — " + t.last_refresh_error : "") }),
         el("td", { text: String(t.refresh_failures) }),
         el("td", {}, [s.requires_reconnect ? pill("yes", "warn") : pill("no")]),
@@ -151,23 +205,28 @@ export const CONSOLE_SCRIPT = String.raw`
     var select = $("data-provider");
     var before = select.value;
     select.textContent = "";
-    var connected = state.providers.filter(function (p) { return p.connected; });
-    connected.forEach(function (p) { select.appendChild(el("option", { value: p.name, text: p.display_name })); });
-    if (connected.some(function (p) { return p.name === before; })) select.value = before;
-    select.disabled = connected.length === 0;
+    var conns = dataConnections();
+    conns.forEach(function (c) {
+      select.appendChild(el("option", { value: cid(c.p.name, c.k.tenant_id), text: connectionName(c.p, c.k) }));
+    });
+    if (conns.some(function (c) { return cid(c.p.name, c.k.tenant_id) === before; })) select.value = before;
+    select.disabled = conns.length === 0;
   }
   function loadData() {
-    var name = $("data-provider").value;
-    var fetched = state.status.find(function (s) { return s.integration === name; });
+    var chosen = $("data-provider").value;
+    var conn = dataConnections().find(function (c) { return cid(c.p.name, c.k.tenant_id) === chosen; });
+    var fetched = conn && state.status.find(function (s) { return sameConn(s, conn.p.name, conn.k.tenant_id); });
     state.data = null;
-    if (!name || !fetched || !fetched.last_fetch) {
-      renderData(name ? "No data yet: press Fetch now or Run cron now." : "Connect a provider to see its data.");
+    // Only the latest choice's answer is shown: an earlier one may arrive after it.
+    var seq = ++state.loads;
+    if (!conn || !fetched || !fetched.last_fetch) {
+      renderData(conn ? "No data yet: press Fetch now or Run cron now." : "Connect a provider to see its data.");
       return Promise.resolve();
     }
     $("data-range").textContent = "from " + fromDate();
-    return api("GET", "/integration/data?" + q({ workspace_id: WS, integration: name, from_date: fromDate() }))
-      .then(function (data) { state.data = data; renderData(""); })
-      .catch(function (e) { renderData(e.message); });
+    return api("GET", "/integration/data?" + connQuery(conn.p.name, conn.k.tenant_id, { from_date: fromDate() }))
+      .then(function (data) { if (seq === state.loads) { state.data = data; renderData(""); } })
+      .catch(function (e) { if (seq === state.loads) renderData(e.message); });
   }
   function renderData(note) {
     var table = $("data-table");
@@ -283,6 +342,7 @@ export const CONSOLE_SCRIPT = String.raw`
   /** docs/connecting.md: connect session → popup → postMessage from the popup → confirm with the JWT. */
   function connect(name) {
     say("");
+    hideChoice();
     // Opened in the click itself, so no popup blocker stops it; it is pointed at the session's URL below.
     var popup = window.open("about:blank", "zebbra-connect", "popup,width=560,height=720");
     if (!popup) { say("The browser blocked the popup: allow popups for this page and try again.", true); return; }
@@ -304,27 +364,89 @@ export const CONSOLE_SCRIPT = String.raw`
       say("Connecting " + m.integration + " failed: " + m.message + (m.code ? " (" + m.code + ")" : ""), true);
       return;
     }
-    api("POST", "/integration/connections/confirm", { workspace_id: WS, integration: m.integration, confirm_token: m.confirm_token })
-      .then(function () { say(m.integration + " is connected."); return refresh(); })
-      .catch(function (e) { say(e.message, true); });
+    // The grant covers several companies: the person picks which become connections.
+    if (Array.isArray(m.tenants) && m.tenants.length > 1) { showChoice(m.integration, m.confirm_token, m.tenants); return; }
+    confirmConsent(m.integration, m.confirm_token);
   });
 
-  function disconnect(name) {
-    api("POST", "/integration/disconnect?" + q({ workspace_id: WS, integration: name }))
+  /** Confirms the consent; tenantIds names the companies chosen (omitted when the grant covers one). */
+  function confirmConsent(name, token, tenantIds) {
+    var body = { workspace_id: WS, integration: name, confirm_token: token };
+    if (tenantIds) body.tenant_ids = tenantIds;
+    return api("POST", "/integration/connections/confirm", body)
+      .then(function (r) {
+        hideChoice();
+        var names = (r.connections || []).map(function (k) { return k.tenant_name || k.tenant_id; }).filter(Boolean);
+        say(name + " is connected" + (names.length ? ": " + names.join(", ") : "") + ".");
+        return refresh();
+      })
+      .catch(function (e) {
+        // A grant of several companies whose message did not list them: the answer does, and the token stays usable.
+        if (e.status === 409 && e.body && e.body.error && e.body.error.code === "tenant_choice_required") {
+          showChoice(name, token, e.body.tenants || []);
+          return;
+        }
+        $("tenant-choice-confirm").disabled = false;
+        say(e.message, true);
+      });
+  }
+
+  function chosenTenants() {
+    return Array.prototype.filter.call(document.querySelectorAll("#tenant-choice-list input"), function (box) {
+      return box.checked;
+    }).map(function (box) { return box.value; });
+  }
+  /** Lists the grant's companies as checkboxes, none ticked: connecting needs at least one. */
+  function showChoice(name, token, tenants) {
+    state.choice = { name: name, token: token };
+    $("tenant-choice-title").textContent =
+      name + " gave access to " + tenants.length + " companies. Tick the ones to connect:";
+    var list = $("tenant-choice-list");
+    list.textContent = "";
+    tenants.forEach(function (t) {
+      var box = el("input", { type: "checkbox", value: t.id, "data-testid": "tenant-" + t.id });
+      box.addEventListener("change", function () { $("tenant-choice-confirm").disabled = chosenTenants().length === 0; });
+      var label = [box, " " + (t.name || t.id)];
+      if (t.type) label.push(el("span", { class: "muted", text: " (" + t.type + ")" }));
+      list.appendChild(el("label", {}, label));
+    });
+    $("tenant-choice-confirm").disabled = true;
+    $("tenant-choice").hidden = false;
+  }
+  function hideChoice() {
+    state.choice = null;
+    $("tenant-choice").hidden = true;
+    $("tenant-choice-list").textContent = "";
+  }
+  $("tenant-choice-confirm").addEventListener("click", function () {
+    var choice = state.choice;
+    var ids = chosenTenants();
+    if (!choice || ids.length === 0) return;
+    $("tenant-choice-confirm").disabled = true;
+    confirmConsent(choice.name, choice.token, ids);
+  });
+  $("tenant-choice-cancel").addEventListener("click", function () {
+    var choice = state.choice;
+    hideChoice();
+    if (choice) say("Connecting " + choice.name + " was cancelled: nothing was connected.");
+  });
+
+  function disconnect(name, tenantId) {
+    api("POST", "/integration/disconnect?" + connQuery(name, tenantId))
       .then(function (r) { say(r.message); return refresh(); })
       .catch(function (e) { say(e.message, true); });
   }
 
-  function fetchNow(name) {
+  function fetchNow(name, tenantId) {
     var started = Date.now();
-    api("POST", "/integration/fetch?" + q({ workspace_id: WS, integration: name }))
-      .then(function (r) { say(r.message); return waitForFetches([name], started); })
+    api("POST", "/integration/fetch?" + connQuery(name, tenantId))
+      .then(function (r) { say(r.message); return waitForFetches([{ integration: name, tenant_id: tenantId }], started); })
       .then(refresh)
       .catch(function (e) { say(e.message, true); });
   }
 
-  /** Polls the status until each named connection has a fetch that began after since (runs are logged when they end). */
-  function waitForFetches(names, since, timeoutMs) {
+  /** Polls the status until each connection named ({ integration, tenant_id }) has a fetch that began after since (runs are logged when they end). */
+  function waitForFetches(targets, since, timeoutMs) {
     var deadline = Date.now() + (timeoutMs || 30000);
     function done(s) {
       var f = s.last_fetch;
@@ -335,8 +457,11 @@ export const CONSOLE_SCRIPT = String.raw`
       return api("GET", "/integration/status?" + q({ workspace_id: WS })).then(function (status) {
         state.status = status;
         renderStatus();
-        var mine = status.filter(function (s) { return names.indexOf(s.integration) >= 0; });
-        if (mine.length === names.length && mine.every(done)) return true;
+        var finished = targets.every(function (t) {
+          var s = status.find(function (s) { return sameConn(s, t.integration, t.tenant_id); });
+          return s && done(s);
+        });
+        if (finished) return true;
         if (Date.now() > deadline) return false;
         return sleep(500).then(poll);
       });
@@ -347,7 +472,9 @@ export const CONSOLE_SCRIPT = String.raw`
   $("run-cron").addEventListener("click", function () {
     var button = $("run-cron");
     var line = $("cron-status");
-    var names = state.providers.filter(function (p) { return p.connected && !p.requires_reconnect; }).map(function (p) { return p.name; });
+    var targets = dataConnections().filter(function (c) { return !c.k.requires_reconnect; }).map(function (c) {
+      return { integration: c.p.name, tenant_id: c.k.tenant_id };
+    });
     var started = Date.now();
     button.disabled = true;
     line.textContent = "Running the cron…";
@@ -355,8 +482,8 @@ export const CONSOLE_SCRIPT = String.raw`
     fetch("/cdn-cgi/handler/scheduled?cron=" + encodeURIComponent(CRON))
       .then(function (res) {
         if (!res.ok) throw new Error("The scheduled trigger answered HTTP " + res.status + " (is this wrangler dev?)");
-        line.textContent = names.length ? "Cron ran; waiting for the fetches…" : "Cron ran; nothing is connected.";
-        return names.length ? waitForFetches(names, started) : true;
+        line.textContent = targets.length ? "Cron ran; waiting for the fetches…" : "Cron ran; nothing is connected.";
+        return targets.length ? waitForFetches(targets, started) : true;
       })
       .then(function (finished) {
         line.textContent = finished ? "Cron done at " + new Date().toLocaleTimeString() + "." : "Cron ran; no new fetch finished within 30 s.";

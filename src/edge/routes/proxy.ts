@@ -5,7 +5,7 @@
 import { type Context, Hono } from "hono";
 import * as z from "zod/mini";
 import { FailureError } from "../../framework/failure";
-import { PROXY_REQUEST_HEADERS, pickHeaders, proxyPathProblem } from "../../framework/proxy";
+import { pickHeaders, proxyPathProblem, proxyRequestHeaders } from "../../framework/proxy";
 import { proxySettings } from "../../framework/settings";
 import { requireProvider } from "../../providers/registry";
 import { workspaceClient } from "../../workspace/client";
@@ -65,8 +65,9 @@ export const proxyRoutes = new Hono<AppEnv>().on(
     summary: "Call any endpoint of a connected provider's API with the workspace's connection",
     description:
       "Forwards the method, the query (without `workspace_id` and `tenant_id`), the body and the headers Accept, Accept-Language, " +
-      "Content-Type, If-*, Idempotency-Key (plus a provider's own, e.g. Sage's X-Business) to `<API base>/<path>`, " +
-      "with the connection's token and the provider's tenant headers. Answers with the provider's status, body " +
+      "Content-Type, If-*, Idempotency-Key to `<API base>/<path>`, with the connection's token. The connection's " +
+      "tenant is pinned where the provider takes it (Xero-Tenant-Id, Sage's X-Business, Zoho's organization_id, " +
+      "QuickBooks' v3/company/<realm>/, …): a call naming another tenant there is a 400. Answers with the provider's status, body " +
       "and its Content-Type, Cache-Control, ETag, Last-Modified, Link, Location and Retry-After. GET and HEAD need " +
       "the member role, other methods admin. The path must stay under the API base: `..`, `.`, encoded dots, " +
       "slashes or backslashes, `@`, a backslash, an absolute URL or an empty segment is a 400. docs/proxy.md",
@@ -76,7 +77,10 @@ export const proxyRoutes = new Hono<AppEnv>().on(
         description: "The provider's answer (any status it gave), streamed",
         contentType: "application/octet-stream",
       },
-      400: { description: "invalid_request: a path that would leave the API base, or invalid input" },
+      400: {
+        description:
+          "invalid_request: a path that would leave the API base, a call naming another tenant than the connection's, or invalid input",
+      },
       404: { description: "not_connected: the workspace has no connection to the provider" },
       409: { description: "reconnect_required: the provider refused the stored grant" },
       413: { description: "payload_too_large: a request body over PROXY_MAX_REQUEST_BYTES" },
@@ -109,7 +113,7 @@ export const proxyRoutes = new Hono<AppEnv>().on(
       method: c.req.method,
       path: raw.path,
       query: params.toString(),
-      headers: pickHeaders(c.req.raw.headers, [...PROXY_REQUEST_HEADERS, ...(provider.proxy?.callerHeaders ?? [])]),
+      headers: pickHeaders(c.req.raw.headers, proxyRequestHeaders(provider.proxy)),
       body: await boundedBody(c, settings.maxRequestBytes),
     });
     if (!outcome.ok) throw FailureError.of(outcome.failure);

@@ -20,9 +20,6 @@ const CONSENT_SECONDS = 600;
 export const SANDBOX_SCOPES = ["accounting.read", "payroll.read"] as const;
 export type SandboxScope = (typeof SANDBOX_SCOPES)[number];
 
-/** The demo company every grant covers. */
-export const SANDBOX_COMPANY_ID = "sandbox-trading-ltd";
-
 export interface SandboxClient {
   clientId: string;
   clientSecret: string;
@@ -45,6 +42,8 @@ interface CodeRecord {
   redirectUri: string;
   codeChallenge: string;
   scopes: SandboxScope[];
+  /** The companies the person ticked on the consent page. */
+  companyIds: string[];
   /** Set once the code was exchanged: a second use revokes that grant (RFC 6749 §4.1.2). */
   usedBy?: string;
 }
@@ -52,10 +51,14 @@ interface CodeRecord {
 interface Grant {
   clientId: string;
   scopes: SandboxScope[];
-  companyId: string;
+  /** The companies ticked at consent, at least one. */
+  companyIds: string[];
   /** Hash of the one refresh token that may be used next; any older one is a reuse. */
   refreshHash: string;
 }
+
+/** A grant as KV may hold it: one stored before grants covered several companies named one `companyId`. */
+type StoredGrant = Omit<Grant, "companyIds"> & { companyIds?: string[]; companyId?: string };
 
 interface TokenRecord {
   grantId: string;
@@ -137,14 +140,15 @@ export function takeConsent(kv: KVNamespace, id: string): Promise<AuthorizationR
   return take<AuthorizationRequest>(kv, key.consent(id));
 }
 
-/** An authorization code for an approved request. */
-export async function issueCode(kv: KVNamespace, request: AuthorizationRequest): Promise<string> {
+/** An authorization code for an approved request, covering the companies the person ticked (one or more). */
+export async function issueCode(kv: KVNamespace, request: AuthorizationRequest, companyIds: string[]): Promise<string> {
   const code = `sbx_code_${randomId()}`;
   const record: CodeRecord = {
     clientId: request.clientId,
     redirectUri: request.redirectUri,
     codeChallenge: request.codeChallenge,
     scopes: request.scopes,
+    companyIds,
   };
   await kv.put(key.code(code), JSON.stringify(record), { expirationTtl: CODE_SECONDS });
   return code;
@@ -196,7 +200,7 @@ export async function exchangeCode(
   return issueTokens(kv, grantId, {
     clientId: client.clientId,
     scopes: record.scopes,
-    companyId: SANDBOX_COMPANY_ID,
+    companyIds: record.companyIds,
     refreshHash: "",
   });
 }
@@ -237,12 +241,14 @@ export async function revokeToken(kv: KVNamespace, client: SandboxClient, token:
   if (grant && grant.clientId === client.clientId) await kv.delete(key.grant(record.grantId));
 }
 
-/** What a valid access token grants: its scopes and company; null when unknown, expired or revoked. */
+/** What a valid access token grants: its scopes and companies; null when unknown, expired or revoked. */
 export async function introspect(
   kv: KVNamespace,
   accessToken: string,
-): Promise<{ scopes: SandboxScope[]; companyId: string } | null> {
+): Promise<{ scopes: SandboxScope[]; companyIds: string[] } | null> {
   const record = await kv.get<TokenRecord>(key.access(accessToken), "json");
-  const grant = record && (await kv.get<Grant>(key.grant(record.grantId), "json"));
-  return grant ? { scopes: grant.scopes, companyId: grant.companyId } : null;
+  const grant = record && (await kv.get<StoredGrant>(key.grant(record.grantId), "json"));
+  if (!grant) return null;
+  const companyIds = grant.companyIds ?? (grant.companyId === undefined ? [] : [grant.companyId]);
+  return { scopes: grant.scopes, companyIds };
 }

@@ -1,7 +1,8 @@
 // The sandbox provider's HTTP side under /sandbox/, mounted only when ENVIRONMENT=development: an
-// authorize page whose Approve and Deny buttons are plain form posts, a token endpoint, RFC 7009
-// revocation, and a small accounting and payroll API. It speaks OAuth 2.0's wire format (RFC 6749
-// §5.2 errors), as a real provider would, because the worker's OAuth client talks to it over HTTP.
+// authorize page whose company ticks and Approve and Deny buttons are plain form posts, a token
+// endpoint, RFC 7009 revocation, and a small accounting and payroll API of the companies a grant
+// covers. It speaks OAuth 2.0's wire format (RFC 6749 §5.2 errors), as a real provider would,
+// because the worker's OAuth client talks to it over HTTP.
 import { type Context, Hono } from "hono";
 import * as z from "zod/mini";
 import type { AppEnv } from "../env";
@@ -22,7 +23,14 @@ import {
   type SandboxScope,
   takeConsent,
 } from "./authorization";
-import { companyInfo, employeesPage, MAX_REPORT_MONTHS, monthlyReport } from "./company";
+import {
+  type CompanyInfo,
+  companyInfo,
+  employeesPage,
+  MAX_REPORT_MONTHS,
+  monthlyReport,
+  sandboxCompanies,
+} from "./company";
 
 const param = z.optional(z.string().check(z.maxLength(2048)));
 
@@ -39,7 +47,15 @@ const authorizeQuery = z.object({
 const decisionForm = z.object({
   consent: z.string().check(z.minLength(1), z.maxLength(200)),
   decision: z.enum(["approve", "deny"]),
+  // The ticked checkboxes, each its own `company` field; none ticked sends none.
+  company: z.optional(z.array(z.string().check(z.maxLength(200))).check(z.maxLength(20))),
 });
+
+/**
+ * The company an API call is about, as a request header (the sandbox's `Xero-Tenant-Id`): one grant
+ * may cover several companies, and the proxy pins each connection's own.
+ */
+const COMPANY_HEADER = "Sandbox-Company-Id";
 
 const tokenForm = z.object({
   grant_type: param,
@@ -63,8 +79,8 @@ const employeesQuery = z.object({
 });
 
 const SCOPE_TEXT: Record<SandboxScope, string> = {
-  "accounting.read": "Read the profit and loss and balance sheet reports of Sandbox Trading Ltd",
-  "payroll.read": "Read the employees, jobs and pay of Sandbox Trading Ltd",
+  "accounting.read": "Read the profit and loss and balance sheet reports of the companies you tick",
+  "payroll.read": "Read the employees, jobs and pay of the companies you tick",
 };
 
 function page(title: string, body: string, status: number, formAction?: string): Response {
@@ -74,6 +90,8 @@ function page(title: string, body: string, status: number, formAction?: string):
 <title>${escapeHtml(title)}</title>
 <style nonce="${nonce}">body{font:16px/1.5 system-ui,sans-serif;max-width:34rem;margin:3rem auto;padding:0 1rem;color:#1d2330}
 .badge{display:inline-block;background:#fde68a;border-radius:4px;padding:0 .4rem;font-size:.8rem}
+fieldset{border:1px solid #d7dbe3;border-radius:6px;margin:0 0 1rem;padding:.5rem 1rem}label{display:block;padding:.2rem 0}
+.error{background:#fee2e2;color:#b91c1c;border-radius:6px;padding:.5rem .75rem}
 button{font:inherit;padding:.5rem 1.2rem;margin-right:.5rem;border-radius:6px;border:1px solid #1d2330;cursor:pointer}
 button[value=approve]{background:#1d4ed8;color:#fff;border-color:#1d4ed8}.note{color:#5b6475;font-size:.875rem}</style>
 </head><body><p><span class="badge">Sandbox</span></p><h1>${escapeHtml(title)}</h1>${body}</body></html>`;
@@ -132,13 +150,22 @@ async function authenticateClient(
   return { client };
 }
 
-async function formOf<S extends z.ZodMiniType>(c: Context<AppEnv>, schema: S): Promise<z.output<S>> {
+/** The form's fields; those named in `lists` (checkboxes) are arrays, any other may come once. */
+async function formOf<S extends z.ZodMiniType>(
+  c: Context<AppEnv>,
+  schema: S,
+  lists: readonly string[] = [],
+): Promise<z.output<S>> {
   if (!(c.req.header("Content-Type") ?? "").startsWith("application/x-www-form-urlencoded"))
     throw new OAuthProtocolError("invalid_request", "Send the parameters as application/x-www-form-urlencoded");
   const body = await c.req.raw.formData().catch(() => null);
   if (!body) throw new OAuthProtocolError("invalid_request", "Unreadable form body");
   const fields: Record<string, unknown> = {};
   for (const [name, value] of body) {
+    if (lists.includes(name)) {
+      fields[name] = [...((fields[name] as unknown[] | undefined) ?? []), value];
+      continue;
+    }
     // RFC 6749 §3.1: a parameter sent twice makes the request invalid.
     if (Object.hasOwn(fields, name)) throw new OAuthProtocolError("invalid_request", `${name} is repeated`);
     fields[name] = value;
@@ -152,7 +179,7 @@ async function formOf<S extends z.ZodMiniType>(c: Context<AppEnv>, schema: S): P
 async function bearer(
   c: Context<AppEnv>,
   scope: SandboxScope | null,
-): Promise<{ companyId: string } | { denied: Response }> {
+): Promise<{ companyIds: string[] } | { denied: Response }> {
   const token = /^Bearer (\S+)$/.exec(c.req.header("Authorization") ?? "")?.[1];
   const grant = token ? await introspect(c.env.OAUTH_KV, token) : null;
   if (!grant)
@@ -167,10 +194,76 @@ async function bearer(
         "WWW-Authenticate": `Bearer realm="sandbox", error="insufficient_scope", scope="${scope}"`,
       }),
     };
-  return { companyId: grant.companyId };
+  return { companyIds: grant.companyIds };
 }
 
 const badRequest = (c: Context<AppEnv>, message: string) => c.json(errorBody("invalid_request", message), 400);
+
+/**
+ * The call's company and the token's grant: the Sandbox-Company-Id header's company, which must be
+ * one the grant covers (403 otherwise); without the header, the grant's only company (400 when it
+ * covers several).
+ */
+async function companyCall(
+  c: Context<AppEnv>,
+  scope: SandboxScope | null,
+): Promise<{ companyId: string } | { denied: Response }> {
+  const grant = await bearer(c, scope);
+  if ("denied" in grant) return grant;
+  const named = c.req.header(COMPANY_HEADER);
+  if (named === undefined) {
+    const [only, ...others] = grant.companyIds;
+    if (only !== undefined && others.length === 0) return { companyId: only };
+    return {
+      denied: c.json(
+        errorBody("company_required", `This grant covers several companies: name one in ${COMPANY_HEADER}`),
+        400,
+      ),
+    };
+  }
+  if (!grant.companyIds.includes(named))
+    return {
+      denied: c.json(
+        errorBody("company_not_granted", "The grant does not cover this company: connect again and tick it"),
+        403,
+      ),
+    };
+  return { companyId: named };
+}
+
+/** The consent page for a held request: the companies to tick (the first ticked), Approve and Deny. */
+function consentPage(
+  request: AuthorizationRequest,
+  consent: string,
+  companies: CompanyInfo[],
+  ticked: readonly string[],
+  error?: string,
+): Response {
+  const boxes = companies
+    .map(
+      (k) =>
+        `<label><input type="checkbox" name="company" value="${escapeHtml(k.id)}"${ticked.includes(k.id) ? " checked" : ""}> ${escapeHtml(k.name)}</label>`,
+    )
+    .join("\n");
+  return page(
+    `Allow ${request.clientName}?`,
+    `${error ? `<p class="error" role="alert">${escapeHtml(error)}</p>` : ""}
+<p><strong>${escapeHtml(request.clientName)}</strong> wants to connect to your sandbox companies and:</p>
+<ul>${request.scopes.map((s) => `<li>${escapeHtml(SCOPE_TEXT[s])}</li>`).join("")}</ul>
+<form method="post" action="/sandbox/oauth/authorize">
+<input type="hidden" name="consent" value="${escapeHtml(consent)}">
+<fieldset><legend>Companies to connect (one or more)</legend>
+${boxes}
+</fieldset>
+<button type="submit" name="decision" value="approve">Approve</button>
+<button type="submit" name="decision" value="deny">Deny</button>
+</form>
+<p class="note">This is the local sandbox: no account and no real data. Access tokens last two minutes and
+refresh tokens rotate on every use, so the console shows refreshes as they happen.</p>`,
+    error ? 400 : 200,
+    `'self' ${new URL(request.redirectUri).origin}`,
+  );
+}
 
 export const sandboxRoutes = new Hono<AppEnv>()
   .get("/sandbox/oauth/authorize", async (c) => {
@@ -197,26 +290,15 @@ export const sandboxRoutes = new Hono<AppEnv>()
       codeChallenge: q.code_challenge,
       scopes,
     };
+    const companies = await sandboxCompanies();
     const consent = await holdConsent(c.env.OAUTH_KV, request);
-    return page(
-      `Allow ${client.name}?`,
-      `<p><strong>${escapeHtml(client.name)}</strong> wants to connect to <strong>Sandbox Trading Ltd</strong> and:</p>
-<ul>${scopes.map((s) => `<li>${escapeHtml(SCOPE_TEXT[s])}</li>`).join("")}</ul>
-<form method="post" action="/sandbox/oauth/authorize">
-<input type="hidden" name="consent" value="${escapeHtml(consent)}">
-<button type="submit" name="decision" value="approve">Approve</button>
-<button type="submit" name="decision" value="deny">Deny</button>
-</form>
-<p class="note">This is the local sandbox: no account and no real data. Access tokens last two minutes and
-refresh tokens rotate on every use, so the console shows refreshes as they happen.</p>`,
-      200,
-      `'self' ${new URL(client.redirectUri).origin}`,
-    );
+    // The first company is ticked already, so Approve alone grants one company as before.
+    return consentPage(request, consent, companies, companies.slice(0, 1).map((k) => k.id));
   })
   .post("/sandbox/oauth/authorize", async (c) => {
     let form;
     try {
-      form = await formOf(c, decisionForm);
+      form = await formOf(c, decisionForm, ["company"]);
     } catch {
       return refusal("The form is malformed. Start connecting again from the app.");
     }
@@ -229,7 +311,16 @@ refresh tokens rotate on every use, so the console shows refreshes as they happe
         { error: "access_denied", error_description: "The user denied access", state: request.state },
         303,
       );
-    const code = await issueCode(c.env.OAUTH_KV, request);
+    const companies = await sandboxCompanies();
+    const ticked = [...new Set(form.company ?? [])];
+    if (!ticked.every((id) => companies.some((k) => k.id === id)))
+      return refusal("The form names a company the sandbox does not have. Start connecting again from the app.");
+    if (ticked.length === 0) {
+      // The same request, held again for the corrected answer: the person has not decided yet.
+      const again = await holdConsent(c.env.OAUTH_KV, request);
+      return consentPage(request, again, companies, [], "Tick at least one company to connect, or press Deny.");
+    }
+    const code = await issueCode(c.env.OAUTH_KV, request, ticked);
     return redirectWith(request.redirectUri, { code, state: request.state }, 303);
   })
   .post("/sandbox/oauth/token", async (c) => {
@@ -273,13 +364,18 @@ refresh tokens rotate on every use, so the console shows refreshes as they happe
       throw err;
     }
   })
-  .get("/sandbox/api/v1/company", async (c) => {
+  .get("/sandbox/api/v1/companies", async (c) => {
     const grant = await bearer(c, null);
+    if ("denied" in grant) return grant.denied;
+    return c.json({ companies: await Promise.all(grant.companyIds.map(companyInfo)) });
+  })
+  .get("/sandbox/api/v1/company", async (c) => {
+    const grant = await companyCall(c, null);
     if ("denied" in grant) return grant.denied;
     return c.json(await companyInfo(grant.companyId));
   })
   .get("/sandbox/api/v1/reports/monthly", async (c) => {
-    const grant = await bearer(c, "accounting.read");
+    const grant = await companyCall(c, "accounting.read");
     if ("denied" in grant) return grant.denied;
     const parsed = z.safeParse(reportQuery, c.req.query());
     if (!parsed.success) return badRequest(c, "from and to are months, YYYY-MM");
@@ -290,9 +386,9 @@ refresh tokens rotate on every use, so the console shows refreshes as they happe
     return c.json(await monthlyReport(grant.companyId, from, to, Date.now()));
   })
   .get("/sandbox/api/v1/employees", async (c) => {
-    const grant = await bearer(c, "payroll.read");
+    const grant = await companyCall(c, "payroll.read");
     if ("denied" in grant) return grant.denied;
     const parsed = z.safeParse(employeesQuery, c.req.query());
     if (!parsed.success) return badRequest(c, "page is a whole number from 1, per_page from 1 to 100");
-    return c.json(await employeesPage(parsed.data.page ?? 1, parsed.data.per_page ?? 25));
+    return c.json(await employeesPage(parsed.data.page ?? 1, parsed.data.per_page ?? 25, grant.companyId));
   });

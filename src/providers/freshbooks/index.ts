@@ -6,9 +6,37 @@
 // - scopes are chosen on the app (none need to be requested); PKCE and a revocation endpoint are not
 //   documented (a revoke URL seen only in a third-party scrape is left out).
 // - API base https://api.freshbooks.com [3rd-party: apideck.com]. Tenant: a user may belong to several
-//   businesses; the host app names one per call in the path (/accounting/account/<account_id>/...), read
-//   from GET /auth/api/v1/users/me (business_memberships) [3rd-party: unified.to].
-import type { ProviderDefinition } from "../../framework/provider";
+//   businesses. GET /auth/api/v1/users/me lists them (response.business_memberships[].business.{account_id,
+//   name}), and accounting calls name one by its account id in the path, /accounting/account/<account_id>/...:
+//   https://www.freshbooks.com/api/me_endpoint, https://www.freshbooks.com/api/identity_model. Each business
+//   with an account id is a tenant; other calls (users/me; projects and time tracking, by business id) pass.
+import * as z from "zod/mini";
+import { lazy } from "../../framework/lazy";
+import type { ProviderDefinition, TenantInfo } from "../../framework/provider";
+import type { ProviderApi } from "../../framework/provider-http";
+
+const identity = lazy(() =>
+  z.object({
+    response: z.object({
+      business_memberships: z.array(
+        z.looseObject({
+          role: z.nullish(z.string()),
+          business: z.looseObject({ account_id: z.nullish(z.string()), name: z.nullish(z.string()) }),
+        }),
+      ),
+    }),
+  }),
+);
+
+/** The user's businesses that have an account (the accounting tenant), with the user's role in each. */
+async function businesses(api: ProviderApi): Promise<TenantInfo[]> {
+  const { response } = identity().parse(await api.get("/auth/api/v1/users/me"));
+  return response.business_memberships.flatMap(({ role, business }) =>
+    business.account_id
+      ? [{ tenantId: business.account_id, tenantName: business.name ?? null, tenantType: role ?? null }]
+      : [],
+  );
+}
 
 export const freshbooks = {
   displayName: "FreshBooks",
@@ -22,4 +50,6 @@ export const freshbooks = {
     clientAuth: "client_secret_post",
   },
   offlineAccessNote: "FreshBooks always returns a refresh token; it never expires but works once.",
+  lookupTenants: businesses,
+  proxy: { tenant: { path: "accounting/account/{tenant}", prefix: false } },
 } satisfies ProviderDefinition;

@@ -2,12 +2,38 @@
 // (realm) per connection. Endpoints: https://developer.intuit.com/.well-known/openid-sandbox-configuration
 // and Intuit's SDK (intuit/oauth-jsclient src/OAuthClient.js); reports:
 // https://developer.intuit.com/app/developer/qbo/docs/workflows/run-reports
+import * as z from "zod/mini";
 import { ProviderDataError } from "../../framework/data";
-import type { ProviderDefinition } from "../../framework/provider";
+import { FailureError } from "../../framework/failure";
+import { lazy } from "../../framework/lazy";
+import type { ProviderDefinition, TenantInfo } from "../../framework/provider";
+import { type ProviderApi, ProviderApiError } from "../../framework/provider-http";
 import { quickBooksBatch, readQuickBooksReport, reportPeriods, reportRange, reportRequests } from "./report";
 
 // Intuit documents no format; every realm id seen is a decimal string (Nango checks 10–19 digits).
 const REALM_ID = /^\d{1,20}$/;
+
+const companyInfo = lazy(() => z.object({ CompanyInfo: z.looseObject({ CompanyName: z.nullish(z.string()) }) }));
+
+/**
+ * The realm the redirect named, read with the new token: the redirect's query is the user's to edit,
+ * and only the company the grant covers answers. Intuit's CompanyInfo entity, read as
+ * GET /v3/company/<realmId>/companyinfo/<realmId>, carries its CompanyName:
+ * https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/companyinfo
+ */
+async function verifiedCompany(api: ProviderApi, tenant: TenantInfo): Promise<TenantInfo> {
+  let body: unknown;
+  try {
+    body = await api.get(`/v3/company/${tenant.tenantId}/companyinfo/${tenant.tenantId}`);
+  } catch (err) {
+    // A refusal (Intuit: 401 or 403 for a realm the token does not cover) means the redirect named
+    // another company; anything else (429, 5xx, the network) is the provider failing, not the caller.
+    if (err instanceof ProviderApiError && err.status !== null && err.status >= 400 && err.status < 500 && err.status !== 429)
+      throw new FailureError("invalid_request", "QuickBooks Online did not confirm the company the redirect named");
+    throw err;
+  }
+  return { ...tenant, tenantName: companyInfo().parse(body).CompanyInfo.CompanyName ?? null };
+}
 
 export const quickbooks = {
   displayName: "QuickBooks Online",
@@ -39,14 +65,16 @@ export const quickbooks = {
     const realmId = realms.length === 1 ? realms[0]! : "";
     return REALM_ID.test(realmId) ? { tenantId: realmId } : null;
   },
+  verifyTenant: verifiedCompany,
   // 2: parents' own postings, every same-named account and the monthly Net Income are served (format 1
   // dropped the first two and let the Balance Sheet's year to date replace the third).
   dataFormat: 2,
   // Intuit: per realm 500 requests a minute and at most 10 in flight (429 beyond either).
   // https://developer.intuit.com/app/developer/qbo/docs/learn/limits-and-throttles
   rateLimit: { concurrent: 10, perMinute: 500 },
-  // Every QuickBooks resource lives under the company: the proxy's `query`, `companyinfo/<id>`, … go there.
-  proxy: { path: (path, { tenantId }) => `v3/company/${tenantId ?? ""}/${path}` },
+  // Every QuickBooks resource lives under the company: the proxy's `query`, `companyinfo/<id>`, … go
+  // there, and a path naming another company there is refused.
+  proxy: { tenant: { path: "v3/company/{tenant}", prefix: true } },
   // 24 months from fromDate in periods of at most six months (Intuit's advice), each read as a
   // Profit & Loss and a Balance Sheet by month; every line of every report is served (report.ts):
   // parents' own postings from their Headers, a title found in more than one place of the fetch

@@ -5,9 +5,9 @@ import type { DataBatch } from "../../framework/data";
 import { mergeBatches, ProviderDataError } from "../../framework/data";
 import { lazy } from "../../framework/lazy";
 import type { ProviderDefinition } from "../../framework/provider";
+import { companyHeaders, grantedCompanies } from "./companies";
 import { reportMonths } from "./months";
 
-const company = lazy(() => z.looseObject({ id: z.string(), name: z.string() }));
 const report = lazy(() =>
   z.looseObject({
     months: z.array(z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}$/))),
@@ -43,14 +43,14 @@ export const sandbox = {
   offlineAccessNote: "The sandbox always returns a refresh token.",
   // Refresh tokens rotate and a reused one revokes the grant: a lost refresh answer means reconnecting.
   refreshRetryAfterTimeout: false,
-  async lookupTenants(api) {
-    const info = company().parse(await api.get("/v1/company"));
-    return [{ tenantId: info.id, tenantName: info.name }];
-  },
+  // The consent page lets the person tick one or both demo companies; each can become a connection.
+  lookupTenants: grantedCompanies,
+  proxy: { headers: companyHeaders },
   // 24 months from fromDate, at most 12 per call (the sandbox's limit), merged in request order.
-  async getData({ api, fromDate }) {
+  async getData({ api, tenantId, fromDate }) {
+    const headers = companyHeaders({ tenantId });
     const batches = await Promise.all(
-      reportMonths(fromDate).map(({ from, to }) => api.get("/v1/reports/monthly", { query: { from, to } })),
+      reportMonths(fromDate).map(({ from, to }) => api.get("/v1/reports/monthly", { query: { from, to }, headers })),
     );
     return mergeBatches(batches.map(toBatch));
   },

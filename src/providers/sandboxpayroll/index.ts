@@ -1,15 +1,15 @@
 // SandboxPayroll: the built-in demo payroll provider, the same sandbox as Sandbox (its employees
-// API, with the payroll.read scope), in development only (docs/sandbox.md).
+// API, with the payroll.read scope, and the same companies), in development only (docs/sandbox.md).
 import * as z from "zod/mini";
 import type { EmployeeRow } from "../../framework/data";
 import { ProviderDataError } from "../../framework/data";
 import { lazy } from "../../framework/lazy";
 import type { ProviderDefinition } from "../../framework/provider";
+import { companyHeaders, grantedCompanies } from "../sandbox/companies";
 
 /** At most 40 pages: the demo company fills two, so more means a broken answer. */
 const MAX_PAGES = 40;
 
-const company = lazy(() => z.looseObject({ id: z.string(), name: z.string() }));
 const employeesPage = lazy(() =>
   z.looseObject({
     total_pages: z.number(),
@@ -53,15 +53,14 @@ export const sandboxPayroll = {
     clientAuth: "client_secret_post",
   },
   offlineAccessNote: "The sandbox always returns a refresh token.",
-  async lookupTenants(api) {
-    const info = company().parse(await api.get("/v1/company"));
-    return [{ tenantId: info.id, tenantName: info.name }];
-  },
-  async getData({ api }): Promise<EmployeeRow[]> {
+  lookupTenants: grantedCompanies,
+  proxy: { headers: companyHeaders },
+  async getData({ api, tenantId }): Promise<EmployeeRow[]> {
+    const headers = companyHeaders({ tenantId });
     const rows: EmployeeRow[] = [];
     for (let page = 1; ; page++) {
       if (page > MAX_PAGES) throw new ProviderDataError("SandboxPayroll", `more than ${MAX_PAGES} pages of employees`);
-      const body = employeesPage().parse(await api.get("/v1/employees", { query: { page, per_page: 25 } }));
+      const body = employeesPage().parse(await api.get("/v1/employees", { query: { page, per_page: 25 }, headers }));
       for (const e of body.employees)
         rows.push({
           name: `${e.first_name} ${e.last_name}`,

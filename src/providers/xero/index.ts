@@ -66,7 +66,7 @@ export const xero = {
   // Xero: per tenant at most 5 calls in flight and 60 a minute.
   rateLimit: { concurrent: 5, perMinute: 60 },
   // Every Xero API call names the organisation it is for.
-  proxy: { headers: ({ tenantId }): Record<string, string> => (tenantId ? { "Xero-Tenant-Id": tenantId } : {}) },
+  proxy: { tenant: { header: "Xero-Tenant-Id" } },
   // The 12-month batch rule: 24 months from fromDate, in periods of at most 12 months, each read as a
   // Profit & Loss of one-month columns and a Balance Sheet (report.ts says what the columns mean);
   // merged in request order, the later batch winning on overlap.

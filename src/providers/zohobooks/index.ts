@@ -7,13 +7,29 @@
 //   https://zoho.com/crm/developer/docs/api/v3/token-validity.html (the same accounts server)
 // - scope ZohoBooks.fullaccess.all [3rd-party: support.kalkillp.com]; narrow it with ZOHOBOOKS_SCOPES.
 //   PKCE is not documented. API root {api domain}/books/v3: https://www.zoho.com/books/api/v3/
-// - Tenant: organization_id, a query parameter on every call (GET /organizations lists them), given by
-//   the host app. Zoho documents `Authorization: Zoho-oauthtoken <token>` for API calls.
+// - Tenant: each organization the user belongs to. GET /organizations lists them (organizations[].
+//   {organization_id, name}; scope ZohoBooks.settings.READ), and every call names one in the
+//   organization_id query parameter: https://www.zoho.com/books/api/v3/introduction/#organization-id,
+//   https://www.zoho.com/books/api/v3/organizations/. Zoho's accounts server takes the token as
+//   `Zoho-oauthtoken <token>` or `Bearer <token>`: https://www.zoho.com/accounts/protocol/oauth/use-access-token.html
 // `dc` is the suffix both hosts share: accounts.zoho.<dc> and www.zohoapis.<dc>. Left out: Canada
 // (accounts.zohocloud.ca but www.zohoapis.ca) and the UK (its API domain is not documented).
-import type { ProviderDefinition } from "../../framework/provider";
+import * as z from "zod/mini";
+import { lazy } from "../../framework/lazy";
+import type { ProviderDefinition, TenantInfo } from "../../framework/provider";
+import type { ProviderApi } from "../../framework/provider-http";
 
 const DCS = ["com", "eu", "in", "com.au", "jp", "sa", "com.cn"] as const;
+
+const organizationList = lazy(() =>
+  z.object({ organizations: z.array(z.looseObject({ organization_id: z.string(), name: z.nullish(z.string()) })) }),
+);
+
+/** Every organization the user belongs to; the user picks at confirm when there are several. */
+async function organizations(api: ProviderApi): Promise<TenantInfo[]> {
+  const listed = organizationList().parse(await api.get("/organizations"));
+  return listed.organizations.map((o) => ({ tenantId: o.organization_id, tenantName: o.name ?? null }));
+}
 
 export const zohoBooks = {
   apiType: null,
@@ -27,4 +43,6 @@ export const zohoBooks = {
     authorizeParams: { access_type: "offline", prompt: "consent" },
   },
   offlineAccessNote: "access_type=offline (authorizeParams) asks Zoho for the refresh token; prompt=consent always.",
+  lookupTenants: organizations,
+  proxy: { tenant: { query: "organization_id" } },
 } satisfies ProviderDefinition;
