@@ -6,7 +6,10 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { consent } from "./fake-client";
-import { call, connectSession, login, token } from "./helpers";
+import { keyRingFromEnv } from "../src/framework/crypto";
+import { db } from "../src/storage/db";
+import { storeAccess } from "../src/workspace/integration-access";
+import { call, connectSession, login, seedConnection, token } from "./helpers";
 
 const SEED = 20261129;
 const CASES_PER_OPERATION = 40;
@@ -72,6 +75,10 @@ const NASTY_JSON: unknown[] = [
   { workspace_id: "ws-fuzz", integration: "Xero", confirm_token: deep(200, 1) },
   { __proto__: { admin: true }, workspace_id: "ws-fuzz" },
   { workspace_id: "ws-fuzz", integration: "Xero", config: deep(100, "y") },
+  { workspace_id: "ws-fuzz", integration: "Xero", confirm_token: "x", tenant_ids: "not-a-list" },
+  { workspace_id: "ws-fuzz", integration: "Xero", confirm_token: "x", tenant_ids: [] },
+  { workspace_id: "ws-fuzz", integration: "Xero", confirm_token: "x", tenant_ids: Array(500).fill("t") },
+  { workspace_id: "ws-fuzz", integration: "Xero", confirm_token: "x", tenant_ids: [deep(50, "t"), null, ""] },
 ];
 
 /** What HTTP can carry in a header value at all (a client cannot send the rest). */
@@ -159,6 +166,75 @@ function fuzzRequest(op: Operation, random: () => number, bearers: string[]): { 
     },
   };
 }
+
+describe("tenant_id", () => {
+  it("should answer hostile tenant ids on every per-connection route with a 4xx naming the problem, never another tenant", async () => {
+    const ws = "ws-fuzz-tenants";
+    // Three Xero organisations, so the routes resolve tenant_id rather than stopping at not_connected.
+    await seedConnection(ws, "xero");
+    const second = await seedConnection(ws, "xero");
+    await storeAccess(db(env.DB), await keyRingFromEnv(env), {
+      workspaceId: ws,
+      integration: "Xero",
+      tokens: { accessToken: second.access_token, refreshToken: second.refresh_token, tokenType: "Bearer" },
+      expiresAt: Date.now() + 1800_000,
+      scope: second.scope,
+      tenantId: "org-second",
+      additionalInfo: {},
+    });
+    const admin = await token({ [ws]: "admin" });
+    const routes = [
+      ["GET", "/integration/data?integration=Xero&from_date=2022-04-01"],
+      ["GET", "/integration/dataEndpoints?integration=Xero&from_date=2022-04-01"],
+      ["GET", "/integration/runs?integration=Xero"],
+      ["GET", "/integration/status?integration=Xero"],
+      ["POST", "/integration/fetch?integration=Xero"],
+      ["POST", "/integration/disconnect?integration=Xero"],
+      ["GET", "/integration/proxy/Xero/api.xro/2.0/Organisation?x=1"],
+    ] as const;
+    const hostile = [
+      "",
+      "x".repeat(300),
+      "__proto__",
+      "constructor",
+      "../org-second",
+      "org-second%00",
+      "ORG-SECOND",
+      "org-second ",
+      "'; DROP TABLE integration_access; --",
+      "\u0000",
+      "😀",
+    ];
+    for (const [method, path] of routes) {
+      for (const tenant of hostile) {
+        const url = `${path}&workspace_id=${ws}&tenant_id=${encodeURIComponent(tenant)}`;
+        const res = await call(url, { method, bearer: admin });
+        // Listings filter by it (a run log outlives its connection): nothing matches. A disconnect of
+        // no connection is a no-op. The rest find no connection: 400 or 404.
+        const empty = { runs: [], status: [], dataEndpoints: [], disconnect: { disconnected: false } } as const;
+        const listing = Object.entries(empty).find(([route]) => path.startsWith(`/integration/${route}?`));
+        if (listing && res.status === 200) {
+          expect(await res.json(), url).toMatchObject(listing[1]);
+          continue;
+        }
+        expect([400, 404], `${method} ${url}`).toContain(res.status);
+        const body = await res.json<{ error: { code: string; message: string } }>();
+        expect(body.error.code, url).toMatch(/^(invalid_request|not_connected)$/);
+      }
+      // Twice, as a list where one value belongs: refused.
+      const twice = await call(`${path}&workspace_id=${ws}&tenant_id=org-second&tenant_id=org-second`, {
+        method,
+        bearer: admin,
+      });
+      expect(twice.status, `${method} ${path} twice`).toBe(400);
+    }
+    // Nothing was disconnected by any of it.
+    const rows = await env.DB.prepare("SELECT count(*) AS n FROM integration_access WHERE workspace_id = ?")
+      .bind(ws)
+      .first<{ n: number }>();
+    expect(rows?.n).toBe(3);
+  });
+});
 
 describe("fuzzing every route", () => {
   it(`should never answer 500, and always the error shape (seed ${SEED})`, { timeout: 120_000 }, async () => {
