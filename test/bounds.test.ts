@@ -88,8 +88,9 @@ describe("per-workspace limits on upstream work", () => {
     );
     expect(statuses.every((s) => s === 200)).toBe(true);
     expect((await stats(grant.grantId)).apiRequests).toBe(1);
+    // Counted per connection: each company of the workspace has its own hourly budget.
     const counted = await runInDurableObject(env.WORKSPACE.getByName(ws), (_i, state) =>
-      state.storage.kv.get<{ count: number }>("limit:new_key"),
+      state.storage.kv.get<{ count: number }>(`limit:new_key:Gusto/${encodeURIComponent(grant.tenantIds[0]!)}`),
     );
     expect(counted?.count).toBe(1);
   });

@@ -46,7 +46,7 @@ export interface WorkspaceClient {
   /** Forwards one call to the provider's API with the connection's token. */
   forward(request: ProxyRequest): Promise<ProxyOutcome>;
   /** Counts one unit of upstream work against the workspace's hourly limits. */
-  admit(work: LimitedWork): Promise<{ ok: true } | { ok: false; failure: Failure }>;
+  admit(work: LimitedWork, conn?: Conn): Promise<{ ok: true } | { ok: false; failure: Failure }>;
   /** Claims a one-time key (hashed state or session id); false if it was used before. */
   claimOnce(key: string, expiresAt: number): Promise<boolean>;
   /** Holds a completed consent until its user confirms it; returns the one-time confirm token. */
@@ -73,7 +73,7 @@ export function workspaceClient(env: Env, workspaceId: string): WorkspaceClient 
     latestRuns: (conns) => stub.latestRuns(conns),
     fetchRuns: (ref, limit) => stub.fetchRuns(ref, limit),
     forward: (request) => stub.forward(request),
-    admit: (work) => stub.admit(work),
+    admit: (work, conn) => stub.admit(work, conn),
     claimOnce: (key, expiresAt) => stub.claimOnce(key, expiresAt),
     holdGrant: (grant) => stub.holdGrant(grant),
     confirmGrant: (request) => stub.confirmGrant(request),

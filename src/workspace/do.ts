@@ -155,8 +155,8 @@ export class WorkspaceDO extends DurableObject<Env> {
   }
 
   /** Counts one unit of upstream work against the workspace's hourly limits. */
-  admit(work: LimitedWork) {
-    return this.limits.admit(work);
+  admit(work: LimitedWork, conn?: Conn) {
+    return this.limits.admit(work, conn);
   }
 
   /** Holds a completed consent until its user confirms it; returns the one-time confirm token. */

@@ -57,7 +57,7 @@ export class Fetcher {
     const { conn } = found;
     return this.flights.run(`${connKey(conn)}:${cacheDate}`, async () => {
       if (trigger === "on_demand") {
-        const admitted = this.limits.admit("new_key");
+        const admitted = this.limits.admit("new_key", conn);
         if (!admitted.ok) return admitted;
       }
       return this.fetch(provider, conn, cacheDate, trigger);

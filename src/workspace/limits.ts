@@ -1,8 +1,10 @@
-// Per-workspace limits on what makes this service call providers: new cache keys, manual fetches
-// and new connections. Counted in the object's storage (one fixed hourly window per kind), so a
-// restart does not reset them; reads served from the cache never reach here.
+// Limits on what makes this service call providers: new cache keys and manual fetches per
+// connection (an accountant's ten client companies each get the budget one company has), new
+// connections per workspace. Counted in the object's storage (one fixed hourly window per kind and
+// connection), so a restart does not reset them; reads served from the cache never reach here.
 import type { Failure } from "../framework/failure";
 import type { WorkspaceLimits } from "../framework/settings";
+import { type Conn, connKey } from "./connections";
 
 export type LimitedWork = "new_key" | "fetch" | "connect_session";
 
@@ -26,10 +28,13 @@ export class UpstreamLimits {
     private readonly limits: () => WorkspaceLimits,
   ) {}
 
-  /** Counts one unit of `work`; a failure with Retry-After when the window's limit is reached. */
-  admit(work: LimitedWork, now = Date.now()): { ok: true } | { ok: false; failure: Failure } {
+  /**
+   * Counts one unit of `work` (of the connection `conn`, for per-connection work); a failure with
+   * Retry-After when the window's limit is reached.
+   */
+  admit(work: LimitedWork, conn?: Conn, now = Date.now()): { ok: true } | { ok: false; failure: Failure } {
     const max = this.max(work);
-    const key = PREFIX + work;
+    const key = conn && work !== "connect_session" ? `${PREFIX}${work}:${connKey(conn)}` : PREFIX + work;
     const start = now - (now % WINDOW_MS);
     const window = this.storage.kv.get<Window>(key);
     const count = window && window.start === start ? window.count : 0;
@@ -39,7 +44,7 @@ export class UpstreamLimits {
         ok: false,
         failure: {
           reason: "rate_limited",
-          message: `This workspace reached its limit of ${max} ${DESCRIPTIONS[work]} per hour`,
+          message: `This ${conn && work !== "connect_session" ? "connection" : "workspace"} reached its limit of ${max} ${DESCRIPTIONS[work]} per hour`,
           retryAfterMs,
         },
       };

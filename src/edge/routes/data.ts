@@ -213,7 +213,10 @@ export const dataRoutes = new Hono<AppEnv>()
       const chosen = chooseConnection(provider.name, mine, q.tenant_id);
       if (!chosen.ok) throw FailureError.of(chosen.failure);
       const { tenantId } = chosen.row;
-      const admitted = await workspaceClient(c.env, q.workspace_id).admit("fetch");
+      const admitted = await workspaceClient(c.env, q.workspace_id).admit("fetch", {
+        integration: provider.name,
+        tenantId,
+      });
       if (!admitted.ok) throw FailureError.of(admitted.failure);
       const keys = new Set([
         ...(await cachedKeys(d, { workspaceId: q.workspace_id, integration: provider.name, tenantId })),
