@@ -15,6 +15,9 @@ export const TEST_BINDINGS = {
   PROXY_MAX_RESPONSE_BYTES: "100000",
   LIMIT_CONNECT_SESSIONS_PER_HOUR: "12",
   APP_ORIGIN: "https://app.example.test",
+  // Outside development the worker refuses to serve without an issuer and an audience to check.
+  AUTH_JWT_ISSUER: "https://app.example.test",
+  AUTH_JWT_AUDIENCE: "zebbra-integrations",
   // Production-like, whatever a developer's .dev.vars says: development-only parts stay off unless a
   // test builds the app for development itself (callDevelopment in test/helpers.ts).
   ENVIRONMENT: "",

@@ -86,7 +86,11 @@ describe("MYOB's company file", () => {
     const { location, code } = await consent(authorize.toString());
     const businessId = location.searchParams.get("businessId");
     expect(businessId).toMatch(/^[0-9a-f-]{36}$/);
-    const confirmed = await confirm("ws-myob-file", "MYOB", confirmTokenOf(await (await call(location.toString())).text())!);
+    const confirmed = await confirm(
+      "ws-myob-file",
+      "MYOB",
+      confirmTokenOf(await (await call(location.toString())).text())!,
+    );
     expect(await confirmed.json()).toMatchObject({
       connections: [{ tenant_id: businessId, tenant_name: location.searchParams.get("businessName") }],
     });

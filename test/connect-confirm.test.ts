@@ -33,7 +33,7 @@ describe("connect confirmation", () => {
     expect((await stats((await findGrant({ code }))!.grantId)).revoked).toBe(false);
   });
 
-  it("should refuse another workspace, another provider, a forged token and a second use", async () => {
+  it("should refuse another workspace, another provider and a forged token, and answer a retry the same", async () => {
     const { confirmToken } = await authorizeThroughPopup("ws-c1", "Gusto");
     const otherWorkspace = await call("/integration/connections/confirm", {
       method: "POST",
@@ -42,16 +42,24 @@ describe("connect confirmation", () => {
       body: JSON.stringify({ workspace_id: "ws-c2", integration: "Gusto", confirm_token: confirmToken }),
     });
     expect(otherWorkspace.status).toBe(400);
+    expect((await errorOf(otherWorkspace)).code).toBe("confirm_token_unknown");
     expect((await confirm("ws-c1", "Xero", confirmToken)).status).toBe(400);
-    expect((await confirm("ws-c1", "Gusto", `${confirmToken.slice(0, -1)}x`)).status).toBe(400);
+    const forged = await confirm("ws-c1", "Gusto", `${confirmToken.slice(0, -1)}x`);
+    expect([forged.status, (await errorOf(forged)).code]).toEqual([400, "confirm_token_unknown"]);
     expect(await rawAccessRow("ws-c2", "Gusto")).toBeNull();
     expect(await rawAccessRow("ws-c1", "Gusto")).toBeNull();
 
     const first = await confirm("ws-c1", "Gusto", confirmToken);
     expect(first.status).toBe(200);
+    const firstBody = await first.json<{ connections: unknown[] }>();
+    // The same confirm again (a lost answer retried): the same connections, and nothing changes.
+    const row = await rawAccessRow("ws-c1", "Gusto");
     const second = await confirm("ws-c1", "Gusto", confirmToken);
-    expect(second.status).toBe(400);
-    expect((await errorOf(second)).message).toMatch(/unknown, was already used, or has expired/);
+    expect(second.status).toBe(200);
+    expect((await second.json<{ connections: unknown[] }>()).connections).toEqual(firstBody.connections);
+    expect(await rawAccessRow("ws-c1", "Gusto")).toEqual(row);
+    // Another user with the token is still refused.
+    expect((await confirm("ws-c1", "Gusto", confirmToken, { sub: "user-2" })).status).toBe(403);
   });
 
   it("should let exactly one of two concurrent confirms win", async () => {
@@ -59,7 +67,8 @@ describe("connect confirmation", () => {
     const statuses = (await Promise.all([1, 2].map(() => confirm("ws-race", "Xero", confirmToken)))).map(
       (r) => r.status,
     );
-    expect(statuses.sort()).toEqual([200, 400]);
+    // The loser is a retry of the winner: the same answer, one connection.
+    expect(statuses.sort()).toEqual([200, 200]);
     expect(await count("SELECT count(*) AS n FROM integration_access WHERE workspace_id = 'ws-race'")).toBe(1);
   });
 

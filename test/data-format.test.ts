@@ -37,7 +37,7 @@ async function cachedAsFormat1(ws: string, tenant: string, now: number) {
 
 describe("the cache's data format", () => {
   it("should give Xero, QuickBooks and Gusto format 2 and every other provider format 1", () => {
-    expect(JSON.parse(dataFormats())).toEqual({ Gusto: 2, QuickBooks: 2, Xero: 2 });
+    expect(JSON.parse(dataFormats())).toEqual({ Gusto: 3, QuickBooks: 2, SandboxPayroll: 2, Xero: 2 });
     expect(dataFormatOf(providers.Sandbox)).toBe(1);
   });
 

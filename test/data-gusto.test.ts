@@ -51,6 +51,8 @@ describe("Gusto data", () => {
     expect(body.employees).toHaveLength(13);
     const byName = new Map(body.employees.map((e) => [e.name, e]));
     expect(byName.get("Isaiah Berlin")).toEqual({
+      id: "4b1e31f5-7e1e-4f64-a745-e8cdc585319f",
+
       name: "Isaiah Berlin",
       start_date: "2021-07-12",
       end_date: null,

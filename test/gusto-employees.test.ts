@@ -43,6 +43,8 @@ describe("the recorded employees list", () => {
     const row = (name: string) => result.find((r) => r.name === name);
     // Hourly, full time: floor(22.00 × 40) × 4.33, not floored afterwards.
     expect(row("Isaiah Berlin")).toEqual({
+      id: "4b1e31f5-7e1e-4f64-a745-e8cdc585319f",
+
       name: "Isaiah Berlin",
       start_date: "2021-07-12",
       end_date: null,
@@ -59,6 +61,8 @@ describe("the recorded employees list", () => {
     });
     // Yearly: floor(78000 / 12) and floor(70000 / 12).
     expect(row("Patricia Churchland")).toEqual({
+      id: "70a65803-532b-42db-b949-c96752c2e634",
+
       name: "Patricia Churchland",
       start_date: "2021-07-12",
       end_date: null,
@@ -78,6 +82,8 @@ describe("the recorded employees list", () => {
   it("should give an empty department when Gusto has none", () => {
     const result = rows(employees);
     expect(result.find((r) => r.name === "Maya Angelou")).toEqual({
+      id: "95bd554a-fe7b-4710-907f-ad8dd64ca953",
+
       name: "Maya Angelou",
       start_date: "2022-07-19",
       end_date: null,

@@ -17,10 +17,19 @@ export type Role = "admin" | "member";
 /** A bearer token as the host app would mint it. */
 export async function token(
   workspaces: Record<string, Role>,
-  opts: { sub?: string; exp?: number; secret?: string; claims?: Record<string, number> } = {},
+  opts: { sub?: string; exp?: number; secret?: string; claims?: Record<string, unknown> } = {},
 ): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
   return sign(
-    { sub: opts.sub ?? "user-1", exp: opts.exp ?? Math.floor(Date.now() / 1000) + 600, workspaces, ...opts.claims },
+    {
+      sub: opts.sub ?? "user-1",
+      iat: now,
+      exp: opts.exp ?? now + 600,
+      iss: env.AUTH_JWT_ISSUER,
+      aud: env.AUTH_JWT_AUDIENCE,
+      workspaces,
+      ...opts.claims,
+    },
     opts.secret ?? env.AUTH_JWT_SECRET,
     "HS256",
   );

@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { registerOAuthApp } from "../src/framework/oauth/app";
 import type { OAuthApp } from "../src/framework/oauth/types";
 import type { RegisteredProvider } from "../src/framework/provider";
+import { tenantPathProblem } from "../src/framework/proxy";
 import { providerList } from "../src/providers/registry";
 import { call, callDevelopment, connectSession, developmentEnv, errorOf, login, token } from "./helpers";
 
@@ -58,6 +59,14 @@ describe.each(providerList)("provider $name", (provider) => {
       if (field.pattern) expect(new RegExp(`^(?:${field.pattern.source})$`).test(field.example), name).toBe(true);
       if (field.values) expect(field.values, name).toContain(field.example);
     }
+  });
+
+  it("should pin a tenant in the proxy only where connecting finds one, and a path pin ending in {tenant}", () => {
+    const pin = provider.proxy?.tenant;
+    if (!pin) return;
+    // Without a lookup every connection is tenant-less, and the proxy refuses to guess one.
+    expect(provider.lookupTenants ?? provider.tenantFromCallback, "lookupTenants or tenantFromCallback").toBeDefined();
+    if ("path" in pin) expect(tenantPathProblem(pin.path)).toBeNull();
   });
 
   it("should be configured from its <NAME>_* variables alone", () => {

@@ -1,7 +1,8 @@
 // The proxy to any provider endpoint: what is forwarded (method, query, body, safe headers, the
 // connection's token and tenant), what comes back (status, safe headers, body), the role per
 // method, refresh once on a 401, short and long Retry-After, the rate limit shared per tenant, the
-// size caps, and every path that would leave the API base refused before anything is sent.
+// size caps, and every path that would leave the API base refused before anything is sent. How each
+// provider's tenant is pinned: test/tenant-pinning.test.ts.
 import { describe, expect, it } from "vitest";
 import {
   configureTenant,
@@ -181,8 +182,10 @@ describe("proxy", () => {
     const { code } = await connectThroughPopup(ws, "QuickBooks");
     const grant = (await findGrant({ code }))!;
     const realm = grant.tenantIds[0]!;
-    await proxy(ws, "QuickBooks/companyinfo/1", { query: "&minorversion=75" });
-    const [sent] = await tenantRequests(realm);
+    const res = await proxy(ws, "QuickBooks/companyinfo/1", { query: "&minorversion=75" });
+    expect(await res.json()).toMatchObject({ CompanyInfo: { CompanyName: "Sandbox Company_US_1" } });
+    // After the callback's own read of the company, the proxied call.
+    const sent = (await tenantRequests(realm)).at(-1);
     expect(sent).toMatchObject({ method: "GET", path: `/v3/company/${realm}/companyinfo/1` });
     expect(sent!.query).toEqual({ minorversion: "75" });
   });

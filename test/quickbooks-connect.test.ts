@@ -1,6 +1,8 @@
 // Connecting QuickBooks Online through the worker's routes against the fake Intuit: the company
-// (realm) comes from the callback's realmId, never from an API call; a missing or malformed one is
-// refused before the code is exchanged, storing nothing; a disconnect revokes with Intuit's JSON body.
+// (realm) comes from the callback's realmId; a missing or malformed one is refused before the code is
+// exchanged, and one the grant does not cover (an edited realmId) when reading its CompanyInfo with the
+// new token fails, both storing nothing; the company's name is CompanyInfo.CompanyName; a disconnect
+// revokes with Intuit's JSON body.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { keyRingFromEnv } from "../src/framework/crypto";
@@ -16,7 +18,7 @@ const rowCount = async (table: "integration_access" | "pending_grants", ws: stri
 const kvKeys = async () => (await env.OAUTH_KV.list()).keys.map((k) => k.name).sort();
 
 describe("connecting QuickBooks", () => {
-  it("should take the company from the callback's realmId, with no API call, and store it on confirm", async () => {
+  it("should take the company from the callback's realmId, read its name, and store both on confirm", async () => {
     const authorize = await login(await connectSession("ws-qb", "QuickBooks"));
     expect(authorize.pathname).toBe("/quickbooks/oauth2");
     expect(authorize.searchParams.get("scope")).toBe("com.intuit.quickbooks.accounting");
@@ -33,8 +35,36 @@ describe("connecting QuickBooks", () => {
     const grant = (await findGrant({ code: code! }))!;
     const access = await loadAccess(db(env.DB), await keyRingFromEnv(env), "ws-qb", "QuickBooks");
     expect(access?.tenantId).toBe(realmId);
+    expect(access?.tenantName).toBe("Sandbox Company_US_1");
     expect(access?.tokens.refreshToken).toBe(grant.currentRefreshToken);
-    expect(await grantRequests(grant.grantId)).toEqual([]);
+    // One call: the realm's CompanyInfo, read with the new token before the grant is held.
+    const calls = await grantRequests(grant.grantId);
+    expect(calls.map((r) => [r.method, r.path, r.status])).toEqual([
+      ["GET", `/v3/company/${realmId}/companyinfo/${realmId}`, 200],
+    ]);
+  });
+
+  it("should fail the callback for a realmId the grant does not cover, storing nothing", async () => {
+    const ws = "ws-realm-edited";
+    const before = await kvKeys();
+    const { location, code, realmId } = await consent((await login(await connectSession(ws, "QuickBooks"))).toString());
+    const edited = realmId!.replace(/\d$/, (d) => String((Number(d) + 1) % 10));
+    location.searchParams.set("realmId", edited);
+
+    const res = await call(location.toString());
+    expect(res.status).toBe(400);
+    const html = await res.text();
+    expect(html).toContain('"code":"invalid_request"');
+    expect(html).toContain("QuickBooks Online did not confirm the company the redirect named");
+    expect(confirmTokenOf(html)).toBeNull();
+    // The code was spent and the company asked about, then everything dropped.
+    const grant = (await findGrant({ code: code! }))!;
+    expect((await grantRequests(grant.grantId)).map((r) => [r.path, r.status])).toEqual([
+      [`/v3/company/${edited}/companyinfo/${edited}`, 403],
+    ]);
+    expect(await rowCount("pending_grants", ws)).toBe(0);
+    expect(await rowCount("integration_access", ws)).toBe(0);
+    expect(await kvKeys()).toEqual(before);
   });
 
   it.each([

@@ -11,7 +11,7 @@ Every placeholder is marked `TODO(scaffold)`: `grep -rn "TODO(scaffold)" src/pro
 | where | what |
 |---|---|
 | `src/providers/{{slug}}/index.ts`, `oauth` | authorization, token, revocation and API base URLs; the scopes; `clientAuth`: `"client_secret_basic"` (HTTP Basic) or `"client_secret_post"` (id and secret in the form body); `pkce: false` only if {{Name}} rejects PKCE |
-| `lookupTenant` | the endpoint naming the company or organisation the grant covers (stored as the connection's tenant) |
+| `lookupTenants` | the endpoint listing the companies or organisations the grant covers (each the user picks becomes a connection); `proxy.tenant` where the API wants the company in a header, the query or the path |
 | `getData` | the endpoint(s) with the data; `tenantId` is there for APIs that want it in the path or a header |
 | `src/providers/{{slug}}/normalize.ts`, `normalize{{Name}}` | {{Name}}'s response → {{shape}} |
 | `test/{{slug}}.test.ts` and `test/fake/` | the fake's generic provider answers `/me` and {{endpoint}}; serve {{Name}}'s real paths and shapes there before changing them in the provider |

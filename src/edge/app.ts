@@ -5,7 +5,7 @@ import { cors } from "hono/cors";
 import { createMiddleware } from "hono/factory";
 import { HTTPException } from "hono/http-exception";
 import { FailureError } from "../framework/failure";
-import { isDevelopment, missingSecrets } from "../framework/settings";
+import { appOrigins, type ConfigProblem, configProblems, isDevelopment } from "../framework/settings";
 import { availableProviders } from "../providers/registry";
 import { consoleRoutes } from "./console/route";
 import { describe, docsPage, openApiDocument } from "./docs";
@@ -20,7 +20,7 @@ import { oauthRoutes } from "./routes/oauth";
 import { proxyRoutes } from "./routes/proxy";
 import { webhookRoutes } from "./routes/webhooks";
 
-/** CORS for the host app's origin only; any other origin gets no CORS header at all. */
+/** CORS for the host app's origins only (APP_ORIGIN's list); any other origin gets no CORS header at all. */
 const appOriginCors = (() => {
   const allow = cors({
     origin: (origin) => origin,
@@ -31,27 +31,43 @@ const appOriginCors = (() => {
   });
   return createMiddleware<AppEnv>(async function appOriginCors(c, next) {
     const origin = c.req.header("Origin");
-    if (origin !== undefined && origin === c.env.APP_ORIGIN) return allow(c, next);
+    if (origin !== undefined && appOrigins(c.env).includes(origin)) return allow(c, next);
     await next();
   });
 })();
 
-/** Every route answers 503 naming the missing secrets until AUTH_JWT_SECRET and TOKEN_ENCRYPTION_KEY are set. */
-const requiredSecrets = createMiddleware<AppEnv>(async function requiredSecrets(c, next) {
-  const missing = missingSecrets(c.env);
-  if (missing.length > 0) {
+/** An isolate's bindings never change: the configuration is checked once. */
+let checked: { env: Env; problems: Promise<ConfigProblem[]> } | undefined;
+
+/**
+ * Every route answers 503 until the configuration is safe (settings.ts configProblems). A missing
+ * secret is named, as is anything in development; outside development an unsafe value is named
+ * only in the log, and a caller gets a generic 503.
+ */
+const safeConfiguration = createMiddleware<AppEnv>(async function safeConfiguration(c, next) {
+  if (checked?.env !== c.env) checked = { env: c.env, problems: configProblems(c.env) };
+  const problems = await checked.problems;
+  if (problems.length === 0) return next();
+  const missing = problems.filter((p) => p.problem === "is not set").map((p) => p.variable);
+  if (missing.length === problems.length)
     throw new FailureError(
       "service_not_configured",
       `This service is not configured: set ${missing.join(" and ")} (in .dev.vars locally, with wrangler secret put in production)`,
     );
-  }
-  await next();
+  const named = problems.map((p) => `${p.variable} ${p.problem}`).join("; ");
+  console.error("refusing to serve: the configuration is not safe", named);
+  throw new FailureError(
+    "service_not_configured",
+    isDevelopment(c.env)
+      ? `This service is not configured safely: ${named}`
+      : "This service is not configured safely; its operator must fix it (the worker's log says what)",
+  );
 });
 
 function buildApp(env: Env) {
   const app = new Hono<AppEnv>()
     .use(appOriginCors)
-    .use(requiredSecrets)
+    .use(safeConfiguration)
     .route("/", connectionRoutes)
     .route("/", connectSessionRoutes)
     .route("/", dataRoutes)
@@ -89,7 +105,7 @@ function buildApp(env: Env) {
     if (err instanceof FailureError) {
       const { reason, message, retryAfterMs, tenants } = err.failure;
       const headers = retryAfterHeader(retryAfterMs);
-      if (reason === "unauthorized") headers["WWW-Authenticate"] = 'Bearer realm="zebbra-integrations"';
+      if (statusOf(reason) === 401) headers["WWW-Authenticate"] = 'Bearer realm="zebbra-integrations"';
       // A choice to make: the body lists what to choose from beside the error.
       const body = tenants ? { ...errorBody(reason, message), tenants } : errorBody(reason, message);
       return c.json(body, statusOf(reason), headers);

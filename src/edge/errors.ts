@@ -7,8 +7,14 @@ export function statusOf(reason: FailureReason): ContentfulStatusCode {
   switch (reason) {
     case "invalid_request":
     case "unknown_integration":
+    case "invalid_return_to":
+    case "confirm_token_unknown":
+    case "confirm_token_expired":
       return 400;
-    case "unauthorized":
+    case "token_missing":
+    case "token_invalid":
+    case "token_expired":
+    case "token_claims_invalid":
       return 401;
     case "forbidden":
       return 403;
@@ -19,6 +25,7 @@ export function statusOf(reason: FailureReason): ContentfulStatusCode {
     case "webhooks_disabled":
     case "tenant_required":
     case "tenant_choice_required":
+    case "confirm_token_used":
       return 409;
     case "payload_too_large":
       return 413;

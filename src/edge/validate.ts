@@ -12,11 +12,21 @@ type Target = "query" | "json" | "param";
 
 const TARGET_NAMES: Record<Target, string> = { query: "query", json: "body", param: "path" };
 
-function onInvalid(result: { success: boolean; error?: readonly StandardSchemaV1.Issue[]; target: Target }): void {
+function onInvalid(result: {
+  success: boolean;
+  error?: readonly StandardSchemaV1.Issue[];
+  data?: unknown;
+  target: Target;
+}): void {
   if (result.success) return;
+  const input = typeof result.data === "object" && result.data !== null ? (result.data as Record<string, unknown>) : {};
   const details = (result.error ?? []).map((issue) => {
-    const path = (issue.path ?? []).map((p) => (typeof p === "object" ? String(p.key) : String(p))).join(".");
-    return path ? `${path}: ${issue.message}` : issue.message;
+    const keys = (issue.path ?? []).map((p) => (typeof p === "object" ? String(p.key) : String(p)));
+    const path = keys.join(".");
+    // zod words a missing field as an invalid input; a person reads "required".
+    const missing = keys.length === 1 && !Object.hasOwn(input, keys[0]!);
+    const message = missing ? "required" : issue.message;
+    return path ? `${path}: ${message}` : message;
   });
   throw new FailureError("invalid_request", `Invalid ${TARGET_NAMES[result.target]}: ${details.join("; ")}`);
 }
@@ -60,6 +70,44 @@ export const jsonBody = createMiddleware<AppEnv>(async function jsonBody(c, next
     await next();
   });
 });
+
+/**
+ * For a POST whose fields are documented as query parameters: takes them from a JSON body too, so
+ * both kinds of caller work. A field in both with different values is refused (400); the query, then
+ * validated as usual, holds the union. A body that is not JSON is left alone.
+ */
+export function queryFromJsonBody(names: readonly string[]) {
+  return createMiddleware<AppEnv>(async function queryFromJsonBody(c, next) {
+    const type = c.req.header("Content-Type") ?? "";
+    if (!/^application\/([\w.-]+\+)?json\s*(;|$)/i.test(type)) return next();
+    await limitBody(c, async () => {
+      const text = await c.req.text();
+      if (text.trim() === "") return next();
+      let body: unknown;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        throw new FailureError("invalid_request", "The body is not valid JSON");
+      }
+      if (typeof body !== "object" || body === null || Array.isArray(body))
+        throw new FailureError("invalid_request", "The body must be a JSON object");
+      const url = new URL(c.req.url);
+      for (const name of names) {
+        const value: unknown = (body as Record<string, unknown>)[name];
+        if (value === undefined) continue;
+        if (typeof value !== "string")
+          throw new FailureError("invalid_request", `Invalid body: ${name}: must be a string`);
+        const inQuery = url.searchParams.getAll(name);
+        if (inQuery.length > 0 && inQuery.some((v) => v !== value))
+          throw new FailureError("invalid_request", `${name} is given in the query and the body with different values`);
+        url.searchParams.set(name, value);
+      }
+      // The fields now travel in the query the route validates; the body has been read.
+      c.req.raw = new Request(url, { method: c.req.method, headers: c.req.raw.headers });
+      await next();
+    });
+  });
+}
 
 export const described = <S extends z.ZodMiniType>(schema: S, description: string): S =>
   schema.check(z.describe(description));

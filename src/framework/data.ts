@@ -13,6 +13,8 @@ export type DataBatch = {
 
 /** One payroll row per employee, as the seed's Gusto adapter returned it. */
 export interface EmployeeRow {
+  /** The provider's own stable id of the employee (Gusto: `uuid`): follows one person across fetches and tells namesakes apart. */
+  id: string;
   name: string;
   /** ISO date: hire date of the employee's earliest job. */
   start_date: string;

@@ -7,8 +7,16 @@ export type FailureReason =
   | "invalid_request"
   /** The integration name is not in the registry. */
   | "unknown_integration"
-  /** No usable credentials were presented. */
-  | "unauthorized"
+  /** `return_to` or `app_origin` is not a URL on one of the host app's origins (APP_ORIGIN). */
+  | "invalid_return_to"
+  /** No bearer token was presented. */
+  | "token_missing"
+  /** The bearer token is not a JWT this service can verify: its format, algorithm or signature. */
+  | "token_invalid"
+  /** The bearer token's exp has passed (beyond the leeway). */
+  | "token_expired"
+  /** A claim of the bearer token is missing or wrong; the message names it. */
+  | "token_claims_invalid"
   /** The caller may not do this in this workspace. */
   | "forbidden"
   /** There is no such route or resource. */
@@ -19,6 +27,12 @@ export type FailureReason =
   | "tenant_required"
   /** The grant covers several tenants and the confirm named none: the user must choose. */
   | "tenant_choice_required"
+  /** No pending consent has this confirm token (never issued, or long gone): connect again. */
+  | "confirm_token_unknown"
+  /** The confirm token's 10 minutes are over: connect again. */
+  | "confirm_token_expired"
+  /** The confirm token was redeemed already, with other tenants than this confirm names. */
+  | "confirm_token_used"
   /** The provider refused the stored grant; only a new consent helps. */
   | "reconnect_required"
   /** The provider's client credentials are not set on this server. */

@@ -148,7 +148,10 @@ interface ProviderBase {
    * Drops one tenant from a grant that other connections still use, when the provider can (Xero:
    * `DELETE /connections/{id}`); otherwise disconnecting a tenant of a shared grant only forgets it here.
    */
-  removeTenant?: (api: ProviderApi, tenant: { tenantId: string; additionalInfo: Record<string, unknown> }) => Promise<void>;
+  removeTenant?: (
+    api: ProviderApi,
+    tenant: { tenantId: string; additionalInfo: Record<string, unknown> },
+  ) => Promise<void>;
   /**
    * Only for a provider whose refresh is more than the standard refresh grant (RFC 6749 §6); the
    * default sends that grant through `client`. Throw TokenEndpointError to classify failures.

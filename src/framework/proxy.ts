@@ -138,8 +138,8 @@ function refused(where: string, tenantId: string): PinOutcome {
   return {
     ok: false,
     message:
-      `The call names another tenant in ${where} than this connection's (${tenantId}): leave it out and the ` +
-      "proxy sets it, or pass the tenant_id of a connection to that tenant",
+      `The call names another tenant in ${where} than this connection's (${tenantId}): name this one or ` +
+      "leave it to the proxy, or pass the tenant_id of a connection to that tenant",
   };
 }
 

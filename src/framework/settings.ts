@@ -64,6 +64,130 @@ export function isDevelopment(env: Env): boolean {
   return readVar(env, "ENVIRONMENT") === "development";
 }
 
+/**
+ * SHA-256 (hex) of the secret values `.dev.vars.example` publishes: a deploy that kept one is not
+ * safe. Hashes, so the published values are not in the bundle twice; test/node/config.test.ts
+ * keeps them equal to the file.
+ */
+export const PUBLISHED_SECRET_HASHES: Readonly<Record<string, string>> = {
+  AUTH_JWT_SECRET: "4d083ff035f1999359fab3b7b74d47e0b4b8b68cc7921dddd7412c44265e9379",
+  TOKEN_ENCRYPTION_KEY: "050421bcdd982149d62b383c3f0b8fa7d7f2a0ebc03af884c18d261618bdb095",
+};
+
+/** The host app's origins: APP_ORIGIN, comma separated; the first is the default a connect posts back to. */
+export function appOrigins(env: Env): string[] {
+  return (readVar(env, "APP_ORIGIN") ?? "")
+    .split(",")
+    .map((o) => o.trim())
+    .filter((o) => o !== "");
+}
+
+/**
+ * Where a connect goes back to: `returnTo` (an absolute http(s) URL on one of the app origins) and the
+ * origin the callback page may post to (`appOrigin` if given, else returnTo's, else `requestOrigin`
+ * when it is an app origin, else the first). Null fields are refused as invalid_return_to.
+ */
+export function connectTarget(
+  env: Env,
+  input: { returnTo?: string | undefined; appOrigin?: string | undefined; requestOrigin?: string | undefined },
+): { ok: true; appOrigin: string; returnTo: string | null } | { ok: false; message: string } {
+  const origins = appOrigins(env);
+  let returnTo: string | null = null;
+  if (input.returnTo !== undefined) {
+    let url: URL | null = null;
+    try {
+      url = new URL(input.returnTo);
+    } catch {
+      url = null;
+    }
+    if (!url || !["https:", "http:"].includes(url.protocol) || !origins.includes(url.origin) || url.username !== "")
+      return { ok: false, message: "return_to must be an absolute URL on one of the host app's origins (APP_ORIGIN)" };
+    returnTo = url.toString();
+  }
+  if (input.appOrigin !== undefined && !origins.includes(input.appOrigin))
+    return { ok: false, message: "app_origin must be one of the host app's origins (APP_ORIGIN)" };
+  const fromRequest =
+    input.requestOrigin !== undefined && origins.includes(input.requestOrigin) ? input.requestOrigin : undefined;
+  const appOrigin =
+    input.appOrigin ?? (returnTo ? new URL(returnTo).origin : undefined) ?? fromRequest ?? origins[0] ?? "";
+  return { ok: true, appOrigin, returnTo };
+}
+
+/** Whether `value` is exactly an origin (scheme, host and port, nothing more), http(s) only. */
+function isOrigin(value: string, httpsOnly: boolean): boolean {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return false;
+  }
+  const schemes = httpsOnly ? ["https:"] : ["https:", "http:"];
+  return schemes.includes(url.protocol) && url.origin === value;
+}
+
+/** JWT verification settings: issuer and audience (empty: not checked) and the longest lifetime accepted. */
+export interface AuthSettings {
+  secret: string;
+  issuer: string | undefined;
+  audience: string | undefined;
+  /** The most `exp − iat` may be, in seconds (AUTH_JWT_MAX_TTL_S, default 3600). */
+  maxTtlSeconds: number;
+}
+
+export function authSettings(env: Env): AuthSettings {
+  const ttl = readVar(env, "AUTH_JWT_MAX_TTL_S");
+  return {
+    secret: readVar(env, "AUTH_JWT_SECRET") ?? "",
+    issuer: readVar(env, "AUTH_JWT_ISSUER"),
+    audience: readVar(env, "AUTH_JWT_AUDIENCE"),
+    maxTtlSeconds: ttl === undefined ? 3600 : Number(ttl),
+  };
+}
+
+/** One thing that makes this deployment refuse to serve: the variable and what is wrong with it. */
+export interface ConfigProblem {
+  variable: string;
+  problem: string;
+}
+
+const hex = (bytes: ArrayBuffer) => [...new Uint8Array(bytes)].map((b) => b.toString(16).padStart(2, "0")).join("");
+
+/**
+ * What is unsafe or unusable in this deployment's configuration. Everywhere: a missing required
+ * secret, an APP_ORIGIN entry that is not exactly an origin (`*` included), a bad AUTH_JWT_MAX_TTL_S.
+ * Outside development also: a secret `.dev.vars.example` publishes, an AUTH_JWT_SECRET under 32
+ * bytes, an empty AUTH_JWT_ISSUER or AUTH_JWT_AUDIENCE, an APP_ORIGIN that is not https.
+ */
+export async function configProblems(env: Env): Promise<ConfigProblem[]> {
+  const problems: ConfigProblem[] = missingSecrets(env).map((variable) => ({ variable, problem: "is not set" }));
+  const development = isDevelopment(env);
+  const origins = appOrigins(env);
+  if (origins.length === 0) problems.push({ variable: "APP_ORIGIN", problem: "is not set" });
+  for (const origin of origins) {
+    if (!isOrigin(origin, !development))
+      problems.push({
+        variable: "APP_ORIGIN",
+        problem: `"${origin === "*" ? "*" : "an entry"}" is not exactly ${development ? "an" : "an https"} origin`,
+      });
+  }
+  const ttl = authSettings(env).maxTtlSeconds;
+  if (!Number.isInteger(ttl) || ttl < 1)
+    problems.push({ variable: "AUTH_JWT_MAX_TTL_S", problem: "is not a whole number of seconds above 0" });
+  if (development) return problems;
+  const { secret, issuer, audience } = authSettings(env);
+  if (secret !== "" && new TextEncoder().encode(secret).byteLength < 32)
+    problems.push({ variable: "AUTH_JWT_SECRET", problem: "is shorter than 32 bytes" });
+  if (issuer === undefined) problems.push({ variable: "AUTH_JWT_ISSUER", problem: "is empty" });
+  if (audience === undefined) problems.push({ variable: "AUTH_JWT_AUDIENCE", problem: "is empty" });
+  for (const [variable, published] of Object.entries(PUBLISHED_SECRET_HASHES)) {
+    const value = readVar(env, variable);
+    if (value === undefined) continue;
+    const hash = hex(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(value)));
+    if (hash === published) problems.push({ variable, problem: "is the value .dev.vars.example publishes" });
+  }
+  return problems;
+}
+
 /** The worker's public base URL: PUBLIC_URL when set, else the request's origin. */
 export function publicBase(env: Env, requestUrl: string): string {
   const configured = readVar(env, "PUBLIC_URL");

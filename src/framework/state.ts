@@ -18,6 +18,10 @@ export interface OAuthState {
   redirectUri: string;
   /** The connection config the login started with (the provider's connectionConfig values). */
   config: Record<string, string>;
+  /** The host app's origin the callback page posts to (one of APP_ORIGIN's); absent in states saved before it was recorded. */
+  appOrigin?: string;
+  /** Where the callback sends the browser back (303) instead of ending on a page; null for a popup. */
+  returnTo?: string | null;
   expiresAt: number;
 }
 
@@ -28,6 +32,10 @@ export interface ConnectSession {
   integration: string;
   /** Checked against the provider's connectionConfig when the session was created. */
   config: Record<string, string>;
+  /** The host app's origin that started it (one of APP_ORIGIN's); absent in sessions made before it was recorded. */
+  appOrigin?: string;
+  /** Where the callback sends the browser back, or null for a popup. */
+  returnTo?: string | null;
   expiresAt: number;
 }
 

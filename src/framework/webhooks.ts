@@ -19,10 +19,13 @@ export interface WebhookEventDetails {
   "connection.deleted": { by: string };
   /** The provider refused the stored grant (or its refresh outcome is unknown): only a new consent helps. */
   "connection.requires_reconnect": { reason: string };
-  /** Fresh data was cached for `from_date`'s cache key. */
-  "data.fetched": { from_date: string; fetched_at: string; trigger: string };
-  /** A fetch failed; cached data, if any, is unchanged. */
-  "data.fetch_failed": { from_date: string; reason: string; trigger: string };
+  /**
+   * Fresh data was cached for one entry. `cache_date` names it (the month end its `dates[0]` shows);
+   * `from_date` is the same date, kept for receivers written before: reading with either returns it.
+   */
+  "data.fetched": { cache_date: string; from_date: string; fetched_at: string; trigger: string };
+  /** A fetch of the entry `cache_date` failed; cached data, if any, is unchanged. */
+  "data.fetch_failed": { cache_date: string; from_date: string; reason: string; trigger: string };
 }
 
 export type WebhookEventType = keyof WebhookEventDetails;

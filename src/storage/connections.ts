@@ -140,7 +140,11 @@ function toRecord(row: IntegrationAccessRow): ConnectionRecord {
 export const getConnection = storageOp(
   "read connection",
   async (d: Db, workspaceId: string, integration: string, tenantId: string): Promise<ConnectionRecord | null> => {
-    const row = await d.select().from(integrationAccess).where(key(workspaceId, integration, tenantId)).get();
+    const row = await d
+      .select()
+      .from(integrationAccess)
+      .where(key(workspaceId, integration, tenantId))
+      .get();
     return row ? toRecord(row) : null;
   },
 );
@@ -205,7 +209,9 @@ export const recordRefreshFailure = storageOp(
     const [first, ...others] = inserts;
     if (!first) throw new Error("unreachable: events is not empty");
     const results = await d.batch([first, ...others, update]);
-    return events.filter((_, i) => ((results[i] as readonly unknown[] | undefined)?.length ?? 0) > 0).map((e) => e.tenantId);
+    return events
+      .filter((_, i) => ((results[i] as readonly unknown[] | undefined)?.length ?? 0) > 0)
+      .map((e) => e.tenantId);
   },
 );
 
@@ -226,7 +232,12 @@ export const listConnections = storageOp(
   "list connections",
   async (d: Db, workspaceId: string): Promise<ConnectionInfo[]> => {
     const { tokenCiphertext: _c, keyId: _k, id: _i, ...columns } = getTableColumns(integrationAccess);
-    return d.select(columns).from(integrationAccess).where(eq(integrationAccess.workspaceId, workspaceId)).all();
+    return d
+      .select(columns)
+      .from(integrationAccess)
+      .where(eq(integrationAccess.workspaceId, workspaceId))
+      .orderBy(integrationAccess.id)
+      .all();
   },
 );
 

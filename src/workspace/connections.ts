@@ -65,7 +65,10 @@ export function chooseConnection<R extends { tenantId: string; tenantName?: stri
   }
   const [only, ...others] = rows;
   if (!only)
-    return { ok: false, failure: { reason: "not_connected", message: `${integration} is not connected for this workspace` } };
+    return {
+      ok: false,
+      failure: { reason: "not_connected", message: `${integration} is not connected for this workspace` },
+    };
   if (others.length > 0) {
     return {
       ok: false,

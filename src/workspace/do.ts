@@ -11,7 +11,15 @@ import { findProvider } from "../providers/registry";
 import { db } from "../storage/db";
 import { type Conn, type ConnectionRef, ConnectionStore } from "./connections";
 import { type FetchOutcome, Fetcher } from "./fetcher";
-import { type ConfirmOutcome, type ConfirmRequest, type DisconnectOutcome, type GrantToHold, Grants } from "./grants";
+import {
+  type ConfirmOutcome,
+  type ConfirmRequest,
+  type DisconnectOutcome,
+  type GrantToHold,
+  Grants,
+  PENDING_GRANT_TTL_MS,
+  REDEEMED_PREFIX,
+} from "./grants";
 import { type LimitedWork, UpstreamLimits } from "./limits";
 import { PayloadStore, type StoredPayload } from "./payloads";
 import { ApiProxy, type ProxyOutcome, type ProxyRequest } from "./proxy";
@@ -65,6 +73,7 @@ export class WorkspaceDO extends DurableObject<Env> {
     (integration, generation) => this.tokens.clearMarker(integration, generation),
     this.events,
     (ref) => this.tokens.getIntegrationAccess(ref),
+    this.ctx.storage,
   );
   private readonly limiters = new TenantLimiters();
   private readonly runs = new RunLog(this.ctx.storage, () => fetchRunsRetentionMs(this.env));
@@ -164,9 +173,12 @@ export class WorkspaceDO extends DurableObject<Env> {
     return this.grants.hold(grant);
   }
 
-  /** Makes a held grant the workspace's connection to each chosen tenant (same user, in time, once). */
-  confirmGrant(request: ConfirmRequest): Promise<ConfirmOutcome> {
-    return this.grants.confirm(request);
+  /** Makes a held grant the workspace's connection to each chosen tenant (same user, in time, once; a retry answers the same). */
+  async confirmGrant(request: ConfirmRequest): Promise<ConfirmOutcome> {
+    const outcome = await this.grants.confirm(request);
+    // The alarm drops the redemption record once the token's lifetime is over.
+    if (outcome.ok) await this.wakeAt(Date.now() + PENDING_GRANT_TTL_MS + 1000);
+    return outcome;
   }
 
   /** Revokes and drops an unconfirmed grant whose time ran out. */
@@ -202,6 +214,10 @@ export class WorkspaceDO extends DurableObject<Env> {
     const now = Date.now();
     let next: number | null = null;
     for (const [key, expiresAt] of this.ctx.storage.kv.list<number>({ prefix: CLAIM_PREFIX })) {
+      if (expiresAt <= now) this.ctx.storage.kv.delete(key);
+      else next = next === null ? expiresAt + 1000 : Math.min(next, expiresAt + 1000);
+    }
+    for (const [key, { expiresAt }] of this.ctx.storage.kv.list<{ expiresAt: number }>({ prefix: REDEEMED_PREFIX })) {
       if (expiresAt <= now) this.ctx.storage.kv.delete(key);
       else next = next === null ? expiresAt + 1000 : Math.min(next, expiresAt + 1000);
     }

@@ -4,8 +4,8 @@
 // the cache (payload in the object's storage, index in D1) written only on success and only while
 // the connection still holds the grant the data was read with. A cron fetch that succeeds writes D1
 // once: the index row, with its event in the same batch.
-import type { DataPayload } from "../framework/data";
-import { toIsoDate } from "../framework/dates";
+import type { DataBatch, DataPayload } from "../framework/data";
+import { monthEnd, toIsoDate } from "../framework/dates";
 import { type Failure, FailureError } from "../framework/failure";
 import type { RegisteredProvider } from "../framework/provider";
 import type { FetchRun, FetchTrigger } from "../framework/runs";
@@ -74,8 +74,15 @@ export class Fetcher {
     // month's first day gives each of them all it needs (payroll rows are trimmed per request).
     const fromDate = `${toIsoDate(new Date(cacheDate * 1000)).slice(0, 8)}01`;
     /** data.fetch_failed for the host app, stored on its own (no state change goes with it) and queued. */
+    // The entry's one name everywhere (data, runs, status, events): its cache date, a month end.
+    const cacheDay = toIsoDate(new Date(cacheDate * 1000));
     const reportFailure = async (reason: string) => {
-      const event = this.events.create("data.fetch_failed", conn, { from_date: fromDate, reason, trigger });
+      const event = this.events.create("data.fetch_failed", conn, {
+        cache_date: cacheDay,
+        from_date: cacheDay,
+        reason,
+        trigger,
+      });
       if (!event) return;
       await recordEvent(this.d, event);
       await this.events.send(event);
@@ -129,7 +136,7 @@ export class Fetcher {
     const fetched = this.events.create(
       "data.fetched",
       conn,
-      { from_date: fromDate, fetched_at: new Date(now).toISOString(), trigger },
+      { cache_date: cacheDay, from_date: cacheDay, fetched_at: new Date(now).toISOString(), trigger },
       now,
     );
     let kept: boolean;
@@ -174,10 +181,28 @@ export class Fetcher {
       fromDate,
       warn: (message: string) => console.warn(`${provider.name}: ${message}`),
     };
-    if (provider.apiType === "accounting") return { apiType: "accounting", batch: await provider.getData(ctx) };
+    if (provider.apiType === "accounting")
+      return { apiType: "accounting", batch: untilThisMonth(await provider.getData(ctx), Date.now()) };
     if (provider.apiType === "payroll") return { apiType: "payroll", employees: await provider.getData(ctx) };
     throw new FailureError("invalid_request", `${provider.name} has no data adapter`);
   }
+}
+
+/**
+ * A batch cut at the current month: months to come have no books yet, and a provider's zeros for
+ * them would read as figures.
+ */
+function untilThisMonth(batch: DataBatch, now: number): DataBatch {
+  const last = monthEnd(toIsoDate(new Date(now)));
+  if (batch.dates.every((d) => d <= last)) return batch;
+  const dates = batch.dates.filter((d) => d <= last);
+  const data = Object.fromEntries(
+    Object.entries(batch.data).map(([title, values]) => [
+      title,
+      Object.fromEntries(dates.map((d) => [d, values[d] ?? null])),
+    ]),
+  );
+  return { dates, data };
 }
 
 /** What a failed fetch means for the caller and the queue. */

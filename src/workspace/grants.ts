@@ -23,6 +23,23 @@ import type { WebhookEvents } from "./webhook-events";
 
 /** How long a completed consent waits for its user's confirmation. */
 export const PENDING_GRANT_TTL_MS = 10 * 60_000;
+/** DO storage: `redeemed:<confirm token hash>` → Redemption, so a retried confirm gets the same answer. */
+export const REDEEMED_PREFIX = "redeemed:";
+
+/** What a confirm did, kept for the token's lifetime: its retry answers the same, changing nothing. */
+interface Redemption {
+  userId: string;
+  integration: string;
+  /** The tenant_ids the confirm named (sorted), or null when it named none. */
+  requested: string[] | null;
+  connections: ConfirmedConnection[];
+  /** The token's end of life (epoch ms); the alarm drops the record after it. */
+  expiresAt: number;
+}
+
+const sameRequest = (a: readonly string[] | null, b: readonly string[] | undefined) =>
+  (a === null && b === undefined) ||
+  (a !== null && b !== undefined && [...new Set(b)].sort().join("\u0000") === a.join("\u0000"));
 
 /** A completed consent, as the callback hands it over. */
 export interface GrantToHold {
@@ -85,6 +102,7 @@ export class Grants {
     private readonly events: WebhookEvents,
     /** A usable token of a connection (for a provider call on the grant's behalf, e.g. removing one tenant). */
     private readonly accessFor: (ref: ConnectionRef) => Promise<AccessOutcome>,
+    private readonly storage: DurableObjectStorage,
   ) {}
 
   /** Keeps a completed consent until its user confirms it; returns the one-time confirm token. */
@@ -122,12 +140,9 @@ export class Grants {
       integration,
       async (): Promise<ConfirmOutcome & { events?: (OutboxEvent | undefined)[]; orphans?: Orphan[] }> => {
         const pending = await getPendingGrant(this.d, this.store.workspaceId, id);
-        if (!pending || pending.integration !== integration || pending.pendingUntil <= now) {
-          return refused(
-            "invalid_request",
-            "The confirm token is unknown, was already used, or has expired; connect again",
-          );
-        }
+        if (!pending || pending.integration !== integration) return this.redeemedBefore(id, request, now);
+        if (pending.pendingUntil <= now)
+          return refused("confirm_token_expired", "The confirm token's 10 minutes are over; connect again");
         if (pending.userId !== request.userId)
           return refused("forbidden", "Only the user who started this connection can confirm it");
         const chosen = choose(integration, pending.tenants, request.tenantIds);
@@ -145,19 +160,17 @@ export class Grants {
         }
         const previous = await this.store.list(integration).catch(() => []);
         const taken = await takePendingGrant(this.d, this.store.workspaceId, id);
-        if (!taken) return refused("invalid_request", "The confirm token was already used");
+        if (!taken) return this.redeemedBefore(id, request, now);
 
         const generation = this.store.nextGeneration(integration, Math.max(0, ...rows.map((r) => r.generation)));
-        const connections = chosen.tenants.map(
-          (t): ConfirmedConnection => ({
-            integration,
-            tenantId: tenantOrNull(t.id),
-            tenantName: t.name,
-            connectedBy: request.userId,
-            connectedAt: now,
-            replaced: replacing.has(t.id),
-          }),
-        );
+        const connections = chosen.tenants.map((t): ConfirmedConnection => ({
+          integration,
+          tenantId: tenantOrNull(t.id),
+          tenantName: t.name,
+          connectedBy: request.userId,
+          connectedAt: now,
+          replaced: replacing.has(t.id),
+        }));
         const events = chosen.tenants.map((t) =>
           this.events.create(
             replacing.has(t.id) ? "connection.replaced" : "connection.created",
@@ -207,6 +220,14 @@ export class Grants {
             });
         }
         this.store.forget(integration);
+        const redemption: Redemption = {
+          userId: request.userId,
+          integration,
+          requested: request.tenantIds === undefined ? null : [...new Set(request.tenantIds)].sort(),
+          connections,
+          expiresAt: taken.pendingUntil,
+        };
+        this.storage.kv.put(REDEEMED_PREFIX + id, redemption);
         return { ok: true, connections, events, orphans };
       },
     );
@@ -230,7 +251,8 @@ export class Grants {
       const rows = await connectionTenants(this.d, this.store.workspaceId, integration);
       const target = chooseConnection(integration, rows, ref.tenantId);
       // Nothing to disconnect is not an error; an ambiguous request is.
-      if (!target.ok) return target.failure.reason === "not_connected" ? { ok: true as const, disconnected: false } : target;
+      if (!target.ok)
+        return target.failure.reason === "not_connected" ? { ok: true as const, disconnected: false } : target;
       const row = target.row;
       const conn = { integration, tenantId: row.tenantId };
       let list: IntegrationAccess[] = [];
@@ -251,7 +273,9 @@ export class Grants {
         if (access && rotated) access = { ...access, tokens: await this.store.openRotated(integration, rotated) };
       }
       this.store.forget(integration);
-      const sibling = shared ? rows.find((r) => r.tenantId !== row.tenantId && r.generation === row.generation) : undefined;
+      const sibling = shared
+        ? rows.find((r) => r.tenantId !== row.tenantId && r.generation === row.generation)
+        : undefined;
       return { ok: true as const, disconnected: existed, event, access, shared, sibling };
     });
     if (!result.ok) return result;
@@ -261,6 +285,24 @@ export class Grants {
       else if (result.sibling) await this.removeTenant(result.access, result.sibling.tenantId);
     }
     return { ok: true, disconnected: result.disconnected };
+  }
+
+  /**
+   * A confirm whose token has no pending consent: the retry of one that succeeded (same user, same
+   * tenant_ids, within the token's lifetime) gets that answer again and changes nothing; otherwise
+   * the code says why (used with other tenants, expired, unknown).
+   */
+  private redeemedBefore(id: string, request: ConfirmRequest, now: number): ConfirmOutcome {
+    const redeemed = this.storage.kv.get<Redemption>(REDEEMED_PREFIX + id);
+    if (!redeemed || redeemed.integration !== request.integration)
+      return refused("confirm_token_unknown", "No pending connection has this confirm token; connect again");
+    if (redeemed.expiresAt <= now)
+      return refused("confirm_token_expired", "The confirm token's 10 minutes are over; connect again");
+    if (redeemed.userId !== request.userId)
+      return refused("forbidden", "Only the user who started this connection can confirm it");
+    if (!sameRequest(redeemed.requested, request.tenantIds))
+      return refused("confirm_token_used", "The confirm token was already redeemed, for other tenants");
+    return { ok: true, connections: redeemed.connections };
   }
 
   /** Revokes and drops an unconfirmed grant whose time ran out (the cron's call). */
@@ -339,7 +381,10 @@ function choose(
   if (ids === undefined) {
     if (readable.length === 1) return { ok: true, tenants: readable };
     if (readable.length === 0)
-      return refused("invalid_request", `The ${integration} grant covers no company whose data can be read; connect again and pick one`);
+      return refused(
+        "invalid_request",
+        `The ${integration} grant covers no company whose data can be read; connect again and pick one`,
+      );
     return {
       ok: false,
       failure: {
@@ -355,7 +400,10 @@ function choose(
     const tenant = tenants.find((t) => t.id === id);
     if (!tenant) return refused("invalid_request", `Tenant "${id}" is not one this ${integration} grant covers`);
     if (!tenant.readable)
-      return refused("invalid_request", `Tenant "${id}" (${tenant.type ?? "not a company"}) has no data this service can read`);
+      return refused(
+        "invalid_request",
+        `Tenant "${id}" (${tenant.type ?? "not a company"}) has no data this service can read`,
+      );
     picked.push(tenant);
   }
   return { ok: true, tenants: picked };

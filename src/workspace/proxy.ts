@@ -150,7 +150,9 @@ function withTenant(
       `This ${provider.name} connection names no tenant for the proxy to pin: connect it again to choose one`,
     );
   const outcome = pinTenant(pin, access.tenantId, request);
-  return outcome.ok ? { ok: true, request: { ...request, ...outcome.call } } : failed("invalid_request", outcome.message);
+  return outcome.ok
+    ? { ok: true, request: { ...request, ...outcome.call } }
+    : failed("invalid_request", outcome.message);
 }
 
 function failed(reason: Failure["reason"], message: string): { ok: false; failure: Failure } {

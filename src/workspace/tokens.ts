@@ -86,7 +86,8 @@ export class TokenLifecycle {
    * callers of one grant, whichever of its connections they name, share one load and at most one refresh.
    */
   async getIntegrationAccess(ref: ConnectionRef, force: Force = false): Promise<AccessOutcome> {
-    if (!this.providerOf(ref.integration)) return failure("unknown_integration", `Unknown integration "${ref.integration}"`);
+    if (!this.providerOf(ref.integration))
+      return failure("unknown_integration", `Unknown integration "${ref.integration}"`);
     const found = await this.store.exclusive(ref.integration, () => this.store.resolve(ref));
     if (!found.ok) return found;
     const { conn } = found;

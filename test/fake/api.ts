@@ -149,7 +149,13 @@ async function serve(
 }
 
 /** A generic provider: its tenant list (catalogue providers), then the placeholder routes, for the tenant the call names. */
-function generic(state: State, ctx: Ctx, provider: ProviderKey, grant: Grant, path: string): Promise<Reply | null> | Reply {
+function generic(
+  state: State,
+  ctx: Ctx,
+  provider: ProviderKey,
+  grant: Grant,
+  path: string,
+): Promise<Reply | null> | Reply {
   const name = provider.slice("generic:".length);
   const listed = ctx.method === "GET" ? tenantList(name, path, grant.tenants) : null;
   if (listed !== null) return json(200, listed);
@@ -258,7 +264,8 @@ function quickbooks(state: State, ctx: Ctx, grant: Grant, path: string): Promise
   const info = /^\/v3\/company\/[^/]+\/companyinfo\/([^/]+)$/.exec(path);
   if (ctx.method === "GET" && realm && info) {
     // The company's CompanyInfo, read by the realm id (or the entity's own Id, always 1).
-    if (info[1] !== realm.id && info[1] !== "1") return quickBooksFault(400, `Object Not Found: CompanyInfo ${info[1]}`);
+    if (info[1] !== realm.id && info[1] !== "1")
+      return quickBooksFault(400, `Object Not Found: CompanyInfo ${info[1]}`);
     return json(200, companyInfo(realm));
   }
   const report = /^\/v3\/company\/([^/]+)\/reports\/(ProfitAndLoss|BalanceSheet)$/.exec(path);

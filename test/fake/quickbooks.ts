@@ -57,7 +57,13 @@ export function quickBooksFault(status: number, detail: string, headers: Record<
  * Intuit's sample (developer.intuit.com, accounting API, CompanyInfo entity).
  */
 export function companyInfo(realm: { id: string; name: string }): unknown {
-  const address = { Id: "1", Line1: "2500 Garcia Ave", City: "Mountain View", CountrySubDivisionCode: "CA", PostalCode: "94043" };
+  const address = {
+    Id: "1",
+    Line1: "2500 Garcia Ave",
+    City: "Mountain View",
+    CountrySubDivisionCode: "CA",
+    PostalCode: "94043",
+  };
   return {
     CompanyInfo: {
       CompanyName: realm.name,

@@ -9,7 +9,8 @@ export interface Dev {
 }
 
 export async function bearer(dev: Dev, workspaces: Record<string, "admin" | "member">, sub = "user-1") {
-  return sign({ sub, exp: Math.floor(Date.now() / 1000) + 600, workspaces }, dev.jwtSecret, "HS256");
+  const now = Math.floor(Date.now() / 1000);
+  return sign({ sub, iat: now, exp: now + 600, workspaces }, dev.jwtSecret, "HS256");
 }
 
 export async function api<T>(dev: Dev, path: string, init: RequestInit & { bearer?: string } = {}) {

@@ -1,7 +1,7 @@
 // What every provider module owes its readers, read from the source: its variables in
 // .dev.vars.example (where a user finds what to set) and docs/providers.md; a catalogue provider
-// (no adapter) declared in at most 15 lines, with the documentation it was taken from cited in its
-// header comment.
+// (no adapter) declared in at most 16 lines (its tenant lookup and pin included; helpers such as the
+// lookup's schema sit above it), with the documentation it was taken from cited in its header comment.
 import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { providerList } from "../../src/providers/registry";
@@ -27,11 +27,11 @@ const catalogueFolders = readdirSync(new URL("src/providers/", root), { withFile
 describe.each(catalogueFolders)("catalogue provider src/providers/%s", (folder) => {
   const source = read(`src/providers/${folder}/index.ts`);
 
-  it("should be declared in at most 15 lines", () => {
+  it("should be declared in at most 16 lines", () => {
     const declaration = /^export const \w+ = \{$[\s\S]*?^\} satisfies ProviderDefinition;$/m.exec(source)?.[0];
     expect(declaration, "an `export const … = { … } satisfies ProviderDefinition;` block").toBeDefined();
     const lines = declaration!.split("\n").filter((line) => line.trim() !== "" && !line.trim().startsWith("//"));
-    expect(lines.length).toBeLessThanOrEqual(15);
+    expect(lines.length).toBeLessThanOrEqual(16);
   });
 
   it("should cite the provider's documentation in its header comment", () => {

@@ -154,13 +154,14 @@ describe("the sandbox on wrangler dev", () => {
     expect(typeof holdings).toBe("number");
     expect(holdings).not.toBe(trading);
 
-    // The proxy reaches each connection's own company.
-    for (const tenant of [TRADING, HOLDINGS]) {
+    // The proxy reaches each connection's own company, whatever company header the caller sends.
+    for (const [tenant, other] of [
+      [TRADING, HOLDINGS],
+      [HOLDINGS, TRADING],
+    ] as const) {
       const res = await fetch(
         `${dev.url}/integration/proxy/Sandbox/v1/company?workspace_id=${ws}&tenant_id=${tenant}`,
-        {
-          headers: { Authorization: `Bearer ${jwt}` },
-        },
+        { headers: { Authorization: `Bearer ${jwt}`, "Sandbox-Company-Id": other } },
       );
       expect(res.status).toBe(200);
       expect(await res.json()).toMatchObject({ id: tenant });

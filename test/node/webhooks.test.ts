@@ -31,15 +31,15 @@ const bodyOf = (event: WebhookEvent) =>
 const sampleEvent = () =>
   newWebhookEvent(
     "data.fetched",
-    { workspace_id: "ws_1", integration: "Xero" },
-    { from_date: "2024-06-01", fetched_at: "2026-12-01T10:00:00.000Z", trigger: "cron" },
+    { workspace_id: "ws_1", integration: "Xero", tenant_id: "org-1" },
+    { cache_date: "2024-05-31", from_date: "2024-05-31", fetched_at: "2026-12-01T10:00:00.000Z", trigger: "cron" },
   );
 
 describe("newWebhookEvent", () => {
   it("should stamp the event and give it a fresh msg_ id", () => {
     const now = new Date("2026-12-01T10:00:00.000Z");
-    const about = { workspace_id: "ws_1", integration: "Gusto" };
-    const details = { tenant_id: "company-1", connected_by: "user-1" };
+    const about = { workspace_id: "ws_1", integration: "Gusto", tenant_id: "company-1" };
+    const details = { connected_by: "user-1" };
     const a = newWebhookEvent("connection.created", about, details, now);
     const b = newWebhookEvent("connection.created", about, details, now);
     expect(a.data).toEqual({ ...about, ...details });

@@ -42,9 +42,11 @@ describe("webhook events", () => {
     expect((await getData(ws, "Xero", "2024-06-15")).status).toBe(502);
     const failed = await nth(ws, 2);
     expect(failed.event.type).toBe("data.fetch_failed");
+    // The entry's one name: its cache date (from_date 2024-06-15 → 2024-05-31), as data and runs show it.
     expect(failed.event.data).toEqual({
       ...about,
-      from_date: "2024-05-01",
+      cache_date: "2024-05-31",
+      from_date: "2024-05-31",
       reason: "provider_error",
       trigger: "on_demand",
     });
@@ -55,8 +57,14 @@ describe("webhook events", () => {
     const { fetched_at } = await data.json<{ fetched_at: string }>();
     const fetched = await nth(ws, 3);
     expect(fetched.event.type).toBe("data.fetched");
-    // The key's month (from_date 2024-06-15 → key 2024-05-31) and the same fetched_at the data carries.
-    expect(fetched.event.data).toEqual({ ...about, from_date: "2024-05-01", fetched_at, trigger: "on_demand" });
+    // The entry's cache date (from_date 2024-06-15 → 2024-05-31) and the same fetched_at the data carries.
+    expect(fetched.event.data).toEqual({
+      ...about,
+      cache_date: "2024-05-31",
+      from_date: "2024-05-31",
+      fetched_at,
+      trigger: "on_demand",
+    });
     // Never an amount or a name: the body is exactly the declared fields.
     expect(Object.keys(JSON.parse(fetched.delivery.body) as object)).toEqual(["type", "timestamp", "data"]);
 
@@ -126,7 +134,12 @@ describe("webhook events", () => {
 });
 
 describe("webhook settings", () => {
-  const fetched = { from_date: "2024-01-01", fetched_at: new Date().toISOString(), trigger: "cron" };
+  const fetched = {
+    cache_date: "2023-12-31",
+    from_date: "2023-12-31",
+    fetched_at: new Date().toISOString(),
+    trigger: "cron",
+  };
 
   it("should record only the event types WEBHOOK_EVENTS names, and every type when it names an unknown one", () => {
     const only = new WebhookEvents(

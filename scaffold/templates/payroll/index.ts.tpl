@@ -20,10 +20,11 @@ export const {{ident}} = {
   },
   // TODO(scaffold): why no offline_access scope is needed, or add that scope and delete this line
   offlineAccessNote: "The fake provider always returns a refresh token.",
-  // The tenant (company) the grant covers, looked up once right after connecting.
-  async lookupTenant(api) {
+  // The tenants (companies) the grant covers, listed once right after connecting; the user picks at
+  // confirm when there are several. Name them, so the user can tell them apart.
+  async lookupTenants(api) {
     const { id } = me.parse(await api.get("/me")); // TODO(scaffold): {{Name}}'s current-company endpoint
-    return { tenantId: id };
+    return [{ tenantId: id }];
   },
   // TODO(scaffold): if {{Name}}'s API pages its employees, read page after page until the page count
   // it sends (a total-pages header or field), or until an empty page if it sends none, with a cap on

@@ -37,6 +37,7 @@ export function normalize{{Name}}(body: unknown, fromDate: string): EmployeeRow[
     .filter((e) => !e.termination_date || e.termination_date >= from)
     .map(
       (e): EmployeeRow => ({
+        id: e.id, // TODO(scaffold): {{Name}}'s stable employee id
         name: `${e.first_name} ${e.last_name}`,
         start_date: e.hire_date,
         end_date: e.termination_date ?? null,

@@ -8,7 +8,8 @@ export interface ConsoleConfig {
   /** The demo user's bearer JWT; it goes into the page and nowhere else (never logged). */
   jwt: string;
   /** Where the connect popup posts its outcome: the console works only when served from it. */
-  appOrigin: string;
+  /** APP_ORIGIN's origins: the page warns when it is open at none of them. */
+  appOrigins: string[];
   workspaceId: string;
   userId: string;
 }
@@ -77,7 +78,7 @@ export function consolePage(config: ConsoleConfig): Response {
   </section>
 </main>
 <script nonce="${nonce}">
-var CONFIG = ${scriptJson({ jwt: config.jwt, appOrigin: config.appOrigin, workspaceId: config.workspaceId })};
+var CONFIG = ${scriptJson({ jwt: config.jwt, appOrigins: config.appOrigins, workspaceId: config.workspaceId })};
 ${CONSOLE_SCRIPT}
 </script>
 </body></html>`;

@@ -2,6 +2,7 @@
 // user of one demo workspace, whose bearer JWT is minted here with AUTH_JWT_SECRET.
 import { Hono } from "hono";
 import { sign } from "hono/jwt";
+import { appOrigins } from "../../framework/settings";
 import { authConfigFromEnv } from "../auth";
 import type { AppEnv } from "../env";
 import { consolePage } from "./page";
@@ -30,7 +31,7 @@ async function demoJwt(env: Env): Promise<string> {
 export const consoleRoutes = new Hono<AppEnv>().get("/", async (c) =>
   consolePage({
     jwt: await demoJwt(c.env),
-    appOrigin: c.env.APP_ORIGIN,
+    appOrigins: appOrigins(c.env),
     workspaceId: DEMO_WORKSPACE,
     userId: DEMO_USER,
   }),

@@ -30,8 +30,9 @@ button.danger{color:var(--red);border-color:#f1b5b5}
 .choice{border:1px solid #93a5f5;border-radius:8px;padding:.75rem 1rem;margin-bottom:1rem;background:#fff}
 .choice p{margin:0 0 .5rem}.choice-list{margin-bottom:.75rem}.choice-list label{display:block;padding:.15rem 0}
 #providers tbody+tbody{border-top:2px solid var(--line)}
-th[scope=rowgroup]{color:var(--ink);font-size:inherit;vertical-align:top}
-td[rowspan]{vertical-align:top}button.connect{margin:0 0 0 .5rem}
+th[scope=rowgroup]{color:var(--ink);font-size:inherit;white-space:normal}
+.slug{display:block;font-size:.8rem}.slug:empty{display:none}
+button.connect{margin:0 0 0 .5rem}
 .controls{display:flex;align-items:center;gap:.5rem;flex-wrap:wrap;margin-bottom:.75rem}
 select{font:inherit;padding:.25rem .4rem;border-radius:6px;border:1px solid #c4c9d4;max-width:18rem}
 .chart-box{margin:0 0 1rem}

@@ -4,7 +4,7 @@ import * as z from "zod/mini";
 import { checkConnectionConfig } from "../../framework/connection-config";
 import { FailureError } from "../../framework/failure";
 import { requireApp } from "../../framework/oauth/app";
-import { publicBase } from "../../framework/settings";
+import { connectTarget, publicBase } from "../../framework/settings";
 import { SESSION_TTL_SECONDS, saveConnectSession } from "../../framework/state";
 import { requireProvider } from "../../providers/registry";
 import { workspaceClient } from "../../workspace/client";
@@ -29,10 +29,12 @@ export const connectSessionRoutes = new Hono<AppEnv>().post(
           expires_at: described(z.string(), "ISO 8601"),
         }),
       },
-      400: { description: "invalid_request: invalid input, naming the field (`config.<field>` for connection config)" },
-      403: {
+      400: {
         description:
-          "forbidden: not a member, or the provider is connected already and replacing it needs the admin role",
+          "invalid_request: invalid input, naming the field (`config.<field>` for connection config); invalid_return_to: return_to or app_origin is not on one of the host app's origins",
+      },
+      403: {
+        description: "forbidden: not a member of the workspace (replacing a connection is checked at confirm)",
       },
       429: { description: "rate_limited: the workspace started too many connections this hour; see Retry-After" },
       503: { description: "The provider's client credentials are not configured" },
@@ -50,6 +52,18 @@ export const connectSessionRoutes = new Hono<AppEnv>().post(
           "The provider's connection config (its `connection_config` in GET /integration/providers), e.g. a subdomain; omit when it has none",
         ),
       ),
+      return_to: z.optional(
+        described(
+          z.string().check(z.maxLength(2048)),
+          "For a full-page redirect instead of a popup: an absolute URL on one of the host app's origins; after consent the browser comes back there (303) with `integration` and `confirm_token` or `error`",
+        ),
+      ),
+      app_origin: z.optional(
+        described(
+          z.string().check(z.maxLength(300)),
+          "The host app origin (one of APP_ORIGIN's) the popup posts to; default: return_to's origin, else the request's Origin when it is one, else the first",
+        ),
+      ),
     }),
   ),
   requireRole("member", "json"),
@@ -59,6 +73,12 @@ export const connectSessionRoutes = new Hono<AppEnv>().post(
     requireApp(provider, c.env); // fail now, not in the popup
     const checked = checkConnectionConfig(provider, body.config);
     if (!checked.ok) throw new FailureError("invalid_request", `Invalid body: ${checked.field} ${checked.message}`);
+    const target = connectTarget(c.env, {
+      returnTo: body.return_to,
+      appOrigin: body.app_origin,
+      requestOrigin: c.req.header("Origin"),
+    });
+    if (!target.ok) throw new FailureError("invalid_return_to", target.message);
     const admitted = await workspaceClient(c.env, body.workspace_id).admit("connect_session");
     if (!admitted.ok) throw FailureError.of(admitted.failure);
     const { id, record } = await saveConnectSession(c.env.OAUTH_KV, {
@@ -66,6 +86,8 @@ export const connectSessionRoutes = new Hono<AppEnv>().post(
       userId: c.var.user.id,
       integration: provider.name,
       config: { ...checked.config },
+      appOrigin: target.appOrigin,
+      returnTo: target.returnTo,
     });
     const url = `${publicBase(c.env, c.req.url)}${loginPath(provider)}?${new URLSearchParams({ session: id }).toString()}`;
     return c.json({ url, expires_at: new Date(record.expiresAt).toISOString() }, 201, { "Cache-Control": "no-store" });

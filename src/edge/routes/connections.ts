@@ -14,7 +14,7 @@ import { connKey, tenantOrNull } from "../../workspace/connections";
 import { authenticated, requireRole } from "../auth";
 import { describe } from "../docs";
 import type { AppEnv } from "../env";
-import { described, fields, json, jsonBody, query } from "../validate";
+import { described, fields, json, jsonBody, query, queryFromJsonBody } from "../validate";
 
 const connectionInfo = z.object({
   tenant_id: described(z.nullable(z.string()), "The company connected; null for a provider without tenants"),
@@ -146,7 +146,11 @@ export const connectionRoutes = new Hono<AppEnv>()
       const offered = availableProviders(c.env);
       const mine = rows.filter((r) => offered.some((p) => p.name === r.integration));
       const runs =
-        mine.length === 0 ? {} : await workspaceClient(c.env, workspaceId).latestRuns(mine.map(({ integration, tenantId }) => ({ integration, tenantId })));
+        mine.length === 0
+          ? {}
+          : await workspaceClient(c.env, workspaceId).latestRuns(
+              mine.map(({ integration, tenantId }) => ({ integration, tenantId })),
+            );
       return c.json(
         offered.map((p) =>
           providerEntry(
@@ -162,7 +166,8 @@ export const connectionRoutes = new Hono<AppEnv>()
     "/integration/connections/confirm",
     describe({
       tag: "Connections",
-      summary: "Make a completed consent the workspace's connection to each chosen tenant (the last step of connecting)",
+      summary:
+        "Make a completed consent the workspace's connection to each chosen tenant (the last step of connecting)",
       description:
         "Send the `confirm_token` the callback page posted to the host app, with the bearer JWT of the same user who " +
         "started the connection. When the grant covers several companies (the callback's message lists them as " +
@@ -242,7 +247,8 @@ export const connectionRoutes = new Hono<AppEnv>()
       summary: "Disconnect one connection: delete it and the workspace's cached data for it",
       description:
         "The grant is revoked at the provider unless another connection of the workspace still uses it (a Xero consent " +
-        "covering several organisations); then only this tenant is dropped from it where the provider allows.",
+        "covering several organisations); then only this tenant is dropped from it where the provider allows. The fields " +
+        "may also be sent as a JSON body; a field given in both with different values is refused.",
       access: "admin",
       responses: {
         200: {
@@ -250,10 +256,13 @@ export const connectionRoutes = new Hono<AppEnv>()
           schema: z.object({ message: z.string(), disconnected: z.boolean() }),
         },
         400: { description: "Unknown integration or invalid input" },
-        409: { description: "tenant_required: several connections to the provider and no tenant_id; `tenants` lists them" },
+        409: {
+          description: "tenant_required: several connections to the provider and no tenant_id; `tenants` lists them",
+        },
       },
     }),
     authenticated,
+    queryFromJsonBody(["workspace_id", "integration", "tenant_id"]),
     query(
       z.object({
         workspace_id: fields.workspaceId,

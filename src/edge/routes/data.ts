@@ -16,13 +16,19 @@ import { chooseConnection, connKey, tenantOrNull } from "../../workspace/connect
 import { authenticated, requireRole } from "../auth";
 import { describe } from "../docs";
 import type { AppEnv } from "../env";
-import { described, fields, query } from "../validate";
+import { described, fields, query, queryFromJsonBody } from "../validate";
 
 const fromDate = described(
   z.string().check(
-    z.refine((v) => parseIsoDate(v) !== null, { message: "must be a date as YYYY-MM-DD (four-digit year)" }),
-    z.refine((v) => fromDateInRange(v, Date.now()), {
-      message: "must be between 20 years ago and 1 year ahead",
+    // One reason per value: a malformed date is not also said to be out of range.
+    z.superRefine((v, ctx) => {
+      const message =
+        parseIsoDate(v) === null
+          ? "must be a date as YYYY-MM-DD (four-digit year)"
+          : fromDateInRange(v, Date.now())
+            ? null
+            : "must be between 20 years ago and 1 year ahead";
+      if (message) ctx.addIssue({ code: "custom", message, input: v });
     }),
   ),
   "First month wanted, YYYY-MM-DD: from 20 years ago to 1 year ahead",
@@ -35,15 +41,23 @@ function nextScheduledRun(now: number): string {
   return new Date(Math.floor(now / 3600_000) * 3600_000 + 3600_000).toISOString();
 }
 
+const cacheDate = described(
+  z.string(),
+  "The entry's name: its cache date, the month end `dates[0]` shows (the 12-month batch rule, docs/api.md); reading with it as from_date returns this entry",
+);
+
 const accountingData = z.object({
   fetched_at: z.string(),
+  cache_date: cacheDate,
   dates: z.array(z.string()),
   data: z.record(z.string(), z.record(z.string(), z.nullable(z.number()))),
 });
 const payrollData = z.object({
   fetched_at: z.string(),
+  cache_date: cacheDate,
   employees: z.array(
     z.object({
+      id: described(z.string(), "The provider's own stable id of the employee (Gusto: its uuid)"),
       name: z.string(),
       start_date: z.string(),
       end_date: z.nullable(z.string()),
@@ -60,7 +74,8 @@ const fetchRun = z.object({
   finished_at: z.string(),
   outcome: described(z.string(), "success, error or dead_letter (the queue gave up on the key)"),
   error: described(z.nullable(z.string()), "`<reason>: <message>` when it failed"),
-  from_date: described(z.string(), "The run's cache key as a date (the 12-month batch rule's key, docs/adapters.md)"),
+  cache_date: cacheDate,
+  from_date: described(z.string(), "The same as cache_date, kept for callers written before it"),
 });
 
 /** A run as the API shows it. */
@@ -70,6 +85,7 @@ const runEntry = (run: FetchRun): z.output<typeof fetchRun> => ({
   finished_at: iso(run.finishedAt)!,
   outcome: run.outcome,
   error: run.error,
+  cache_date: iso(run.cacheDate * 1000)!.slice(0, 10),
   from_date: iso(run.cacheDate * 1000)!.slice(0, 10),
 });
 
@@ -95,7 +111,9 @@ export const dataRoutes = new Hono<AppEnv>()
       tag: "Data",
       summary: "The provider's normalized data from from_date (cached; fetched now on a miss)",
       description:
-        "Accounting: `{ fetched_at, dates, data: { title: { date: number|null } } }` (a DataBatch). Payroll: `{ fetched_at, employees: [...] }`. " +
+        "Accounting: `{ fetched_at, cache_date, dates, data: { title: { date: number|null } } }` (a DataBatch). Payroll: `{ fetched_at, cache_date, employees: [...] }`. " +
+        "`from_date` names a cache entry: the 12-month batch rule maps it to its cache date, the last day of the latest 31-day month not after it " +
+        "(2025-04-15 → 2025-03-31; 2025-06-10 → 2025-05-31, June having 30 days); the entry holds 24 months from that month, cut at the current month. " +
         "Data may be older than the request; `fetched_at` says when the provider was read.",
       access: "member",
       responses: {
@@ -126,9 +144,10 @@ export const dataRoutes = new Hono<AppEnv>()
       const adapter = fetchAdapterFor(c.env, q.workspace_id, provider, q.tenant_id);
       const { payload, fetchedAt } = await adapter.getData(q.from_date);
       const fetched_at = new Date(fetchedAt).toISOString();
+      const cache_date = iso(cacheDateKey(q.from_date) * 1000)!.slice(0, 10);
       return payload.apiType === "accounting"
-        ? c.json({ fetched_at, ...payload.batch })
-        : c.json({ fetched_at, employees: payload.employees });
+        ? c.json({ fetched_at, cache_date, ...payload.batch })
+        : c.json({ fetched_at, cache_date, employees: payload.employees });
     },
   )
   .get(
@@ -182,6 +201,8 @@ export const dataRoutes = new Hono<AppEnv>()
     describe({
       tag: "Data",
       summary: "Queue a refresh of every cached key of a connection (and its default 24-month window) now",
+      description:
+        "The fields may be sent in the query or as a JSON body; a field given in both with different values is refused.",
       access: "admin",
       responses: {
         202: { description: "Queued", schema: z.object({ message: z.string(), queued: z.number() }) },
@@ -191,6 +212,7 @@ export const dataRoutes = new Hono<AppEnv>()
       },
     }),
     authenticated,
+    queryFromJsonBody(["workspace_id", "integration", "tenant_id"]),
     query(
       z.object({
         workspace_id: fields.workspaceId,
@@ -283,12 +305,12 @@ export const dataRoutes = new Hono<AppEnv>()
                 tenant_id: tenantOrNull(row.tenantId),
                 tenant_name: row.tenantName,
                 requires_reconnect: row.requiresReconnect,
-              token: {
-                expires_at: iso(row.expiresAt),
-                last_refresh_at: iso(row.lastRefreshAt),
-                last_refresh_error: row.lastRefreshError,
-                refresh_failures: row.refreshFailures,
-              },
+                token: {
+                  expires_at: iso(row.expiresAt),
+                  last_refresh_at: iso(row.lastRefreshAt),
+                  last_refresh_error: row.lastRefreshError,
+                  refresh_failures: row.refreshFailures,
+                },
                 last_fetch: run ? runEntry(run) : null,
                 next_scheduled_run: row.requiresReconnect ? null : next,
               };

@@ -10,7 +10,7 @@ import { registerOAuthApp, requireApp } from "../../framework/oauth/app";
 import { newCodeVerifier, TokenEndpointError } from "../../framework/oauth/client";
 import { type Authorized, authorizationUrl, exchangeCode } from "../../framework/oauth/flow";
 import { displayName, type RegisteredProvider } from "../../framework/provider";
-import { publicBase } from "../../framework/settings";
+import { appOrigins, connectTarget, publicBase } from "../../framework/settings";
 import { claimKey, type OAuthState, saveState, takeConnectSession, takeState } from "../../framework/state";
 import type { GrantTenant } from "../../storage/schema";
 import { workspaceClient } from "../../workspace/client";
@@ -18,12 +18,18 @@ import { authConfigFromEnv, authenticate, authorize } from "../auth";
 import { describe } from "../docs";
 import type { AppEnv } from "../env";
 import { statusOf } from "../errors";
-import { popupPage, providerErrorText } from "../pages";
+import { popupPage, type PopupOutcome, providerErrorText } from "../pages";
 import { described, fields, query } from "../validate";
 
 const loginQuery = z
   .object({
     workspace_id: z.optional(fields.workspaceId),
+    return_to: z.optional(
+      described(
+        z.string().check(z.maxLength(2048)),
+        "With workspace_id: where the browser comes back after consent (303, an absolute URL on one of the host app's origins)",
+      ),
+    ),
     session: z.optional(
       described(
         z.string().check(z.minLength(1), z.maxLength(200)),
@@ -51,7 +57,27 @@ const callbackPath = (provider: RegisteredProvider) => `/integration/${provider.
 export function oauthRoutes(provider: RegisteredProvider) {
   const name = displayName(provider);
   const errorPage = (c: Context<AppEnv>, status: number, code: string, message: string) =>
-    popupPage({ integration: provider.name, status: "error", code, message }, c.env.APP_ORIGIN, status);
+    popupPage({ integration: provider.name, status: "error", code, message }, appOrigins(c.env)[0] ?? "", status);
+
+  /**
+   * How a flow that got as far as its state ends: back to the host app's `return_to` (303, with
+   * `integration` and `confirm_token` or `error` in the query) when it gave one, else on the popup
+   * page, which posts to the app origin that started it.
+   */
+  const finish = (c: Context<AppEnv>, state: OAuthState, outcome: PopupOutcome, status: number): Response => {
+    if (!state.returnTo) return popupPage(outcome, state.appOrigin ?? appOrigins(c.env)[0] ?? "", status);
+    const url = new URL(state.returnTo);
+    url.searchParams.set("integration", provider.name);
+    if (outcome.status === "authorized") url.searchParams.set("confirm_token", outcome.confirmToken);
+    else url.searchParams.set("error", clampCode(outcome.error ?? outcome.code));
+    return c.body(null, 303, {
+      Location: url.toString(),
+      "Cache-Control": "no-store",
+      "Referrer-Policy": "no-referrer",
+    });
+  };
+  const failed = (c: Context<AppEnv>, state: OAuthState, status: number, code: string, message: string) =>
+    finish(c, state, { integration: provider.name, status: "error", code, message }, status);
 
   return new Hono<AppEnv>()
     .get(
@@ -74,6 +100,7 @@ export function oauthRoutes(provider: RegisteredProvider) {
         let workspaceId: string;
         let userId: string;
         let config: Record<string, string> = {};
+        let target: { appOrigin: string; returnTo: string | null };
         if (q.session !== undefined) {
           const session = await takeConnectSession(c.env.OAUTH_KV, q.session);
           const claimed =
@@ -94,6 +121,8 @@ export function oauthRoutes(provider: RegisteredProvider) {
           workspaceId = session.workspaceId;
           userId = session.userId;
           config = session.config;
+          // Sessions made before connects could come back have neither: the first app origin, a popup.
+          target = { appOrigin: session.appOrigin ?? appOrigins(c.env)[0] ?? "", returnTo: session.returnTo ?? null };
         } else {
           if (provider.connectionConfig) {
             throw new FailureError(
@@ -104,6 +133,9 @@ export function oauthRoutes(provider: RegisteredProvider) {
           const user = await authenticate(c.req.header("Authorization"), authConfigFromEnv(c.env));
           workspaceId = q.workspace_id!;
           authorize(user, workspaceId, "member");
+          const checked = connectTarget(c.env, { returnTo: q.return_to });
+          if (!checked.ok) throw new FailureError("invalid_return_to", checked.message);
+          target = checked;
           const admitted = await workspaceClient(c.env, workspaceId).admit("connect_session");
           if (!admitted.ok) throw FailureError.of(admitted.failure);
           userId = user.id;
@@ -126,6 +158,7 @@ export function oauthRoutes(provider: RegisteredProvider) {
           codeVerifier,
           redirectUri,
           config,
+          ...target,
         });
         const url = authorizationUrl(app, redirectUri, id, codeVerifier);
         return c.body(null, 302, {
@@ -144,8 +177,12 @@ export function oauthRoutes(provider: RegisteredProvider) {
         responses: {
           200: {
             description:
-              "Authorized: a page that posts the one-time confirm_token to the host app (APP_ORIGIN only); nothing is connected until it is confirmed",
+              "Authorized: a page that posts the one-time confirm_token to the host app origin that started it (one of APP_ORIGIN's); nothing is connected until it is confirmed",
             contentType: "text/html",
+          },
+          303: {
+            description:
+              "A connect started with return_to: back to it, with `integration` and `confirm_token` or `error` (a code of `[a-z_]{1,64}`) in the query",
           },
           400: {
             description:
@@ -174,7 +211,9 @@ export function oauthRoutes(provider: RegisteredProvider) {
         if (q.error !== undefined) {
           // A fixed text per OAuth error code: the provider's own description is not shown or posted.
           const { code, text } = providerErrorText(q.error, name);
-          return popupPage(
+          return finish(
+            c,
+            state,
             {
               integration: provider.name,
               status: "error",
@@ -182,13 +221,13 @@ export function oauthRoutes(provider: RegisteredProvider) {
               error: code,
               message: `${text} Close this window and try again if this was a mistake.`,
             },
-            c.env.APP_ORIGIN,
             400,
           );
         }
         if (!q.code)
-          return errorPage(
+          return failed(
             c,
+            state,
             400,
             "code_missing",
             `${name} sent no authorization code. Close this window and try again.`,
@@ -197,8 +236,9 @@ export function oauthRoutes(provider: RegisteredProvider) {
         // code is spent, so a missing or malformed one leaves nothing to store or revoke.
         const callbackTenant = provider.tenantFromCallback?.(new URL(c.req.url).searchParams);
         if (callbackTenant === null)
-          return errorPage(
+          return failed(
             c,
+            state,
             statusOf("invalid_request"),
             "tenant_invalid",
             `${name} did not say which account was connected. Close this window and try again.`,
@@ -206,7 +246,7 @@ export function oauthRoutes(provider: RegisteredProvider) {
 
         const resolution = registerOAuthApp(provider, c.env);
         if (!resolution.configured)
-          return errorPage(c, 503, "provider_not_configured", `${name} is not configured on this server.`);
+          return failed(c, state, 503, "provider_not_configured", `${name} is not configured on this server.`);
         let authorized: Authorized;
         try {
           authorized = await exchangeCode(provider, appForConnection(provider, resolution.app, state.config), {
@@ -219,24 +259,27 @@ export function oauthRoutes(provider: RegisteredProvider) {
           if (err instanceof TokenEndpointError) {
             console.warn("code exchange failed", provider.name, err.kind, err.code, err.status);
             // The provider refusing the code (RFC 6749 §5.2) means the code was bad: a client error.
-            return errorPage(
+            return failed(
               c,
+              state,
               err.kind === "rejected" ? 400 : 502,
               "exchange_failed",
               `${name} could not complete the connection (${err.code}). Close this window and try again.`,
             );
           }
           if (err instanceof FailureError) {
-            return errorPage(
+            return failed(
               c,
+              state,
               statusOf(err.reason),
               err.reason,
               `Connected, but ${err.message}. Close this window and try again.`,
             );
           }
           console.error("tenant lookup failed", provider.name, err instanceof Error ? err.message : String(err));
-          return errorPage(
+          return failed(
             c,
+            state,
             502,
             "tenant_lookup_failed",
             `Connected to ${name}, but could not read the account it belongs to. Close this window and try again.`,
@@ -251,8 +294,9 @@ export function oauthRoutes(provider: RegisteredProvider) {
           additionalInfo: t.additionalInfo ?? {},
         }));
         if (!tenants.some((t) => t.readable))
-          return errorPage(
+          return failed(
             c,
+            state,
             502,
             "tenant_lookup_failed",
             `${name} granted access to no company this service can read. Close this window and try again.`,
@@ -270,14 +314,17 @@ export function oauthRoutes(provider: RegisteredProvider) {
           });
         } catch (err) {
           console.error("holding the grant failed", provider.name, err instanceof Error ? err.name : "unknown");
-          return errorPage(
+          return failed(
             c,
+            state,
             500,
             "internal_error",
             `${name} granted access, but it could not be saved. Close this window and try again.`,
           );
         }
-        return popupPage(
+        return finish(
+          c,
+          state,
           {
             integration: provider.name,
             status: "authorized",
@@ -288,11 +335,16 @@ export function oauthRoutes(provider: RegisteredProvider) {
               ? { tenants: tenants.map((t) => ({ id: t.id, name: t.name, type: t.type })) }
               : {}),
           },
-          c.env.APP_ORIGIN,
           200,
         );
       },
     );
+}
+
+/** A code as the host app's query may carry it: `[a-z_]{1,64}`, else `other`. */
+function clampCode(code: string): string {
+  const lower = code.toLowerCase();
+  return /^[a-z_]{1,64}$/.test(lower) ? lower : "other";
 }
 
 /** Takes the state from KV and claims it in the workspace's object; null unless it is ours, live and unused. */

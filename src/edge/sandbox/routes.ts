@@ -7,7 +7,6 @@ import { type Context, Hono } from "hono";
 import * as z from "zod/mini";
 import type { AppEnv } from "../env";
 import { errorBody } from "../errors";
-import { escapeHtml, newNonce, pageHeaders } from "../html";
 import {
   type AuthorizationRequest,
   exchangeCode,
@@ -23,14 +22,8 @@ import {
   type SandboxScope,
   takeConsent,
 } from "./authorization";
-import {
-  type CompanyInfo,
-  companyInfo,
-  employeesPage,
-  MAX_REPORT_MONTHS,
-  monthlyReport,
-  sandboxCompanies,
-} from "./company";
+import { companyInfo, employeesPage, MAX_REPORT_MONTHS, monthlyReport, sandboxCompanies } from "./company";
+import { consentPage, refusal } from "./consent-page";
 
 const param = z.optional(z.string().check(z.maxLength(2048)));
 
@@ -77,29 +70,6 @@ const employeesQuery = z.object({
   page: z.optional(z.coerce.number().check(z.int(), z.gte(1), z.lte(10_000))),
   per_page: z.optional(z.coerce.number().check(z.int(), z.gte(1), z.lte(100))),
 });
-
-const SCOPE_TEXT: Record<SandboxScope, string> = {
-  "accounting.read": "Read the profit and loss and balance sheet reports of the companies you tick",
-  "payroll.read": "Read the employees, jobs and pay of the companies you tick",
-};
-
-function page(title: string, body: string, status: number, formAction?: string): Response {
-  const nonce = newNonce();
-  const html = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)}</title>
-<style nonce="${nonce}">body{font:16px/1.5 system-ui,sans-serif;max-width:34rem;margin:3rem auto;padding:0 1rem;color:#1d2330}
-.badge{display:inline-block;background:#fde68a;border-radius:4px;padding:0 .4rem;font-size:.8rem}
-fieldset{border:1px solid #d7dbe3;border-radius:6px;margin:0 0 1rem;padding:.5rem 1rem}label{display:block;padding:.2rem 0}
-.error{background:#fee2e2;color:#b91c1c;border-radius:6px;padding:.5rem .75rem}
-button{font:inherit;padding:.5rem 1.2rem;margin-right:.5rem;border-radius:6px;border:1px solid #1d2330;cursor:pointer}
-button[value=approve]{background:#1d4ed8;color:#fff;border-color:#1d4ed8}.note{color:#5b6475;font-size:.875rem}</style>
-</head><body><p><span class="badge">Sandbox</span></p><h1>${escapeHtml(title)}</h1>${body}</body></html>`;
-  return new Response(html, { status, headers: pageHeaders(nonce, { formAction }) });
-}
-
-/** An error the page shows instead of redirecting: the redirect URI itself cannot be trusted (RFC 6749 §4.1.2.1). */
-const refusal = (message: string) => page("Cannot authorize", `<p>${escapeHtml(message)}</p>`, 400);
 
 function redirectWith(redirectUri: string, params: Record<string, string | null>, status: 302 | 303): Response {
   const url = new URL(redirectUri);
@@ -231,40 +201,6 @@ async function companyCall(
   return { companyId: named };
 }
 
-/** The consent page for a held request: the companies to tick (the first ticked), Approve and Deny. */
-function consentPage(
-  request: AuthorizationRequest,
-  consent: string,
-  companies: CompanyInfo[],
-  ticked: readonly string[],
-  error?: string,
-): Response {
-  const boxes = companies
-    .map(
-      (k) =>
-        `<label><input type="checkbox" name="company" value="${escapeHtml(k.id)}"${ticked.includes(k.id) ? " checked" : ""}> ${escapeHtml(k.name)}</label>`,
-    )
-    .join("\n");
-  return page(
-    `Allow ${request.clientName}?`,
-    `${error ? `<p class="error" role="alert">${escapeHtml(error)}</p>` : ""}
-<p><strong>${escapeHtml(request.clientName)}</strong> wants to connect to your sandbox companies and:</p>
-<ul>${request.scopes.map((s) => `<li>${escapeHtml(SCOPE_TEXT[s])}</li>`).join("")}</ul>
-<form method="post" action="/sandbox/oauth/authorize">
-<input type="hidden" name="consent" value="${escapeHtml(consent)}">
-<fieldset><legend>Companies to connect (one or more)</legend>
-${boxes}
-</fieldset>
-<button type="submit" name="decision" value="approve">Approve</button>
-<button type="submit" name="decision" value="deny">Deny</button>
-</form>
-<p class="note">This is the local sandbox: no account and no real data. Access tokens last two minutes and
-refresh tokens rotate on every use, so the console shows refreshes as they happen.</p>`,
-    error ? 400 : 200,
-    `'self' ${new URL(request.redirectUri).origin}`,
-  );
-}
-
 export const sandboxRoutes = new Hono<AppEnv>()
   .get("/sandbox/oauth/authorize", async (c) => {
     const parsed = z.safeParse(authorizeQuery, c.req.query());
@@ -293,7 +229,12 @@ export const sandboxRoutes = new Hono<AppEnv>()
     const companies = await sandboxCompanies();
     const consent = await holdConsent(c.env.OAUTH_KV, request);
     // The first company is ticked already, so Approve alone grants one company as before.
-    return consentPage(request, consent, companies, companies.slice(0, 1).map((k) => k.id));
+    return consentPage(
+      request,
+      consent,
+      companies,
+      companies.slice(0, 1).map((k) => k.id),
+    );
   })
   .post("/sandbox/oauth/authorize", async (c) => {
     let form;

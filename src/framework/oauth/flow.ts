@@ -21,7 +21,8 @@ export interface Authorized {
  * Exchanges an authorization code, then asks the provider which tenants the grant covers, unless the
  * callback already named one (`grant.tenant`, from `tenantFromCallback`, which the provider's
  * `verifyTenant` then checks against the grant). Throws TokenEndpointError when the exchange fails;
- * whatever `lookupTenants` or `verifyTenant` throws when that fails.
+ * whatever `lookupTenants` or `verifyTenant` throws when that fails, after revoking the new grant
+ * (best effort): nothing will hold it.
  */
 export async function exchangeCode(
   provider: RegisteredProvider,
@@ -33,12 +34,20 @@ export async function exchangeCode(
     grant.codeVerifier,
   );
   const api = createProviderApi(app.apiBaseUrl, tokens.accessToken);
-  if (grant.tenant) {
-    const tenant = provider.verifyTenant ? await provider.verifyTenant(api, grant.tenant) : grant.tenant;
-    return { tokens, tenants: [tenant] };
+  try {
+    if (grant.tenant) {
+      const tenant = provider.verifyTenant ? await provider.verifyTenant(api, grant.tenant) : grant.tenant;
+      return { tokens, tenants: [tenant] };
+    }
+    const tenants = provider.lookupTenants ? await provider.lookupTenants(api, tokens) : [{ tenantId: "" }];
+    return { tokens, tenants };
+  } catch (err) {
+    const refreshToken = tokens.refreshToken;
+    await revokeGrant(app, { accessToken: tokens.accessToken, refreshToken, tokenType: tokens.tokenType }).catch(
+      () => undefined,
+    );
+    throw err;
   }
-  const tenants = provider.lookupTenants ? await provider.lookupTenants(api, tokens) : [{ tenantId: "" }];
-  return { tokens, tenants };
 }
 
 /** The standard refresh grant (RFC 6749 §6), unless the provider declares its own. */

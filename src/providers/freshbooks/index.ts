@@ -8,8 +8,9 @@
 // - API base https://api.freshbooks.com [3rd-party: apideck.com]. Tenant: a user may belong to several
 //   businesses. GET /auth/api/v1/users/me lists them (response.business_memberships[].business.{account_id,
 //   name}), and accounting calls name one by its account id in the path, /accounting/account/<account_id>/...:
-//   https://www.freshbooks.com/api/me_endpoint, https://www.freshbooks.com/api/identity_model. Each business
-//   with an account id is a tenant; other calls (users/me; projects and time tracking, by business id) pass.
+//   https://www.freshbooks.com/api/me_endpoint, https://www.freshbooks.com/api/identity_model (scope
+//   user:profile:read, ticked on the app). Each business with an account id is a tenant; calls naming no
+//   account (users/me; projects and time tracking, by business id) pass the proxy unchecked.
 import * as z from "zod/mini";
 import { lazy } from "../../framework/lazy";
 import type { ProviderDefinition, TenantInfo } from "../../framework/provider";

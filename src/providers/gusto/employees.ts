@@ -122,6 +122,7 @@ export function normalizeEmployees(employees: unknown, fromDate: string, warn: (
     }
 
     rows.push({
+      id: person.uuid,
       name: `${person.first_name} ${person.last_name}`,
       start_date: jobs.map((j) => j.hire_date).sort()[0] ?? recent.hire_date,
       end_date: endDate,

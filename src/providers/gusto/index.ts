@@ -40,7 +40,8 @@ export const gusto = {
   },
   offlineAccessNote: "Gusto always returns a refresh token; it has no offline scope.",
   // 2: every page Gusto counts is read (format 1 stopped at the first page shorter than asked for).
-  dataFormat: 2,
+  // 3: each row carries the employee's uuid as `id`.
+  dataFormat: 3,
   // Gusto: the old refresh token is revoked only when the new access token is first used, so a lost
   // refresh answer can be retried. https://docs.gusto.com/embedded-payroll/v2022-11-01/reference/refresh-access-token
   refreshRetryAfterTimeout: true,

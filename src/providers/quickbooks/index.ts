@@ -28,7 +28,8 @@ async function verifiedCompany(api: ProviderApi, tenant: TenantInfo): Promise<Te
   } catch (err) {
     // A refusal (Intuit: 401 or 403 for a realm the token does not cover) means the redirect named
     // another company; anything else (429, 5xx, the network) is the provider failing, not the caller.
-    if (err instanceof ProviderApiError && err.status !== null && err.status >= 400 && err.status < 500 && err.status !== 429)
+    const refused = err instanceof ProviderApiError && err.status !== null && err.status < 500 && err.status !== 429;
+    if (refused)
       throw new FailureError("invalid_request", "QuickBooks Online did not confirm the company the redirect named");
     throw err;
   }

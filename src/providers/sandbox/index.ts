@@ -5,7 +5,7 @@ import type { DataBatch } from "../../framework/data";
 import { mergeBatches, ProviderDataError } from "../../framework/data";
 import { lazy } from "../../framework/lazy";
 import type { ProviderDefinition } from "../../framework/provider";
-import { companyHeaders, grantedCompanies } from "./companies";
+import { COMPANY_HEADER, companyHeaders, grantedCompanies } from "./companies";
 import { reportMonths } from "./months";
 
 const report = lazy(() =>
@@ -45,7 +45,8 @@ export const sandbox = {
   refreshRetryAfterTimeout: false,
   // The consent page lets the person tick one or both demo companies; each can become a connection.
   lookupTenants: grantedCompanies,
-  proxy: { headers: companyHeaders },
+  // The proxy names the connection's company itself, and refuses a caller's other one.
+  proxy: { tenant: { header: COMPANY_HEADER } },
   // 24 months from fromDate, at most 12 per call (the sandbox's limit), merged in request order.
   async getData({ api, tenantId, fromDate }) {
     const headers = companyHeaders({ tenantId });

@@ -5,7 +5,7 @@ import type { EmployeeRow } from "../../framework/data";
 import { ProviderDataError } from "../../framework/data";
 import { lazy } from "../../framework/lazy";
 import type { ProviderDefinition } from "../../framework/provider";
-import { companyHeaders, grantedCompanies } from "../sandbox/companies";
+import { COMPANY_HEADER, companyHeaders, grantedCompanies } from "../sandbox/companies";
 
 /** At most 40 pages: the demo company fills two, so more means a broken answer. */
 const MAX_PAGES = 40;
@@ -15,6 +15,7 @@ const employeesPage = lazy(() =>
     total_pages: z.number(),
     employees: z.array(
       z.looseObject({
+        id: z.string(),
         first_name: z.string(),
         last_name: z.string(),
         job_title: z.string(),
@@ -53,8 +54,11 @@ export const sandboxPayroll = {
     clientAuth: "client_secret_post",
   },
   offlineAccessNote: "The sandbox always returns a refresh token.",
+  // 2: each row carries the employee's id.
+  dataFormat: 2,
   lookupTenants: grantedCompanies,
-  proxy: { headers: companyHeaders },
+  // The proxy names the connection's company itself, and refuses a caller's other one.
+  proxy: { tenant: { header: COMPANY_HEADER } },
   async getData({ api, tenantId }): Promise<EmployeeRow[]> {
     const headers = companyHeaders({ tenantId });
     const rows: EmployeeRow[] = [];
@@ -63,6 +67,7 @@ export const sandboxPayroll = {
       const body = employeesPage().parse(await api.get("/v1/employees", { query: { page, per_page: 25 }, headers }));
       for (const e of body.employees)
         rows.push({
+          id: e.id,
           name: `${e.first_name} ${e.last_name}`,
           start_date: e.hire_date,
           end_date: e.termination_date,
