@@ -17,11 +17,21 @@ if (!existsSync(".dev.vars")) {
   console.log("Created .dev.vars from .dev.vars.example");
 }
 
+// wrangler redraws its migrations table once per migration it applies: show only the last drawing
+// (every migration's final status), and everything when it fails.
 const migrate = spawnSync("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local"], {
-  stdio: "inherit",
   env: offline,
+  encoding: "utf8",
 });
-if (migrate.status !== 0) process.exit(migrate.status ?? 1);
+const output = `${migrate.stdout ?? ""}${migrate.stderr ?? ""}`;
+if (migrate.status !== 0) {
+  process.stderr.write(output);
+  process.exit(migrate.status ?? 1);
+}
+const lines = output.split("\n");
+const lastTable = lines.findLastIndex((line) => line.trimStart().startsWith("┌"));
+const summary = lines.filter((line) => /No migrations to apply|Migrations to be applied/.test(line));
+console.log([...summary, ...(lastTable >= 0 ? lines.slice(lastTable) : [])].join("\n").trimEnd());
 
 const port = process.env.PORT ?? "8787";
 const dev = spawn("npx", ["wrangler", "dev", "--ip", "127.0.0.1", "--port", port, ...process.argv.slice(2)], {

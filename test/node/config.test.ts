@@ -54,3 +54,20 @@ describe("wrangler.toml", () => {
     }
   });
 });
+
+describe("the worker's list of published secrets", () => {
+  it("should hash exactly the values .dev.vars.example publishes", async () => {
+    const { createHash } = await import("node:crypto");
+    const example = Object.fromEntries(
+      read(".dev.vars.example")
+        .split("\n")
+        .filter((line) => /^[A-Z_]+=/.test(line))
+        .map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]),
+    );
+    const settings = read("src/framework/settings.ts");
+    for (const name of ["AUTH_JWT_SECRET", "TOKEN_ENCRYPTION_KEY"]) {
+      const hash = createHash("sha256").update(String(example[name])).digest("hex");
+      expect(settings, name).toContain(`${name}: "${hash}"`);
+    }
+  });
+});
