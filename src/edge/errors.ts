@@ -23,6 +23,7 @@ export function statusOf(reason: FailureReason): ContentfulStatusCode {
       return 404;
     case "reconnect_required":
     case "webhooks_disabled":
+    case "webhook_pending":
     case "tenant_required":
     case "tenant_choice_required":
     case "confirm_token_used":

@@ -53,6 +53,8 @@ export type FailureReason =
   | "unexpected_report"
   /** Webhooks are off on this server (WEBHOOK_URL is not set). */
   | "webhooks_disabled"
+  /** The webhook event is still pending: its own retries send it, a redelivery would only add a copy. */
+  | "webhook_pending"
   /** This service is missing a required secret; the operator must set it. */
   | "service_not_configured"
   /** Anything unexpected: a bug or an outage of our own storage. */
@@ -96,6 +98,20 @@ export class FailureError extends Error {
   get reason(): FailureReason {
     return this.failure.reason;
   }
+}
+
+/** The shape of every code a provider hands us that we store or show: lower-case letters and `_`. */
+const CODE = /^[a-z_]{1,64}$/;
+
+/**
+ * A provider's error code (RFC 6749 §5.2 `error`, a redirect's `error`) as it may be stored, logged or
+ * returned: lower-cased, and `fallback` unless it is 1 to 64 of `[a-z_]`. Whatever else a provider
+ * sends (markup, a token echoed back, a 10 KB string) never reaches a row, a log or a caller.
+ */
+export function clampCode(value: unknown, fallback = "other"): string {
+  if (typeof value !== "string") return fallback;
+  const lower = value.toLowerCase();
+  return CODE.test(lower) ? lower : fallback;
 }
 
 /** Reasons that may clear up without anyone acting, so a job is worth retrying. */

@@ -1,6 +1,6 @@
 // A provider's HTTP API as adapters and tenant lookups see it: base URL and bearer token applied,
-// JSON parsed, the provider's rate limit and 429 Retry-After respected, failures turned into typed
-// errors that never carry the token.
+// JSON parsed, the provider's rate limit and 429 Retry-After respected, redirects never followed,
+// failures turned into typed errors that never carry the token.
 import { exponentialBackoff, sleep } from "./backoff";
 import { parseRetryAfter } from "./oauth/client";
 
@@ -58,6 +58,9 @@ export function createProviderApi(baseUrl: string, accessToken: string, options:
       response = await fetch(url, {
         method,
         headers: { ...headers, Authorization: `Bearer ${accessToken}` },
+        // A redirect is never followed: it would carry the bearer token to wherever it points. A
+        // 3xx is a provider error like any other non-2xx.
+        redirect: "manual",
         signal: AbortSignal.timeout(timeoutMs),
       });
     } catch {

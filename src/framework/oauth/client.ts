@@ -6,6 +6,7 @@
 import { CodeChallengeMethod, OAuth2Client } from "arctic/dist/client.js";
 import { generateCodeVerifier, OAuth2Tokens } from "arctic/dist/oauth2.js";
 import { encodeBase64 } from "@oslojs/encoding";
+import { clampCode } from "../failure";
 import type { OAuthApp, TokenResponse } from "./types";
 
 /** Why a token endpoint call failed, split the way the token lifecycle needs it. */
@@ -20,7 +21,7 @@ export type TokenErrorKind =
 export class TokenEndpointError extends Error {
   constructor(
     readonly kind: TokenErrorKind,
-    /** OAuth error code for "rejected"; "network", "timeout", "rate_limited", "http_<status>" or "invalid_response" otherwise. */
+    /** OAuth error code for "rejected" (`[a-z_]{1,64}`, else "other"); "network", "timeout", "rate_limited", "http_<status>" or "invalid_response" otherwise. */
     readonly code: string,
     message: string,
     readonly status: number | null = null,
@@ -81,13 +82,30 @@ export function createOAuthClient(app: OAuthApp, options: ClientOptions): OAuthC
     const body = format === "json" ? JSON.stringify(Object.fromEntries(fields)) : fields;
     let response: Response;
     try {
-      response = await fetch(url, { method: "POST", headers, body, signal: AbortSignal.timeout(timeoutMs) });
+      // Never followed: a redirect would resend the client secret and the code or token to its
+      // target. (Workers refuse `redirect: "error"`; "manual" hands the 3xx to the check below.)
+      response = await fetch(url, {
+        method: "POST",
+        headers,
+        body,
+        redirect: "manual",
+        signal: AbortSignal.timeout(timeoutMs),
+      });
     } catch (err) {
       const timedOut = err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError");
       throw new TokenEndpointError(
         "unavailable",
         timedOut ? "timeout" : "network",
         timedOut ? `No answer from ${host(url)} within ${timeoutMs} ms` : `Could not reach ${host(url)}`,
+      );
+    }
+    if (response.status >= 300 && response.status < 400) {
+      await response.body?.cancel();
+      throw new TokenEndpointError(
+        "unexpected",
+        `http_${response.status}`,
+        `${host(url)} answered ${response.status}, a redirect, which is not followed`,
+        response.status,
       );
     }
     const text = await response.text();
@@ -113,7 +131,8 @@ export function createOAuthClient(app: OAuthApp, options: ClientOptions): OAuthC
       );
     }
     if (status === 400 || status === 401) {
-      const code = isRecord(body) && typeof body.error === "string" ? body.error : null;
+      // Clamped before it reaches a message, a row (last_refresh_error) or a webhook.
+      const code = isRecord(body) && typeof body.error === "string" ? clampCode(body.error) : null;
       if (code)
         throw new TokenEndpointError("rejected", code, `${host(app.tokenUrl)} refused the request: ${code}`, status);
     }
