@@ -204,7 +204,12 @@ describe("Xero data", () => {
       bearer: await token({ "ws-points": "member" }),
     });
     const points = await res.json<{ id: string; integration: string; name: string }[]>();
-    expect(points).toContainEqual({ id: "Xero[Total Income]", integration: "Xero", name: "Total Income" });
+    expect(points).toContainEqual({
+      id: "Xero[Total Income]",
+      integration: "Xero",
+      name: "Total Income",
+      cache_date: "2020-03-31",
+    });
     expect(points.every((p) => p.integration === "Xero")).toBe(true);
   });
 });

@@ -7,6 +7,8 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createApp } from "../src/edge/app";
 import { configProblems } from "../src/framework/settings";
+import { consent } from "./fake-client";
+import { token } from "./helpers";
 
 /** The published values of .dev.vars.example (test/node/config.test.ts keeps the worker's hashes equal to them). */
 const PUBLISHED = {
@@ -92,5 +94,43 @@ describe("several app origins", () => {
         origin === "https://evil.example" ? null : origin,
       );
     }
+  });
+});
+
+describe("a connect posts back to the app origin that started it", () => {
+  it("should record the session's app origin and post the callback's message there only", async () => {
+    const origins = { APP_ORIGIN: "https://app.example.test,https://admin.example.test" };
+    const variant = { ...env, ...origins } as Env;
+    const app = createApp(variant);
+    const fetchVia = async (path: string, init: RequestInit = {}) => {
+      const ctx = createExecutionContext();
+      const res = await app.fetch(new Request(new URL(path, "https://integrations.example.test"), init), variant, ctx);
+      await waitOnExecutionContext(ctx);
+      return res;
+    };
+    const ws = "ws-two-origins";
+    const session = await fetchVia("/integration/connect-sessions", {
+      method: "POST",
+      headers: {
+        Authorization: `Bearer ${await token({ [ws]: "member" })}`,
+        "Content-Type": "application/json",
+        Origin: "https://admin.example.test",
+      },
+      body: JSON.stringify({ workspace_id: ws, integration: "Gusto" }),
+    });
+    expect(session.status).toBe(201);
+    const started = new URL((await session.json<{ url: string }>()).url);
+    const login = await fetchVia(started.pathname + started.search, { redirect: "manual" });
+    const { location } = await consent(login.headers.get("Location")!);
+    const page = await (await fetchVia(location.pathname + location.search)).text();
+    expect(page).toContain(`"https://admin.example.test"`);
+    expect(page).not.toContain(`"https://app.example.test"`);
+    // An app_origin outside APP_ORIGIN is refused.
+    const foreign = await fetchVia("/integration/connect-sessions", {
+      method: "POST",
+      headers: { Authorization: `Bearer ${await token({ [ws]: "member" })}`, "Content-Type": "application/json" },
+      body: JSON.stringify({ workspace_id: ws, integration: "Gusto", app_origin: "https://evil.example" }),
+    });
+    expect(foreign.status).toBe(400);
   });
 });

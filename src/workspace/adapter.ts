@@ -3,7 +3,7 @@
 // a miss is fetched now through the same object (which holds the tokens and shares concurrent
 // fetches of one key). Providers only write `getData` in their declaration.
 import type { DataPayload } from "../framework/data";
-import { cacheDateKey } from "../framework/dates";
+import { cacheDateKey, toIsoDate } from "../framework/dates";
 import { FailureError } from "../framework/failure";
 import type { ApiType, RegisteredProvider } from "../framework/provider";
 import { workspaceClient } from "./client";
@@ -13,6 +13,8 @@ export interface DataPoint {
   id: string;
   integration: string;
   name: string;
+  /** The entry it was read from (docs/api.md, one name per cache entry). */
+  cache_date: string;
 }
 
 export interface AdapterData {
@@ -77,7 +79,8 @@ export function fetchAdapterFor(
       const { payload, tenantId: tenant } = await getData(fromDate);
       const titles = payload.apiType === "accounting" ? Object.keys(payload.batch.data) : [];
       const prefix = qualified ? `${provider.name}:${tenant}` : provider.name;
-      return titles.map((name) => ({ id: `${prefix}[${name}]`, integration: provider.name, name }));
+      const cache_date = toIsoDate(new Date(cacheDateKey(fromDate) * 1000));
+      return titles.map((name) => ({ id: `${prefix}[${name}]`, integration: provider.name, name, cache_date }));
     },
   };
 }

@@ -46,12 +46,13 @@ export const CONSOLE_DATA_SCRIPT = String.raw`
     if (data.employees) {
       titles.textContent = "";
       titles.disabled = true;
-      table.appendChild(el("thead", {}, [el("tr", {}, ["Name", "Title", "Department", "Start", "End", "Monthly salary"].map(function (h, i) {
-        return el("th", { scope: "col", class: i === 5 ? "num" : "", text: h });
+      table.appendChild(el("thead", {}, [el("tr", {}, ["Name", "Id", "Title", "Department", "Start", "End", "Monthly salary"].map(function (h, i) {
+        return el("th", { scope: "col", class: i === 6 ? "num" : "", text: h });
       }))]));
       table.appendChild(el("tbody", {}, data.employees.map(function (e) {
         return el("tr", { "data-testid": "data-row" }, [
-          el("th", { scope: "row", text: e.name }), el("td", { text: e.title }), el("td", { text: e.department }),
+          el("th", { scope: "row", text: e.name }), el("td", { "data-testid": "employee-id", text: e.id }),
+          el("td", { text: e.title }), el("td", { text: e.department }),
           el("td", { text: e.start_date }), el("td", { text: e.end_date || "—" }),
           el("td", { class: "num", text: e.monthly_salary.toLocaleString() }),
         ]);

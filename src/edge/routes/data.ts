@@ -163,7 +163,9 @@ export const dataRoutes = new Hono<AppEnv>()
       responses: {
         200: {
           description: "The data points",
-          schema: z.array(z.object({ id: z.string(), integration: z.string(), name: z.string() })),
+          schema: z.array(
+            z.object({ id: z.string(), integration: z.string(), name: z.string(), cache_date: cacheDate }),
+          ),
         },
       },
     }),

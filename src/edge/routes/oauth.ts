@@ -4,11 +4,12 @@
 // confirms it (POST /integration/connections/confirm), so a grant lands only where its user meant it.
 import { type Context, Hono } from "hono";
 import * as z from "zod/mini";
-import { appForConnection } from "../../framework/connection-config";
-import { FailureError } from "../../framework/failure";
+import { appForConnection, ConnectionConfigError } from "../../framework/connection-config";
+import { clampCode, FailureError } from "../../framework/failure";
 import { registerOAuthApp, requireApp } from "../../framework/oauth/app";
 import { newCodeVerifier, TokenEndpointError } from "../../framework/oauth/client";
 import { type Authorized, authorizationUrl, exchangeCode } from "../../framework/oauth/flow";
+import type { OAuthApp } from "../../framework/oauth/types";
 import { displayName, type RegisteredProvider } from "../../framework/provider";
 import { appOrigins, connectTarget, publicBase } from "../../framework/settings";
 import { claimKey, type OAuthState, saveState, takeConnectSession, takeState } from "../../framework/state";
@@ -147,6 +148,8 @@ export function oauthRoutes(provider: RegisteredProvider) {
           // A popup shows a page; a server-side redirect gets the JSON error.
           if (q.session !== undefined && err instanceof FailureError)
             return errorPage(c, statusOf(err.reason), err.reason, err.message);
+          // A session's config that passed when it was made and no longer does (a rule tightened).
+          if (err instanceof ConnectionConfigError) throw new FailureError("invalid_request", err.message);
           throw err;
         }
         const redirectUri = publicBase(c.env, c.req.url) + callbackPath(provider);
@@ -158,6 +161,7 @@ export function oauthRoutes(provider: RegisteredProvider) {
           codeVerifier,
           redirectUri,
           config,
+          tokenOrigin: new URL(app.tokenUrl).origin,
           ...target,
         });
         const url = authorizationUrl(app, redirectUri, id, codeVerifier);
@@ -247,9 +251,21 @@ export function oauthRoutes(provider: RegisteredProvider) {
         const resolution = registerOAuthApp(provider, c.env);
         if (!resolution.configured)
           return failed(c, state, 503, "provider_not_configured", `${name} is not configured on this server.`);
+        // The code and the client secret go only to the token endpoint of the host the user consented
+        // at: a state whose endpoint no longer resolves the same (settings changed, a stored value that
+        // no longer passes) is refused before anything is sent.
+        const app = tokenAppFor(provider, resolution.app, state);
+        if (!app)
+          return failed(
+            c,
+            state,
+            400,
+            "state_invalid",
+            `This sign-in attempt no longer matches ${name}'s settings here. Close this window and connect again.`,
+          );
         let authorized: Authorized;
         try {
-          authorized = await exchangeCode(provider, appForConnection(provider, resolution.app, state.config), {
+          authorized = await exchangeCode(provider, app, {
             code: q.code,
             codeVerifier: state.codeVerifier,
             redirectUri: state.redirectUri,
@@ -309,6 +325,7 @@ export function oauthRoutes(provider: RegisteredProvider) {
             tokens: { accessToken: tokens.accessToken, refreshToken: tokens.refreshToken, tokenType: tokens.tokenType },
             expiresAt: tokens.expiresAt,
             scope: tokens.scope,
+            refreshHardExpiresAt: tokens.refreshHardExpiresAt ?? null,
             tenants,
             config: state.config,
           });
@@ -341,10 +358,16 @@ export function oauthRoutes(provider: RegisteredProvider) {
     );
 }
 
-/** A code as the host app's query may carry it: `[a-z_]{1,64}`, else `other`. */
-function clampCode(code: string): string {
-  const lower = code.toLowerCase();
-  return /^[a-z_]{1,64}$/.test(lower) ? lower : "other";
+/** The app for the state's connection config, or null unless its token endpoint is the one the login bound. */
+function tokenAppFor(provider: RegisteredProvider, app: OAuthApp, state: OAuthState): OAuthApp | null {
+  let resolved: OAuthApp;
+  try {
+    resolved = appForConnection(provider, app, state.config);
+  } catch (err) {
+    if (err instanceof ConnectionConfigError) return null;
+    throw err;
+  }
+  return URL.canParse(resolved.tokenUrl) && new URL(resolved.tokenUrl).origin === state.tokenOrigin ? resolved : null;
 }
 
 /** Takes the state from KV and claims it in the workspace's object; null unless it is ours, live and unused. */

@@ -1,11 +1,12 @@
 // The proxy: any endpoint of a connected provider's API, called with the workspace's connection.
 // The edge checks the caller (GET for members, anything else for admins), confines the path to the
-// API base and filters the headers; the workspace's object adds the token and tenant, honours the
-// rate limit and refreshes once on a 401 (src/workspace/proxy.ts).
+// API base and filters the headers; the workspace's object counts the call against the workspace's
+// budget, adds the token and tenant, honours the rate limit and refreshes on a 401 at most once a
+// minute per connection (src/workspace/proxy.ts). Answers go out so that no browser renders them here.
 import { type Context, Hono } from "hono";
 import * as z from "zod/mini";
 import { FailureError } from "../../framework/failure";
-import { pickHeaders, proxyPathProblem, proxyRequestHeaders } from "../../framework/proxy";
+import { pickHeaders, proxiedResponseHeaders, proxyPathProblem, proxyRequestHeaders } from "../../framework/proxy";
 import { proxySettings } from "../../framework/settings";
 import { requireProvider } from "../../providers/registry";
 import { workspaceClient } from "../../workspace/client";
@@ -68,9 +69,11 @@ export const proxyRoutes = new Hono<AppEnv>().on(
       "Content-Type, If-*, Idempotency-Key to `<API base>/<path>`, with the connection's token. The connection's " +
       "tenant is pinned where the provider takes it (Xero-Tenant-Id, Sage's X-Business, Zoho's organization_id, " +
       "QuickBooks' v3/company/<realm>/, …): a call naming another tenant there is a 400. Answers with the provider's status, body " +
-      "and its Content-Type, Cache-Control, ETag, Last-Modified, Link, Location and Retry-After. GET and HEAD need " +
-      "the member role, other methods admin. The path must stay under the API base: `..`, `.`, encoded dots, " +
-      "slashes or backslashes, `@`, a backslash, an absolute URL or an empty segment is a 400. docs/proxy.md",
+      "and its Content-Type, ETag, Last-Modified, Link, Location and Retry-After, plus X-Content-Type-Options: nosniff, " +
+      "Content-Security-Policy: sandbox; default-src 'none', Cache-Control: private, no-store and, unless the body is JSON, " +
+      "Content-Disposition: attachment. GET and HEAD need the member role, other methods admin. The path must stay under " +
+      "the API base: `..`, `.`, a segment starting `..;` or `.;`, encoded dots, slashes or backslashes, `@`, a backslash, " +
+      "an absolute URL or an empty segment is a 400. At most LIMIT_PROXY_CALLS_PER_MINUTE calls a minute per workspace. docs/proxy.md",
     access: "member",
     responses: {
       200: {
@@ -84,6 +87,10 @@ export const proxyRoutes = new Hono<AppEnv>().on(
       404: { description: "not_connected: the workspace has no connection to the provider" },
       409: { description: "reconnect_required: the provider refused the stored grant" },
       413: { description: "payload_too_large: a request body over PROXY_MAX_REQUEST_BYTES" },
+      429: {
+        description:
+          "rate_limited (no X-Proxied-By): the workspace's LIMIT_PROXY_CALLS_PER_MINUTE is spent; Retry-After says when the next minute starts",
+      },
       502: { description: "provider_error: the provider's answer is larger than PROXY_MAX_RESPONSE_BYTES" },
       503: { description: "provider_unavailable: the provider could not be reached or did not answer in time" },
     },
@@ -117,12 +124,13 @@ export const proxyRoutes = new Hono<AppEnv>().on(
       body: await boundedBody(c, settings.maxRequestBytes),
     });
     if (!outcome.ok) throw FailureError.of(outcome.failure);
-    // The provider's own status and body, marked so a caller can tell them from this service's errors.
+    // The provider's own status and body, marked so a caller can tell them from this service's
+    // errors, and never a page of this origin (proxiedResponseHeaders).
     const bodyless = c.req.method === "HEAD" || [101, 204, 205, 304].includes(outcome.status);
     if (bodyless) await outcome.body?.cancel();
     return new Response(bodyless ? null : outcome.body, {
       status: outcome.status,
-      headers: { ...outcome.headers, "X-Proxied-By": "zebbra-integrations" },
+      headers: proxiedResponseHeaders(outcome.headers),
     });
   },
 );
