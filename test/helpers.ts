@@ -67,7 +67,8 @@ export async function callDevelopment(path: string, init: RequestInit & { bearer
   if (init.bearer) headers.set("Authorization", `Bearer ${init.bearer}`);
   const ctx = createExecutionContext();
   const res = await developmentApp.fetch(
-    new Request(new URL(path, "https://integrations.example.test"), { ...init, headers }),
+    // A local run: development surfaces answer loopback hosts only.
+    new Request(new URL(path, "http://127.0.0.1:8787"), { ...init, headers }),
     developmentEnv,
     ctx,
   );

@@ -1,11 +1,11 @@
 // Builds the Hono app: every route, one error handler, one not-found handler. `AppType` is the typed
 // API for a host app's `hc<AppType>()` client (hono/client).
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { cors } from "hono/cors";
 import { createMiddleware } from "hono/factory";
 import { HTTPException } from "hono/http-exception";
 import { FailureError } from "../framework/failure";
-import { appOrigins, type ConfigProblem, configProblems, isDevelopment } from "../framework/settings";
+import { appOrigins, type ConfigProblem, configProblems, isDevelopment, isLoopbackHost } from "../framework/settings";
 import { availableProviders } from "../providers/registry";
 import { consoleRoutes } from "./console/route";
 import { describe, docsPage, openApiDocument } from "./docs";
@@ -36,6 +36,16 @@ const appOriginCors = (() => {
   });
 })();
 
+/**
+ * Development surfaces (the console, the sandbox and its providers, /docs) are for a local run only:
+ * a request that reaches a development deploy on any other host is served as production would
+ * serve it, so a reachable deploy left in development mints no admin JWT and offers no sandbox.
+ */
+const localDevelopmentOnly = createMiddleware<AppEnv>(async function localDevelopmentOnly(c, next) {
+  if (isDevelopment(c.env) && !isLoopbackHost(new URL(c.req.url).hostname)) c.env = { ...c.env, ENVIRONMENT: "" };
+  await next();
+});
+
 /** An isolate's bindings never change: the configuration is checked once. */
 let checked: { env: Env; problems: Promise<ConfigProblem[]> } | undefined;
 
@@ -64,8 +74,12 @@ const safeConfiguration = createMiddleware<AppEnv>(async function safeConfigurat
   );
 });
 
+const notFound = (c: Context<AppEnv>) =>
+  c.json(errorBody("not_found", `No route for ${c.req.method} ${new URL(c.req.url).pathname}`), 404);
+
 function buildApp(env: Env) {
   const app = new Hono<AppEnv>()
+    .use(localDevelopmentOnly)
     .use(appOriginCors)
     .use(safeConfiguration)
     .route("/", connectionRoutes)
@@ -74,8 +88,16 @@ function buildApp(env: Env) {
     .route("/", metaRoutes)
     .route("/", webhookRoutes)
     .route("/", proxyRoutes);
-  for (const provider of availableProviders(env)) app.route("/", oauthRoutes(provider));
-  if (isDevelopment(env)) app.route("/", sandboxRoutes).route("/", consoleRoutes);
+  // Mounted for a development deploy, served to local requests only (localDevelopmentOnly).
+  const local = createMiddleware<AppEnv>(async (c, next) => (isDevelopment(c.env) ? next() : notFound(c)));
+  for (const provider of availableProviders(env)) {
+    if (provider.developmentOnly) app.use(`/integration/${provider.slug}/*`, local);
+    app.route("/", oauthRoutes(provider));
+  }
+  if (isDevelopment(env)) {
+    app.use("/sandbox/*", local).use("/", local).use("/docs", local);
+    app.route("/", sandboxRoutes).route("/", consoleRoutes);
+  }
 
   app.get(
     "/openapi.json",
@@ -87,20 +109,21 @@ function buildApp(env: Env) {
     }),
     openApiDocument(app),
   );
-  app.get(
-    "/docs",
-    describe({
-      tag: "Service",
-      summary: "Human-readable API reference (Swagger UI) for /openapi.json",
-      access: "public",
-      responses: { 200: { description: "HTML page", contentType: "text/html" } },
-    }),
-    () => docsPage(),
-  );
+  // Swagger UI loads its scripts from a CDN without subresource integrity, so /docs is a local
+  // development page only; /openapi.json, which it renders, is served everywhere.
+  if (isDevelopment(env))
+    app.get(
+      "/docs",
+      describe({
+        tag: "Service",
+        summary: "Human-readable API reference (Swagger UI) for /openapi.json; local development only",
+        access: "public",
+        responses: { 200: { description: "HTML page", contentType: "text/html" } },
+      }),
+      () => docsPage(),
+    );
 
-  app.notFound((c) =>
-    c.json(errorBody("not_found", `No route for ${c.req.method} ${new URL(c.req.url).pathname}`), 404),
-  );
+  app.notFound(notFound);
   app.onError(function renderError(err, c) {
     if (err instanceof FailureError) {
       const { reason, message, retryAfterMs, tenants } = err.failure;

@@ -188,13 +188,19 @@ export async function configProblems(env: Env): Promise<ConfigProblem[]> {
   return problems;
 }
 
+/** Whether a request reached this worker on a loopback host (127.0.0.0/8, ::1, localhost): a local run. */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  return host === "localhost" || host === "::1" || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
 /** The worker's public base URL: PUBLIC_URL when set, else the request's origin. */
 export function publicBase(env: Env, requestUrl: string): string {
   const configured = readVar(env, "PUBLIC_URL");
   return configured ? configured.replace(/\/+$/, "") : new URL(requestUrl).origin;
 }
 
-/** Upstream work one workspace may cause per hour; each is a 429 with Retry-After past its limit. */
+/** Upstream work one workspace may cause per hour (the proxy: per minute); each is a 429 with Retry-After past its limit. */
 export interface WorkspaceLimits {
   /** Cache keys fetched on a miss (a read of a new from_date month). */
   newKeysPerHour: number;
@@ -204,6 +210,10 @@ export interface WorkspaceLimits {
   connectSessionsPerHour: number;
   /** On-demand keys the cron keeps warm per connection; the oldest beyond it are dropped. */
   warmKeysPerConnection: number;
+  /** Calls through the proxy per minute (LIMIT_PROXY_CALLS_PER_MINUTE); a 429 past it. */
+  proxyCallsPerMinute: number;
+  /** POST /integration/webhooks/events/{id}/redeliver calls per hour. */
+  webhookRedeliveriesPerHour: number;
 }
 
 export function workspaceLimits(env: Env): WorkspaceLimits {
@@ -212,6 +222,8 @@ export function workspaceLimits(env: Env): WorkspaceLimits {
     fetchesPerHour: readNumber(env, "LIMIT_FETCHES_PER_HOUR", 30, 1),
     connectSessionsPerHour: readNumber(env, "LIMIT_CONNECT_SESSIONS_PER_HOUR", 30, 1),
     warmKeysPerConnection: readNumber(env, "WARM_KEYS_PER_CONNECTION", 24, 1),
+    proxyCallsPerMinute: readNumber(env, "LIMIT_PROXY_CALLS_PER_MINUTE", 120, 1),
+    webhookRedeliveriesPerHour: readNumber(env, "LIMIT_WEBHOOK_REDELIVERIES_PER_HOUR", 30, 1),
   };
 }
 
