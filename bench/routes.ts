@@ -16,12 +16,25 @@ const dir = mkdtempSync(join(tmpdir(), "zebbra-bench-"));
 const jwtSecret = `bench-${crypto.randomUUID()}`;
 const envFile = join(dir, "bench.env");
 const key = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64");
-writeFileSync(envFile, `AUTH_JWT_SECRET=${jwtSecret}\nTOKEN_ENCRYPTION_KEY=bench:${key}\n`);
+// Production-like: the settings a safe deploy needs (docs/configuration.md), no ENVIRONMENT.
+const issuer = "https://app.example.test";
+const audience = "zebbra-integrations";
+writeFileSync(
+  envFile,
+  `AUTH_JWT_SECRET=${jwtSecret}\nTOKEN_ENCRYPTION_KEY=bench:${key}\nAUTH_JWT_ISSUER=${issuer}\nAUTH_JWT_AUDIENCE=${audience}\nAPP_ORIGIN=${issuer}\n`,
+);
 
 const dev = await startDev({ args: ["--env-file", envFile] });
 try {
   const bearer = await sign(
-    { sub: "bench", exp: Math.floor(Date.now() / 1000) + 3600, workspaces: { "ws-bench": "member" } },
+    {
+      sub: "bench",
+      iat: Math.floor(Date.now() / 1000),
+      exp: Math.floor(Date.now() / 1000) + 3600,
+      iss: issuer,
+      aud: audience,
+      workspaces: { "ws-bench": "member" },
+    },
     jwtSecret,
     "HS256",
   );

@@ -58,20 +58,22 @@ const safeConfiguration = createMiddleware<AppEnv>(async function safeConfigurat
   if (checked?.env !== c.env) checked = { env: c.env, problems: configProblems(c.env) };
   const problems = await checked.problems;
   if (problems.length === 0) return next();
+  // A missing secret is named, as it always was: naming an absent value gives nothing away.
   const missing = problems.filter((p) => p.problem === "is not set").map((p) => p.variable);
-  if (missing.length === problems.length)
-    throw new FailureError(
-      "service_not_configured",
-      `This service is not configured: set ${missing.join(" and ")} (in .dev.vars locally, with wrangler secret put in production)`,
-    );
-  const named = problems.map((p) => `${p.variable} ${p.problem}`).join("; ");
-  console.error("refusing to serve: the configuration is not safe", named);
-  throw new FailureError(
-    "service_not_configured",
-    isDevelopment(c.env)
-      ? `This service is not configured safely: ${named}`
-      : "This service is not configured safely; its operator must fix it (the worker's log says what)",
-  );
+  const unsafe = problems.filter((p) => p.problem !== "is not set");
+  const named = unsafe.map((p) => `${p.variable} ${p.problem}`).join("; ");
+  if (unsafe.length > 0) console.error("refusing to serve: the configuration is not safe", named);
+  const parts = [
+    ...(missing.length > 0
+      ? [`set ${missing.join(" and ")} (in .dev.vars locally, with wrangler secret put in production)`]
+      : []),
+    ...(unsafe.length === 0
+      ? []
+      : isDevelopment(c.env)
+        ? [`fix: ${named}`]
+        : ["its configuration is not safe; its operator must fix it (the worker's log says what)"]),
+  ];
+  throw new FailureError("service_not_configured", `This service is not configured: ${parts.join("; ")}`);
 });
 
 const notFound = (c: Context<AppEnv>) =>

@@ -36,19 +36,34 @@ const secrets = {
   AUTH_JWT_SECRET: TEST_BINDINGS.AUTH_JWT_SECRET,
   TOKEN_ENCRYPTION_KEY: TEST_BINDINGS.TOKEN_ENCRYPTION_KEY,
 };
+// Production-like (no ENVIRONMENT): the settings a safe deploy needs besides the secrets.
+const production = {
+  AUTH_JWT_ISSUER: TEST_BINDINGS.AUTH_JWT_ISSUER,
+  AUTH_JWT_AUDIENCE: TEST_BINDINGS.AUTH_JWT_AUDIENCE,
+  APP_ORIGIN: TEST_BINDINGS.APP_ORIGIN,
+};
 
 describe("plain wrangler dev", () => {
   it("should load a provider configured only in .dev.vars", async () => {
     const cwd = projectWith({
       ...secrets,
+      ...production,
       XERO_CLIENT_ID: "xero-from-dev-vars",
       XERO_CLIENT_SECRET: "xero-secret-from-dev-vars",
       XERO_API_BASE_URL: "http://127.0.0.1:9/xero/api",
     });
     const dev = await startDev({ cwd });
     try {
+      const now = Math.floor(Date.now() / 1000);
       const jwt = await sign(
-        { sub: "dev", exp: Math.floor(Date.now() / 1000) + 300, workspaces: { "ws-plain": "admin" } },
+        {
+          sub: "dev",
+          iat: now,
+          exp: now + 300,
+          iss: production.AUTH_JWT_ISSUER,
+          aud: production.AUTH_JWT_AUDIENCE,
+          workspaces: { "ws-plain": "admin" },
+        },
         secrets.AUTH_JWT_SECRET,
         "HS256",
       );
@@ -67,7 +82,7 @@ describe("plain wrangler dev", () => {
   });
 
   it("should answer 503 naming a required secret that .dev.vars lacks", async () => {
-    const cwd = projectWith({ AUTH_JWT_SECRET: secrets.AUTH_JWT_SECRET });
+    const cwd = projectWith({ AUTH_JWT_SECRET: secrets.AUTH_JWT_SECRET, ...production });
     const dev = await startDev({ cwd, readyPath: null });
     try {
       const res = await fetch(`${dev.url}/integration/providers?workspace_id=ws-plain`);
