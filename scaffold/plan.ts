@@ -77,7 +77,7 @@ const UNUSABLE_IDENTIFIERS = new Set(
   ).split(" "),
 );
 
-/** Checks a name against the seed's rule; throws ScaffoldRefusal with what to do instead. */
+/** Checks a name against the naming rule of Zebbra's original framework; throws ScaffoldRefusal with what to do instead. */
 export function checkName(name: string): void {
   if (name === "")
     throw new ScaffoldRefusal("The provider name is empty. Pass it first: npm run scaffold Acme -- --type accounting");

@@ -43,7 +43,7 @@ async function connectGusto(ws: string) {
 }
 
 describe("Gusto data", () => {
-  it("should turn the recorded employees into the seed's payroll rows", async () => {
+  it("should turn the recorded employees into the payroll rows of Zebbra's original framework", async () => {
     await connectGusto("ws-fixture");
     const res = await getData("ws-fixture", "Gusto", "2021-01-01");
     expect(res.status).toBe(200);

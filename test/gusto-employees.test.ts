@@ -1,5 +1,5 @@
 // Gusto's data logic: the recorded employees list, and variations of its employees, normalized
-// into payroll rows by the seed's rules.
+// into payroll rows by the rules of Zebbra's original framework.
 import { describe, expect, it, vi } from "vitest";
 import { ProviderDataError } from "../src/framework/data";
 import { normalizeEmployees } from "../src/providers/gusto/employees";

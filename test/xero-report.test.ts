@@ -300,7 +300,7 @@ describe("mergeBatches", () => {
     const merged = mergeBatches([earlier, later]);
     expect(merged.dates).toEqual(monthEndsBetween("2021-04-30", "2022-04-30"));
     expect(merged.data["Sales"]).toMatchObject({ "2022-02-28": 5583.36, "2022-03-31": 9999.99, "2022-04-30": 1000 });
-    // The later report covers March and has Rent, but empty: its null wins, as the seed's dict update did.
+    // The later report covers March and has Rent, but empty: its null wins, as the dict update of Zebbra's original framework did.
     expect(merged.data["Rent"]).toMatchObject({ "2022-03-31": null, "2022-04-30": null, "2021-04-30": 0 });
     // A title the later report lacks keeps its earlier values and is null for the new month.
     expect(merged.data["Net Profit"]).toMatchObject({ "2022-03-31": 7147.93, "2022-04-30": null });

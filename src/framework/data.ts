@@ -1,4 +1,4 @@
-// What the fetch adapters produce: accounting data as a DataBatch (titles × month ends, the seed's
+// What the fetch adapters produce: accounting data as a DataBatch (titles × month ends, Zebbra's original framework's
 // shape), payroll data as EmployeeRows, and the error an adapter throws on an unreadable response.
 import { FailureError } from "./failure";
 
@@ -11,7 +11,7 @@ export type DataBatch = {
   data: Record<string, Record<string, number | null>>;
 };
 
-/** One payroll row per employee, as the seed's Gusto adapter returned it. */
+/** One payroll row per employee, as the Gusto adapter of Zebbra's original framework returned it. */
 export interface EmployeeRow {
   /** The provider's own stable id of the employee (Gusto: `uuid`): follows one person across fetches and tells namesakes apart. */
   id: string;
@@ -58,7 +58,7 @@ export class UnexpectedReportError extends FailureError {
 }
 
 /**
- * Merges batches in request order, as the seed did: the dates are the union of all batches' dates,
+ * Merges batches in request order, as Zebbra's original framework did: the dates are the union of all batches' dates,
  * sorted; each title's values are overlaid batch by batch, so where dates overlap the later batch's
  * entry wins (an explicit null included, as a dict update would); a batch that lacks a title leaves
  * that title's earlier values alone. Any date of the result a title still has no entry for is null;

@@ -1,7 +1,7 @@
 // Provider naming rules, shared by the worker, its tests and the Node-side scaffold (so this module
 // imports nothing). A name becomes a URL segment (lower case) and a variable prefix (upper case).
 
-/** The seed's rule: a provider name is strictly alphanumeric. */
+/** The rule of Zebbra's original framework: a provider name is strictly alphanumeric. */
 export const PROVIDER_NAME_PATTERN = /^[A-Za-z0-9]+$/;
 
 /** The variables a provider reads, as suffixes after `<NAME>_`. */

@@ -6,7 +6,7 @@ import type { OAuthClient } from "./oauth/client";
 import type { OAuthApp, OAuthAppDefaults, TokenResponse } from "./oauth/types";
 import type { ProviderApi } from "./provider-http";
 
-/** The two normalized data shapes a provider can feed (the seed's adapter types). */
+/** The two normalized data shapes a provider can feed (the adapter types of Zebbra's original framework). */
 export type ApiType = "accounting" | "payroll";
 
 /**
@@ -33,7 +33,7 @@ export interface FetchContext {
   /** The connection's tenant (Xero organisation id, Gusto company uuid, QuickBooks realm id), as found on connecting. */
   tenantId: string | null;
   /**
-   * First day of the data wanted, `YYYY-MM-DD`: the first day of the month of the seed's cache
+   * First day of the data wanted, `YYYY-MM-DD`: the first day of the month of the 12-month batch rule's cache
    * date, so one fetch serves every from_date that shares the cache entry.
    */
   fromDate: string;
@@ -49,9 +49,13 @@ export interface FetchContext {
 export interface ConnectionConfigField {
   /** Shown in errors, listings and docs, e.g. "Your BambooHR subdomain (<subdomain>.bamboohr.com)". */
   description: string;
-  /** The whole value must match (it is anchored for you). */
+  /**
+   * The whole value must match (it is anchored for you). The registry refuses a pattern with the `m`
+   * or `y` flag or one that matches a dot; a matching value is still refused when it is a label
+   * providers keep for their own hosts (`www`, `api`, … RESERVED_LABELS) or punycode (`xn--`).
+   */
   pattern?: RegExp;
-  /** Or the value must be one of these. */
+  /** Or the value must be one of these. One of `pattern` and `values` is required. */
   values?: readonly string[];
   /** A valid value, for docs and the contract test. */
   example: string;
@@ -114,7 +118,7 @@ interface ProviderBase {
   /** The provider's API documentation, linked from docs/providers.md. */
   docsUrl?: string;
   /**
-   * The OAuth app's defaults (the seed's `registerOAuthApp` arguments); every URL and the scopes are
+   * The OAuth app's defaults (the `registerOAuthApp` arguments of Zebbra's original framework); every URL and the scopes are
    * overridable by `<NAME>_*` variables. URLs may hold `{field}` placeholders of `connectionConfig`.
    */
   oauth: OAuthAppDefaults;

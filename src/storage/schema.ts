@@ -50,6 +50,13 @@ export const integrationAccess = sqliteTable(
       .default(sql`'{}'`),
     /** When the current token set was obtained (code exchange or refresh); drives the refresh margin and keep-alive. */
     tokensIssuedAt: integer("tokens_issued_at").notNull().default(0),
+    /**
+     * When the grant's refresh token stops working however often it is used (Intuit: five years after
+     * consent), as the provider stated it; null when it states none.
+     */
+    refreshHardExpiresAt: integer("refresh_hard_expires_at"),
+    /** The `refreshHardExpiresAt` a `connection.expiring` event was recorded for: one event per expiry. */
+    expiringNotifiedFor: integer("expiring_notified_for"),
     lastRefreshAt: integer("last_refresh_at"),
     /** Stable code and message of the last failed refresh; cleared by a successful one. Never holds a token. */
     lastRefreshError: text("last_refresh_error"),
@@ -68,11 +75,14 @@ export const integrationAccess = sqliteTable(
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },
-  (t) => [uniqueIndex("integration_access_connection").on(t.workspaceId, t.integration, t.tenantId)],
+  (t) => [
+    uniqueIndex("integration_access_connection").on(t.workspaceId, t.integration, t.tenantId),
+    index("integration_access_hard_expiry").on(t.refreshHardExpiresAt),
+  ],
 );
 
 /**
- * The index of cached provider data per (workspace, integration, seed cache date): what the cron and
+ * The index of cached provider data per (connection, cache date of the 12-month batch rule): what the cron and
  * the warm-key cap need. The payload itself lives in the workspace's Durable Object storage.
  */
 export const dataCache = sqliteTable(
@@ -132,6 +142,8 @@ export const pendingGrants = sqliteTable(
       .notNull()
       .default(sql`'{}'`),
     tokensIssuedAt: integer("tokens_issued_at").notNull(),
+    /** As in integration_access. */
+    refreshHardExpiresAt: integer("refresh_hard_expires_at"),
     createdAt: integer("created_at").notNull(),
     /** When an unconfirmed grant is revoked and dropped (epoch ms). */
     pendingUntil: integer("pending_until").notNull(),

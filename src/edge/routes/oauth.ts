@@ -1,4 +1,4 @@
-// Login and callback for one provider (the seed's IntegrationOAuth endpoints), mounted for every
+// Login and callback for one provider (the IntegrationOAuth endpoints of Zebbra's original framework), mounted for every
 // registry entry at /integration/<name>/login and /callback. The OAuth steps themselves live in the
 // framework. A completed consent is only held: it becomes a connection when the user who started it
 // confirms it (POST /integration/connections/confirm), so a grant lands only where its user meant it.

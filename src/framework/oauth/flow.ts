@@ -1,4 +1,4 @@
-// The seed's IntegrationOAuth steps, as functions over a provider and its resolved app: the
+// The IntegrationOAuth steps of Zebbra's original framework, as functions over a provider and its resolved app: the
 // authorize URL, the code exchange with the provider's tenant lookup (storeOAuthToken's first half),
 // the refresh (performTokenRefresh) and the revocation. Storing is the workspace object's job.
 import type { RegisteredProvider, TenantInfo } from "../provider";

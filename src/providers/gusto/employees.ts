@@ -1,5 +1,5 @@
 // Gusto's data logic, without I/O: the employees list (`GET v1/companies/{uuid}/employees`)
-// becomes payroll rows by the seed's rules.
+// becomes payroll rows by the rules of Zebbra's original framework.
 import * as z from "zod/mini";
 import { type EmployeeRow, ProviderDataError } from "../../framework/data";
 import { parseIsoDate } from "../../framework/dates";
@@ -42,14 +42,14 @@ const schemas = lazy(() => {
 type Job = z.infer<ReturnType<typeof schemas>["job"]>;
 type Compensation = z.infer<ReturnType<typeof schemas>["compensation"]>;
 
-/** Weekly hours the seed assumed for an hourly wage, by `current_employment_status`. */
+/** Weekly hours Zebbra's original framework assumed for an hourly wage, by `current_employment_status`. */
 function weeklyHours(status: string | null | undefined): number {
   if (status === "part_time_twenty_plus_hours") return 30;
   if (status === "part_time_under_twenty_hours") return 20;
   return 40;
 }
 
-/** The seed's monthly salary for a compensation, or null for a payment unit it did not know. */
+/** The monthly salary of Zebbra's original framework for a compensation, or null for a payment unit it did not know. */
 function monthlySalary(rate: number, unit: string, status: string | null | undefined): number | null {
   switch (unit) {
     case "Year":
@@ -59,7 +59,7 @@ function monthlySalary(rate: number, unit: string, status: string | null | undef
     case "Week":
       return Math.floor(rate * 4.33);
     case "Hour":
-      // The seed floors before × 4.33, not after, so hourly salaries keep their fraction.
+      // Zebbra's original framework floors before × 4.33, not after, so hourly salaries keep their fraction.
       return Math.floor(rate * weeklyHours(status)) * 4.33;
     default:
       return null;
@@ -79,14 +79,14 @@ function mostRecentJob(jobs: [Job, ...Job[]]): Job {
 
 function currentCompensation(job: Job): Compensation | undefined {
   const compensations = job.compensations ?? [];
-  // Matched by id as the seed did; by uuid only when the job carries no id (newer Gusto API versions drop ids).
+  // Matched by id as Zebbra's original framework did; by uuid only when the job carries no id (newer Gusto API versions drop ids).
   if (job.current_compensation_id != null) return compensations.find((c) => c.id === job.current_compensation_id);
   if (job.current_compensation_uuid != null) return compensations.find((c) => c.uuid === job.current_compensation_uuid);
   return undefined;
 }
 
 /**
- * Turns Gusto's employees list into payroll rows by the seed's rules: employees without jobs, a
+ * Turns Gusto's employees list into payroll rows by the rules of Zebbra's original framework: employees without jobs, a
  * terminated one without terminations or terminated before `fromDate`, and one without a current
  * compensation are skipped; so is one paid in an unknown unit, reported through `warn` with the
  * employee's uuid and the unit only (never a name or an amount).
