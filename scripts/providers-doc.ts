@@ -4,8 +4,9 @@
 // the worker's TypeScript).
 import { writeFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
-import type { RegisteredProvider } from "../src/framework/provider";
+import type { RateLimit, RegisteredProvider } from "../src/framework/provider";
 import { providerList } from "../src/providers/registry";
+import { DEFAULT_RATE_LIMIT } from "../src/workspace/rate-limit";
 
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
@@ -32,12 +33,14 @@ function tenantCell(p: RegisteredProvider): string {
   return `${found}; proxy pins it: ${where}`;
 }
 
+const limitText = (l: RateLimit) => `${l.concurrent} concurrent, ${l.perMinute}/min per tenant`;
+
 function row(p: RegisteredProvider): string {
   const cells = [
     p.displayName && p.displayName !== p.name ? `${p.name} (${p.displayName})` : p.name,
     `${p.apiType ?? "none: connections and proxy only"}${p.developmentOnly ? " (development only)" : ""}`,
     tenantCell(p),
-    p.rateLimit ? `${p.rateLimit.concurrent} concurrent, ${p.rateLimit.perMinute}/min per tenant` : "—",
+    p.rateLimit ? limitText(p.rateLimit) : `default: ${limitText(DEFAULT_RATE_LIMIT)}`,
     p.keepAliveAfterMs !== undefined ? `refresh after ${duration(p.keepAliveAfterMs)} idle` : "—",
     `\`${p.envPrefix}_*\``,
     p.connectionConfig

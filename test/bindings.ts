@@ -14,6 +14,8 @@ export const TEST_BINDINGS = {
   // Small enough that the proxy's size cap is reached with a scripted answer.
   PROXY_MAX_RESPONSE_BYTES: "100000",
   LIMIT_CONNECT_SESSIONS_PER_HOUR: "12",
+  LIMIT_PROXY_CALLS_PER_MINUTE: "20",
+  LIMIT_WEBHOOK_REDELIVERIES_PER_HOUR: "3",
   APP_ORIGIN: "https://app.example.test",
   // Outside development the worker refuses to serve without an issuer and an audience to check.
   AUTH_JWT_ISSUER: "https://app.example.test",

@@ -1,6 +1,7 @@
 // Per-connection configuration: the rules a provider's connectionConfig sets (checked at the connect
 // session, naming the field), the substitution of `{field}` placeholders into its URLs (checked
-// again, escaped), and, for every registered provider that declares some, the config travelling
+// again, escaped, on the template's origin), the registry's rules for templated hosts and the labels
+// no customer has, and, for every registered provider that declares some, the config travelling
 // from the connect session to the stored connection. Each provider's placeholders and examples are
 // checked by test/provider-contract.test.ts.
 import { describe, expect, it } from "vitest";
@@ -33,6 +34,15 @@ const { Acme: acme } = defineRegistry({
 });
 
 const app: OAuthApp = { ...acme.oauth, clientId: "id", clientSecret: "secret", pkce: true };
+
+// A provider without connection config has no placeholders (the registry refuses one that has).
+const plainOAuth = {
+  authorizeUrl: "https://plain.example/a",
+  tokenUrl: "https://plain.example/t",
+  apiBaseUrl: "https://plain.example/api",
+  scopes: [],
+  clientAuth: "client_secret_post",
+} as const;
 
 describe("checkConnectionConfig", () => {
   it("should accept every field passing its rule", () => {
@@ -70,7 +80,7 @@ describe("checkConnectionConfig", () => {
   );
 
   it("should accept no config, and only none, for a provider that declares none", () => {
-    const { Plain: plain } = defineRegistry({ Plain: { apiType: null, oauth: acme.oauth } });
+    const { Plain: plain } = defineRegistry({ Plain: { apiType: null, oauth: plainOAuth } });
     expect(checkConnectionConfig(plain, undefined)).toEqual({ ok: true, config: {} });
     expect(checkConnectionConfig(plain, {})).toEqual({ ok: true, config: {} });
     expect(checkConnectionConfig(plain, { subdomain: "x" })).toMatchObject({ ok: false, field: "config.subdomain" });
@@ -98,11 +108,80 @@ describe("appForConnection", () => {
   });
 
   it("should leave a provider without connection config as it is", () => {
-    const { Plain: plain } = defineRegistry({
-      Plain: { apiType: null, oauth: { ...acme.oauth, authorizeUrl: "https://plain.example/a" } },
-    });
-    const plainApp = { ...app, authorizeUrl: "https://plain.example/a" };
+    const { Plain: plain } = defineRegistry({ Plain: { apiType: null, oauth: plainOAuth } });
+    const plainApp: OAuthApp = { ...plainOAuth, clientId: "id", clientSecret: "secret", pkce: true };
     expect(appForConnection(plain, plainApp, {})).toBe(plainApp);
+  });
+});
+
+// The client secret is POSTed to a templated host: only a customer's own label may go there.
+describe("templated hosts", () => {
+  const template = {
+    apiType: null,
+    oauth: {
+      authorizeUrl: "https://{subdomain}.acme.example/authorize",
+      tokenUrl: "https://{subdomain}.acme.example/token",
+      apiBaseUrl: "https://{subdomain}.acme.example/api",
+      scopes: [],
+      clientAuth: "client_secret_post",
+    },
+  } as const;
+  const withField = (field: Record<string, unknown>) => () =>
+    defineRegistry({
+      Acme: { ...template, connectionConfig: { subdomain: { description: "d", example: "acme", ...field } } },
+    });
+
+  it("should refuse a field with neither a pattern nor values", () => {
+    expect(withField({})).toThrow(/connectionConfig.subdomain needs a pattern or values/);
+  });
+
+  it.each([/[a-z]+/m, /[a-z]+/y])("should refuse the pattern %s, whose flag defeats the anchoring", (pattern) => {
+    expect(withField({ pattern })).toThrow(/may not use the m or y flag/);
+  });
+
+  it.each([/[a-z.]+/, /.+/, /[^/]+/, /[a-z]+(\.[a-z]+)?/, /\S+/])(
+    "should refuse the pattern %s, which matches a dot",
+    (pattern) => {
+      expect(withField({ pattern })).toThrow(/may not match a dot/);
+    },
+  );
+
+  it("should refuse a template whose filled URL leaves its origin", () => {
+    expect(withField({ pattern: /[a-z@]+/, example: "a@b" })).toThrow(/does not keep its origin/);
+  });
+
+  it("should refuse a placeholder no field declares", () => {
+    expect(() =>
+      defineRegistry({
+        Acme: {
+          ...template,
+          oauth: { ...template.oauth, tokenUrl: "https://{tenant}.acme.example/token" },
+          connectionConfig: { subdomain: { description: "d", pattern: /[a-z]+/, example: "acme" } },
+        },
+      }),
+    ).toThrow(/no connectionConfig field/);
+  });
+
+  it.each(["www", "api", "login", "status", "cdn", "xn--80ak6aa92e"])(
+    "should refuse the label %j, which is the provider's own, not a customer's",
+    (subdomain) => {
+      const result = checkConnectionConfig(acme, { subdomain, region: "eu" });
+      expect(result).toMatchObject({ ok: false, field: "config.subdomain" });
+      expect(!result.ok && result.message).toMatch(/not a customer's subdomain/);
+      expect(() => appForConnection(acme, app, { subdomain, region: "eu" })).toThrow(ConnectionConfigError);
+    },
+  );
+
+  it("should refuse a value that would reach another origin once escaped", () => {
+    const { Acme: loose } = defineRegistry({
+      Acme: {
+        ...template,
+        connectionConfig: { subdomain: { description: "d", pattern: /[a-zß]+/u, example: "acme" } },
+      },
+    });
+    const looseApp: OAuthApp = { ...loose.oauth, clientId: "id", clientSecret: "secret", pkce: true };
+    expect(appForConnection(loose, looseApp, { subdomain: "acme" }).tokenUrl).toBe("https://acme.acme.example/token");
+    expect(() => appForConnection(loose, looseApp, { subdomain: "straße" })).toThrow(ConnectionConfigError);
   });
 });
 

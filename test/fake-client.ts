@@ -12,6 +12,7 @@ import type {
   ProviderKey,
   QuickBooksReportType,
   ScriptedResponse,
+  SinkHit,
   TenantConfig,
   TenantStats,
   XeroReportType,
@@ -136,6 +137,11 @@ export const revokeGrant = (grantId: string): Promise<GrantSummary> =>
 /** API requests that presented one of the grant's access tokens. */
 export const grantRequests = (grantId: string): Promise<ApiRequestLog[]> =>
   controlCall("GET", `/grants/${encodeURIComponent(grantId)}/requests`);
+
+/** A URL on the fake that records every request reaching it (e.g. a scripted redirect's target). */
+export const sinkUrl = (name: string): string => fakeUrl(`/sink/${encodeURIComponent(name)}`);
+/** What reached sinkUrl(name). */
+export const sinkHits = (name: string): Promise<SinkHit[]> => controlCall("GET", `/sink/${encodeURIComponent(name)}`);
 
 export const authorization = (code: string): Promise<AuthorizationSummary> =>
   controlCall("GET", `/authorizations/${encodeURIComponent(code)}`);

@@ -64,6 +64,7 @@ describe("callback state checks", () => {
         codeVerifier: null,
         redirectUri: "https://integrations.example.test/integration/xero/callback",
         config: {},
+        tokenOrigin: "https://identity.xero.com",
       },
       Date.now() - 11 * 60_000,
     );

@@ -86,11 +86,13 @@ describe("proxy", () => {
     expect((await proxy(ws, `Xero/${REPORT}`)).status).toBe(200);
     expect((await stats(grant.grantId)).refreshRequests).toBe(1);
 
-    await revokeGrant(grant.grantId);
-    const gone = await proxy(ws, `Xero/${REPORT}`);
+    // (A second 401 within the minute would get the provider's answer: test/proxy-limits.test.ts.)
+    const revoked = await seedConnection("ws-proxy-401-gone", "xero");
+    await revokeGrant(revoked.grantId);
+    const gone = await proxy("ws-proxy-401-gone", `Xero/${REPORT}`);
     expect(gone.status).toBe(409);
     expect(await errorOf(gone)).toMatchObject({ code: "reconnect_required" });
-    expect((await stats(grant.grantId)).refreshRequests).toBe(2);
+    expect((await stats(revoked.grantId)).refreshRequests).toBe(1);
   });
 
   it("should wait out a short Retry-After and pass a long one back", async () => {

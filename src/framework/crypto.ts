@@ -1,5 +1,7 @@
 // AES-256-GCM encryption of token sets at rest, with a key ring so keys can rotate: the current key
 // encrypts, every listed key decrypts, and each ciphertext records the id of the key that made it.
+// A sealed set is bound (as additional data) to the record that holds it: its workspace, provider,
+// kind of record and grant generation (or pending grant id).
 import { decodeBase64, decodeBase64url, encodeBase64url } from "@oslojs/encoding";
 import type { TokenSet } from "./oauth/types";
 import { readVar } from "./settings";
@@ -99,28 +101,51 @@ export interface SealedTokens {
   keyId: string;
 }
 
-/** Additional data for AES-GCM: a ciphertext only decrypts in the row it was written for. */
-const tokenContext = (workspaceId: string, integration: string) =>
-  `integration_access\u0000${workspaceId}\u0000${integration}`;
+/**
+ * Where a sealed token set is kept, which its additional data binds it to: a connection row (of one
+ * grant, by generation), a pending grant (by its id), or a refreshed set the workspace object holds
+ * until D1 has it (by generation). A ciphertext opens only as the record it was sealed for.
+ */
+export type TokenRecord =
+  | { kind: "connection"; workspaceId: string; integration: string; generation: number }
+  | { kind: "pending_grant"; workspaceId: string; integration: string; id: string }
+  | { kind: "rotated"; workspaceId: string; integration: string; generation: number };
 
-/** Encrypts a connection's token set under the ring's current key, bound to (workspace, integration). */
-export function sealTokens(
-  ring: KeyRing,
-  workspaceId: string,
-  integration: string,
-  tokens: TokenSet,
-): Promise<SealedTokens> {
-  return ring.encrypt(JSON.stringify(tokens), tokenContext(workspaceId, integration));
+/**
+ * Prefix of every ciphertext sealed with the record-bound additional data. Ciphertexts without it
+ * (base64url never holds a ".") were sealed before, bound to (workspace, integration) only; they
+ * still open until the re-seal job (src/jobs/reseal.ts) has moved them.
+ */
+export const SEAL_FORMAT = "v2.";
+
+const recordContext = (record: TokenRecord): string => {
+  const binding = record.kind === "pending_grant" ? record.id : String(record.generation);
+  return ["zebbra.tokens.v2", record.kind, record.workspaceId, record.integration, binding].join("\u0000");
+};
+
+/** The first format's additional data: any record of the (workspace, integration). */
+const legacyContext = (record: TokenRecord) =>
+  `integration_access\u0000${record.workspaceId}\u0000${record.integration}`;
+
+/** Whether `sealed` is in the current format under the ring's current key (nothing for the re-seal job to do). */
+export function isCurrentSeal(ring: KeyRing, sealed: SealedTokens): boolean {
+  return sealed.keyId === ring.currentId && sealed.ciphertext.startsWith(SEAL_FORMAT);
 }
 
-/** Decrypts what sealTokens wrote for the same (workspace, integration); throws on any mismatch. */
-export async function openTokens(
-  ring: KeyRing,
-  workspaceId: string,
-  integration: string,
-  sealed: SealedTokens,
-): Promise<TokenSet> {
-  return JSON.parse(
-    await ring.decrypt(sealed.ciphertext, sealed.keyId, tokenContext(workspaceId, integration)),
-  ) as TokenSet;
+/** Encrypts a token set under the ring's current key, bound to `record`. */
+export async function sealTokens(ring: KeyRing, record: TokenRecord, tokens: TokenSet): Promise<SealedTokens> {
+  const { keyId, ciphertext } = await ring.encrypt(JSON.stringify(tokens), recordContext(record));
+  return { keyId, ciphertext: SEAL_FORMAT + ciphertext };
+}
+
+/**
+ * Decrypts what sealTokens wrote for the same record, or a first-format ciphertext of the same
+ * (workspace, integration); throws on any mismatch (another record, generation, workspace or key).
+ */
+export async function openTokens(ring: KeyRing, record: TokenRecord, sealed: SealedTokens): Promise<TokenSet> {
+  const current = sealed.ciphertext.startsWith(SEAL_FORMAT);
+  const plaintext = current
+    ? await ring.decrypt(sealed.ciphertext.slice(SEAL_FORMAT.length), sealed.keyId, recordContext(record))
+    : await ring.decrypt(sealed.ciphertext, sealed.keyId, legacyContext(record));
+  return JSON.parse(plaintext) as TokenSet;
 }

@@ -17,6 +17,8 @@ export function proxyPathProblem(path: string): string | null {
   if (/[\p{Cc}\s?#]/u.test(path)) return "the path contains a control character, a space, ? or #";
   for (const segment of path.split("/")) {
     if (segment === "." || segment === "..") return "the path contains a . or .. segment";
+    // Servlet containers (Tomcat, Jetty) strip `;params` before resolving, so `..;` is `..` there.
+    if (/^\.\.?;/.test(segment)) return "the path contains a segment starting ..; or .;";
     if (segment === "") return "the path contains an empty segment (//)";
   }
   return null;
@@ -43,17 +45,36 @@ export function proxyRequestHeaders(proxy: ProxyHooks | undefined): string[] {
   return pin && "header" in pin ? [...PROXY_REQUEST_HEADERS, pin.header.toLowerCase()] : [...PROXY_REQUEST_HEADERS];
 }
 
-/** Response headers passed back to the caller. */
+/** Response headers passed back to the caller (Cache-Control is always ours: proxiedResponseHeaders). */
 export const PROXY_RESPONSE_HEADERS = [
   "content-type",
   "content-language",
-  "cache-control",
   "etag",
   "last-modified",
   "link",
   "location",
   "retry-after",
 ] as const;
+
+/** JSON by its media type: `application/json` or a `+json` suffix (RFC 6839), any parameters. */
+const JSON_TYPE = /^application\/([a-z0-9.!#$&^_-]+\+)?json\s*(;|$)/i;
+
+/**
+ * The headers a proxied answer goes out with: the provider's passable ones (`picked`), and ours, so
+ * that a browser never renders, sniffs or caches the provider's body as a page of this service's
+ * origin: nosniff, a sandboxing CSP, no caching, and non-JSON bodies as downloads.
+ */
+export function proxiedResponseHeaders(picked: Readonly<Record<string, string>>): Record<string, string> {
+  const headers: Record<string, string> = {
+    ...picked,
+    "x-content-type-options": "nosniff",
+    "content-security-policy": "sandbox; default-src 'none'",
+    "cache-control": "private, no-store",
+    "x-proxied-by": "zebbra-integrations",
+  };
+  if (!JSON_TYPE.test(picked["content-type"] ?? "")) headers["content-disposition"] = "attachment";
+  return headers;
+}
 
 /** The listed headers of `headers` that are present, by lower-case name. */
 export function pickHeaders(headers: Headers, names: readonly string[]): Record<string, string> {

@@ -18,6 +18,11 @@ export interface OAuthState {
   redirectUri: string;
   /** The connection config the login started with (the provider's connectionConfig values). */
   config: Record<string, string>;
+  /**
+   * The origin of the token endpoint that belongs to the authorize URL the login redirected to: the
+   * callback exchanges the code (and sends the client secret) there or nowhere.
+   */
+  tokenOrigin: string;
   /** The host app's origin the callback page posts to (one of APP_ORIGIN's); absent in states saved before it was recorded. */
   appOrigin?: string;
   /** Where the callback sends the browser back (303) instead of ending on a page; null for a popup. */

@@ -20,6 +20,12 @@ export interface WebhookEventDetails {
   /** The provider refused the stored grant (or its refresh outcome is unknown): only a new consent helps. */
   "connection.requires_reconnect": { reason: string };
   /**
+   * The connection's refresh token reaches its hard expiry (which no use extends; QuickBooks: five
+   * years after consent) within 30 days: a member must connect again before `refresh_token_expires_at`.
+   * Sent once per connection and expiry, by the cron.
+   */
+  "connection.expiring": { refresh_token_expires_at: string };
+  /**
    * Fresh data was cached for one entry. `cache_date` names it (the month end its `dates[0]` shows);
    * `from_date` is the same date, kept for receivers written before: reading with either returns it.
    */
@@ -36,6 +42,7 @@ export const WEBHOOK_EVENT_TYPES = [
   "connection.replaced",
   "connection.deleted",
   "connection.requires_reconnect",
+  "connection.expiring",
   "data.fetched",
   "data.fetch_failed",
 ] as const satisfies readonly WebhookEventType[];

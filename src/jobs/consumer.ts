@@ -1,19 +1,13 @@
 // FETCH_QUEUE consumer: each key (or keep-alive refresh) runs through its workspace's Durable Object. Messages are handled
 // independently, so one failing provider or workspace never holds up another; transient failures
 // are retried with backoff, and a key the queue gives up on is recorded as a dead letter.
-import { exponentialBackoff } from "../framework/backoff";
 import { isTransient } from "../framework/failure";
 import { fetchMessage } from "../framework/fetch-queue";
 import { type AccessOutcome, type FetchOutcome, workspaceClient } from "../workspace/client";
-import { eachMessage } from "./messages";
+import { eachMessage, queueRetryDelaySeconds } from "./messages";
 
 /** Must match `max_retries` of the consumer in wrangler.toml. */
 const QUEUE_MAX_RETRIES = 3;
-
-/** Exponential backoff from 30 s, capped at 10 minutes, never sooner than the provider's Retry-After. */
-function retryDelaySeconds(attempts: number, retryAfterMs?: number): number {
-  return Math.max(exponentialBackoff(attempts - 1, 30, 600), Math.ceil((retryAfterMs ?? 0) / 1000));
-}
 
 export interface ConsumeReport {
   succeeded: number;
@@ -58,7 +52,7 @@ export async function consumeFetches(batch: MessageBatch<unknown>, env: Env): Pr
       message.ack();
     } else {
       report.retried++;
-      message.retry({ delaySeconds: retryDelaySeconds(message.attempts, outcome.failure.retryAfterMs) });
+      message.retry({ delaySeconds: queueRetryDelaySeconds(message.attempts, outcome.failure.retryAfterMs) });
     }
   });
   return report;

@@ -12,7 +12,8 @@ import * as z from "zod/mini";
 import { cacheDateKey, defaultFromDate } from "../framework/dates";
 import { SEND_BATCH_LIMIT, sendFetches, type WorkMessage } from "../framework/fetch-queue";
 import { lazy } from "../framework/lazy";
-import { eachMessage } from "./messages";
+import { eachMessage, queueRetryDelaySeconds } from "./messages";
+import { resealMessage, runResealMessage } from "./reseal";
 import { dispatchSettings } from "../framework/settings";
 import { availableProviders, dataFormats, findProvider } from "../providers/registry";
 import {
@@ -196,14 +197,31 @@ function pager(env: Env, range: RangeMessage, window: DueWindow): (cursor: numbe
 
 /** DISPATCH_QUEUE consumer: each range message is run independently; a failed one is retried by the queue. */
 export async function consumeDispatch(batch: MessageBatch<unknown>, env: Env): Promise<void> {
-  await eachMessage(batch, rangeMessage(), "dispatch", async (range, message) => {
+  // A step of a re-seal pass (src/jobs/reseal.ts) rides this queue too: it is cron work, bounded the same way.
+  await eachMessage(batch, z.union([rangeMessage(), resealMessage()]), "dispatch", async (range, message) => {
+    if (range.kind === "reseal") return runResealStepMessage(env, range, message);
     try {
       await runRange(env, range);
       message.ack();
     } catch (err) {
       // Sends already made are repeated on the retry: a key fetched twice is cheap, a key missed waits an hour.
       console.error("dispatch range failed", range.kind, err instanceof Error ? err.message : "");
-      message.retry();
+      message.retry({ delaySeconds: queueRetryDelaySeconds(message.attempts) });
     }
   });
+}
+
+/** One re-seal step from the queue; a failed one is repeated as it was (a row it already moved is not read again). */
+async function runResealStepMessage(
+  env: Env,
+  step: z.infer<ReturnType<typeof resealMessage>>,
+  message: Message<unknown>,
+): Promise<void> {
+  try {
+    await runResealMessage(env, step);
+    message.ack();
+  } catch (err) {
+    console.error("re-seal step failed", err instanceof Error ? err.message : "");
+    message.retry({ delaySeconds: queueRetryDelaySeconds(message.attempts) });
+  }
 }

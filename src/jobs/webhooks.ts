@@ -71,7 +71,15 @@ export async function consumeWebhooks(batch: MessageBatch<unknown>, env: Env): P
     const attempts = row.attempts + 1;
     const dead = !result.delivered && attempts >= WEBHOOK_MAX_ATTEMPTS;
     const delaySeconds = webhookRetryDelaySeconds(attempts);
-    const recorded = await recordAttempt(d, row.id, { ...result, dead, nextAttemptAt: now + delaySeconds * 1000 }, now);
+    // Workspace admins read last_error: the status only. The receiver's words (result.error quotes
+    // its body) go to the operator's log below.
+    const shown = result.status === null ? result.error : result.delivered ? null : `HTTP ${result.status}`;
+    const recorded = await recordAttempt(
+      d,
+      row.id,
+      { ...result, error: shown, dead, nextAttemptAt: now + delaySeconds * 1000 },
+      now,
+    );
     if (recorded === null || result.delivered) {
       // Delivered now, or by a concurrent attempt (a redelivery) meanwhile.
       if (result.delivered) report.delivered++;

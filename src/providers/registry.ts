@@ -1,4 +1,5 @@
 // The one list of providers. Routes, listings, cron and the IntegrationProvider type all read it.
+import { connectionConfigProblem } from "../framework/connection-config";
 import { FailureError } from "../framework/failure";
 import { PROVIDER_NAME_PATTERN } from "../framework/names";
 import { dataFormatOf, type ProviderDefinition, type RegisteredProvider } from "../framework/provider";
@@ -23,7 +24,8 @@ type Registry<T extends Record<string, ProviderDefinition>> = {
 
 /**
  * Checks every name and attaches it to its provider. Throws on a name that is not alphanumeric or
- * that collides case-insensitively with another (URL segments are lower case).
+ * that collides case-insensitively with another (URL segments are lower case), and on connection
+ * config that could send a request to another host (connectionConfigProblem).
  */
 export function defineRegistry<const T extends Record<string, ProviderDefinition>>(definitions: T): Registry<T> {
   const seen = new Set<string>();
@@ -35,6 +37,14 @@ export function defineRegistry<const T extends Record<string, ProviderDefinition
     const slug = name.toLowerCase();
     if (seen.has(slug)) throw new Error(`Duplicate provider name "${name}" (names are compared case-insensitively)`);
     seen.add(slug);
+    const { oauth } = definition;
+    const problem = connectionConfigProblem(definition.connectionConfig ?? {}, [
+      oauth.authorizeUrl,
+      oauth.tokenUrl,
+      oauth.apiBaseUrl,
+      ...(oauth.revokeUrl === undefined ? [] : [oauth.revokeUrl]),
+    ]);
+    if (problem) throw new Error(`Invalid provider "${name}": ${problem}`);
     out[name] = { ...definition, name, slug, envPrefix: name.toUpperCase() };
   }
   return Object.freeze(out) as Registry<T>;

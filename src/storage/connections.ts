@@ -28,6 +28,8 @@ export interface ConnectionRecord {
   /** The provider's connectionConfig values (e.g. a subdomain); empty when it declares none. */
   config: Record<string, string>;
   tokensIssuedAt: number;
+  /** When the refresh token stops working however often it is used (Intuit's five years); null when unknown. */
+  refreshHardExpiresAt: number | null;
   lastRefreshAt: number | null;
   lastRefreshError: string | null;
   refreshFailures: number;
@@ -39,7 +41,7 @@ export interface ConnectionRecord {
 }
 
 /** What a caller may see of a connection: everything but the tokens. */
-export type ConnectionInfo = Omit<IntegrationAccessRow, "tokenCiphertext" | "keyId" | "id">;
+export type ConnectionInfo = Omit<IntegrationAccessRow, "tokenCiphertext" | "keyId" | "id" | "expiringNotifiedFor">;
 
 /** A connection to write; `createdAt` is kept on replace, `updatedAt` is now. */
 export type ConnectionWrite = Omit<ConnectionRecord, "createdAt" | "updatedAt">;
@@ -95,11 +97,15 @@ export interface TokenUpdate {
   scope: string | null;
   tokensIssuedAt: number;
   lastRefreshAt: number;
+  /** As the token endpoint stated it this time; a known one is kept (it is the consent's, see updateTokens). */
+  refreshHardExpiresAt: number | null;
 }
 
 /**
  * Writes refreshed tokens to every connection of the grant `generation`, clearing their failure
- * state. Returns false (and writes nothing) when no connection holds that grant any more.
+ * state. Returns false (and writes nothing) when no connection holds that grant any more. A hard
+ * expiry already known is kept: it belongs to the consent, and each answer restates it in seconds
+ * from the provider's clock, so taking every new value would move it by a second now and then.
  */
 export const updateTokens = storageOp(
   "update tokens",
@@ -119,6 +125,7 @@ export const updateTokens = storageOp(
         expiresAt: update.expiresAt,
         scope: update.scope,
         tokensIssuedAt: update.tokensIssuedAt,
+        refreshHardExpiresAt: sql`coalesce(${integrationAccess.refreshHardExpiresAt}, ${update.refreshHardExpiresAt})`,
         lastRefreshAt: update.lastRefreshAt,
         lastRefreshError: null,
         refreshFailures: 0,
@@ -132,7 +139,7 @@ export const updateTokens = storageOp(
 );
 
 function toRecord(row: IntegrationAccessRow): ConnectionRecord {
-  const { id: _id, tokenCiphertext, keyId, ...rest } = row;
+  const { id: _id, tokenCiphertext, keyId, expiringNotifiedFor: _e, ...rest } = row;
   return { ...rest, sealed: { ciphertext: tokenCiphertext, keyId } };
 }
 
@@ -231,7 +238,13 @@ export const connectionTenants = storageOp(
 export const listConnections = storageOp(
   "list connections",
   async (d: Db, workspaceId: string): Promise<ConnectionInfo[]> => {
-    const { tokenCiphertext: _c, keyId: _k, id: _i, ...columns } = getTableColumns(integrationAccess);
+    const {
+      tokenCiphertext: _c,
+      keyId: _k,
+      id: _i,
+      expiringNotifiedFor: _e,
+      ...columns
+    } = getTableColumns(integrationAccess);
     return d
       .select(columns)
       .from(integrationAccess)

@@ -18,6 +18,8 @@ export interface PendingGrant {
   tenants: GrantTenant[];
   config: Record<string, string>;
   tokensIssuedAt: number;
+  /** When the refresh token stops working however often it is used; null when the provider states none. */
+  refreshHardExpiresAt: number | null;
   createdAt: number;
   pendingUntil: number;
 }

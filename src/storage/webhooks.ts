@@ -2,7 +2,7 @@
 // (see connections.ts, cache.ts, runs.ts), so a change is never committed without its event; the
 // queue consumer then records each delivery attempt here, and the cron re-queues any event whose
 // queue message was lost.
-import { and, desc, eq, inArray, lt, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, lt, ne, sql } from "drizzle-orm";
 import { type Db, storageOp } from "./db";
 import { integrationAccess, webhookEvents, type WebhookEventRow } from "./schema";
 
@@ -143,14 +143,20 @@ export const recordAttempt = storageOp(
   },
 );
 
-/** Makes an event of `workspaceId` pending again with a fresh attempt count; null when there is none. */
+/**
+ * Makes a delivered or dead event of `workspaceId` pending again with a fresh attempt count; null
+ * when there is no such event or it is pending (in one statement, so two redeliveries never both
+ * reset it while its first message is still under way).
+ */
 export const resetForRedelivery = storageOp(
   "reset webhook event",
   async (d: Db, workspaceId: string, id: string, now: number): Promise<StoredWebhookEvent | null> => {
     const [r] = await d
       .update(webhookEvents)
       .set({ state: "pending", attempts: 0, nextAttemptAt: now })
-      .where(and(eq(webhookEvents.id, id), eq(webhookEvents.workspaceId, workspaceId)))
+      .where(
+        and(eq(webhookEvents.id, id), eq(webhookEvents.workspaceId, workspaceId), ne(webhookEvents.state, "pending")),
+      )
       .returning();
     return r ? stored(r) : null;
   },

@@ -10,6 +10,7 @@ import type { LimitedWork } from "./limits";
 import type { StoredPayload } from "./payloads";
 import type { AccessOutcome, Force } from "./tokens";
 import type { ProxyOutcome, ProxyRequest } from "./proxy";
+import type { ResealBatch, ResealOutcome } from "./reseal";
 import type { RedeliverOutcome } from "./webhook-events";
 
 export type {
@@ -25,6 +26,8 @@ export type {
   ProxyOutcome,
   ProxyRequest,
   RedeliverOutcome,
+  ResealBatch,
+  ResealOutcome,
   StoredPayload,
 };
 
@@ -59,6 +62,8 @@ export interface WorkspaceClient {
   disconnect(ref: ConnectionRef, by: string): Promise<DisconnectOutcome>;
   /** Sends one of the workspace's webhook events again, with a fresh attempt count. */
   redeliverWebhook(id: string): Promise<RedeliverOutcome>;
+  /** Seals the given token sets again under the current key, each only if it still holds what the job read. */
+  resealTokens(batch: ResealBatch): Promise<ResealOutcome>;
 }
 
 /** The client of `workspaceId`'s object (one object per workspace, addressed by its id). */
@@ -80,5 +85,6 @@ export function workspaceClient(env: Env, workspaceId: string): WorkspaceClient 
     expirePendingGrant: (id) => stub.expirePendingGrant(id),
     disconnect: (ref, by) => stub.disconnect(ref, by),
     redeliverWebhook: (id) => stub.redeliverWebhook(id),
+    resealTokens: (batch) => stub.resealTokens(batch),
   };
 }

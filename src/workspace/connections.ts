@@ -3,7 +3,7 @@
 // counter, and refreshed token sets kept in the object's own storage until D1 holds them. A grant may
 // back several connections of one integration (a Xero consent covering two organisations); they share
 // its tokens and generation, so what happens to the grant's tokens happens to all of them at once.
-import { type KeyRing, openTokens, type SealedTokens } from "../framework/crypto";
+import { type KeyRing, openTokens, type SealedTokens, sealTokens } from "../framework/crypto";
 import type { Failure } from "../framework/failure";
 import { getConnections, recordRefreshFailure, updateTokens } from "../storage/connections";
 import type { Db } from "../storage/db";
@@ -36,13 +36,15 @@ export const connKey = ({ integration, tenantId }: Conn): string => `${integrati
 /** The API's view of a tenant id: null for a provider without tenants. */
 export const tenantOrNull = (tenantId: string): string | null => (tenantId === "" ? null : tenantId);
 
-/** A refreshed token set on its way to D1. */
+/** A refreshed token set on its way to D1, sealed as a `rotated` record of its grant. */
 export interface RotatedTokens {
   generation: number;
   sealed: SealedTokens;
   expiresAt: number | null;
   scope: string | null;
   tokensIssuedAt: number;
+  /** Absent from sets held before hard expiries were recorded. */
+  refreshHardExpiresAt?: number | null;
 }
 
 export type Resolved = { ok: true; conn: Conn; access: IntegrationAccess } | { ok: false; failure: Failure };
@@ -115,7 +117,7 @@ export class ConnectionStore {
     const list = await Promise.all(
       records.map(async ({ sealed, ...rest }) => ({
         ...rest,
-        tokens: await openTokens(ring, this.workspaceId, integration, sealed),
+        tokens: await openTokens(ring, this.connectionRecord(integration, rest.generation), sealed),
       })),
     );
     // A list read before a confirm or disconnect forgot the integration may be the old one: use it
@@ -189,17 +191,21 @@ export class ConnectionStore {
   /**
    * Writes the held token set of one grant to D1 if a connection still holds its generation, then
    * drops it. "stale": no connection holds it now (nothing written). Throws when D1 fails; the set stays.
+   * The set is sealed again for the connection rows, under the current key.
    */
   async flushRotation(integration: string, generation: number): Promise<"written" | "stale" | "none"> {
     const key = rotatedKey(integration, generation);
     const rotated = this.storage.kv.get<RotatedTokens>(key);
     if (!rotated) return "none";
+    const ring = await this.ring();
+    const tokens = await this.openRotated(integration, rotated);
     const written = await updateTokens(this.d, this.workspaceId, integration, rotated.generation, {
-      sealed: rotated.sealed,
+      sealed: await sealTokens(ring, this.connectionRecord(integration, rotated.generation), tokens),
       expiresAt: rotated.expiresAt,
       scope: rotated.scope,
       tokensIssuedAt: rotated.tokensIssuedAt,
       lastRefreshAt: rotated.tokensIssuedAt,
+      refreshHardExpiresAt: rotated.refreshHardExpiresAt ?? null,
     });
     this.storage.kv.delete(key);
     return written ? "written" : "stale";
@@ -236,7 +242,17 @@ export class ConnectionStore {
   }
 
   async openRotated(integration: string, rotated: RotatedTokens) {
-    return openTokens(await this.ring(), this.workspaceId, integration, rotated.sealed);
+    return openTokens(await this.ring(), this.rotatedRecord(integration, rotated.generation), rotated.sealed);
+  }
+
+  /** What a connection row's tokens are bound to: this workspace, the provider, the grant. */
+  connectionRecord(integration: string, generation: number) {
+    return { kind: "connection" as const, workspaceId: this.workspaceId, integration, generation };
+  }
+
+  /** What a held refreshed set is bound to. */
+  rotatedRecord(integration: string, generation: number) {
+    return { kind: "rotated" as const, workspaceId: this.workspaceId, integration, generation };
   }
 
   /**

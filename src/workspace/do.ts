@@ -24,6 +24,7 @@ import { type LimitedWork, UpstreamLimits } from "./limits";
 import { PayloadStore, type StoredPayload } from "./payloads";
 import { ApiProxy, type ProxyOutcome, type ProxyRequest } from "./proxy";
 import { TenantLimiters } from "./rate-limit";
+import { type ResealBatch, type ResealOutcome, resealTokens } from "./reseal";
 import { RunLog } from "./run-log";
 import { type AccessOutcome, type Force, TokenLifecycle } from "./tokens";
 import { type RedeliverOutcome, WebhookEvents } from "./webhook-events";
@@ -89,7 +90,14 @@ export class WorkspaceDO extends DurableObject<Env> {
     this.events,
     this.limiters,
   );
-  private readonly proxy = new ApiProxy(this.env, this.tokens, this.limiters, this.provider);
+  private readonly proxy = new ApiProxy(
+    this.env,
+    this.ctx.storage,
+    this.tokens,
+    this.limits,
+    this.limiters,
+    this.provider,
+  );
 
   /**
    * `getIntegrationAccess` of Zebbra's original framework: a usable access token of the connection
@@ -191,9 +199,17 @@ export class WorkspaceDO extends DurableObject<Env> {
     return this.grants.disconnect(ref, by);
   }
 
-  /** Sends one of this workspace's webhook events again, with a fresh attempt count. */
+  /** Sends one of this workspace's delivered or dead webhook events again, with a fresh attempt count, within the hourly limit. */
   redeliverWebhook(id: string): Promise<RedeliverOutcome> {
-    return this.events.redeliver(id);
+    return this.events.redeliver(id, () => this.limits.admit("webhook_redelivery"));
+  }
+
+  /**
+   * Seals token sets the re-seal job found under an older key or format again under the current key,
+   * each in its integration's exclusive section and only over the ciphertext the job read.
+   */
+  async resealTokens(batch: ResealBatch): Promise<ResealOutcome> {
+    return resealTokens(this.store, this.d, await this.ring(), batch);
   }
 
   /**

@@ -176,7 +176,7 @@ export class Fetcher {
   private async getData(provider: RegisteredProvider, access: UsableAccess, fromDate: string): Promise<DataPayload> {
     const limiter = this.limiters.for(provider, access.tenantId);
     const ctx = {
-      api: createProviderApi(access.apiBaseUrl, access.accessToken, limiter ? { limiter } : {}),
+      api: createProviderApi(access.apiBaseUrl, access.accessToken, { limiter }),
       tenantId: access.tenantId,
       fromDate,
       warn: (message: string) => console.warn(`${provider.name}: ${message}`),

@@ -49,6 +49,8 @@ export interface GrantToHold {
   tokens: TokenSet;
   expiresAt: number | null;
   scope: string | null;
+  /** When the refresh token stops working however often it is used, when the provider said. */
+  refreshHardExpiresAt: number | null;
   /** Every tenant the grant covers ('' as the one id of a provider without tenants). */
   tenants: GrantTenant[];
   /** The provider's connectionConfig values the connection was started with. */
@@ -108,18 +110,20 @@ export class Grants {
   /** Keeps a completed consent until its user confirms it; returns the one-time confirm token. */
   async hold(grant: GrantToHold, now = Date.now()): Promise<{ confirmToken: string; pendingUntil: number }> {
     const confirmToken = randomId();
+    const id = sha256Hex(confirmToken);
     const pendingUntil = now + PENDING_GRANT_TTL_MS;
     await insertPendingGrant(this.d, {
-      id: sha256Hex(confirmToken),
+      id,
       workspaceId: this.store.workspaceId,
       integration: grant.integration,
       userId: grant.userId,
-      sealed: await sealTokens(await this.ring(), this.store.workspaceId, grant.integration, grant.tokens),
+      sealed: await sealTokens(await this.ring(), this.pendingRecord(grant.integration, id), grant.tokens),
       expiresAt: grant.expiresAt,
       scope: grant.scope,
       tenants: grant.tenants,
       config: grant.config,
       tokensIssuedAt: now,
+      refreshHardExpiresAt: grant.refreshHardExpiresAt,
       createdAt: now,
       pendingUntil,
     });
@@ -159,10 +163,15 @@ export class Grants {
           );
         }
         const previous = await this.store.list(integration).catch(() => []);
+        // Opened before it is taken, so a key problem refuses the confirm without losing the grant.
+        // Nothing else writes the row while this integration's section runs (the re-seal job included).
+        const ring = await this.ring();
+        const tokens = await openTokens(ring, this.pendingRecord(integration, id), pending.sealed);
         const taken = await takePendingGrant(this.d, this.store.workspaceId, id);
         if (!taken) return this.redeemedBefore(id, request, now);
 
         const generation = this.store.nextGeneration(integration, Math.max(0, ...rows.map((r) => r.generation)));
+        const sealed = await sealTokens(ring, this.store.connectionRecord(integration, generation), tokens);
         const connections = chosen.tenants.map((t): ConfirmedConnection => ({
           integration,
           tenantId: tenantOrNull(t.id),
@@ -184,7 +193,7 @@ export class Grants {
           chosen.tenants.map((t) => ({
             workspaceId: this.store.workspaceId,
             integration,
-            sealed: taken.sealed,
+            sealed,
             expiresAt: taken.expiresAt,
             scope: taken.scope,
             tenantId: t.id,
@@ -193,6 +202,7 @@ export class Grants {
             config: taken.config,
             requiresReconnect: false,
             tokensIssuedAt: taken.tokensIssuedAt,
+            refreshHardExpiresAt: taken.refreshHardExpiresAt,
             lastRefreshAt: null,
             lastRefreshError: null,
             refreshFailures: 0,
@@ -311,12 +321,16 @@ export class Grants {
     if (!pending) return false;
     const tokens = await openTokens(
       await this.ring(),
-      this.store.workspaceId,
-      pending.integration,
+      this.pendingRecord(pending.integration, id),
       pending.sealed,
     ).catch(() => null);
     if (tokens) await this.revoke(pending.integration, tokens, pending.config, "unconfirmed grant");
     return true;
+  }
+
+  /** What a pending grant's tokens are bound to: this workspace, the provider, the grant's id. */
+  private pendingRecord(integration: string, id: string) {
+    return { kind: "pending_grant" as const, workspaceId: this.store.workspaceId, integration, id };
   }
 
   /** Asks the provider to drop one tenant from a grant others still use (Xero: DELETE /connections/{id}). */

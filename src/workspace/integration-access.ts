@@ -19,7 +19,8 @@ type Defaulted =
   | "connectedBy"
   | "connectedAt"
   | "config"
-  | "tenantName";
+  | "tenantName"
+  | "refreshHardExpiresAt";
 
 /** A connection to write: the lifecycle fields default to those of a fresh, unattributed grant. */
 export type NewAccess = Omit<IntegrationAccess, "createdAt" | "updatedAt" | Defaulted> &
@@ -31,21 +32,24 @@ export type NewAccess = Omit<IntegrationAccess, "createdAt" | "updatedAt" | Defa
  */
 export async function storeAccess(d: Db, ring: KeyRing, access: NewAccess, now = Date.now()): Promise<void> {
   const { tokens, ...rest } = access;
+  const generation = access.generation ?? 0;
+  const record = { kind: "connection" as const, workspaceId: access.workspaceId, integration: access.integration };
   await saveConnection(
     d,
     {
       ...rest,
-      sealed: await sealTokens(ring, access.workspaceId, access.integration, tokens),
+      sealed: await sealTokens(ring, { ...record, generation }, tokens),
       requiresReconnect: access.requiresReconnect ?? false,
       tokensIssuedAt: access.tokensIssuedAt ?? now,
       lastRefreshAt: access.lastRefreshAt ?? null,
       lastRefreshError: access.lastRefreshError ?? null,
       refreshFailures: access.refreshFailures ?? 0,
-      generation: access.generation ?? 0,
+      generation,
       connectedBy: access.connectedBy ?? null,
       connectedAt: access.connectedAt ?? null,
       config: access.config ?? {},
       tenantName: access.tenantName ?? null,
+      refreshHardExpiresAt: access.refreshHardExpiresAt ?? null,
     },
     now,
   );
@@ -68,5 +72,6 @@ export async function loadAccess(
       : await getConnection(d, workspaceId, integration, tenantId);
   if (!record) return null;
   const { sealed, ...rest } = record;
-  return { ...rest, tokens: await openTokens(ring, workspaceId, integration, sealed) };
+  const bound = { kind: "connection" as const, workspaceId, integration, generation: rest.generation };
+  return { ...rest, tokens: await openTokens(ring, bound, sealed) };
 }

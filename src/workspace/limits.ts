@@ -1,14 +1,17 @@
-// Limits on what makes this service call providers: new cache keys and manual fetches per
-// connection (an accountant's ten client companies each get the budget one company has), new
-// connections per workspace. Counted in the object's storage (one fixed hourly window per kind and
-// connection), so a restart does not reset them; reads served from the cache never reach here.
+// Limits on what makes this service call out: new cache keys and manual fetches per connection (an
+// accountant's ten client companies each get the budget one company has); connections started,
+// proxied calls and webhook redeliveries per workspace. Counted in the object's storage, so a restart
+// does not reset them: a fixed hourly window per kind and connection, and for proxied calls a rolling
+// minute (a fixed one would let twice the budget through across a boundary). Reads served from the
+// cache never reach here.
 import type { Failure } from "../framework/failure";
 import type { WorkspaceLimits } from "../framework/settings";
 import { type Conn, connKey } from "./connections";
 
-export type LimitedWork = "new_key" | "fetch" | "connect_session";
+export type LimitedWork = "new_key" | "fetch" | "connect_session" | "proxy_call" | "webhook_redelivery";
 
-const WINDOW_MS = 3600_000;
+const HOUR_MS = 3600_000;
+const MINUTE_MS = 60_000;
 const PREFIX = "limit:";
 
 interface Window {
@@ -16,10 +19,48 @@ interface Window {
   count: number;
 }
 
-const DESCRIPTIONS: Record<LimitedWork, string> = {
-  new_key: "new data months fetched from providers",
-  fetch: "manual fetches",
-  connect_session: "connections started",
+/** A rolling window: when each counted unit started, oldest first. */
+interface Starts {
+  starts: number[];
+}
+
+interface Rule {
+  windowMs: number;
+  /** Counted over the last `windowMs` rather than in fixed windows. */
+  rolling?: true;
+  /** Counted per connection when one is given, else per workspace. */
+  perConnection: boolean;
+  description: string;
+  max: (limits: WorkspaceLimits) => number;
+}
+
+const RULES: Record<LimitedWork, Rule> = {
+  new_key: {
+    windowMs: HOUR_MS,
+    perConnection: true,
+    description: "new data months fetched from providers",
+    max: (l) => l.newKeysPerHour,
+  },
+  fetch: { windowMs: HOUR_MS, perConnection: true, description: "manual fetches", max: (l) => l.fetchesPerHour },
+  connect_session: {
+    windowMs: HOUR_MS,
+    perConnection: false,
+    description: "connections started",
+    max: (l) => l.connectSessionsPerHour,
+  },
+  proxy_call: {
+    windowMs: MINUTE_MS,
+    rolling: true,
+    perConnection: false,
+    description: "proxied calls",
+    max: (l) => l.proxyCallsPerMinute,
+  },
+  webhook_redelivery: {
+    windowMs: HOUR_MS,
+    perConnection: false,
+    description: "webhook redeliveries",
+    max: (l) => l.webhookRedeliveriesPerHour,
+  },
 };
 
 export class UpstreamLimits {
@@ -33,32 +74,29 @@ export class UpstreamLimits {
    * Retry-After when the window's limit is reached.
    */
   admit(work: LimitedWork, conn?: Conn, now = Date.now()): { ok: true } | { ok: false; failure: Failure } {
-    const max = this.max(work);
-    const key = conn && work !== "connect_session" ? `${PREFIX}${work}:${connKey(conn)}` : PREFIX + work;
-    const start = now - (now % WINDOW_MS);
+    const rule = RULES[work];
+    const max = rule.max(this.limits());
+    const perConnection = conn !== undefined && rule.perConnection;
+    const key = perConnection ? `${PREFIX}${work}:${connKey(conn)}` : PREFIX + work;
+    const refused = (retryAfterMs: number) => ({
+      ok: false as const,
+      failure: {
+        reason: "rate_limited" as const,
+        message: `This ${perConnection ? "connection" : "workspace"} reached its limit of ${max} ${rule.description} per ${rule.windowMs === MINUTE_MS ? "minute" : "hour"}`,
+        retryAfterMs,
+      },
+    });
+    if (rule.rolling) {
+      const starts = (this.storage.kv.get<Starts>(key)?.starts ?? []).filter((t) => t > now - rule.windowMs);
+      if (starts.length >= max) return refused(starts[starts.length - max]! + rule.windowMs - now);
+      this.storage.kv.put<Starts>(key, { starts: [...starts, now] });
+      return { ok: true };
+    }
+    const start = now - (now % rule.windowMs);
     const window = this.storage.kv.get<Window>(key);
     const count = window && window.start === start ? window.count : 0;
-    if (count >= max) {
-      const retryAfterMs = start + WINDOW_MS - now;
-      return {
-        ok: false,
-        failure: {
-          reason: "rate_limited",
-          message: `This ${conn && work !== "connect_session" ? "connection" : "workspace"} reached its limit of ${max} ${DESCRIPTIONS[work]} per hour`,
-          retryAfterMs,
-        },
-      };
-    }
+    if (count >= max) return refused(start + rule.windowMs - now);
     this.storage.kv.put<Window>(key, { start, count: count + 1 });
     return { ok: true };
-  }
-
-  private max(work: LimitedWork): number {
-    const limits = this.limits();
-    return work === "new_key"
-      ? limits.newKeysPerHour
-      : work === "fetch"
-        ? limits.fetchesPerHour
-        : limits.connectSessionsPerHour;
   }
 }

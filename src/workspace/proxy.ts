@@ -1,16 +1,19 @@
-// Proxied calls to a provider's API, inside the workspace's object: the connection's own access
-// token (refreshed once on a 401), its tenant pinned where the provider takes it (a call naming
-// another is refused), the per-tenant rate limit shared with fetches, short Retry-After waits, and a
-// streamed answer cut off at a size cap. The caller's request was confined and filtered by the edge;
-// the path is confined again here after pinning, and the final URL must stay under the API base.
+// Proxied calls to a provider's API, inside the workspace's object: the workspace's per-minute
+// budget, the connection's own access token (a 401 forces a refresh at most once a minute per
+// connection), its tenant pinned where the provider takes it (a call naming another is refused), the
+// per-tenant rate limit shared with fetches, short Retry-After waits, and a streamed answer cut off at
+// a size cap. The caller's request was confined and filtered by the edge; the path is confined again
+// here after pinning, and the final URL must stay under the API base.
 import { sleep } from "../framework/backoff";
 import type { Failure } from "../framework/failure";
 import { parseRetryAfter } from "../framework/oauth/client";
 import type { RegisteredProvider } from "../framework/provider";
 import { PROXY_RESPONSE_HEADERS, pickHeaders, pinTenant, proxyPathProblem } from "../framework/proxy";
 import { proxySettings } from "../framework/settings";
+import { type ConnectionRef, connKey } from "./connections";
+import type { UpstreamLimits } from "./limits";
 import type { TenantLimiters } from "./rate-limit";
-import type { TokenLifecycle, UsableAccess } from "./tokens";
+import type { AccessOutcome, TokenLifecycle, UsableAccess } from "./tokens";
 
 /** A call to forward, as the edge checked it. */
 export interface ProxyRequest {
@@ -36,10 +39,24 @@ export type ProxyOutcome =
 /** 429s waited out per call before the provider's answer is passed back as it is. */
 const MAX_429_WAITS = 2;
 
+/**
+ * How often an upstream 401 may force a refresh of one connection. A caller can make any provider
+ * answer 401 (a path that needs a scope the grant lacks), and each forced refresh is a call to the
+ * shared OAuth app's token endpoint; past this, the 401 is the answer.
+ */
+export const FORCED_REFRESH_INTERVAL_MS = 60_000;
+/** DO storage: `proxy_refresh:<connKey>` → when a proxied 401 last forced a refresh (epoch ms). */
+export const FORCED_REFRESH_PREFIX = "proxy_refresh:";
+
 export class ApiProxy {
+  /** Forced refreshes under way, by FORCED_REFRESH_PREFIX key: a concurrent 401 waits for it. */
+  private readonly forced = new Map<string, Promise<AccessOutcome>>();
+
   constructor(
     private readonly env: Env,
+    private readonly storage: DurableObjectStorage,
     private readonly tokens: TokenLifecycle,
+    private readonly limits: UpstreamLimits,
     private readonly limiters: TenantLimiters,
     private readonly providerOf: (name: string) => RegisteredProvider | undefined,
   ) {}
@@ -47,6 +64,8 @@ export class ApiProxy {
   async forward(request: ProxyRequest): Promise<ProxyOutcome> {
     const provider = this.providerOf(request.integration);
     if (!provider) return failed("unknown_integration", `Unknown integration "${request.integration}"`);
+    const admitted = this.limits.admit("proxy_call");
+    if (!admitted.ok) return admitted;
     const ref = { integration: provider.name, tenantId: request.tenantId };
     const first = await this.tokens.getIntegrationAccess(ref);
     if (!first.ok) return first;
@@ -68,13 +87,20 @@ export class ApiProxy {
       if (!("status" in response)) return response;
     }
     if (response.status === 401) {
-      // The token was refused before its expiry (revoked, rotated elsewhere): refresh once, retry once.
-      await response.body?.cancel();
-      const again = await this.tokens.getIntegrationAccess(ref, true);
-      if (!again.ok) return again;
-      access = again.access;
-      response = await this.send(provider, access, call, settings.timeoutMs);
-      if (!("status" in response)) return response;
+      // The token was refused before its expiry (revoked, rotated elsewhere): refresh, retry once.
+      const again = await this.accessAfter401(ref, provider.name, access.tenantId);
+      if (!again.ok) {
+        await response.body?.cancel();
+        return again;
+      }
+      // Past the interval's one forced refresh, only a token refreshed since this call began is
+      // worth a retry; the same token gets the provider's 401 back.
+      if (again.access.accessToken !== access.accessToken) {
+        await response.body?.cancel();
+        access = again.access;
+        response = await this.send(provider, access, call, settings.timeoutMs);
+        if (!("status" in response)) return response;
+      }
     }
 
     const length = Number(response.headers.get("Content-Length") ?? "0");
@@ -91,6 +117,25 @@ export class ApiProxy {
       headers: pickHeaders(response.headers, PROXY_RESPONSE_HEADERS),
       body: response.body ? capped(response.body as ReadableStream<Uint8Array>, settings.maxResponseBytes) : null,
     };
+  }
+
+  /**
+   * The connection's access after an upstream 401: refreshed by force when its last forced refresh
+   * is FORCED_REFRESH_INTERVAL_MS old (the time is recorded first, so concurrent 401s force one);
+   * else the one in flight, if any, or the current token. A token equal to the refused one means no
+   * retry.
+   */
+  private accessAfter401(ref: ConnectionRef, integration: string, tenantId: string | null): Promise<AccessOutcome> {
+    const key = FORCED_REFRESH_PREFIX + connKey({ integration, tenantId: tenantId ?? "" });
+    const inFlight = this.forced.get(key);
+    if (inFlight) return inFlight;
+    const last = this.storage.kv.get<number>(key);
+    const now = Date.now();
+    if (last !== undefined && now - last < FORCED_REFRESH_INTERVAL_MS) return this.tokens.getIntegrationAccess(ref);
+    this.storage.kv.put(key, now);
+    const refreshed = this.tokens.getIntegrationAccess(ref, true).finally(() => this.forced.delete(key));
+    this.forced.set(key, refreshed);
+    return refreshed;
   }
 
   /** One attempt, under the tenant's limiter; a network failure or a refused URL is a failure. */
@@ -123,9 +168,8 @@ export class ApiProxy {
         redirect: "manual",
         signal: AbortSignal.timeout(timeoutMs),
       });
-    const limiter = this.limiters.for(provider, access.tenantId);
     try {
-      return await (limiter ? limiter.run(call) : call());
+      return await this.limiters.for(provider, access.tenantId).run(call);
     } catch {
       return failed("provider_unavailable", `${provider.name} could not be reached or did not answer in time`);
     }

@@ -41,19 +41,27 @@ export class RateLimiter implements Limiter {
 }
 
 /**
+ * The limit of a provider that declares none. An undocumented limit is not no limit: without one, a
+ * burst through the proxy would reach the provider all at once and spend the shared OAuth app's
+ * standing there. Concurrency is what a burst breaks, so that is the tight part; the per-minute
+ * figure is a backstop (the proxy's own budget is LIMIT_PROXY_CALLS_PER_MINUTE per workspace), high
+ * enough that one tick's cron fetches of a large connection (a thousand keys) are not held back.
+ */
+export const DEFAULT_RATE_LIMIT: RateLimit = { concurrent: 10, perMinute: 1200 };
+
+/**
  * One limiter per (provider, tenant) in this workspace's object, shared by fetches and proxied
  * calls, so together they stay within the provider's per-tenant limits.
  */
 export class TenantLimiters {
   private readonly limiters = new Map<string, RateLimiter>();
 
-  /** The limiter for `provider`'s `tenantId`, or undefined when the provider declares no limit. */
-  for(provider: { name: string; rateLimit?: RateLimit | undefined }, tenantId: string | null): RateLimiter | undefined {
-    if (!provider.rateLimit) return undefined;
+  /** The limiter for `provider`'s `tenantId`: its declared limit, else DEFAULT_RATE_LIMIT. */
+  for(provider: { name: string; rateLimit?: RateLimit | undefined }, tenantId: string | null): RateLimiter {
     const key = `${provider.name}:${tenantId ?? ""}`;
     let limiter = this.limiters.get(key);
     if (!limiter) {
-      limiter = new RateLimiter(provider.rateLimit);
+      limiter = new RateLimiter(provider.rateLimit ?? DEFAULT_RATE_LIMIT);
       this.limiters.set(key, limiter);
     }
     return limiter;

@@ -207,6 +207,7 @@ export class TokenLifecycle {
           tokenType: tokens.tokenType ?? access.tokens.tokenType,
           expiresAt: tokens.expiresAt,
           scope: tokens.scope ?? access.scope,
+          refreshHardExpiresAt: tokens.refreshHardExpiresAt ?? null,
         });
       } catch (err) {
         if (!(err instanceof TokenEndpointError)) {
@@ -267,12 +268,12 @@ export class TokenLifecycle {
   private async commit(
     access: IntegrationAccess,
     app: OAuthApp,
-    next: Pick<IntegrationAccess, "expiresAt" | "scope"> & IntegrationAccess["tokens"],
+    next: Pick<IntegrationAccess, "expiresAt" | "scope" | "refreshHardExpiresAt"> & IntegrationAccess["tokens"],
   ): Promise<AccessOutcome> {
     const { integration, generation } = access;
     const now = Date.now();
     const tokens = { accessToken: next.accessToken, refreshToken: next.refreshToken, tokenType: next.tokenType };
-    const sealed = await sealTokens(await this.ring(), this.store.workspaceId, integration, tokens);
+    const sealed = await sealTokens(await this.ring(), this.store.rotatedRecord(integration, generation), tokens);
     this.storage.kv.delete(markerKey(integration, generation));
     await this.store.holdRotation(integration, {
       generation,
@@ -280,6 +281,7 @@ export class TokenLifecycle {
       expiresAt: next.expiresAt,
       scope: next.scope,
       tokensIssuedAt: now,
+      refreshHardExpiresAt: next.refreshHardExpiresAt,
     });
 
     const refreshed: IntegrationAccess = {
@@ -288,6 +290,8 @@ export class TokenLifecycle {
       expiresAt: next.expiresAt,
       scope: next.scope,
       tokensIssuedAt: now,
+      // As D1 keeps it (updateTokens): the consent's, once known.
+      refreshHardExpiresAt: access.refreshHardExpiresAt ?? next.refreshHardExpiresAt,
       lastRefreshAt: now,
       lastRefreshError: null,
       refreshFailures: 0,

@@ -11,7 +11,7 @@ import {
   type WebhookMessage,
 } from "../framework/webhooks";
 import type { Db } from "../storage/db";
-import { type OutboxEvent, resetForRedelivery, type StoredWebhookEvent } from "../storage/webhooks";
+import { getWebhookEvent, type OutboxEvent, resetForRedelivery, type StoredWebhookEvent } from "../storage/webhooks";
 
 export type RedeliverOutcome = { ok: true; event: StoredWebhookEvent } | { ok: false; failure: Failure };
 
@@ -54,18 +54,49 @@ export class WebhookEvents {
     }
   }
 
-  /** Makes one of this workspace's events pending again, with a fresh attempt count, and queues it now. */
-  async redeliver(id: string, now = Date.now()): Promise<RedeliverOutcome> {
+  /**
+   * Makes one of this workspace's delivered or dead events pending again, with a fresh attempt count,
+   * and queues it now. A pending event is refused (its own retries send it; another message would
+   * only send it twice), and `admit` (the workspace's hourly limit) is asked only for an event that
+   * can be redelivered.
+   */
+  async redeliver(
+    id: string,
+    admit: () => { ok: true } | { ok: false; failure: Failure },
+    now = Date.now(),
+  ): Promise<RedeliverOutcome> {
     if (!this.enabled) {
       return {
         ok: false,
         failure: { reason: "webhooks_disabled", message: "Webhooks are off on this server: WEBHOOK_URL is not set" },
       };
     }
+    const current = await getWebhookEvent(this.d, id, this.workspaceId);
+    if (!current) return notFound(id);
+    if (current.state === "pending") return pending(current);
+    const admitted = admit();
+    if (!admitted.ok) return admitted;
     const event = await resetForRedelivery(this.d, this.workspaceId, id, now);
-    if (!event)
-      return { ok: false, failure: { reason: "not_found", message: `No webhook event "${id}" in this workspace` } };
+    if (!event) {
+      // Redelivered (or pruned) between the read and the reset.
+      const again = await getWebhookEvent(this.d, id, this.workspaceId);
+      return again ? pending(again) : notFound(id);
+    }
     await this.env.WEBHOOK_QUEUE.send({ id } satisfies WebhookMessage, { contentType: "json" });
     return { ok: true, event };
   }
+}
+
+function notFound(id: string): RedeliverOutcome {
+  return { ok: false, failure: { reason: "not_found", message: `No webhook event "${id}" in this workspace` } };
+}
+
+function pending(event: StoredWebhookEvent): RedeliverOutcome {
+  return {
+    ok: false,
+    failure: {
+      reason: "webhook_pending",
+      message: `Webhook event "${event.id}" is still pending (next attempt ${new Date(event.nextAttemptAt).toISOString()}): it is retried on its own; redeliver it once it is delivered or dead`,
+    },
+  };
 }

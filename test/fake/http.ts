@@ -134,6 +134,7 @@ export async function runScripted(
   if (reply) {
     const headers = { ...reply.headers, ...entry.headers };
     if (entry.retryAfter !== undefined) headers["Retry-After"] = String(entry.retryAfter);
+    if (entry.location !== undefined) headers["Location"] = entry.location;
     reply = { ...reply, headers };
   }
   if (delay > 0 && entry.delayAfterProcessing) {

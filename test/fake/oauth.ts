@@ -56,6 +56,9 @@ export function authorize(state: State, ctx: Ctx, provider: ProviderKey): Reply 
   const organisations = provider === "xero" && Number.isInteger(ticked) && ticked > 0 ? Math.min(ticked, 4) : null;
   // Test hook: `_fake_tenant=<id>`: the user consents to a company they consented to before (a reconnect).
   const again = q.get("_fake_tenant");
+  // Test hook: `_fake_expires_in=<seconds>`: the grant's access tokens (issued and refreshed) live this long.
+  const lifetime = Number(q.get("_fake_expires_in") ?? "");
+  const expiresIn = Number.isInteger(lifetime) && lifetime > 0 ? lifetime : null;
   state.codes.set(code, {
     code,
     provider,
@@ -68,6 +71,7 @@ export function authorize(state: State, ctx: Ctx, provider: ProviderKey): Reply 
     tenantId: provider === "quickbooks" && again ? again : tenantId,
     organisations,
     again,
+    expiresIn,
     expiresAt: Date.now() + CODE_TTL_MS,
     used: false,
     grantId: null,
@@ -76,6 +80,9 @@ export function authorize(state: State, ctx: Ctx, provider: ProviderKey): Reply 
   const realm = provider === "quickbooks" ? (again ?? tenantId) : null;
   return redirectTo(redirectUri, { code, state: st, ...(realm ? { realmId: realm } : {}), ...named?.params });
 }
+
+/** Intuit answers `x_refresh_token_hard_expires_in` only to a token request that asks with this header. */
+const hardExpiryAsked = (ctx: Ctx) => ctx.req.headers["x-include-refresh-token-hard-expires-in"] === "true";
 
 /** Client authentication per the provider's registered methods (RFC 6749 §2.3.1). */
 function authenticate(ctx: Ctx, form: URLSearchParams, client: Client): Reply | null {
@@ -203,10 +210,18 @@ function exchangeCode(state: State, ctx: Ctx, form: URLSearchParams, client: Cli
         : code.again
           ? [{ id: code.again, ...(provider === "xero" ? { type: "ORGANISATION" as const } : {}) }]
           : undefined,
+    ...(code.expiresIn ? { expiresIn: code.expiresIn, refreshExpiresIn: code.expiresIn } : {}),
   });
   grant.counters.tokenRequests = 1;
   code.grantId = grant.id;
-  return json(200, tokenResponse(grant, grant.currentAccessToken, grant.currentRefreshToken, grant.expiresIn), {
+  const body = tokenResponse(
+    grant,
+    grant.currentAccessToken,
+    grant.currentRefreshToken,
+    grant.expiresIn,
+    hardExpiryAsked(ctx),
+  );
+  return json(200, body, {
     "Cache-Control": "no-store",
     Pragma: "no-cache",
   });
@@ -229,7 +244,7 @@ function refresh(state: State, ctx: Ctx, form: URLSearchParams, client: Client, 
       return oauthError(400, "invalid_scope", "requested scope exceeds the grant");
   }
   const { access, refresh: next } = rotate(state, grant);
-  return json(200, tokenResponse(grant, access, next, grant.refreshExpiresIn), {
+  return json(200, tokenResponse(grant, access, next, grant.refreshExpiresIn, hardExpiryAsked(ctx)), {
     "Cache-Control": "no-store",
     Pragma: "no-cache",
   });

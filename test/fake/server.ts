@@ -1,6 +1,6 @@
-// Fake Xero, Gusto, QuickBooks and generic OAuth 2.0 providers, a webhook receiver and a control API,
-// on one node:http server bound to 127.0.0.1 on a random port. Started by test/global-setup.ts; see
-// README.md here.
+// Fake Xero, Gusto, QuickBooks and generic OAuth 2.0 providers, a webhook receiver, a sink for
+// requests that must never arrive, and a control API, on one node:http server bound to 127.0.0.1 on
+// a random port. Started by test/global-setup.ts; see README.md here.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { api } from "./api.ts";
@@ -8,6 +8,7 @@ import { control } from "./control.ts";
 import { json, readBody, writeReply } from "./http.ts";
 import type { Ctx, Reply } from "./http.ts";
 import { authorize, revoke, token } from "./oauth.ts";
+import { createSink, type Sink, sinkRoutes } from "./sink.ts";
 import { createState } from "./store.ts";
 import type { State } from "./store.ts";
 import type { ProviderKey } from "./types.ts";
@@ -67,9 +68,10 @@ function providerOf(path: string): ProviderRoutes | null {
 
 const methodNotAllowed = (allow: string): Reply => json(405, { error: "method_not_allowed" }, { Allow: allow });
 
-async function route(state: State, receiver: WebhookReceiver, ctx: Ctx): Promise<Reply | null> {
+async function route(state: State, receiver: WebhookReceiver, sink: Sink, ctx: Ctx): Promise<Reply | null> {
   const path = ctx.url.pathname;
   if (path.startsWith("/webhooks/") || path.startsWith("/_control/webhooks")) return webhookRoutes(receiver, ctx, path);
+  if (path.startsWith("/sink/") || path.startsWith("/_control/sink/")) return sinkRoutes(sink, ctx, path);
   if (path === "/_control" || path.startsWith("/_control/")) return control(state, ctx, path.slice("/_control".length));
   const p = providerOf(path);
   if (!p) return json(404, { error: "not_found", message: `no route ${ctx.method} ${path}` });
@@ -83,6 +85,7 @@ async function route(state: State, receiver: WebhookReceiver, ctx: Ctx): Promise
 export async function startFakeServer(opts: { port?: number; state?: State } = {}): Promise<FakeServer> {
   const state = opts.state ?? createState();
   const receiver = createWebhookReceiver();
+  const sink = createSink();
   const closing = new AbortController();
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const hangUp = new AbortController();
@@ -99,7 +102,7 @@ export async function startFakeServer(opts: { port?: number; state?: State } = {
         rawBody,
         signal: AbortSignal.any([hangUp.signal, closing.signal]),
       };
-      const reply = await route(state, receiver, ctx);
+      const reply = await route(state, receiver, sink, ctx);
       if (reply) writeReply(res, reply);
       else if (!res.headersSent) res.destroy();
     } catch (error) {

@@ -15,6 +15,8 @@ import type {
 } from "./types.ts";
 
 export const CODE_TTL_MS = 10 * 60_000;
+/** Intuit: a refresh token's life ends five years after consent, whatever its use. */
+export const HARD_EXPIRY_MS = 5 * 365 * 24 * 3600_000;
 export const DEFAULT_EXPIRES_IN = 1800;
 
 export type AuthMethod = "basic" | "post";
@@ -49,6 +51,8 @@ export interface Code {
   organisations?: number | null;
   /** The one company consented to again (test hook `_fake_tenant`), else null. */
   again?: string | null;
+  /** Lifetime in seconds of every access token of the grant (test hook `_fake_expires_in`), else the default. */
+  expiresIn?: number | null;
   expiresAt: number;
   used: boolean;
   grantId: string | null;
@@ -67,6 +71,8 @@ export interface Grant {
   expiresIn: number;
   refreshExpiresIn: number;
   refreshTokenOnRefresh: boolean;
+  /** QuickBooks: when the grant's refresh tokens stop working however they are used (five years after consent). */
+  hardExpiresAt: number;
   /** Every access token ever issued → its expiry (epoch ms). */
   accessTokens: Map<string, number>;
   currentAccessToken: string;
@@ -194,6 +200,7 @@ export function createGrant(state: State, opts: GrantOptions): Grant {
     expiresIn: opts.expiresIn ?? DEFAULT_EXPIRES_IN,
     refreshExpiresIn: opts.refreshExpiresIn ?? DEFAULT_EXPIRES_IN,
     refreshTokenOnRefresh: opts.refreshTokenOnRefresh ?? true,
+    hardExpiresAt: Date.now() + HARD_EXPIRY_MS,
     accessTokens: new Map(),
     currentAccessToken: "",
     currentRefreshToken: "",
@@ -269,6 +276,8 @@ export function tokenResponse(
   access: string,
   refresh: string | null,
   expiresIn: number,
+  /** Intuit: the request carried `x-include-refresh-token-hard-expires-in: true`. */
+  hardExpiryAsked = false,
 ): Record<string, unknown> {
   const body: Record<string, unknown> = { access_token: access, expires_in: expiresIn, token_type: "Bearer" };
   if (refresh) body["refresh_token"] = refresh;
@@ -278,6 +287,9 @@ export function tokenResponse(
     // Intuit: lower-case token type, and the refresh token's remaining life (100 days, rolling).
     body["token_type"] = "bearer";
     body["x_refresh_token_expires_in"] = 8_726_400;
+    // Only when asked, as Intuit answers: seconds left until the grant's five years are over.
+    if (hardExpiryAsked)
+      body["x_refresh_token_hard_expires_in"] = Math.max(0, Math.floor((grant.hardExpiresAt - Date.now()) / 1000));
   }
   return body;
 }

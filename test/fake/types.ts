@@ -27,6 +27,16 @@ export interface ScriptedResponse {
   headers?: Record<string, string>;
   /** Destroy the connection without answering (after delayMs, if any): a network error. */
   reset?: boolean;
+  /** Sent as Location, e.g. with a 307 (a fakeUrl("/sink/<name>") records what follows it). */
+  location?: string;
+}
+
+/** One request that reached `/sink/<name>` (GET /_control/sink/<name>). */
+export interface SinkHit {
+  method: string;
+  /** Lower-cased request headers. */
+  headers: Record<string, string>;
+  body: string;
 }
 
 export interface TenantInput {

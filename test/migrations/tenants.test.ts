@@ -4,11 +4,12 @@
 import { applyD1Migrations } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { keyRingFromEnv, sealTokens } from "../../src/framework/crypto";
+import { keyRingFromEnv } from "../../src/framework/crypto";
 import { getConnections } from "../../src/storage/connections";
 import { db } from "../../src/storage/db";
 import { getPendingGrant } from "../../src/storage/pending";
 import { loadAccess } from "../../src/workspace/integration-access";
+import { sealLegacy } from "../legacy-seal";
 
 const BEFORE = env.TEST_MIGRATIONS.findIndex((m) => m.name.startsWith("0009"));
 
@@ -17,7 +18,8 @@ describe("migration 0009: a connection is (workspace, provider, tenant)", () => 
     expect(BEFORE).toBeGreaterThan(0);
     await applyD1Migrations(env.DB, env.TEST_MIGRATIONS.slice(0, BEFORE));
     const ring = await keyRingFromEnv(env);
-    const sealed = await sealTokens(ring, "ws-old", "Xero", {
+    // Sealed as deployments of that time did.
+    const sealed = await sealLegacy(env.TOKEN_ENCRYPTION_KEY, "ws-old", "Xero", {
       accessToken: "at-old",
       refreshToken: "rt-old",
       tokenType: "Bearer",

@@ -1,5 +1,5 @@
 // wrangler.toml facts the code relies on.
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 
 const read = (path: string) => readFileSync(new URL(`../../${path}`, import.meta.url), "utf8");
@@ -34,6 +34,22 @@ describe("wrangler.toml", () => {
     expect(consumer, `a [[queues.consumers]] block for ${name}`).not.toBeNull();
     // test/cron-dispatch.test.ts bounds one batch of 10 ranges below 900 subrequests.
     expect(Number(consumer![1])).toBeLessThanOrEqual(10);
+  });
+
+  it("should give every queue consumer a retry delay, and every retry in the consumers its own", () => {
+    const blocks = toml.split("[[queues.consumers]]").slice(1);
+    expect(blocks.length).toBeGreaterThanOrEqual(3);
+    for (const block of blocks) {
+      const queue = /^queue = "([^"]+)"$/m.exec(block)?.[1];
+      const delay = Number(/^retry_delay = (\d+)$/m.exec(block.split("\n[")[0]!)?.[1]);
+      // A retry without a delay comes back at once: a failing dependency would get a storm.
+      expect(delay, `retry_delay of ${queue}`).toBeGreaterThanOrEqual(10);
+    }
+    for (const file of readdirSync(new URL("../../src/jobs", import.meta.url)).filter((f) => f.endsWith(".ts"))) {
+      const source = read(`src/jobs/${file}`);
+      expect(source, file).not.toMatch(/\.retry\(\s*\)/);
+      for (const call of source.matchAll(/\.retry\(([^)]*)\)/g)) expect(call[1], file).toMatch(/delaySeconds/);
+    }
   });
 
   it("should run the cron hourly, as the status route's next_scheduled_run assumes", () => {

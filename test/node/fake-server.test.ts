@@ -287,6 +287,38 @@ describe("revoke", () => {
   });
 });
 
+describe("redirects and the sink", () => {
+  it("sends a scripted location with a 307, and records what reaches the sink", async () => {
+    const g = await mint({ provider: "xero" });
+    const target = url("/sink/self-test");
+    await ctl("POST", `/grants/${g.grantId}/script`, {
+      endpoint: "token",
+      responses: [{ status: 307, location: target }],
+    });
+    const res = await fetch(url("/xero/token"), {
+      method: "POST",
+      redirect: "manual",
+      headers: { "Content-Type": "application/x-www-form-urlencoded", ...XERO },
+      body: new URLSearchParams({ grant_type: "refresh_token", refresh_token: g.refresh_token }),
+    });
+    expect(res.status).toBe(307);
+    expect(res.headers.get("location")).toBe(target);
+    expect(await ctl<unknown[]>("GET", "/sink/self-test")).toEqual([]);
+    // A client that follows it (the default) sends the form again, credentials included.
+    await ctl("POST", `/grants/${g.grantId}/script`, {
+      endpoint: "token",
+      responses: [{ status: 307, location: target }],
+    });
+    expect((await xeroRefresh(g.refresh_token)).status).toBe(200);
+    const [hit] = await ctl<{ method: string; headers: Record<string, string>; body: string }[]>(
+      "GET",
+      "/sink/self-test",
+    );
+    expect(hit).toMatchObject({ method: "POST", headers: { authorization: XERO.Authorization } });
+    expect(hit!.body).toContain("refresh_token=");
+  });
+});
+
 describe("Xero API", () => {
   it("lists connections, checks the tenant header, logs requests and plays API scripts", async () => {
     const g = await mint({ provider: "xero" });
@@ -572,6 +604,31 @@ describe("QuickBooks", () => {
     const wrong = await form(TOKEN, fields, { Authorization: basic("quickbooks-client", "nope") });
     expect(wrong.status).toBe(401);
     expect((await form(TOKEN, fields, QB)).status).toBe(200); // the rejected attempts did not burn the code
+  });
+
+  it("states the refresh token's five-year hard expiry only when asked, on the exchange and on refresh", async () => {
+    const FIVE_YEARS_S = 5 * 365 * 24 * 3600;
+    const ASK = { "x-include-refresh-token-hard-expires-in": "true" };
+    const { code } = await authorizeCode({}, "/quickbooks/oauth2", "quickbooks-client");
+    const exchange = await form(
+      TOKEN,
+      { grant_type: "authorization_code", code, redirect_uri: REDIRECT },
+      { ...QB, ...ASK },
+    );
+    const first = (await exchange.json()) as Record<string, unknown>;
+    expect(first["x_refresh_token_hard_expires_in"]).toBeGreaterThan(FIVE_YEARS_S - 60);
+    expect(first["x_refresh_token_hard_expires_in"]).toBeLessThanOrEqual(FIVE_YEARS_S);
+    const plain = (await (await qbRefresh(first["refresh_token"] as string)).json()) as Record<string, unknown>;
+    expect(plain).not.toHaveProperty("x_refresh_token_hard_expires_in");
+    expect(plain).toHaveProperty("x_refresh_token_expires_in", 8726400);
+    const refresh_token = plain["refresh_token"] as string;
+    const asked = (await (
+      await form(TOKEN, { grant_type: "refresh_token", refresh_token }, { ...QB, ...ASK })
+    ).json()) as Record<string, unknown>;
+    // The same consent's five years: a refresh does not extend them.
+    expect(asked["x_refresh_token_hard_expires_in"]).toBeLessThanOrEqual(
+      first["x_refresh_token_hard_expires_in"] as number,
+    );
   });
 
   it("rotates refresh tokens and revokes the grant when a consumed one comes back", async () => {

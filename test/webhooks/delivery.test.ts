@@ -28,9 +28,8 @@ describe("webhook delivery", () => {
     const id = await firstEvent(ws);
     const row = (await outboxRow(id))!;
     expect(row).toMatchObject({ state: "pending", attempts: 1, last_status: 500 });
-    // A failure's body is read only up to 1 KiB and quoted short, on one line.
-    expect(row.last_error).toMatch(/^HTTP 500: receiver down receiver down/);
-    expect(row.last_error!.length).toBeLessThanOrEqual(220);
+    // The receiver's words go to the operator's log (a short excerpt), not to the workspace.
+    expect(row.last_error).toBe("HTTP 500");
     expect(row.next_attempt_at).toBeGreaterThan(Date.now() + 50_000);
 
     // The queue redelivers the message later; here the consumer runs it at once.

@@ -99,6 +99,10 @@ const connectionStatus = z.object({
     last_refresh_at: z.nullable(z.string()),
     last_refresh_error: z.nullable(z.string()),
     refresh_failures: z.number(),
+    refresh_hard_expires_at: described(
+      z.nullable(z.string()),
+      "When the refresh token stops working however often it is used, so a member must connect again by then (QuickBooks: five years after consent); null when the provider states none",
+    ),
   }),
   last_fetch: z.nullable(fetchRun),
   next_scheduled_run: described(z.nullable(z.string()), "null while the connection needs a reconnect"),
@@ -312,6 +316,7 @@ export const dataRoutes = new Hono<AppEnv>()
                   last_refresh_at: iso(row.lastRefreshAt),
                   last_refresh_error: row.lastRefreshError,
                   refresh_failures: row.refreshFailures,
+                  refresh_hard_expires_at: iso(row.refreshHardExpiresAt),
                 },
                 last_fetch: run ? runEntry(run) : null,
                 next_scheduled_run: row.requiresReconnect ? null : next,

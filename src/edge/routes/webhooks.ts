@@ -26,7 +26,10 @@ const eventSchema = z.object({
   ),
   attempts: described(z.number(), "Attempts since the event was recorded or last redelivered"),
   last_status: described(z.nullable(z.number()), "The receiver's HTTP status on the last attempt"),
-  last_error: described(z.nullable(z.string()), "Why the last attempt failed: timeout, network, HTTP status…"),
+  last_error: described(
+    z.nullable(z.string()),
+    "Why the last attempt failed: `HTTP <status>`, `timeout`, `network`, or this server's webhook setting at fault; never the receiver's body",
+  ),
   last_attempt_at: z.nullable(z.string()),
   next_attempt_at: described(z.nullable(z.string()), "When a pending event is tried next"),
   delivered_at: z.nullable(z.string()),
@@ -97,12 +100,19 @@ export const webhookRoutes = new Hono<AppEnv>()
     "/integration/webhooks/events/:id/redeliver",
     describe({
       tag: "Webhooks",
-      summary: "Send one webhook event again, now, with a fresh set of attempts (same webhook-id)",
+      summary: "Send a delivered or dead webhook event again, now, with a fresh set of attempts (same webhook-id)",
       access: "admin",
       responses: {
         202: { description: "Queued: the event, pending again", schema: eventSchema },
         404: { description: "not_found: no such event in this workspace" },
-        409: { description: "webhooks_disabled: WEBHOOK_URL is not set on this server" },
+        409: {
+          description:
+            "webhook_pending: the event is pending and is retried on its own; webhooks_disabled: WEBHOOK_URL is not set on this server",
+        },
+        429: {
+          description:
+            "rate_limited: the workspace redelivered LIMIT_WEBHOOK_REDELIVERIES_PER_HOUR events this hour; Retry-After says when it may again",
+        },
       },
     }),
     authenticated,

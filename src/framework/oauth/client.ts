@@ -64,9 +64,11 @@ export function createOAuthClient(app: OAuthApp, options: ClientOptions): OAuthC
     url: string,
     params: Record<string, string>,
     format: "form" | "json" = "form",
+    extraHeaders: Readonly<Record<string, string>> = {},
   ): Promise<{ status: number; headers: Headers; body: unknown }> => {
     const fields = new URLSearchParams(params);
     const headers = new Headers({
+      ...extraHeaders,
       "Content-Type": format === "json" ? "application/json" : "application/x-www-form-urlencoded",
       Accept: "application/json",
       "User-Agent": "zebbra-integrations",
@@ -119,7 +121,7 @@ export function createOAuthClient(app: OAuthApp, options: ClientOptions): OAuthC
   };
 
   const tokenRequest = async (params: Record<string, string>): Promise<TokenResponse> => {
-    const { status, headers, body } = await post(app.tokenUrl, params);
+    const { status, headers, body } = await post(app.tokenUrl, params, "form", app.tokenHeaders);
     if (status === 429 || status >= 500) {
       const retryAfterMs = parseRetryAfter(headers.get("Retry-After"), now());
       throw new TokenEndpointError(
@@ -198,12 +200,16 @@ function toTokenResponse(body: Record<string, unknown>, now: number): TokenRespo
     // Some servers send an absolute expiry instead (epoch seconds).
     else if (typeof body.expires_at === "number") expiresAt = body.expires_at * 1000;
     if (expiresAt !== null && !Number.isFinite(expiresAt)) expiresAt = null;
+    // Intuit, when asked (tokenHeaders): seconds left of the refresh token's five-year life.
+    const hard = Number(body.x_refresh_token_hard_expires_in);
+    const refreshHardExpiresAt = Number.isFinite(hard) && hard > 0 ? now + hard * 1000 : null;
     return {
       accessToken,
       refreshToken: tokens.hasRefreshToken() ? tokens.refreshToken() : null,
       tokenType: typeof body.token_type === "string" ? body.token_type : null,
       expiresAt,
       scope: typeof body.scope === "string" ? body.scope : null,
+      refreshHardExpiresAt,
     };
   } catch {
     throw new TokenEndpointError("unexpected", "invalid_response", "The token endpoint's answer has no access_token");

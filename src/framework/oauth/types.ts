@@ -23,6 +23,11 @@ export interface OAuthAppDefaults {
   pkce?: boolean;
   /** Extra query parameters for the authorize URL. */
   authorizeParams?: Readonly<Record<string, string>>;
+  /**
+   * Extra headers on every token-endpoint request (code exchange and refresh), for a provider that
+   * states more when asked (Intuit: `x-include-refresh-token-hard-expires-in: true`).
+   */
+  tokenHeaders?: Readonly<Record<string, string>>;
 }
 
 /** An app's configuration after `<NAME>_*` variables are applied. */
@@ -40,6 +45,11 @@ export interface TokenResponse {
   /** Absolute expiry (epoch ms), or null when the provider gave none. */
   expiresAt: number | null;
   scope: string | null;
+  /**
+   * When the refresh token stops working however often it is used (epoch ms), when the provider
+   * states it (Intuit's `x_refresh_token_hard_expires_in`); null or absent otherwise.
+   */
+  refreshHardExpiresAt?: number | null;
 }
 
 /** The secret part of a connection; only ever stored encrypted. */

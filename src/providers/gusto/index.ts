@@ -42,8 +42,9 @@ export const gusto = {
   // 2: every page Gusto counts is read (format 1 stopped at the first page shorter than asked for).
   // 3: each row carries the employee's uuid as `id`.
   dataFormat: 3,
-  // Gusto: the old refresh token is revoked only when the new access token is first used, so a lost
-  // refresh answer can be retried. https://docs.gusto.com/embedded-payroll/v2022-11-01/reference/refresh-access-token
+  // Gusto: "The previous refresh_token will be revoked on the first usage of the new access_token"
+  // (https://docs.gusto.com/app-integrations/v2024-04-01/reference/refresh-access-token), so a lost
+  // refresh answer (whose new token was never used) can be retried.
   refreshRetryAfterTimeout: true,
   // A Gusto token is for one company: token_info names it, the company resource its name.
   // https://docs.gusto.com/app-integrations/reference/get-v1-token-info

@@ -52,13 +52,20 @@ export const quickbooks = {
     pkce: false,
     // Intuit: the token in a JSON body, not RFC 7009's form (its SDKs' revoke()).
     revokeBody: "json",
+    // Intuit caps every refresh token at five years from consent (policy of 12 November 2025,
+    // https://blogs.a.intuit.com/2025/11/12/important-changes-to-refresh-token-policy); asked with this
+    // header, the token endpoint says how long is left, as `x_refresh_token_hard_expires_in` (seconds).
+    // Header and field as Intuit's own client sends and reads them: intuit/oauth-jsclient 4.2.4
+    // (CHANGELOG.md, src/OAuthClient.js _tokenRequestHeaders).
+    tokenHeaders: { "x-include-refresh-token-hard-expires-in": "true" },
   },
   offlineAccessNote: "Intuit always returns a refresh token; it has no offline scope.",
   // Intuit: the previous refresh token stays valid for 24 hours after a rotation (oauth-jsclient
   // README, "Refresh access_token"), so a refresh whose answer was lost may be sent again.
   refreshRetryAfterTimeout: true,
   // Intuit: refresh tokens live 100 days, extended by each use
-  // (https://blogs.intuit.com/2024/06/03/oauth-token-management-done-the-right-way/).
+  // (https://blogs.intuit.com/2024/06/03/oauth-token-management-done-the-right-way/), up to the
+  // five-year cap above, which no use extends: the cron warns 30 days before it (connection.expiring).
   keepAliveAfterMs: 50 * 24 * 3600_000,
   // Intuit names the company the user picked in the redirect, not through an API call.
   tenantFromCallback(query) {

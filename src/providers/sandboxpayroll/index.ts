@@ -5,7 +5,13 @@ import type { EmployeeRow } from "../../framework/data";
 import { ProviderDataError } from "../../framework/data";
 import { lazy } from "../../framework/lazy";
 import type { ProviderDefinition } from "../../framework/provider";
-import { COMPANY_HEADER, companyHeaders, grantedCompanies } from "../sandbox/companies";
+
+/** The sandbox names a call's company in this header (docs/sandbox.md), as Xero does in Xero-Tenant-Id. */
+const COMPANY_HEADER = "Sandbox-Company-Id";
+
+const grantCompanies = lazy(() =>
+  z.looseObject({ companies: z.array(z.looseObject({ id: z.string(), name: z.string() })) }),
+);
 
 /** At most 40 pages: the demo company fills two, so more means a broken answer. */
 const MAX_PAGES = 40;
@@ -56,11 +62,15 @@ export const sandboxPayroll = {
   offlineAccessNote: "The sandbox always returns a refresh token.",
   // 2: each row carries the employee's id.
   dataFormat: 2,
-  lookupTenants: grantedCompanies,
+  // The companies the person ticked at the sandbox's consent.
+  async lookupTenants(api) {
+    const { companies } = grantCompanies().parse(await api.get("/v1/companies"));
+    return companies.map((k) => ({ tenantId: k.id, tenantName: k.name }));
+  },
   // The proxy names the connection's company itself, and refuses a caller's other one.
   proxy: { tenant: { header: COMPANY_HEADER } },
   async getData({ api, tenantId }): Promise<EmployeeRow[]> {
-    const headers = companyHeaders({ tenantId });
+    const headers: Record<string, string> = tenantId ? { [COMPANY_HEADER]: tenantId } : {};
     const rows: EmployeeRow[] = [];
     for (let page = 1; ; page++) {
       if (page > MAX_PAGES) throw new ProviderDataError("SandboxPayroll", `more than ${MAX_PAGES} pages of employees`);

@@ -35,10 +35,11 @@ export const xero = {
     scopes: ["offline_access", "accounting.reports.profitandloss.read", "accounting.reports.balancesheet.read"],
     clientAuth: "client_secret_basic",
   },
-  // Xero: a used refresh token still works for 30 minutes, for exactly this case (a lost answer).
-  // https://community.xero.com/developer/discussion/105714701 (official reply)
+  // Xero: "If, for whatever reason, you don't receive the response you can retry refreshing your
+  // existing refresh token for a grace period of 30 minutes" (https://developer.xero.com/faq/oauth2,
+  // "What is the expiration for a refresh token?"): exactly the case of a lost answer.
   refreshRetryAfterTimeout: true,
-  // Xero: refresh tokens expire after 60 days unused; refresh well before that.
+  // Xero: "Unused refresh tokens expire after 60 days" (same FAQ); refresh at half that.
   keepAliveAfterMs: 30 * 24 * 3600_000,
   // A consent may cover several organisations (the user ticks them) and a practice: each organisation
   // can become a connection, chosen by the user at confirm; a practice has no books to read.
