@@ -16,10 +16,14 @@ const PUBLISHED = {
   TOKEN_ENCRYPTION_KEY: "dev1:cyV1Wb1CXBP6TaRQ7IBcEmtfe3eIy9eE7GehPhDhKqk=",
 };
 
-async function health(overrides: Record<string, string>): Promise<Response> {
+/** GET /health of an app built for `overrides`; on a loopback host for a local development run. */
+async function health(
+  overrides: Record<string, string>,
+  base = "https://integrations.example.test",
+): Promise<Response> {
   const variant = { ...env, ...overrides } as Env;
   const ctx = createExecutionContext();
-  const res = await createApp(variant).fetch(new Request("https://integrations.example.test/health"), variant, ctx);
+  const res = await createApp(variant).fetch(new Request(`${base}/health`), variant, ctx);
   await waitOnExecutionContext(ctx);
   return res;
 }
@@ -69,9 +73,11 @@ describe("a deploy that is not safe", () => {
       APP_ORIGIN: "http://127.0.0.1:8787,http://localhost:5173",
     };
     expect(await configProblems({ ...env, ...development } as Env)).toEqual([]);
-    expect((await health(development)).status).toBe(200);
-    // But `*` is refused there too, and the answer names it.
-    const star = await health({ ...development, APP_ORIGIN: "*" });
+    expect((await health(development, "http://127.0.0.1:8787")).status).toBe(200);
+    // The same deploy reached on another host is served as production: the published values refuse it.
+    expect((await health(development)).status).toBe(503);
+    // `*` is refused in development too, and the answer names it.
+    const star = await health({ ...development, APP_ORIGIN: "*" }, "http://127.0.0.1:8787");
     expect(star.status).toBe(503);
     expect((await star.json<{ error: { message: string } }>()).error.message).toContain("APP_ORIGIN");
   });

@@ -85,6 +85,7 @@ describe("GET /integration/runs", () => {
         finished_at: new Date(now).toISOString(),
         outcome: "success",
         error: null,
+        cache_date: "2023-11-01",
         from_date: "2023-11-01",
       },
     ]);

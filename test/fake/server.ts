@@ -112,7 +112,9 @@ export async function startFakeServer(opts: { port?: number; state?: State } = {
   };
   // handle() catches everything it throws, so nothing is dropped here.
   const server = createServer((req, res) => void handle(req, res));
-  server.keepAliveTimeout = 1000;
+  // An idle connection the server closes can be picked up by workerd's pool at that very moment
+  // ("Network connection lost"): keep them open for the run; close() drops them all at the end.
+  server.keepAliveTimeout = 10 * 60_000;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(opts.port ?? 0, "127.0.0.1", () => resolve());
