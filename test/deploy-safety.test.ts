@@ -72,7 +72,7 @@ describe("a deploy that is not safe", () => {
       AUTH_JWT_AUDIENCE: "",
       APP_ORIGIN: "http://127.0.0.1:8787,http://localhost:5173",
     };
-    expect(await configProblems({ ...env, ...development } as Env)).toEqual([]);
+    expect(await configProblems({ ...env, ...development })).toEqual([]);
     expect((await health(development, "http://127.0.0.1:8787")).status).toBe(200);
     // The same deploy reached on another host is served as production: the published values refuse it.
     expect((await health(development)).status).toBe(503);

@@ -273,7 +273,7 @@ describe("the re-seal job", () => {
       JSON.stringify({ keyId: "test0", format: SEAL_FORMAT, at: now, done: true }),
     );
     expect(await startReseal(env, now, collect)).toEqual({ started: true });
-    expect(sent).toEqual([{ kind: "reseal", pending: "", connection: 0, beatAt: now }]);
+    expect(sent).toEqual([{ kind: "reseal", pending: "", connection: 0, keyId: "test1", beatAt: now }]);
 
     // The step, as the DISPATCH_QUEUE consumer receives it.
     const batch = createMessageBatch("zebbra-dispatch", [
@@ -288,10 +288,10 @@ describe("the re-seal job", () => {
     // Done under this key: not again within a day; again after one; at once when the key changes.
     expect(await startReseal(env, now + 3600_000, collect)).toEqual({ started: false });
     expect(await startReseal(env, now + 25 * 3600_000, collect)).toEqual({ started: true });
-    await env.OAUTH_KV.put(
-      RESEAL_STATE_KEY,
-      JSON.stringify({ keyId: "test0", format: SEAL_FORMAT, at: now, done: false }),
-    );
+    // A pass that started before the latest rotation is recorded as done for the key it started
+    // with (rows it passed early stay under that key), so the next tick starts another.
+    await runResealMessage(env, { kind: "reseal", ...RESEAL_START, keyId: "test0", beatAt: now }, { send: collect });
+    expect(await env.OAUTH_KV.get(RESEAL_STATE_KEY, "json")).toMatchObject({ keyId: "test0", done: true });
     expect(await startReseal(env, now + 60_000, collect)).toEqual({ started: true });
   });
 
@@ -302,7 +302,7 @@ describe("the re-seal job", () => {
         "Xero",
         await sealLegacy(OLD_KEY, `ws-rs-chain-${n}`, "Xero", tokensOf(`c${n}`)),
       );
-    const sent: ResealMessage[] = [{ kind: "reseal", ...RESEAL_START, beatAt: Date.now() }];
+    const sent: ResealMessage[] = [{ kind: "reseal", ...RESEAL_START, keyId: "test1", beatAt: Date.now() }];
     const collect = (m: ResealMessage) => {
       sent.push(m);
       return Promise.resolve();

@@ -38,6 +38,11 @@ export const resealMessage = lazy(() =>
     kind: z.literal("reseal"),
     pending: z.nullable(z.string()),
     connection: z.int().check(z.minimum(0)),
+    /**
+     * The current key when the pass started. Rows it passed before a later rotation stay under that
+     * key, so the pass is recorded as done for it, and the next tick starts one for the new key.
+     */
+    keyId: z.string(),
     /** When the pass last recorded its heartbeat (epoch ms). */
     beatAt: z.number(),
   }),
@@ -154,7 +159,7 @@ export async function startReseal(
     now - state.at > (state.done ? REPEAT_AFTER_MS : STALLED_AFTER_MS);
   if (!due) return { started: false };
   await putState(env, { keyId, format: SEAL_FORMAT, at: now, done: false });
-  await send({ kind: "reseal", ...RESEAL_START, beatAt: now });
+  await send({ kind: "reseal", ...RESEAL_START, keyId, beatAt: now });
   return { started: true };
 }
 
@@ -169,7 +174,7 @@ export async function runResealMessage(
   }: { send?: ResealSend; now?: number; limit?: number } = {},
 ): Promise<ResealStepReport> {
   const report = await resealStep(env, { pending: message.pending, connection: message.connection }, limit);
-  const keyId = (await keyRingFromEnv(env)).currentId;
+  const { keyId } = message;
   if (report.next === null) {
     await putState(env, { keyId, format: SEAL_FORMAT, at: now, done: true });
     console.log("re-seal: pass done", JSON.stringify(report));
@@ -180,7 +185,7 @@ export async function runResealMessage(
     await putState(env, { keyId, format: SEAL_FORMAT, at: now, done: false });
     beatAt = now;
   }
-  await send({ kind: "reseal", ...report.next, beatAt });
+  await send({ kind: "reseal", ...report.next, keyId, beatAt });
   return report;
 }
 
