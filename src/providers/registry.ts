@@ -67,7 +67,7 @@ export const providers = defineRegistry({
   ZohoBooks: zohoBooks,
 });
 
-/** A registered provider's name (the seed's `IntegrationProvider`). */
+/** A registered provider's name (`IntegrationProvider` of Zebbra's original framework). */
 export type IntegrationProvider = keyof typeof providers;
 
 /** Every registered provider, in registry order, whether or not this environment offers it. */

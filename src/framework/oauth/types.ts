@@ -4,7 +4,7 @@
 /** How the client authenticates at the token endpoint (RFC 6749 §2.3.1). */
 export type ClientAuthMethod = "client_secret_basic" | "client_secret_post";
 
-/** What a provider declares about its OAuth app (the seed's `registerOAuthApp` arguments). */
+/** What a provider declares about its OAuth app (the `registerOAuthApp` arguments of Zebbra's original framework). */
 export interface OAuthAppDefaults {
   authorizeUrl: string;
   tokenUrl: string;
