@@ -51,14 +51,16 @@ describe("{{Name}}", () => {
     const { fetched_at, ...body } = await res.json<{ fetched_at: string }>();
     expect(Date.parse(fetched_at)).toBeGreaterThan(Date.now() - 60_000);
 {{#accounting}}
-    expect(body).toEqual({ dates: ["2024-01-31"], data: { Revenue: { "2024-01-31": 100 } } });
+    // The entry's name: from_date 2024-01-01 reads the cache entry of 2024-01-31 (docs/api.md).
+    expect(body).toEqual({ cache_date: "2024-01-31", dates: ["2024-01-31"], data: { Revenue: { "2024-01-31": 100 } } });
 {{/accounting}}
 {{#payroll}}
     // The fake's third employee left before 2024-01-01.
     expect(body).toEqual({
+      cache_date: "2024-01-31",
       employees: [
-        { name: "Ada Lovelace", start_date: "2021-03-01", end_date: null, title: "Head of Engineering", department: "Engineering", monthly_salary: 12500, from_integration: true },
-        { name: "Grace Hopper", start_date: "2022-09-15", end_date: "2024-06-30", title: "Payroll Specialist", department: "", monthly_salary: 6000, from_integration: true },
+        { id: "emp_1001", name: "Ada Lovelace", start_date: "2021-03-01", end_date: null, title: "Head of Engineering", department: "Engineering", monthly_salary: 12500, from_integration: true },
+        { id: "emp_1002", name: "Grace Hopper", start_date: "2022-09-15", end_date: "2024-06-30", title: "Payroll Specialist", department: "", monthly_salary: 6000, from_integration: true },
       ],
     });
 {{/payroll}}

@@ -154,17 +154,18 @@ describe("the sandbox on wrangler dev", () => {
     expect(typeof holdings).toBe("number");
     expect(holdings).not.toBe(trading);
 
-    // The proxy reaches each connection's own company, whatever company header the caller sends.
+    // The proxy reaches each connection's own company, and refuses a caller's other one.
     for (const [tenant, other] of [
       [TRADING, HOLDINGS],
       [HOLDINGS, TRADING],
     ] as const) {
-      const res = await fetch(
-        `${dev.url}/integration/proxy/Sandbox/v1/company?workspace_id=${ws}&tenant_id=${tenant}`,
-        { headers: { Authorization: `Bearer ${jwt}`, "Sandbox-Company-Id": other } },
-      );
+      const url = `${dev.url}/integration/proxy/Sandbox/v1/company?workspace_id=${ws}&tenant_id=${tenant}`;
+      const res = await fetch(url, { headers: { Authorization: `Bearer ${jwt}` } });
       expect(res.status).toBe(200);
       expect(await res.json()).toMatchObject({ id: tenant });
+      const crossed = await fetch(url, { headers: { Authorization: `Bearer ${jwt}`, "Sandbox-Company-Id": other } });
+      expect(crossed.status).toBe(400);
+      await crossed.body?.cancel();
     }
   });
 

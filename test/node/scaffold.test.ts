@@ -349,7 +349,7 @@ describe("npm run scaffold", () => {
       new RegExp(`^${prefix}_CLIENT_ID=\\n${prefix}_CLIENT_SECRET=$`, "m"),
     );
     expect(readFileSync(join(repo, "docs/providers.md"), "utf8")).toContain(
-      `| ${name} | ${type} | API call after connecting | — | — | \`${prefix}_*\` |`,
+      `| ${name} | ${type} | API call after connecting | default: 10 concurrent, 1200/min per tenant | — | \`${prefix}_*\` |`,
     );
     const workerTypes = readFileSync(join(repo, "worker-configuration.d.ts"), "utf8");
     expect(workerTypes).toContain(`${prefix}_CLIENT_ID: string;`);
