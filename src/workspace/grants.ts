@@ -215,11 +215,14 @@ export class Grants {
         );
         // A replaced grant still backing another tenant's connection stays; one backing none is revoked.
         const remaining = rows.filter((r) => !chosenIds.has(r.tenantId));
+        // By generation: two replaced connections of one grant leave one grant to revoke.
         const gone = new Set(
-          rows.filter((r) => replacing.has(r.tenantId) && !remaining.some((k) => k.generation === r.generation)),
+          rows
+            .filter((r) => replacing.has(r.tenantId) && !remaining.some((k) => k.generation === r.generation))
+            .map((r) => r.generation),
         );
         const orphans: Orphan[] = [];
-        for (const { generation: old } of gone) {
+        for (const old of gone) {
           const access = previous.find((a) => a.generation === old);
           const rotated = this.store.dropRotation(integration, old);
           this.onGrantGone(integration, old);
