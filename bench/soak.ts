@@ -2,7 +2,7 @@
 // Objects, Queues) with Xero, Gusto and QuickBooks played by the fake providers (test/fake/), which
 // answer 5xx, 429, timeouts, dropped connections, slow answers and `invalid_grant` on a few grants,
 // over SOAK_WORKSPACES (200) workspaces for SOAK_MINUTES (10) of cron ticks every SOAK_TICK_SECONDS
-// (30), reads (`GET /integration/data`, `/integration/status`, manual fetches) at SOAK_READS_PER_SECOND
+// (60), reads (`GET /integration/data`, `/integration/status`, manual fetches) at SOAK_READS_PER_SECOND
 // (8), and some disconnects, reconnects and confirms. Access tokens live 60–120 s, so every grant is
 // refreshed many times. Webhooks go to the fake's receiver, which fails a few deliveries.
 //
@@ -30,7 +30,9 @@ const setting = (name: string, fallback: number, min: number, max: number) => {
 };
 const MINUTES = setting("SOAK_MINUTES", 10, 0.5, 240);
 const WORKSPACES = Math.round(setting("SOAK_WORKSPACES", 200, 3, 5000));
-const TICK_S = setting("SOAK_TICK_SECONDS", 30, 5, 3600);
+// 60 s: locally one fetch batch runs at a time and lasts as long as its slowest fetch, so a tick's
+// work (with its faults) takes 30–40 s here; shorter ticks pile work up behind each other.
+const TICK_S = setting("SOAK_TICK_SECONDS", 60, 5, 3600);
 const READS_PER_S = setting("SOAK_READS_PER_SECOND", 8, 0.1, 200);
 const DRAIN_S = setting("SOAK_DRAIN_SECONDS", 240, 0, 1800);
 const SEED = Math.round(setting("SOAK_SEED", 1, 0, 2 ** 31));
@@ -397,21 +399,30 @@ async function oneRead() {
   let r: Awaited<ReturnType<typeof call>>;
   let kind: string;
   const disconnected = conns.filter((c) => c.state === "disconnected" && !c.busy);
+  const c = dice < 0.32 && dice >= 0.22 && disconnected.length > 0 ? pick(disconnected) : pick(conns);
   if (dice < 0.2) {
     kind = "status";
-    r = await readStatus(pick(conns).ws);
+    r = await readStatus(c.ws);
   } else if (dice < 0.22) {
     kind = "fetch";
-    const c = pick(conns);
     r = await call("POST", `/integration/fetch?workspace_id=${c.ws}&integration=${c.integration}`, c.ws);
     if (r.status === 202) actions.manual_fetches++;
   } else {
     kind = "data";
-    r = await readData(dice < 0.32 && disconnected.length > 0 ? pick(disconnected) : pick(conns));
+    r = await readData(c);
   }
   const code = r.status >= 400 ? errorCode(r.body) : null;
   reads.push({ kind, status: r.status, ms: r.ms, code });
-  if (r.status === 500 && samples500.length < 20) samples500.push({ kind, body: r.body, at: r.started });
+  if (r.status === 500 && samples500.length < 20)
+    samples500.push({
+      kind,
+      ws: c.ws,
+      integration: c.integration,
+      at: new Date(r.started).toISOString(),
+      ms: r.ms,
+      body: r.body,
+      ...refreshHistory(current(c)),
+    });
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -423,6 +434,8 @@ const TOKEN_FAULTS: { kind: string; p: number; failing: boolean; make: () => Scr
   { kind: "timeout", p: 0.02, failing: true, make: () => ({ delayMs: TOKEN_REFRESH_TIMEOUT_MS + 1500 }) },
   { kind: "reset", p: 0.01, failing: true, make: () => ({ reset: true }) },
   { kind: "slow", p: 0.03, failing: false, make: () => ({ delayMs: between(1000, 2500) }) },
+  // Answered (rotated) at once, but the body trickles in after the refresh timeout.
+  { kind: "late body", p: 0.005, failing: false, make: () => ({ bodyDelayMs: TOKEN_REFRESH_TIMEOUT_MS + 1500 }) },
 ];
 const API_FAULTS: { kind: string; p: number; make: () => ScriptedResponse }[] = [
   { kind: "5xx", p: 0.05, make: () => ({ status: pick([500, 502, 503, 504]) }) },
@@ -430,7 +443,7 @@ const API_FAULTS: { kind: string; p: number; make: () => ScriptedResponse }[] = 
   { kind: "reset", p: 0.02, make: () => ({ reset: true }) },
   { kind: "slow", p: 0.05, make: () => ({ delayMs: between(1500, 3000) }) },
   // Past the service's 30 s timeout of a provider call: the fetch fails as provider_unavailable.
-  { kind: "timeout", p: 0.004, make: () => ({ delayMs: 31_000 }) },
+  { kind: "timeout", p: 0.002, make: () => ({ delayMs: 31_000 }) },
 ];
 const receiverFaults: Record<string, number> = {};
 const slowTenants: string[] = [];
@@ -442,6 +455,24 @@ function fakeGrant(id: string): FakeGrant | undefined {
 /** Injected token-endpoint failures (invalid_grant apart) the grant's refreshes met. */
 const failingUsed = (g: SoakGrant) =>
   g.tokenScripts.slice(0, g.tokenScriptsUsed).filter((t) => t.failing && t.kind !== "invalid_grant").length;
+
+/** What the fake saw of a grant's refreshes, and the token-endpoint faults it met, for evidence. */
+function refreshHistory(g: SoakGrant) {
+  const fg = fakeGrant(g.id);
+  const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
+  return {
+    faults_met: g.tokenScripts.slice(0, g.tokenScriptsUsed).map((t) => t.kind),
+    refreshes: (fg?.refreshLog ?? []).slice(-4).map((e) => ({
+      at: iso(e.at),
+      answered_after_ms: e.endedAt === null ? null : e.endedAt - e.at,
+      status: e.status,
+      scripted: e.scripted,
+      reused_refresh_token: e.reused,
+      rotated: e.rotated,
+    })),
+    revoked: fg?.revokedReason ?? null,
+  };
+}
 
 /** Whether the grant's refreshes were answered invalid_grant (not just scheduled to be). */
 function invalidAnswered(g: SoakGrant): boolean {
@@ -917,7 +948,7 @@ try {
       }
       refresh.max_concurrent_refreshes = Math.max(refresh.max_concurrent_refreshes, fg.counters.maxConcurrentRefresh);
       if (fg.revokedReason?.includes("reuse"))
-        refresh.reuse_detected.push({ ws: c.ws, integration: c.integration, grant: g.id, reason: fg.revokedReason });
+        refresh.reuse_detected.push({ ws: c.ws, integration: c.integration, grant: g.id, ...refreshHistory(g) });
       const failingMet = failingUsed(g);
       const rotations = fg.consumed.size;
       const requests = fg.counters.refreshRequests;
@@ -944,8 +975,7 @@ try {
             grant: g.id,
             requests,
             rotations,
-            failingMet,
-            revoked: fg.revokedReason,
+            ...refreshHistory(g),
           });
       }
     }
@@ -1079,7 +1109,14 @@ try {
       connect_failures: actions.connect_failures,
     },
     goals: {
-      wrongly_marked_reconnect: { value: wrongReconnect.size, goal: 0, evidence: [...wrongReconnect.values()] },
+      wrongly_marked_reconnect: {
+        value: wrongReconnect.size,
+        goal: 0,
+        evidence: [...wrongReconnect.entries()].map(([id, seen]) => {
+          const g = conns.flatMap((c) => c.grants).find((x) => x.id === id);
+          return { ...(seen as object), ...(g ? refreshHistory(g) : {}) };
+        }),
+      },
       refreshes_per_expiry: {
         value: Number(perExpiry.toFixed(3)),
         goal: 1,
@@ -1203,6 +1240,7 @@ try {
         `${whileReconnectRequired.by_status["200"] ?? 0} / ${whileReconnectRequired.by_status["409"] ?? 0}`,
         "-",
       ],
+      ["fetch messages queued at the soak's end", atSoakEnd.unacked_messages["zebbra-fetch"] ?? 0, "-"],
       ["worker error lines", workerErrors.length, "-"],
     ],
   );

@@ -10,6 +10,8 @@ export interface Reply {
   headers?: Record<string, string>;
   /** Objects are sent as JSON, strings as-is (content-type from headers, default text/plain). */
   body?: unknown;
+  /** Headers at once, the body this much later. */
+  bodyDelayMs?: number;
 }
 
 export interface Ctx {
@@ -55,7 +57,13 @@ export function writeReply(res: ServerResponse, reply: Reply): void {
   }
   headers["Content-Length"] = String(Buffer.byteLength(payload));
   res.writeHead(reply.status, headers);
-  res.end(payload);
+  if (!reply.bodyDelayMs) {
+    res.end(payload);
+    return;
+  }
+  res.flushHeaders();
+  const timer = setTimeout(() => res.end(payload), reply.bodyDelayMs);
+  res.once("close", () => clearTimeout(timer));
 }
 
 export function readBody(req: IncomingMessage, limit = 5_000_000): Promise<string> {
@@ -135,7 +143,7 @@ export async function runScripted(
     const headers = { ...reply.headers, ...entry.headers };
     if (entry.retryAfter !== undefined) headers["Retry-After"] = String(entry.retryAfter);
     if (entry.location !== undefined) headers["Location"] = entry.location;
-    reply = { ...reply, headers };
+    reply = { ...reply, headers, ...(entry.bodyDelayMs ? { bodyDelayMs: entry.bodyDelayMs } : {}) };
   }
   if (delay > 0 && entry.delayAfterProcessing) {
     await sleep(delay, ctx.signal);

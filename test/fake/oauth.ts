@@ -5,7 +5,7 @@ import { namedOnRedirect } from "./generic.ts";
 import { formOf, json, jsonOf, oauthError, randomToken, realmId, runScripted, s256 } from "./http.ts";
 import type { Ctx, Reply } from "./http.ts";
 import { CODE_TTL_MS, clientFor, createGrant, revokeGrant, rotate, tokenResponse, xeroConsent } from "./store.ts";
-import type { Client, Grant, State } from "./store.ts";
+import type { Client, Grant, RefreshLogEntry, State } from "./store.ts";
 import type { ProviderKey, ScriptedResponse } from "./types.ts";
 
 const VERIFIER = /^[A-Za-z0-9\-._~]{43,128}$/;
@@ -161,13 +161,24 @@ export async function token(state: State, ctx: Ctx, provider: ProviderKey): Prom
     c.refreshRequests++;
     c.inFlightRefresh++;
     c.maxConcurrentRefresh = Math.max(c.maxConcurrentRefresh, c.inFlightRefresh);
-    ctx.res.once("close", () => c.inFlightRefresh--);
-    return runScripted(
-      ctx,
-      grant.scripts.token.shift(),
-      () => refresh(state, ctx, form, client, grant),
-      tokenScriptError,
-    );
+    const script = grant.scripts.token.shift();
+    const presented = form.get("refresh_token") ?? "";
+    const logged: RefreshLogEntry = {
+      at: Date.now(),
+      endedAt: null,
+      status: 0,
+      scripted: script !== undefined,
+      reused: grant.consumed.has(presented),
+      rotated: false,
+    };
+    grant.refreshLog.push(logged);
+    ctx.res.once("close", () => {
+      c.inFlightRefresh--;
+      logged.endedAt = Date.now();
+      logged.status = ctx.res.headersSent ? ctx.res.statusCode : 0;
+      logged.rotated = !logged.reused && grant.consumed.has(presented);
+    });
+    return runScripted(ctx, script, () => refresh(state, ctx, form, client, grant), tokenScriptError);
   }
   return (
     authenticate(ctx, form, client) ??

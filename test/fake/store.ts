@@ -90,6 +90,23 @@ export interface Grant {
   };
   scripts: { token: ScriptedResponse[]; api: ScriptedResponse[]; revoke: ScriptedResponse[] };
   log: ApiRequestLog[];
+  /** Every refresh request of the grant, in arrival order (read in-process, e.g. by bench/soak.ts). */
+  refreshLog: RefreshLogEntry[];
+}
+
+export interface RefreshLogEntry {
+  /** Epoch ms of arrival. */
+  at: number;
+  /** Epoch ms the exchange ended (answer written, or connection closed); null while in flight. */
+  endedAt: number | null;
+  /** The status sent; 0 if nothing was (reset, or the client hung up first). */
+  status: number;
+  /** Whether a scripted outcome answered it. */
+  scripted: boolean;
+  /** Whether the refresh token presented had already been used (reuse detection revoked the grant). */
+  reused: boolean;
+  /** Whether it rotated the grant's tokens. */
+  rotated: boolean;
 }
 
 export interface TenantState {
@@ -217,6 +234,7 @@ export function createGrant(state: State, opts: GrantOptions): Grant {
     },
     scripts: { token: [], api: [], revoke: [] },
     log: [],
+    refreshLog: [],
   };
   state.grants.set(grant.id, grant);
   for (const t of grant.tenants) tenantState(state, t.id, grant.provider);

@@ -27,6 +27,8 @@ export interface ScriptedResponse {
   headers?: Record<string, string>;
   /** Destroy the connection without answering (after delayMs, if any): a network error. */
   reset?: boolean;
+  /** Send the status line and headers at once, the body this much later (a response that trickles in). */
+  bodyDelayMs?: number;
   /** Sent as Location, e.g. with a 307 (a fakeUrl("/sink/<name>") records what follows it). */
   location?: string;
 }
