@@ -603,6 +603,16 @@ const counters = async () =>
   };
 
 const startedAt = Date.now();
+// Stopped from outside (Ctrl-C, a supervisor): wrangler runs in its own process group, so stop it and
+// remove the copy before going.
+for (const signal of ["SIGINT", "SIGTERM"] as const)
+  process.once(signal, () => {
+    console.error(`soak: ${signal}, stopping wrangler`);
+    void server
+      .stop()
+      .finally(() => rmSync(workerDir, { recursive: true, force: true }))
+      .finally(() => process.exit(130));
+  });
 try {
   // 1. Seed: WORKSPACES workspaces, each connected to one provider and every fifth to a second one,
   //    through the real connect flow.
@@ -1068,6 +1078,9 @@ try {
   const workerErrors = server
     .output()
     .split("\n")
+    // wrangler colours its lines whatever NO_COLOR says.
+    // eslint-disable-next-line no-control-regex
+    .map((l) => l.replace(/\x1b\[[0-9;]*m/g, ""))
     .filter((l) => /Uncaught|✘|\bError\b/.test(l) && !/fetch failed|Environment Variable/.test(l));
 
   const result = {

@@ -163,6 +163,20 @@ describe("refresh failures", () => {
     expect(summary.revoked).toBe(false);
   });
 
+  it("should treat an answer whose body comes too late as a lost answer, not an unexpected failure", async () => {
+    // Headers in time, body after the timeout: the provider processed the refresh (and rotated).
+    const grant = await seedConnection("ws-late-body", "gusto", { expiresInSeconds: -5 });
+    await scriptToken(grant.grantId, [{ bodyDelayMs: 2000 }]);
+    const outcome = await accessOutcome("ws-late-body", "Gusto");
+    // Before the fix a bare TimeoutError escaped (a 500) and left the connection refresh_interrupted.
+    // Now it is retried like any lost answer; Gusto has no grace period for the rotated-away token,
+    // so the resend is refused and the member is asked to reconnect, with the reason recorded.
+    expect(!outcome.ok && outcome.failure).toMatchObject({ reason: "reconnect_required" });
+    const row = (await rawAccessRow("ws-late-body", "Gusto"))!;
+    expect(row.last_refresh_error).toMatch(/^invalid_grant/);
+    expect((await stats(grant.grantId)).refreshRequests).toBe(2);
+  });
+
   it("should wait Retry-After on 429 and then refresh", async () => {
     const grant = await seedConnection("ws-429", "xero", { expiresInSeconds: -5 });
     await scriptToken(grant.grantId, [{ status: 429, retryAfter: 1 }]);

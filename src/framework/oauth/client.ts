@@ -110,7 +110,14 @@ export function createOAuthClient(app: OAuthApp, options: ClientOptions): OAuthC
         response.status,
       );
     }
-    const text = await response.text();
+    // The timeout also covers the body: headers in time and a late body is the same lost answer
+    // as no answer, and must not escape as a bare TimeoutError (it left a refresh marker behind).
+    let text: string;
+    try {
+      text = await response.text();
+    } catch {
+      throw new TokenEndpointError("unavailable", "timeout", `No full answer from ${host(url)} within ${timeoutMs} ms`);
+    }
     let parsed: unknown = null;
     try {
       parsed = text ? JSON.parse(text) : null;
