@@ -124,3 +124,10 @@ export const fields = {
     "The connection's tenant (Xero organisation, QuickBooks realm, …); optional while the workspace has one connection to the provider",
   ),
 };
+
+/** The query naming one connection: a workspace's provider, and its tenant when it has several. */
+export const connectionQuery = {
+  workspace_id: fields.workspaceId,
+  integration: fields.integration,
+  tenant_id: z.optional(fields.tenantId),
+};

@@ -14,7 +14,7 @@ import { connKey, tenantOrNull } from "../../workspace/connections";
 import { authenticated, requireRole } from "../auth";
 import { describe } from "../docs";
 import type { AppEnv } from "../env";
-import { described, fields, json, jsonBody, query, queryFromJsonBody } from "../validate";
+import { described, connectionQuery, fields, json, jsonBody, query, queryFromJsonBody } from "../validate";
 
 const connectionInfo = z.object({
   tenant_id: described(z.nullable(z.string()), "The company connected; null for a provider without tenants"),
@@ -265,9 +265,7 @@ export const connectionRoutes = new Hono<AppEnv>()
     queryFromJsonBody(["workspace_id", "integration", "tenant_id"]),
     query(
       z.object({
-        workspace_id: fields.workspaceId,
-        integration: fields.integration,
-        tenant_id: z.optional(fields.tenantId),
+        ...connectionQuery,
       }),
     ),
     requireRole("admin", "query"),

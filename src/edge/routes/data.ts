@@ -16,7 +16,7 @@ import { chooseConnection, connKey, tenantOrNull } from "../../workspace/connect
 import { authenticated, requireRole } from "../auth";
 import { describe } from "../docs";
 import type { AppEnv } from "../env";
-import { described, fields, query, queryFromJsonBody } from "../validate";
+import { described, connectionQuery, fields, query, queryFromJsonBody } from "../validate";
 
 const fromDate = described(
   z.string().check(
@@ -135,9 +135,7 @@ export const dataRoutes = new Hono<AppEnv>()
     authenticated,
     query(
       z.object({
-        workspace_id: fields.workspaceId,
-        integration: fields.integration,
-        tenant_id: z.optional(fields.tenantId),
+        ...connectionQuery,
         from_date: fromDate,
       }),
     ),
@@ -221,9 +219,7 @@ export const dataRoutes = new Hono<AppEnv>()
     queryFromJsonBody(["workspace_id", "integration", "tenant_id"]),
     query(
       z.object({
-        workspace_id: fields.workspaceId,
-        integration: fields.integration,
-        tenant_id: z.optional(fields.tenantId),
+        ...connectionQuery,
       }),
     ),
     requireRole("admin", "query"),
@@ -343,9 +339,7 @@ export const dataRoutes = new Hono<AppEnv>()
     authenticated,
     query(
       z.object({
-        workspace_id: fields.workspaceId,
-        integration: fields.integration,
-        tenant_id: z.optional(fields.tenantId),
+        ...connectionQuery,
         limit: described(
           z.optional(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(100))),
           "How many, 1 to 100 (default 20)",
