@@ -9,17 +9,7 @@ import worker from "../../src/index";
 import { db } from "../../src/storage/db";
 import { recordEvent } from "../../src/storage/webhooks";
 import { fakeUrl } from "../fake-client";
-import { connectThroughPopup } from "../helpers";
-import { consumeOnce, deliveries, outboxRow, received, scriptReceiver, until, verified } from "./helpers";
-
-/** Connects `ws` (one connection.created event) and waits for its first delivery attempt to be recorded. */
-async function firstEvent(ws: string): Promise<string> {
-  await connectThroughPopup(ws, "Gusto");
-  const [first] = await deliveries(ws, 1);
-  const id = first!.headers["webhook-id"]!;
-  await until(async () => ((await outboxRow(id))?.attempts ?? 0) >= 1, "the first attempt recorded");
-  return id;
-}
+import { consumeOnce, deliveries, firstEvent, outboxRow, received, scriptReceiver, until, verified } from "./helpers";
 
 describe("webhook delivery", () => {
   it("should retry after a 500 with backoff and the same webhook-id, and succeed on the next 2xx", async () => {

@@ -6,6 +6,7 @@ import { Webhook } from "standardwebhooks";
 import { expect } from "vitest";
 import worker from "../../src/index";
 import { fakeUrl } from "../fake-client";
+import { connectThroughPopup } from "../helpers";
 
 export interface Received {
   at: number;
@@ -96,4 +97,13 @@ export async function consumeOnce(id: string, attempts: number, bindings: Env = 
   await worker.queue(batch, bindings, ctx);
   const result = await getQueueResult(batch, ctx);
   return { retried: result.retryMessages.length > 0, acked: result.explicitAcks.length > 0, delaySeconds };
+}
+
+/** Connects `ws` (one connection.created event) and waits until its first delivery attempt is recorded. */
+export async function firstEvent(ws: string): Promise<string> {
+  await connectThroughPopup(ws, "Gusto");
+  const [first] = await deliveries(ws, 1);
+  const id = first!.headers["webhook-id"]!;
+  await until(async () => ((await outboxRow(id))?.attempts ?? 0) >= 1, "the first attempt recorded");
+  return id;
 }

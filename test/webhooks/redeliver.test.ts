@@ -5,23 +5,14 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { TEST_BINDINGS } from "../bindings";
-import { call, connectThroughPopup, errorOf, token } from "../helpers";
-import { consumeOnce, deliveries, outboxRow, received, scriptReceiver, until } from "./helpers";
+import { call, errorOf, token } from "../helpers";
+import { consumeOnce, firstEvent, outboxRow, received, scriptReceiver, until } from "./helpers";
 
 async function redeliver(ws: string, id: string) {
   return call(`/integration/webhooks/events/${id}/redeliver?workspace_id=${ws}`, {
     method: "POST",
     bearer: await token({ [ws]: "admin" }),
   });
-}
-
-/** Connects `ws` (one connection.created event) and waits until its first attempt is recorded. */
-async function firstEvent(ws: string): Promise<string> {
-  await connectThroughPopup(ws, "Gusto");
-  const [first] = await deliveries(ws, 1);
-  const id = first!.headers["webhook-id"]!;
-  await until(async () => ((await outboxRow(id))?.attempts ?? 0) >= 1, "the first attempt recorded");
-  return id;
 }
 
 describe("redelivering a webhook event", () => {
