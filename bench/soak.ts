@@ -18,6 +18,7 @@ import { join } from "node:path";
 import { startFakeServer } from "../test/fake/server.ts";
 import type { Grant as FakeGrant } from "../test/fake/store.ts";
 import type { ScriptedResponse } from "../test/fake/types.ts";
+import { mulberry32 } from "../test/mulberry32.ts";
 import { bearer, confirm, consentTo, type Dev, runCron } from "../test/node/dev-flow.ts";
 import { developmentVars, exampleVars, freePort, startDev } from "../test/node/dev-server.ts";
 import { printTable, quantile } from "./report.ts";
@@ -50,18 +51,8 @@ const CACHE_REFRESH_AFTER_MS = Math.round((TICK_S * 1000) / 2);
 // ---------------------------------------------------------------------------------------------------
 // Small helpers
 
-/** mulberry32: the soak's one source of chance, so a run is repeatable with the same SOAK_SEED. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const random = prng(SEED);
+// The soak's one source of chance, so a run is repeatable with the same SOAK_SEED.
+const random = mulberry32(SEED);
 const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
 const between = (lo: number, hi: number) => lo + Math.floor(random() * (hi - lo + 1));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -10,21 +10,10 @@ import { keyRingFromEnv } from "../src/framework/crypto";
 import { db } from "../src/storage/db";
 import { storeAccess } from "../src/workspace/integration-access";
 import { call, connectSession, login, seedConnection, token } from "./helpers";
+import { mulberry32 } from "./mulberry32";
 
 const SEED = 20261129;
 const CASES_PER_OPERATION = 40;
-
-/** mulberry32: small, seeded, good enough to pick fuzz cases reproducibly. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const deep = (depth: number, leaf: unknown): unknown => {
   let value = leaf;
@@ -238,7 +227,7 @@ describe("tenant_id", () => {
 
 describe("fuzzing every route", () => {
   it(`should never answer 500, and always the error shape (seed ${SEED})`, { timeout: 120_000 }, async () => {
-    const random = rng(SEED);
+    const random = mulberry32(SEED);
     const bearers = [
       await token({ "ws-fuzz": "admin" }),
       await token({ "ws-fuzz": "member" }),
