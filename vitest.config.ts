@@ -89,7 +89,7 @@ export function workersProject(
       testTimeout: 20_000,
       hookTimeout: 30_000,
       deps: {
-        optimizer: { ssr: { enabled: true, include: ["zod", "drizzle-orm", "arctic", "hono", "standardwebhooks"] } },
+        optimizer: { ssr: { enabled: true, include: ["zod", "drizzle-orm", "hono", "standardwebhooks"] } },
       },
     },
   };
