@@ -6,7 +6,8 @@ import { dirname, join, normalize, relative } from "node:path";
 import ts from "typescript";
 import { describe, expect, it } from "vitest";
 
-const SRC = join(new URL("..", import.meta.url).pathname, "src");
+const ROOT = new URL("..", import.meta.url).pathname;
+const SRC = join(ROOT, "src");
 
 type Part = "index" | "edge" | "jobs" | "workspace" | "framework" | "registry" | "providers" | "storage";
 
@@ -22,13 +23,68 @@ const ALLOWED: Record<Part, readonly Part[]> = {
   storage: [],
 };
 
-/** Packages only one part may use: HTTP is the edge's, SQL the storage's, OAuth's library the framework's. */
-const PACKAGE_OWNERS: { pattern: RegExp; parts: readonly Part[] }[] = [
-  { pattern: /^(hono|hono-openapi|@hono\/.+)(\/|$)/, parts: ["edge", "index"] },
-  { pattern: /^drizzle-orm(\/|$)/, parts: ["storage"] },
-  { pattern: /^arctic$/, parts: ["framework"] },
-  { pattern: /^cloudflare:workers$/, parts: ["workspace"] },
+/**
+ * Packages only one part may use: HTTP is the edge's, SQL the storage's, Durable Object classes the
+ * workspace's. `@scope/*` names a whole scope. A rule owns its packages' deep imports too (ownerOf).
+ */
+const PACKAGE_OWNERS: { packages: readonly string[]; parts: readonly Part[] }[] = [
+  { packages: ["hono", "hono-openapi", "@hono/*"], parts: ["edge", "index"] },
+  { packages: ["drizzle-orm"], parts: ["storage"] },
+  { packages: ["cloudflare:workers"], parts: ["workspace"] },
 ];
+
+/** The package a bare specifier names: `@scope/name` or `name`, without any subpath. */
+export function packageName(specifier: string): string {
+  const [first = "", second] = specifier.split("/");
+  return first.startsWith("@") && second !== undefined ? `${first}/${second}` : first;
+}
+
+/** The rule owning the package a bare specifier names, matched by package name so `hono/cors` is hono's. */
+export function ownerOf(specifier: string): (typeof PACKAGE_OWNERS)[number] | undefined {
+  const name = packageName(specifier);
+  const scope = name.startsWith("@") ? `${name.split("/")[0]}/*` : null;
+  return PACKAGE_OWNERS.find((o) => o.packages.includes(name) || (scope !== null && o.packages.includes(scope)));
+}
+
+/** A package's manifest as installed (what `exports` it declares), or null when it is not installed. */
+export type ManifestOf = (pkg: string) => { exports?: unknown } | null;
+
+/**
+ * Why a bare specifier reaches into a package's private files, or null when the package publishes
+ * that entry: its root, or a subpath its `exports` map lists (subpath patterns and folder keys
+ * included). Without an `exports` map only the root is public: the dist/ layout may change in any release.
+ */
+export function privateImport(specifier: string, manifestOf: ManifestOf): string | null {
+  if (specifier.includes(":")) return null; // node:, cloudflare:: the runtime's modules, no package
+  const pkg = packageName(specifier);
+  const manifest = manifestOf(pkg);
+  if (!manifest) return `${pkg} is not installed`;
+  const subpath = `.${specifier.slice(pkg.length)}`;
+  if (subpath === ".") return null;
+  const { exports } = manifest;
+  if (exports === undefined)
+    return `${specifier} is a private path: ${pkg} has no "exports" map, only its root is public`;
+  // A string, or an object of conditions ("import", "default"), publishes the root alone.
+  const keys =
+    typeof exports === "object" && exports !== null ? Object.keys(exports).filter((k) => k.startsWith(".")) : [];
+  const listed = keys.some((key) => {
+    const star = key.indexOf("*");
+    if (star === -1) return key === subpath || (key.endsWith("/") && subpath.startsWith(key));
+    const head = key.slice(0, star);
+    const tail = key.slice(star + 1);
+    return subpath.length > head.length + tail.length && subpath.startsWith(head) && subpath.endsWith(tail);
+  });
+  return listed ? null : `${specifier} is a private path: not among the entries ${pkg}'s "exports" map publishes`;
+}
+
+/** The installed package.json (the node project runs from the repository root). */
+function installedManifest(pkg: string): { exports?: unknown } | null {
+  try {
+    return JSON.parse(readFileSync(join(ROOT, "node_modules", pkg, "package.json"), "utf8")) as { exports?: unknown };
+  } catch {
+    return null;
+  }
+}
 
 /** What the edge may import from storage: reads only. */
 const STORAGE_READ = /^(db|get|list|latest|cached|count)[A-Z]?\w*$/;
@@ -100,7 +156,7 @@ function resolve(from: string, specifier: string, files: ReadonlyMap<string, str
 }
 
 /** Every rule broken by a tree of modules (`src/`-relative path → source). */
-export function violations(files: ReadonlyMap<string, string>): string[] {
+export function violations(files: ReadonlyMap<string, string>, manifestOf: ManifestOf = installedManifest): string[] {
   const found: string[] = [];
   const graph = new Map<string, string[]>();
   for (const [path, source] of files) {
@@ -112,9 +168,11 @@ export function violations(files: ReadonlyMap<string, string>): string[] {
     const edges: string[] = [];
     for (const ref of importsOf(source)) {
       if (!ref.specifier.startsWith(".")) {
-        const owner = PACKAGE_OWNERS.find((o) => o.pattern.test(ref.specifier));
+        const owner = ownerOf(ref.specifier);
         if (owner && !owner.parts.includes(part))
           found.push(`${path}: ${part} imports ${ref.specifier}, which only ${owner.parts.join(" and ")} may use`);
+        const hidden = privateImport(ref.specifier, manifestOf);
+        if (hidden) found.push(`${path}: ${hidden}`);
         continue;
       }
       const target = resolve(path, ref.specifier, files);
@@ -254,6 +312,63 @@ describe("architecture", () => {
       expect(violations(withFile("providers/gusto/index.ts", 'import { x } from "../xero/report";'))).toContainEqual(
         expect.stringContaining("another provider"),
       );
+    });
+
+    it("should own every deep import of an owned package as the package itself", () => {
+      for (const owner of PACKAGE_OWNERS)
+        for (const pkg of owner.packages) {
+          const root = pkg.replace(/\/\*$/, "/any");
+          expect(ownerOf(root)).toBe(owner);
+          expect(ownerOf(`${root}/dist/private.js`)).toBe(owner);
+        }
+      // A name that only starts like an owned one is another package.
+      expect(ownerOf("honox/dist/index.js")).toBeUndefined();
+      expect(ownerOf("drizzle-orm-extra")).toBeUndefined();
+      expect(violations(withFile("workspace/do.ts", 'import { cors } from "hono/cors";'))).toContainEqual(
+        expect.stringContaining("hono/cors, which only edge and index may use"),
+      );
+      expect(violations(withFile("edge/db.ts", 'import { drizzle } from "drizzle-orm/d1";'))).toContainEqual(
+        expect.stringContaining("only storage may use"),
+      );
+    });
+
+    it("should catch a private path into a package", () => {
+      const manifests: Record<string, { exports?: unknown }> = {
+        hono: { exports: { ".": "./dist/index.js", "./cors": "./dist/cors.js" } },
+        "drizzle-orm": { exports: { ".": "./index.js" } },
+        // Like arctic 3.7.0: no exports map, so its dist/ files are its internals.
+        arctic: {},
+        zod: { exports: { ".": "./index.js", "./mini": "./mini/index.js", "./v4/*": "./v4/*/index.js" } },
+        conditions: { exports: { import: "./index.js", default: "./index.cjs" } },
+        folders: { exports: { "./lib/": "./lib/" } },
+      };
+      const manifestOf: ManifestOf = (pkg) => manifests[pkg] ?? null;
+      for (const published of [
+        "arctic",
+        "zod/mini",
+        "zod/v4/core",
+        "folders/lib/a.js",
+        "node:fs",
+        "cloudflare:workers",
+      ])
+        expect(privateImport(published, manifestOf)).toBeNull();
+      for (const hidden of [
+        "arctic/dist/client.js",
+        "zod/lib/index.js",
+        "zod/v4",
+        "conditions/index.js",
+        "hono/dist/cors.js",
+      ])
+        expect(privateImport(hidden, manifestOf)).toContain("is a private path");
+      expect(privateImport("oauth4webapi", manifestOf)).toBe("oauth4webapi is not installed");
+      expect(
+        violations(
+          withFile("framework/oauth/client.ts", 'import { OAuth2Client } from "arctic/dist/client.js";'),
+          manifestOf,
+        ),
+      ).toEqual([
+        'framework/oauth/client.ts: arctic/dist/client.js is a private path: arctic has no "exports" map, only its root is public',
+      ]);
     });
 
     it("should catch an import circle, type-only and dynamic imports included", () => {
