@@ -1,8 +1,7 @@
 // A provider's HTTP API as adapters and tenant lookups see it: base URL and bearer token applied,
 // JSON parsed, the provider's rate limit and 429 Retry-After respected, redirects never followed,
 // failures turned into typed errors that never carry the token.
-import { exponentialBackoff, sleep } from "./backoff";
-import { parseRetryAfter } from "./oauth/client";
+import { jitteredBackoff, parseRetryAfter, retry } from "./retry";
 
 export class ProviderApiError extends Error {
   constructor(
@@ -86,17 +85,15 @@ export function createProviderApi(baseUrl: string, accessToken: string, options:
     const url = new URL(`${baseUrl}/${path.replace(/^\/+/, "")}`);
     for (const [k, v] of Object.entries(requestOptions.query ?? {})) url.searchParams.set(k, String(v));
     const headers = { Accept: "application/json", "User-Agent": "zebbra-integrations", ...requestOptions.headers };
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await (limiter ? limiter.run(() => once(url, headers, method)) : once(url, headers, method));
-      } catch (err) {
-        // 429: the provider says when to come back; wait that out (outside the limiter's slot).
-        if (!(err instanceof ProviderApiError) || err.status !== 429 || attempt >= retries429) throw err;
-        const wait = err.retryAfterMs ?? exponentialBackoff(attempt, 1000);
-        if (wait > maxWaitMs) throw err;
-        await sleep(wait);
-      }
-    }
+    return retry(() => (limiter ? limiter.run(() => once(url, headers, method)) : once(url, headers, method)), {
+      retries: retries429,
+      maxWaitMs,
+      // 429: the provider says when to come back; wait that out (outside the limiter's slot).
+      delayFor: (outcome, n) =>
+        !outcome.ok && outcome.error instanceof ProviderApiError && outcome.error.status === 429
+          ? (outcome.error.retryAfterMs ?? jitteredBackoff(n, 1000))
+          : null,
+    });
   };
 
   return {

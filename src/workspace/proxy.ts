@@ -4,11 +4,10 @@
 // per-tenant rate limit shared with fetches, short Retry-After waits, and a streamed answer cut off at
 // a size cap. The caller's request was confined and filtered by the edge; the path is confined again
 // here after pinning, and the final URL must stay under the API base.
-import { sleep } from "../framework/backoff";
 import type { Failure } from "../framework/failure";
-import { parseRetryAfter } from "../framework/oauth/client";
 import type { RegisteredProvider } from "../framework/provider";
 import { PROXY_RESPONSE_HEADERS, pickHeaders, pinTenant, proxyPathProblem } from "../framework/proxy";
+import { parseRetryAfter, retry } from "../framework/retry";
 import { proxySettings } from "../framework/settings";
 import { type ConnectionRef, connKey } from "./connections";
 import type { UpstreamLimits } from "./limits";
@@ -75,17 +74,19 @@ export class ApiProxy {
     const call = pinned.request;
 
     let access = first.access;
-    let response = await this.send(provider, access, call, settings.timeoutMs);
-    if (!("status" in response)) return response;
-    for (let waits = 0; response.status === 429 && waits < MAX_429_WAITS; waits++) {
-      const wait = parseRetryAfter(response.headers.get("Retry-After"), Date.now());
+    let response = await retry(() => this.send(provider, first.access, call, settings.timeoutMs), {
+      retries: MAX_429_WAITS,
       // No Retry-After, or a long one: the caller decides; a short one is waited out here.
-      if (wait === null || wait > settings.maxWaitMs) break;
-      await response.body?.cancel();
-      await sleep(wait);
-      response = await this.send(provider, access, call, settings.timeoutMs);
-      if (!("status" in response)) return response;
-    }
+      maxWaitMs: settings.maxWaitMs,
+      delayFor: (outcome) =>
+        outcome.ok && "status" in outcome.value && outcome.value.status === 429
+          ? parseRetryAfter(outcome.value.headers.get("Retry-After"), Date.now())
+          : null,
+      discard: async (value) => {
+        if ("status" in value) await value.body?.cancel();
+      },
+    });
+    if (!("status" in response)) return response;
     if (response.status === 401) {
       // The token was refused before its expiry (revoked, rotated elsewhere): refresh, retry once.
       const again = await this.accessAfter401(ref, provider.name, access.tenantId);

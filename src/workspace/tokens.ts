@@ -2,7 +2,6 @@
 // refreshing each expiry exactly once however many callers wait (of every connection the grant
 // backs), keeping a refreshed set durable before anyone uses it, and classifying failures so that
 // only a rejected grant asks for a reconnect.
-import { exponentialBackoff, sleep } from "../framework/backoff";
 import { type KeyRing, sealTokens } from "../framework/crypto";
 import type { Failure, FailureReason } from "../framework/failure";
 import { sha256Hex } from "../framework/hash";
@@ -10,8 +9,9 @@ import { appForConnection, ConnectionConfigError } from "../framework/connection
 import { registerOAuthApp } from "../framework/oauth/app";
 import { TokenEndpointError } from "../framework/oauth/client";
 import { refreshGrant, revokeGrant } from "../framework/oauth/flow";
-import type { OAuthApp } from "../framework/oauth/types";
+import type { OAuthApp, TokenResponse } from "../framework/oauth/types";
 import type { RegisteredProvider } from "../framework/provider";
+import { jitteredBackoff, retry } from "../framework/retry";
 import { lifecycleSettings } from "../framework/settings";
 import { type Conn, type ConnectionRef, type ConnectionStore, tenantOrNull } from "./connections";
 import type { IntegrationAccess } from "./integration-access";
@@ -195,42 +195,47 @@ export class TokenLifecycle {
     // The marker must be durable before the refresh token leaves this object.
     await this.storage.sync();
 
-    let lastError: TokenEndpointError | null = null;
-    let outcomeUnknown = false;
-    for (let attempt = 0; attempt <= settings.retries; attempt++) {
-      try {
-        const tokens = await refreshGrant(provider, app, refreshToken, settings.timeoutMs);
-        return await this.commit(access, app, {
-          accessToken: tokens.accessToken,
-          // RFC 6749 §6: the server may keep the refresh token; then the old one stays valid.
-          refreshToken: tokens.refreshToken ?? refreshToken,
-          tokenType: tokens.tokenType ?? access.tokens.tokenType,
-          expiresAt: tokens.expiresAt,
-          scope: tokens.scope ?? access.scope,
-          refreshHardExpiresAt: tokens.refreshHardExpiresAt ?? null,
-        });
-      } catch (err) {
-        if (!(err instanceof TokenEndpointError)) {
-          // Unknown failure (e.g. sealing failed after a successful refresh): keep the marker, so a
-          // restart does not resend a refresh token the provider may already have rotated.
-          throw err;
-        }
-        lastError = err;
-        if (err.code === "timeout" && !provider.refreshRetryAfterTimeout) {
-          // The provider may have rotated the token without us hearing back; only providers that
-          // accept the old token again (refreshRetryAfterTimeout) get it resent.
-          outcomeUnknown = true;
-          break;
-        }
-        if (err.kind !== "unavailable" || attempt === settings.retries) break;
-        const wait = err.retryAfterMs ?? exponentialBackoff(attempt, settings.backoffMs);
-        if (wait > settings.maxWaitMs) break;
-        await sleep(wait);
-      }
+    let tokens: TokenResponse;
+    try {
+      tokens = await retry(() => refreshGrant(provider, app, refreshToken, settings.timeoutMs), {
+        retries: settings.retries,
+        maxWaitMs: settings.maxWaitMs,
+        delayFor: (outcome, n) => {
+          const err = outcome.ok ? null : outcome.error;
+          // Only an unavailable endpoint is asked again: a 5xx or 429 issued nothing.
+          if (!(err instanceof TokenEndpointError) || err.kind !== "unavailable" || outcomeUnknown(err, provider))
+            return null;
+          return err.retryAfterMs ?? jitteredBackoff(n, settings.backoffMs);
+        },
+      });
+    } catch (err) {
+      // Unknown failure: keep the marker, so a restart does not resend a refresh token the provider
+      // may already have rotated.
+      if (!(err instanceof TokenEndpointError)) throw err;
+      this.storage.kv.delete(marker);
+      return this.failed(access, provider, err, settings.backoffMs);
     }
-    this.storage.kv.delete(marker);
-    const e = lastError!;
-    if (outcomeUnknown) {
+    // A failure past this point (e.g. sealing) keeps the marker too.
+    return this.commit(access, app, {
+      accessToken: tokens.accessToken,
+      // RFC 6749 §6: the server may keep the refresh token; then the old one stays valid.
+      refreshToken: tokens.refreshToken ?? refreshToken,
+      tokenType: tokens.tokenType ?? access.tokens.tokenType,
+      expiresAt: tokens.expiresAt,
+      scope: tokens.scope ?? access.scope,
+      refreshHardExpiresAt: tokens.refreshHardExpiresAt ?? null,
+    });
+  }
+
+  /** Records a refresh that failed for good and says what the caller gets. */
+  private async failed(
+    access: IntegrationAccess,
+    provider: RegisteredProvider,
+    e: TokenEndpointError,
+    backoffMs: number,
+  ): Promise<AccessOutcome> {
+    const { integration } = access;
+    if (outcomeUnknown(e, provider)) {
       await this.store.markFailure(
         access,
         "refresh_timeout",
@@ -254,7 +259,7 @@ export class TokenLifecycle {
       return failure(
         "provider_unavailable",
         `${integration} is unavailable (${e.code}); try again later`,
-        e.retryAfterMs ?? settings.backoffMs,
+        e.retryAfterMs ?? backoffMs,
       );
     }
     return failure("refresh_failed", `${integration} could not refresh the token (${e.code})`);
@@ -325,6 +330,14 @@ export class TokenLifecycle {
     }
     return { ok: true, access: usable(refreshed, app) };
   }
+}
+
+/**
+ * A refresh that timed out may have rotated the token without us hearing back: only a provider that
+ * accepts the old token again (refreshRetryAfterTimeout) gets it resent.
+ */
+function outcomeUnknown(e: TokenEndpointError, provider: RegisteredProvider): boolean {
+  return e.code === "timeout" && !provider.refreshRetryAfterTimeout;
 }
 
 function usable(access: IntegrationAccess, app: OAuthApp): UsableAccess {

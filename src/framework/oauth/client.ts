@@ -10,6 +10,7 @@ import { sha256 } from "@oslojs/crypto/sha2";
 import { encodeBase64, encodeBase64urlNoPadding } from "@oslojs/encoding";
 import { clampCode } from "../failure";
 import { randomId } from "../hash";
+import { parseRetryAfter } from "../retry";
 import type { OAuthApp, TokenResponse } from "./types";
 
 /** Why a token endpoint call failed, split the way the token lifecycle needs it. */
@@ -226,15 +227,6 @@ function toTokenResponse(body: Record<string, unknown>, now: number): TokenRespo
     scope: typeof body.scope === "string" ? body.scope : null,
     refreshHardExpiresAt,
   };
-}
-
-/** Retry-After as delay-seconds or an HTTP date (RFC 9110 §10.2.3), in ms from now. */
-export function parseRetryAfter(value: string | null, now: number): number | null {
-  if (!value) return null;
-  const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
-  const date = Date.parse(trimmed);
-  return Number.isNaN(date) ? null : Math.max(0, date - now);
 }
 
 function host(url: string): string {
