@@ -1,8 +1,9 @@
 // Every setting read from the environment, by name, here and nowhere else: one zod schema parses
 // them, once per env object, and a malformed value is a problem the edge answers 503 for (naming the
-// variable) rather than a default put in its place. Provider credentials and URL overrides have
-// per-provider names, so framework/oauth/app.ts reads those by name (readVar).
-import { z } from "zod";
+// variable) rather than a default put in its place. ENVIRONMENT, APP_ORIGIN and PUBLIC_URL are also
+// read directly: that refusal needs them when the rest does not parse. Provider credentials and URL
+// overrides have per-provider names, so framework/oauth/app.ts reads those by name (readVar).
+import * as z from "zod/mini";
 import { FailureError } from "./failure";
 import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from "./webhooks";
 
@@ -28,25 +29,22 @@ const given = (value: unknown) =>
       ? value.trim()
       : undefined;
 
-const text = z.preprocess(given, z.string().optional());
+const text = z.transform(given);
 
 /** A whole number of at least `min`, `fallback` when unset. */
-const whole = (fallback: number, min = 0) =>
-  z.preprocess(
-    given,
-    z
-      .string()
-      .regex(/^\d+$/, `is not a whole number of at least ${min}`)
-      .transform(Number)
-      .pipe(z.number().min(min, `is not a whole number of at least ${min}`))
-      .default(fallback),
-  );
+const whole = (fallback: number, min = 0) => {
+  const message = `is not a whole number of at least ${min}`;
+  const digits = z.string().check(z.regex(/^\d+$/, message));
+  const number = z.pipe(z.pipe(digits, z.transform(Number)), z.number().check(z.gte(min, message)));
+  return z.pipe(text, z._default(number, fallback));
+};
 
 /**
  * A comma-separated list of event types. Unset, or naming a type that does not exist, it means every
  * type: a typo must not silently stop events the host app relies on.
  */
-const eventTypes = text.transform((list): ReadonlySet<WebhookEventType> => {
+const eventTypes = z.transform((value: unknown): ReadonlySet<WebhookEventType> => {
+  const list = given(value);
   const all = new Set<WebhookEventType>(WEBHOOK_EVENT_TYPES);
   if (list === undefined) return all;
   const named = list
@@ -60,38 +58,40 @@ const eventTypes = text.transform((list): ReadonlySet<WebhookEventType> => {
 const DAY = 24 * 3600_000;
 
 /** Every fixed-name setting, and its default (docs/configuration.md lists the same). */
-const settingsSchema = z
-  .object({
-    AUTH_JWT_SECRET: text,
-    AUTH_JWT_ISSUER: text,
-    AUTH_JWT_AUDIENCE: text,
-    AUTH_JWT_MAX_TTL_S: whole(3600, 1),
-    ENVIRONMENT: text,
-    TOKEN_REFRESH_TIMEOUT_MS: whole(10_000, 1),
-    TOKEN_REFRESH_RETRIES: whole(3),
-    TOKEN_REFRESH_BACKOFF_MS: whole(500),
-    TOKEN_REFRESH_MAX_WAIT_MS: whole(30_000),
-    CACHE_REFRESH_AFTER_MS: whole(50 * 60_000, 1),
-    CACHE_RETENTION_MS: whole(30 * DAY, 1),
-    FETCH_RUNS_RETENTION_MS: whole(30 * DAY, 1),
-    LIMIT_NEW_KEYS_PER_HOUR: whole(60, 1),
-    LIMIT_FETCHES_PER_HOUR: whole(30, 1),
-    LIMIT_CONNECT_SESSIONS_PER_HOUR: whole(30, 1),
-    WARM_KEYS_PER_CONNECTION: whole(24, 1),
-    LIMIT_PROXY_CALLS_PER_MINUTE: whole(120, 1),
-    LIMIT_WEBHOOK_REDELIVERIES_PER_HOUR: whole(30, 1),
-    WEBHOOK_URL: text,
-    WEBHOOK_SECRET: text,
-    WEBHOOK_PREVIOUS_SECRETS: text,
-    WEBHOOK_TIMEOUT_MS: whole(10_000, 1),
-    WEBHOOK_EVENTS: eventTypes,
-    WEBHOOK_DELIVERED_RETENTION_MS: whole(7 * DAY),
-    PROXY_MAX_REQUEST_BYTES: whole(1024 * 1024, 1),
-    PROXY_MAX_RESPONSE_BYTES: whole(10 * 1024 * 1024, 1),
-    PROXY_MAX_WAIT_MS: whole(10_000),
-    PROXY_TIMEOUT_MS: whole(30_000, 1),
-  })
-  .transform((v) => ({
+const variables = z.object({
+  AUTH_JWT_SECRET: text,
+  AUTH_JWT_ISSUER: text,
+  AUTH_JWT_AUDIENCE: text,
+  AUTH_JWT_MAX_TTL_S: whole(3600, 1),
+  ENVIRONMENT: text,
+  TOKEN_REFRESH_TIMEOUT_MS: whole(10_000, 1),
+  TOKEN_REFRESH_RETRIES: whole(3),
+  TOKEN_REFRESH_BACKOFF_MS: whole(500),
+  TOKEN_REFRESH_MAX_WAIT_MS: whole(30_000),
+  CACHE_REFRESH_AFTER_MS: whole(50 * 60_000, 1),
+  CACHE_RETENTION_MS: whole(30 * DAY, 1),
+  FETCH_RUNS_RETENTION_MS: whole(30 * DAY, 1),
+  LIMIT_NEW_KEYS_PER_HOUR: whole(60, 1),
+  LIMIT_FETCHES_PER_HOUR: whole(30, 1),
+  LIMIT_CONNECT_SESSIONS_PER_HOUR: whole(30, 1),
+  WARM_KEYS_PER_CONNECTION: whole(24, 1),
+  LIMIT_PROXY_CALLS_PER_MINUTE: whole(120, 1),
+  LIMIT_WEBHOOK_REDELIVERIES_PER_HOUR: whole(30, 1),
+  WEBHOOK_URL: text,
+  WEBHOOK_SECRET: text,
+  WEBHOOK_PREVIOUS_SECRETS: text,
+  WEBHOOK_TIMEOUT_MS: whole(10_000, 1),
+  WEBHOOK_EVENTS: eventTypes,
+  WEBHOOK_DELIVERED_RETENTION_MS: whole(7 * DAY),
+  PROXY_MAX_REQUEST_BYTES: whole(1024 * 1024, 1),
+  PROXY_MAX_RESPONSE_BYTES: whole(10 * 1024 * 1024, 1),
+  PROXY_MAX_WAIT_MS: whole(10_000),
+  PROXY_TIMEOUT_MS: whole(30_000, 1),
+});
+
+const settingsSchema = z.pipe(
+  variables,
+  z.transform((v: z.output<typeof variables>) => ({
     auth: {
       secret: v.AUTH_JWT_SECRET ?? "",
       issuer: v.AUTH_JWT_ISSUER,
@@ -132,7 +132,8 @@ const settingsSchema = z
       maxWaitMs: v.PROXY_MAX_WAIT_MS,
       timeoutMs: v.PROXY_TIMEOUT_MS,
     } satisfies ProxySettings,
-  }));
+  })),
+);
 
 /** The settings of one deployment, grouped by who uses them. */
 export type Settings = z.output<typeof settingsSchema>;
