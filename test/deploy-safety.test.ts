@@ -40,7 +40,6 @@ describe("a deploy that is not safe", () => {
     ["APP_ORIGIN", { APP_ORIGIN: "http://app.example.test" }, "https origin"],
     ["APP_ORIGIN", { APP_ORIGIN: "https://app.example.test/" }, "https origin"],
     ["APP_ORIGIN", { APP_ORIGIN: "*" }, '"*"'],
-    ["AUTH_JWT_MAX_TTL_S", { AUTH_JWT_MAX_TTL_S: "abc" }, "whole number"],
   ])(
     "should refuse to serve when %s is unsafe: a generic 503, the log naming it",
     async (variable, overrides, problem) => {

@@ -51,26 +51,28 @@ let checked: { env: Env; problems: Promise<ConfigProblem[]> } | undefined;
 
 /**
  * Every route answers 503 until the configuration is safe (settings.ts configProblems). A missing
- * secret is named, as is anything in development; outside development an unsafe value is named
- * only in the log, and a caller gets a generic 503.
+ * secret or a malformed value is named, as is anything in development; outside development an
+ * unsafe value is named only in the log, and a caller gets a generic 503.
  */
 const safeConfiguration = createMiddleware<AppEnv>(async function safeConfiguration(c, next) {
   if (checked?.env !== c.env) checked = { env: c.env, problems: configProblems(c.env) };
   const problems = await checked.problems;
   if (problems.length === 0) return next();
-  // A missing secret is named, as it always was: naming an absent value gives nothing away.
-  const missing = problems.filter((p) => p.problem === "is not set").map((p) => p.variable);
-  const unsafe = problems.filter((p) => p.problem !== "is not set");
-  const named = unsafe.map((p) => `${p.variable} ${p.problem}`).join("; ");
-  if (unsafe.length > 0) console.error("refusing to serve: the configuration is not safe", named);
+  // Naming an absent value, or one that is not even a number, gives nothing away.
+  const missing = problems.filter((p) => p.kind === "missing").map((p) => p.variable);
+  const invalid = problems.filter((p) => p.kind === "invalid");
+  const unsafe = problems.filter((p) => p.kind === "unsafe");
+  const named = (list: ConfigProblem[]) => list.map((p) => `${p.variable} ${p.problem}`).join("; ");
+  if (unsafe.length > 0) console.error("refusing to serve: the configuration is not safe", named(unsafe));
   const parts = [
     ...(missing.length > 0
       ? [`set ${missing.join(" and ")} (in .dev.vars locally, with wrangler secret put in production)`]
       : []),
+    ...(invalid.length > 0 ? [`fix ${named(invalid)}`] : []),
     ...(unsafe.length === 0
       ? []
       : isDevelopment(c.env)
-        ? [`fix: ${named}`]
+        ? [`fix: ${named(unsafe)}`]
         : ["its configuration is not safe; its operator must fix it (the worker's log says what)"]),
   ];
   throw new FailureError("service_not_configured", `This service is not configured: ${parts.join("; ")}`);

@@ -55,7 +55,7 @@ export type FailureReason =
   | "webhooks_disabled"
   /** The webhook event is still pending: its own retries send it, a redelivery would only add a copy. */
   | "webhook_pending"
-  /** This service is missing a required secret; the operator must set it. */
+  /** A required secret is missing or a setting is malformed; the operator must fix it. */
   | "service_not_configured"
   /** Anything unexpected: a bug or an outage of our own storage. */
   | "internal_error";

@@ -1,5 +1,10 @@
-// Every setting read from the environment, by name, here and nowhere else. Optional variables
-// (provider credentials, URL overrides, tuning) are not in the generated Env, so they are read by name.
+// Every setting read from the environment, by name, here and nowhere else: one zod schema parses
+// them, once per env object, and a malformed value is a problem the edge answers 503 for (naming the
+// variable) rather than a default put in its place. ENVIRONMENT, APP_ORIGIN and PUBLIC_URL are also
+// read directly: that refusal needs them when the rest does not parse. Provider credentials and URL
+// overrides have per-provider names, so framework/oauth/app.ts reads those by name (readVar).
+import * as z from "zod/mini";
+import { FailureError } from "./failure";
 import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from "./webhooks";
 
 /** Secrets the service cannot run without; the edge answers 503 naming any that is missing. */
@@ -16,11 +21,162 @@ export function readVar(env: Env, name: string): string | undefined {
   return typeof value === "string" && value.trim() !== "" ? value.trim() : undefined;
 }
 
-/** An optional numeric variable, or `fallback` when unset, not a number or below `min`. */
-function readNumber(env: Env, name: string, fallback: number, min = 0): number {
-  const text = readVar(env, name);
-  const value = Number(text);
-  return text !== undefined && Number.isFinite(value) && value >= min ? value : fallback;
+/** A variable as text, trimmed; unset, empty or blank is undefined (a `[vars]` number becomes its text). */
+const given = (value: unknown) =>
+  typeof value === "number"
+    ? String(value)
+    : typeof value === "string" && value.trim() !== ""
+      ? value.trim()
+      : undefined;
+
+const text = z.transform(given);
+
+/** A whole number of at least `min`, `fallback` when unset. */
+const whole = (fallback: number, min = 0) => {
+  const message = `is not a whole number of at least ${min}`;
+  const digits = z.string().check(z.regex(/^\d+$/, message));
+  const number = z.pipe(z.pipe(digits, z.transform(Number)), z.number().check(z.gte(min, message)));
+  return z.pipe(text, z._default(number, fallback));
+};
+
+/**
+ * A comma-separated list of event types. Unset, or naming a type that does not exist, it means every
+ * type: a typo must not silently stop events the host app relies on.
+ */
+const eventTypes = z.transform((value: unknown): ReadonlySet<WebhookEventType> => {
+  const list = given(value);
+  const all = new Set<WebhookEventType>(WEBHOOK_EVENT_TYPES);
+  if (list === undefined) return all;
+  const named = list
+    .split(",")
+    .map((t) => t.trim())
+    .filter((t) => t !== "");
+  const known = (t: string): t is WebhookEventType => (all as ReadonlySet<string>).has(t);
+  return named.length > 0 && named.every(known) ? new Set(named.filter(known)) : all;
+});
+
+const DAY = 24 * 3600_000;
+
+/** Every fixed-name setting, and its default (docs/configuration.md lists the same). */
+const variables = z.object({
+  AUTH_JWT_SECRET: text,
+  AUTH_JWT_ISSUER: text,
+  AUTH_JWT_AUDIENCE: text,
+  AUTH_JWT_MAX_TTL_S: whole(3600, 1),
+  ENVIRONMENT: text,
+  TOKEN_REFRESH_TIMEOUT_MS: whole(10_000, 1),
+  TOKEN_REFRESH_RETRIES: whole(3),
+  TOKEN_REFRESH_BACKOFF_MS: whole(500),
+  TOKEN_REFRESH_MAX_WAIT_MS: whole(30_000),
+  CACHE_REFRESH_AFTER_MS: whole(50 * 60_000, 1),
+  CACHE_RETENTION_MS: whole(30 * DAY, 1),
+  FETCH_RUNS_RETENTION_MS: whole(30 * DAY, 1),
+  LIMIT_NEW_KEYS_PER_HOUR: whole(60, 1),
+  LIMIT_FETCHES_PER_HOUR: whole(30, 1),
+  LIMIT_CONNECT_SESSIONS_PER_HOUR: whole(30, 1),
+  WARM_KEYS_PER_CONNECTION: whole(24, 1),
+  LIMIT_PROXY_CALLS_PER_MINUTE: whole(120, 1),
+  LIMIT_WEBHOOK_REDELIVERIES_PER_HOUR: whole(30, 1),
+  WEBHOOK_URL: text,
+  WEBHOOK_SECRET: text,
+  WEBHOOK_PREVIOUS_SECRETS: text,
+  WEBHOOK_TIMEOUT_MS: whole(10_000, 1),
+  WEBHOOK_EVENTS: eventTypes,
+  WEBHOOK_DELIVERED_RETENTION_MS: whole(7 * DAY),
+  PROXY_MAX_REQUEST_BYTES: whole(1024 * 1024, 1),
+  PROXY_MAX_RESPONSE_BYTES: whole(10 * 1024 * 1024, 1),
+  PROXY_MAX_WAIT_MS: whole(10_000),
+  PROXY_TIMEOUT_MS: whole(30_000, 1),
+});
+
+const settingsSchema = z.pipe(
+  variables,
+  z.transform((v: z.output<typeof variables>) => ({
+    auth: {
+      secret: v.AUTH_JWT_SECRET ?? "",
+      issuer: v.AUTH_JWT_ISSUER,
+      audience: v.AUTH_JWT_AUDIENCE,
+      maxTtlSeconds: v.AUTH_JWT_MAX_TTL_S,
+    } satisfies AuthSettings,
+    lifecycle: {
+      timeoutMs: v.TOKEN_REFRESH_TIMEOUT_MS,
+      retries: v.TOKEN_REFRESH_RETRIES,
+      backoffMs: v.TOKEN_REFRESH_BACKOFF_MS,
+      maxWaitMs: v.TOKEN_REFRESH_MAX_WAIT_MS,
+    } satisfies LifecycleSettings,
+    dispatch: {
+      refreshAfterMs: v.CACHE_REFRESH_AFTER_MS,
+      retentionMs: v.CACHE_RETENTION_MS,
+    } satisfies DispatchSettings,
+    fetchRunsRetentionMs: v.FETCH_RUNS_RETENTION_MS,
+    limits: {
+      newKeysPerHour: v.LIMIT_NEW_KEYS_PER_HOUR,
+      fetchesPerHour: v.LIMIT_FETCHES_PER_HOUR,
+      connectSessionsPerHour: v.LIMIT_CONNECT_SESSIONS_PER_HOUR,
+      warmKeysPerConnection: v.WARM_KEYS_PER_CONNECTION,
+      proxyCallsPerMinute: v.LIMIT_PROXY_CALLS_PER_MINUTE,
+      webhookRedeliveriesPerHour: v.LIMIT_WEBHOOK_REDELIVERIES_PER_HOUR,
+    } satisfies WorkspaceLimits,
+    webhooks: {
+      url: v.WEBHOOK_URL,
+      secret: v.WEBHOOK_SECRET,
+      previousSecrets: v.WEBHOOK_PREVIOUS_SECRETS ?? "",
+      timeoutMs: v.WEBHOOK_TIMEOUT_MS,
+      events: v.WEBHOOK_EVENTS,
+      deliveredRetentionMs: v.WEBHOOK_DELIVERED_RETENTION_MS,
+      environment: v.ENVIRONMENT,
+    } satisfies WebhookSettings,
+    proxy: {
+      maxRequestBytes: v.PROXY_MAX_REQUEST_BYTES,
+      maxResponseBytes: v.PROXY_MAX_RESPONSE_BYTES,
+      maxWaitMs: v.PROXY_MAX_WAIT_MS,
+      timeoutMs: v.PROXY_TIMEOUT_MS,
+    } satisfies ProxySettings,
+  })),
+);
+
+/** The settings of one deployment, grouped by who uses them. */
+export type Settings = z.output<typeof settingsSchema>;
+
+type Parsed = { ok: true; settings: Settings } | { ok: false; problems: ConfigProblem[] };
+
+/** An isolate's bindings never change: each env object is parsed once, however hot the path that asks. */
+const parsedByEnv = new WeakMap<object, Parsed>();
+
+function parse(env: Env): Parsed {
+  let parsed = parsedByEnv.get(env);
+  if (parsed === undefined) {
+    const result = settingsSchema.safeParse(env);
+    parsed = result.success
+      ? { ok: true, settings: result.data }
+      : {
+          ok: false,
+          problems: result.error.issues.map((issue) => ({
+            variable: String(issue.path[0]),
+            problem: issue.message,
+            kind: "invalid" as const,
+          })),
+        };
+    parsedByEnv.set(env, parsed);
+  }
+  return parsed;
+}
+
+/** The variables whose value is malformed (not a whole number, below its minimum). */
+export function settingProblems(env: Env): ConfigProblem[] {
+  const parsed = parse(env);
+  return parsed.ok ? [] : parsed.problems;
+}
+
+/**
+ * This deployment's settings. A malformed value is a `service_not_configured` failure naming it: the
+ * edge refuses every route first (configProblems), so only the cron and the queues meet it here.
+ */
+export function settings(env: Env): Settings {
+  const parsed = parse(env);
+  if (parsed.ok) return parsed.settings;
+  const named = parsed.problems.map((p) => `${p.variable} ${p.problem}`).join("; ");
+  throw new FailureError("service_not_configured", `This service is not configured: fix ${named}`);
 }
 
 export interface LifecycleSettings {
@@ -32,12 +188,7 @@ export interface LifecycleSettings {
 }
 
 export function lifecycleSettings(env: Env): LifecycleSettings {
-  return {
-    timeoutMs: readNumber(env, "TOKEN_REFRESH_TIMEOUT_MS", 10_000, 1),
-    retries: readNumber(env, "TOKEN_REFRESH_RETRIES", 3),
-    backoffMs: readNumber(env, "TOKEN_REFRESH_BACKOFF_MS", 500),
-    maxWaitMs: readNumber(env, "TOKEN_REFRESH_MAX_WAIT_MS", 30_000),
-  };
+  return settings(env).lifecycle;
 }
 
 export interface DispatchSettings {
@@ -48,15 +199,12 @@ export interface DispatchSettings {
 }
 
 export function dispatchSettings(env: Env): DispatchSettings {
-  return {
-    refreshAfterMs: readNumber(env, "CACHE_REFRESH_AFTER_MS", 50 * 60_000, 1),
-    retentionMs: readNumber(env, "CACHE_RETENTION_MS", 30 * 24 * 3600_000, 1),
-  };
+  return settings(env).dispatch;
 }
 
 /** How long the fetch log is kept. */
 export function fetchRunsRetentionMs(env: Env): number {
-  return readNumber(env, "FETCH_RUNS_RETENTION_MS", 30 * 24 * 3600_000, 1);
+  return settings(env).fetchRunsRetentionMs;
 }
 
 /** True when ENVIRONMENT=development: a local run, where the sandbox and the dev console are on. */
@@ -135,55 +283,58 @@ export interface AuthSettings {
 }
 
 export function authSettings(env: Env): AuthSettings {
-  const ttl = readVar(env, "AUTH_JWT_MAX_TTL_S");
-  return {
-    secret: readVar(env, "AUTH_JWT_SECRET") ?? "",
-    issuer: readVar(env, "AUTH_JWT_ISSUER"),
-    audience: readVar(env, "AUTH_JWT_AUDIENCE"),
-    maxTtlSeconds: ttl === undefined ? 3600 : Number(ttl),
-  };
+  return settings(env).auth;
 }
 
-/** One thing that makes this deployment refuse to serve: the variable and what is wrong with it. */
+/**
+ * One thing that makes this deployment refuse to serve: the variable, what is wrong with it, and its
+ * kind. A `missing` secret or an `invalid` value (malformed, e.g. not a number) may be named to anyone:
+ * that gives nothing away. An `unsafe` value is named to callers only in development.
+ */
 export interface ConfigProblem {
   variable: string;
   problem: string;
+  kind: "missing" | "invalid" | "unsafe";
 }
 
 const hex = (bytes: ArrayBuffer) => [...new Uint8Array(bytes)].map((b) => b.toString(16).padStart(2, "0")).join("");
 
 /**
  * What is unsafe or unusable in this deployment's configuration. Everywhere: a missing required
- * secret, an APP_ORIGIN entry that is not exactly an origin (`*` included), a bad AUTH_JWT_MAX_TTL_S.
- * Outside development also: a secret `.dev.vars.example` publishes, an AUTH_JWT_SECRET under 32
- * bytes, an empty AUTH_JWT_ISSUER or AUTH_JWT_AUDIENCE, an APP_ORIGIN that is not https.
+ * secret, an APP_ORIGIN entry that is not exactly an origin (`*` included), a malformed setting
+ * (settingProblems). Outside development also: a secret `.dev.vars.example` publishes, an
+ * AUTH_JWT_SECRET under 32 bytes, an empty AUTH_JWT_ISSUER or AUTH_JWT_AUDIENCE, an APP_ORIGIN that
+ * is not https.
  */
 export async function configProblems(env: Env): Promise<ConfigProblem[]> {
-  const problems: ConfigProblem[] = missingSecrets(env).map((variable) => ({ variable, problem: "is not set" }));
+  const problems: ConfigProblem[] = missingSecrets(env).map((variable) => ({
+    variable,
+    problem: "is not set",
+    kind: "missing",
+  }));
   const development = isDevelopment(env);
   const origins = appOrigins(env);
-  if (origins.length === 0) problems.push({ variable: "APP_ORIGIN", problem: "is not set" });
+  const unsafe = (variable: string, problem: string) => problems.push({ variable, problem, kind: "unsafe" });
+  if (origins.length === 0) problems.push({ variable: "APP_ORIGIN", problem: "is not set", kind: "missing" });
   for (const origin of origins) {
     if (!isOrigin(origin, !development))
-      problems.push({
-        variable: "APP_ORIGIN",
-        problem: `"${origin === "*" ? "*" : "an entry"}" is not exactly ${development ? "an" : "an https"} origin`,
-      });
+      unsafe(
+        "APP_ORIGIN",
+        `"${origin === "*" ? "*" : "an entry"}" is not exactly ${development ? "an" : "an https"} origin`,
+      );
   }
-  const ttl = authSettings(env).maxTtlSeconds;
-  if (!Number.isInteger(ttl) || ttl < 1)
-    problems.push({ variable: "AUTH_JWT_MAX_TTL_S", problem: "is not a whole number of seconds above 0" });
+  problems.push(...settingProblems(env));
   if (development) return problems;
-  const { secret, issuer, audience } = authSettings(env);
-  if (secret !== "" && new TextEncoder().encode(secret).byteLength < 32)
-    problems.push({ variable: "AUTH_JWT_SECRET", problem: "is shorter than 32 bytes" });
-  if (issuer === undefined) problems.push({ variable: "AUTH_JWT_ISSUER", problem: "is empty" });
-  if (audience === undefined) problems.push({ variable: "AUTH_JWT_AUDIENCE", problem: "is empty" });
+  const secret = readVar(env, "AUTH_JWT_SECRET");
+  if (secret !== undefined && new TextEncoder().encode(secret).byteLength < 32)
+    unsafe("AUTH_JWT_SECRET", "is shorter than 32 bytes");
+  if (readVar(env, "AUTH_JWT_ISSUER") === undefined) unsafe("AUTH_JWT_ISSUER", "is empty");
+  if (readVar(env, "AUTH_JWT_AUDIENCE") === undefined) unsafe("AUTH_JWT_AUDIENCE", "is empty");
   for (const [variable, published] of Object.entries(PUBLISHED_SECRET_HASHES)) {
     const value = readVar(env, variable);
     if (value === undefined) continue;
     const hash = hex(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(value)));
-    if (hash === published) problems.push({ variable, problem: "is the value .dev.vars.example publishes" });
+    if (hash === published) unsafe(variable, "is the value .dev.vars.example publishes");
   }
   return problems;
 }
@@ -217,14 +368,7 @@ export interface WorkspaceLimits {
 }
 
 export function workspaceLimits(env: Env): WorkspaceLimits {
-  return {
-    newKeysPerHour: readNumber(env, "LIMIT_NEW_KEYS_PER_HOUR", 60, 1),
-    fetchesPerHour: readNumber(env, "LIMIT_FETCHES_PER_HOUR", 30, 1),
-    connectSessionsPerHour: readNumber(env, "LIMIT_CONNECT_SESSIONS_PER_HOUR", 30, 1),
-    warmKeysPerConnection: readNumber(env, "WARM_KEYS_PER_CONNECTION", 24, 1),
-    proxyCallsPerMinute: readNumber(env, "LIMIT_PROXY_CALLS_PER_MINUTE", 120, 1),
-    webhookRedeliveriesPerHour: readNumber(env, "LIMIT_WEBHOOK_REDELIVERIES_PER_HOUR", 30, 1),
-  };
+  return settings(env).limits;
 }
 
 /** Outgoing webhooks (docs/webhooks.md). `url` undefined: webhooks are off and no event is recorded. */
@@ -244,30 +388,7 @@ export interface WebhookSettings {
 }
 
 export function webhookSettings(env: Env): WebhookSettings {
-  return {
-    url: readVar(env, "WEBHOOK_URL"),
-    secret: readVar(env, "WEBHOOK_SECRET"),
-    previousSecrets: readVar(env, "WEBHOOK_PREVIOUS_SECRETS") ?? "",
-    timeoutMs: readNumber(env, "WEBHOOK_TIMEOUT_MS", 10_000, 1),
-    events: readEventTypes(readVar(env, "WEBHOOK_EVENTS")),
-    deliveredRetentionMs: readNumber(env, "WEBHOOK_DELIVERED_RETENTION_MS", 7 * 24 * 3600_000),
-    environment: readVar(env, "ENVIRONMENT"),
-  };
-}
-
-/**
- * A comma-separated list of event types. Unset, or naming a type that does not exist, it means every
- * type: a typo must not silently stop events the host app relies on.
- */
-function readEventTypes(list: string | undefined): ReadonlySet<WebhookEventType> {
-  const all = new Set<WebhookEventType>(WEBHOOK_EVENT_TYPES);
-  if (list === undefined) return all;
-  const named = list
-    .split(",")
-    .map((t) => t.trim())
-    .filter((t) => t !== "");
-  const known = (t: string): t is WebhookEventType => (all as ReadonlySet<string>).has(t);
-  return named.length > 0 && named.every(known) ? new Set(named.filter(known)) : all;
+  return settings(env).webhooks;
 }
 
 /** The proxy's limits (docs/proxy.md). */
@@ -283,10 +404,5 @@ export interface ProxySettings {
 }
 
 export function proxySettings(env: Env): ProxySettings {
-  return {
-    maxRequestBytes: readNumber(env, "PROXY_MAX_REQUEST_BYTES", 1024 * 1024, 1),
-    maxResponseBytes: readNumber(env, "PROXY_MAX_RESPONSE_BYTES", 10 * 1024 * 1024, 1),
-    maxWaitMs: readNumber(env, "PROXY_MAX_WAIT_MS", 10_000),
-    timeoutMs: readNumber(env, "PROXY_TIMEOUT_MS", 30_000, 1),
-  };
+  return settings(env).proxy;
 }

@@ -4,12 +4,12 @@
 import { DurableObject } from "cloudflare:workers";
 import { keyRingFromEnv } from "../framework/crypto";
 import type { Failure } from "../framework/failure";
-import { dataFormatOf } from "../framework/provider";
 import type { FetchRun, FetchTrigger } from "../framework/runs";
 import { fetchRunsRetentionMs, workspaceLimits } from "../framework/settings";
 import { findProvider } from "../providers/registry";
 import { db } from "../storage/db";
 import { type Conn, type ConnectionRef, ConnectionStore } from "./connections";
+import type { WorkspaceDeps } from "./deps";
 import { type FetchOutcome, Fetcher } from "./fetcher";
 import {
   type ConfirmOutcome,
@@ -49,55 +49,32 @@ export class WorkspaceDO extends DurableObject<Env> {
   private readonly provider = (name: string) => findProvider(name, this.env);
   private readonly events = new WebhookEvents(this.env, this.d, this.workspaceId);
   private readonly store = new ConnectionStore(this.ctx.storage, this.d, this.workspaceId, this.ring, this.events);
-  private readonly payloads = new PayloadStore(
-    this.ctx.storage,
-    this.d,
-    this.store,
-    () => workspaceLimits(this.env).warmKeysPerConnection,
-    (work) => this.ctx.waitUntil(work),
-    (integration) => {
-      const provider = this.provider(integration);
-      return provider ? dataFormatOf(provider) : 1;
-    },
-  );
   private readonly limits = new UpstreamLimits(this.ctx.storage, () => workspaceLimits(this.env));
   private readonly tokens = new TokenLifecycle(this.ctx.storage, this.store, this.env, this.ring, this.provider, () =>
     this.wakeAt(Date.now() + FLUSH_RETRY_MS),
   );
-  private readonly grants = new Grants(
-    this.d,
-    this.store,
-    this.payloads,
-    this.env,
-    this.ring,
-    this.provider,
-    (integration, generation) => this.tokens.clearMarker(integration, generation),
-    this.events,
-    (ref) => this.tokens.getIntegrationAccess(ref),
-    this.ctx.storage,
-  );
   private readonly limiters = new TenantLimiters();
   private readonly runs = new RunLog(this.ctx.storage, () => fetchRunsRetentionMs(this.env));
-  private readonly fetcher = new Fetcher(
-    this.d,
-    this.runs,
-    this.store,
-    this.payloads,
-    this.tokens,
-    this.limits,
-    this.provider,
-    () => workspaceLimits(this.env).warmKeysPerConnection,
-    this.events,
-    this.limiters,
-  );
-  private readonly proxy = new ApiProxy(
-    this.env,
-    this.ctx.storage,
-    this.tokens,
-    this.limits,
-    this.limiters,
-    this.provider,
-  );
+  /** What the collaborators below share, by name. */
+  private readonly deps: WorkspaceDeps = {
+    env: this.env,
+    storage: this.ctx.storage,
+    db: this.d,
+    ring: this.ring,
+    providerOf: this.provider,
+    background: (work) => this.ctx.waitUntil(work),
+    warmKeys: () => workspaceLimits(this.env).warmKeysPerConnection,
+    store: this.store,
+    events: this.events,
+    tokens: this.tokens,
+    limits: this.limits,
+    limiters: this.limiters,
+    runs: this.runs,
+  };
+  private readonly payloads = new PayloadStore(this.deps);
+  private readonly grants = new Grants({ ...this.deps, payloads: this.payloads });
+  private readonly fetcher = new Fetcher({ ...this.deps, payloads: this.payloads });
+  private readonly proxy = new ApiProxy(this.deps);
 
   /**
    * `getIntegrationAccess` of Zebbra's original framework: a usable access token of the connection

@@ -11,16 +11,12 @@ import type { RegisteredProvider } from "../framework/provider";
 import type { FetchRun, FetchTrigger } from "../framework/runs";
 import { createProviderApi, ProviderApiError } from "../framework/provider-http";
 import { capRequestedKeys } from "../storage/cache";
-import type { Db } from "../storage/db";
 import { recordEvent } from "../storage/webhooks";
-import { type Conn, type ConnectionRef, type ConnectionStore, connKey } from "./connections";
-import type { UpstreamLimits } from "./limits";
+import { type Conn, type ConnectionRef, connKey } from "./connections";
+import type { WorkspaceDeps } from "./deps";
 import type { PayloadStore } from "./payloads";
-import type { RunLog } from "./run-log";
-import type { TenantLimiters } from "./rate-limit";
 import { SingleFlight } from "./single-flight";
-import type { TokenLifecycle, UsableAccess } from "./tokens";
-import type { WebhookEvents } from "./webhook-events";
+import type { UsableAccess } from "./tokens";
 
 /** Plain data, so it crosses Durable Object RPC intact. */
 export type FetchOutcome = { ok: true; payload: DataPayload; fetchedAt: number } | { ok: false; failure: Failure };
@@ -29,16 +25,10 @@ export class Fetcher {
   private readonly flights = new SingleFlight<FetchOutcome>();
 
   constructor(
-    private readonly d: Db,
-    private readonly runs: RunLog,
-    private readonly store: ConnectionStore,
-    private readonly payloads: PayloadStore,
-    private readonly tokens: TokenLifecycle,
-    private readonly limits: UpstreamLimits,
-    private readonly providerOf: (name: string) => RegisteredProvider | undefined,
-    private readonly warmKeys: () => number,
-    private readonly events: WebhookEvents,
-    private readonly limiters: TenantLimiters,
+    private readonly deps: Pick<
+      WorkspaceDeps,
+      "db" | "runs" | "store" | "tokens" | "limits" | "providerOf" | "warmKeys" | "events" | "limiters"
+    > & { payloads: PayloadStore },
   ) {}
 
   /**
@@ -47,17 +37,17 @@ export class Fetcher {
    */
   async run(ref: ConnectionRef, cacheDate: number, trigger: FetchTrigger): Promise<FetchOutcome> {
     const { integration } = ref;
-    const provider = this.providerOf(integration);
+    const provider = this.deps.providerOf(integration);
     if (!provider)
       return { ok: false, failure: { reason: "unknown_integration", message: `Unknown integration "${integration}"` } };
     if (provider.apiType === null)
       return { ok: false, failure: { reason: "invalid_request", message: `${provider.name} has no data adapter` } };
-    const found = await this.store.exclusive(integration, () => this.store.resolve(ref));
+    const found = await this.deps.store.exclusive(integration, () => this.deps.store.resolve(ref));
     if (!found.ok) return found;
     const { conn } = found;
     return this.flights.run(`${connKey(conn)}:${cacheDate}`, async () => {
       if (trigger === "on_demand") {
-        const admitted = this.limits.admit("new_key", conn);
+        const admitted = this.deps.limits.admit("new_key", conn);
         if (!admitted.ok) return admitted;
       }
       return this.fetch(provider, conn, cacheDate, trigger);
@@ -77,17 +67,17 @@ export class Fetcher {
     // The entry's one name everywhere (data, runs, status, events): its cache date, a month end.
     const cacheDay = toIsoDate(new Date(cacheDate * 1000));
     const reportFailure = async (reason: string) => {
-      const event = this.events.create("data.fetch_failed", conn, {
+      const event = this.deps.events.create("data.fetch_failed", conn, {
         cache_date: cacheDay,
         from_date: cacheDay,
         reason,
         trigger,
       });
       if (!event) return;
-      await recordEvent(this.d, event);
-      await this.events.send(event);
+      await recordEvent(this.deps.db, event);
+      await this.deps.events.send(event);
     };
-    const first = await this.tokens.getIntegrationAccess(conn);
+    const first = await this.deps.tokens.getIntegrationAccess(conn);
     // No usable token: nothing reached the provider's API, so there is no fetch to log; but a
     // connection that cannot be fetched is news to the host app, unless it heard already
     // (connection.deleted, connection.requires_reconnect).
@@ -97,7 +87,7 @@ export class Fetcher {
       return first;
     }
 
-    const key = { workspaceId: this.store.workspaceId, ...conn, cacheDate };
+    const key = { workspaceId: this.deps.store.workspaceId, ...conn, cacheDate };
     const startedAt = Date.now();
     const ended = (outcome: FetchRun["outcome"], error: string | null, finishedAt: number): FetchRun => ({
       integration: provider.name,
@@ -117,7 +107,7 @@ export class Fetcher {
       } catch (err) {
         // A 401 with a token we believed valid (revoked or expired early): refresh once and retry.
         if (!(err instanceof ProviderApiError) || err.status !== 401) throw err;
-        const again = await this.tokens.getIntegrationAccess(conn, true);
+        const again = await this.deps.tokens.getIntegrationAccess(conn, true);
         if (!again.ok) throw FailureError.of(again.failure);
         access = again.access;
         payload = await this.getData(provider, access, fromDate);
@@ -127,13 +117,13 @@ export class Fetcher {
       if (failure.reason === "internal_error")
         console.error("fetch failed unexpectedly", provider.name, err instanceof Error ? err.name : "");
       else console.warn("fetch failed", provider.name, failure.reason, failure.message);
-      this.runs.record(ended("error", `${failure.reason}: ${failure.message}`, Date.now()));
+      this.deps.runs.record(ended("error", `${failure.reason}: ${failure.message}`, Date.now()));
       await reportFailure(failure.reason);
       return { ok: false, failure };
     }
 
     const now = Date.now();
-    const fetched = this.events.create(
+    const fetched = this.deps.events.create(
       "data.fetched",
       conn,
       { cache_date: cacheDay, from_date: cacheDay, fetched_at: new Date(now).toISOString(), trigger },
@@ -141,21 +131,21 @@ export class Fetcher {
     );
     let kept: boolean;
     try {
-      kept = await this.store.exclusive(provider.name, async () => {
+      kept = await this.deps.store.exclusive(provider.name, async () => {
         // Disconnected or replaced while the provider answered: the data belongs to no connection now.
-        if (!(await this.store.holdsGeneration(conn, access.generation))) return false;
-        await this.payloads.write(key, payload, now, trigger === "on_demand", fetched);
-        this.runs.record(ended("success", null, now));
+        if (!(await this.deps.store.holdsGeneration(conn, access.generation))) return false;
+        await this.deps.payloads.write(key, payload, now, trigger === "on_demand", fetched);
+        this.deps.runs.record(ended("success", null, now));
         return true;
       });
     } catch (err) {
       // D1 refused the index row: the key stays due (the queue retries it) and the log says why.
       console.error("fetched data not stored", provider.name, err instanceof Error ? err.message : "");
-      this.runs.record(ended("error", "internal_error: the fetched data could not be stored", Date.now()));
+      this.deps.runs.record(ended("error", "internal_error: the fetched data could not be stored", Date.now()));
       return { ok: false, failure: { reason: "internal_error", message: "The fetched data could not be stored" } };
     }
     if (!kept) {
-      this.runs.record(
+      this.deps.runs.record(
         ended("error", "not_connected: the connection changed during the fetch; its data was dropped", now),
       );
       return {
@@ -165,16 +155,16 @@ export class Fetcher {
     }
     if (trigger === "on_demand") {
       // Housekeeping of the warm set: the data is stored, so a failure here costs the caller nothing.
-      await capRequestedKeys(this.d, key, this.warmKeys()).catch((err: unknown) =>
+      await capRequestedKeys(this.deps.db, key, this.deps.warmKeys()).catch((err: unknown) =>
         console.warn("warm keys not capped", provider.name, err instanceof Error ? err.message : ""),
       );
     }
-    await this.events.send(fetched);
+    await this.deps.events.send(fetched);
     return { ok: true, payload, fetchedAt: now };
   }
 
   private async getData(provider: RegisteredProvider, access: UsableAccess, fromDate: string): Promise<DataPayload> {
-    const limiter = this.limiters.for(provider, access.tenantId);
+    const limiter = this.deps.limiters.for(provider, access.tenantId);
     const ctx = {
       api: createProviderApi(access.apiBaseUrl, access.accessToken, { limiter }),
       tenantId: access.tenantId,

@@ -1,25 +1,22 @@
 // How a grant becomes a connection and stops being one, inside the workspace object: a completed
 // consent is held as a pending grant until the user who started it confirms it; confirming or
 // disconnecting runs in the connection's queue, so it is ordered against refreshes and fetch commits.
-import { type KeyRing, openTokens, sealTokens } from "../framework/crypto";
+import { openTokens, sealTokens } from "../framework/crypto";
 import type { Failure, TenantSummary } from "../framework/failure";
 import { randomId, sha256Hex } from "../framework/hash";
 import { appForConnection } from "../framework/connection-config";
 import { registerOAuthApp } from "../framework/oauth/app";
 import { revokeGrant } from "../framework/oauth/flow";
 import type { TokenSet } from "../framework/oauth/types";
-import type { RegisteredProvider } from "../framework/provider";
 import { createProviderApi } from "../framework/provider-http";
 import { connectionTenants, deleteConnection, saveConnections } from "../storage/connections";
-import type { Db } from "../storage/db";
 import { getPendingGrant, insertPendingGrant, takePendingGrant } from "../storage/pending";
 import type { GrantTenant } from "../storage/schema";
 import type { OutboxEvent } from "../storage/webhooks";
-import { chooseConnection, type ConnectionRef, type ConnectionStore, tenantOrNull } from "./connections";
+import { chooseConnection, type ConnectionRef, tenantOrNull } from "./connections";
+import type { WorkspaceDeps } from "./deps";
 import type { IntegrationAccess } from "./integration-access";
 import type { PayloadStore } from "./payloads";
-import type { AccessOutcome } from "./tokens";
-import type { WebhookEvents } from "./webhook-events";
 
 /** How long a completed consent waits for its user's confirmation. */
 export const PENDING_GRANT_TTL_MS = 10 * 60_000;
@@ -93,18 +90,10 @@ const choice = (t: GrantTenant): TenantSummary => ({ id: t.id, name: t.name, typ
 
 export class Grants {
   constructor(
-    private readonly d: Db,
-    private readonly store: ConnectionStore,
-    private readonly payloads: PayloadStore,
-    private readonly env: Env,
-    private readonly ring: () => Promise<KeyRing>,
-    private readonly providerOf: (name: string) => RegisteredProvider | undefined,
-    /** Forgets whatever the token lifecycle remembers of a grant no connection holds any more. */
-    private readonly onGrantGone: (integration: string, generation: number) => void,
-    private readonly events: WebhookEvents,
-    /** A usable token of a connection (for a provider call on the grant's behalf, e.g. removing one tenant). */
-    private readonly accessFor: (ref: ConnectionRef) => Promise<AccessOutcome>,
-    private readonly storage: DurableObjectStorage,
+    private readonly deps: Pick<
+      WorkspaceDeps,
+      "db" | "store" | "env" | "ring" | "providerOf" | "events" | "tokens" | "storage"
+    > & { payloads: PayloadStore },
   ) {}
 
   /** Keeps a completed consent until its user confirms it; returns the one-time confirm token. */
@@ -112,12 +101,12 @@ export class Grants {
     const confirmToken = randomId();
     const id = sha256Hex(confirmToken);
     const pendingUntil = now + PENDING_GRANT_TTL_MS;
-    await insertPendingGrant(this.d, {
+    await insertPendingGrant(this.deps.db, {
       id,
-      workspaceId: this.store.workspaceId,
+      workspaceId: this.deps.store.workspaceId,
       integration: grant.integration,
       userId: grant.userId,
-      sealed: await sealTokens(await this.ring(), this.pendingRecord(grant.integration, id), grant.tokens),
+      sealed: await sealTokens(await this.deps.ring(), this.pendingRecord(grant.integration, id), grant.tokens),
       expiresAt: grant.expiresAt,
       scope: grant.scope,
       tenants: grant.tenants,
@@ -140,10 +129,10 @@ export class Grants {
   async confirm(request: ConfirmRequest, now = Date.now()): Promise<ConfirmOutcome> {
     const { integration } = request;
     const id = sha256Hex(request.confirmToken);
-    const result = await this.store.exclusive(
+    const result = await this.deps.store.exclusive(
       integration,
       async (): Promise<ConfirmOutcome & { events?: (OutboxEvent | undefined)[]; orphans?: Orphan[] }> => {
-        const pending = await getPendingGrant(this.d, this.store.workspaceId, id);
+        const pending = await getPendingGrant(this.deps.db, this.deps.store.workspaceId, id);
         if (!pending || pending.integration !== integration) return this.redeemedBefore(id, request, now);
         if (pending.pendingUntil <= now)
           return refused("confirm_token_expired", "The confirm token's 10 minutes are over; connect again");
@@ -154,7 +143,7 @@ export class Grants {
         const chosenIds = new Set(chosen.tenants.map((t) => t.id));
 
         // Existence comes from the rows alone, so a connection whose tokens cannot be opened is still replaced.
-        const rows = await connectionTenants(this.d, this.store.workspaceId, integration);
+        const rows = await connectionTenants(this.deps.db, this.deps.store.workspaceId, integration);
         const replacing = new Set(rows.filter((r) => chosenIds.has(r.tenantId)).map((r) => r.tenantId));
         if (replacing.size > 0 && request.role !== "admin") {
           return refused(
@@ -162,16 +151,16 @@ export class Grants {
             `Replacing an existing ${integration} connection needs the admin role in the workspace`,
           );
         }
-        const previous = await this.store.list(integration).catch(() => []);
+        const previous = await this.deps.store.list(integration).catch(() => []);
         // Opened before it is taken, so a key problem refuses the confirm without losing the grant.
         // Nothing else writes the row while this integration's section runs (the re-seal job included).
-        const ring = await this.ring();
+        const ring = await this.deps.ring();
         const tokens = await openTokens(ring, this.pendingRecord(integration, id), pending.sealed);
-        const taken = await takePendingGrant(this.d, this.store.workspaceId, id);
+        const taken = await takePendingGrant(this.deps.db, this.deps.store.workspaceId, id);
         if (!taken) return this.redeemedBefore(id, request, now);
 
-        const generation = this.store.nextGeneration(integration, Math.max(0, ...rows.map((r) => r.generation)));
-        const sealed = await sealTokens(ring, this.store.connectionRecord(integration, generation), tokens);
+        const generation = this.deps.store.nextGeneration(integration, Math.max(0, ...rows.map((r) => r.generation)));
+        const sealed = await sealTokens(ring, this.deps.store.connectionRecord(integration, generation), tokens);
         const connections = chosen.tenants.map((t): ConfirmedConnection => ({
           integration,
           tenantId: tenantOrNull(t.id),
@@ -181,7 +170,7 @@ export class Grants {
           replaced: replacing.has(t.id),
         }));
         const events = chosen.tenants.map((t) =>
-          this.events.create(
+          this.deps.events.create(
             replacing.has(t.id) ? "connection.replaced" : "connection.created",
             { integration, tenantId: t.id },
             { connected_by: request.userId },
@@ -189,9 +178,9 @@ export class Grants {
           ),
         );
         await saveConnections(
-          this.d,
+          this.deps.db,
           chosen.tenants.map((t) => ({
-            workspaceId: this.store.workspaceId,
+            workspaceId: this.deps.store.workspaceId,
             integration,
             sealed,
             expiresAt: taken.expiresAt,
@@ -224,15 +213,15 @@ export class Grants {
         const orphans: Orphan[] = [];
         for (const old of gone) {
           const access = previous.find((a) => a.generation === old);
-          const rotated = this.store.dropRotation(integration, old);
-          this.onGrantGone(integration, old);
+          const rotated = this.deps.store.dropRotation(integration, old);
+          this.deps.tokens.clearMarker(integration, old);
           if (access)
             orphans.push({
-              tokens: rotated ? await this.store.openRotated(integration, rotated) : access.tokens,
+              tokens: rotated ? await this.deps.store.openRotated(integration, rotated) : access.tokens,
               config: access.config,
             });
         }
-        this.store.forget(integration);
+        this.deps.store.forget(integration);
         const redemption: Redemption = {
           userId: request.userId,
           integration,
@@ -240,12 +229,12 @@ export class Grants {
           connections,
           expiresAt: taken.pendingUntil,
         };
-        this.storage.kv.put(REDEEMED_PREFIX + id, redemption);
+        this.deps.storage.kv.put(REDEEMED_PREFIX + id, redemption);
         return { ok: true, connections, events, orphans };
       },
     );
     if (!result.ok) return result;
-    await this.events.send(...(result.events ?? []));
+    await this.deps.events.send(...(result.events ?? []));
     for (const orphan of result.orphans ?? []) await this.revoke(integration, orphan.tokens, orphan.config, "replaced");
     return { ok: true, connections: result.connections };
   }
@@ -259,9 +248,9 @@ export class Grants {
    */
   async disconnect(ref: ConnectionRef, by: string): Promise<DisconnectOutcome> {
     const { integration } = ref;
-    const result = await this.store.exclusive(integration, async () => {
+    const result = await this.deps.store.exclusive(integration, async () => {
       // Which connection, from the rows alone: a row whose tokens cannot be opened must still be deletable.
-      const rows = await connectionTenants(this.d, this.store.workspaceId, integration);
+      const rows = await connectionTenants(this.deps.db, this.deps.store.workspaceId, integration);
       const target = chooseConnection(integration, rows, ref.tenantId);
       // Nothing to disconnect is not an error; an ambiguous request is.
       if (!target.ok)
@@ -270,29 +259,35 @@ export class Grants {
       const conn = { integration, tenantId: row.tenantId };
       let list: IntegrationAccess[] = [];
       try {
-        list = await this.store.list(integration);
+        list = await this.deps.store.list(integration);
       } catch (err) {
         console.warn("disconnect: could not read tokens to revoke", integration, err instanceof Error ? err.name : "");
       }
       let access = list.find((a) => a.tenantId === row.tenantId) ?? null;
       const shared = rows.some((r) => r.tenantId !== row.tenantId && r.generation === row.generation);
-      const event = this.events.create("connection.deleted", conn, { by });
-      this.payloads.dropPayloads(conn);
-      const existed = await deleteConnection(this.d, this.store.workspaceId, integration, row.tenantId, event);
+      const event = this.deps.events.create("connection.deleted", conn, { by });
+      this.deps.payloads.dropPayloads(conn);
+      const existed = await deleteConnection(
+        this.deps.db,
+        this.deps.store.workspaceId,
+        integration,
+        row.tenantId,
+        event,
+      );
       if (!shared) {
-        const rotated = this.store.dropRotation(integration, row.generation);
-        this.onGrantGone(integration, row.generation);
+        const rotated = this.deps.store.dropRotation(integration, row.generation);
+        this.deps.tokens.clearMarker(integration, row.generation);
         // A refreshed set D1 never got is the newest grant state: revoke with it.
-        if (access && rotated) access = { ...access, tokens: await this.store.openRotated(integration, rotated) };
+        if (access && rotated) access = { ...access, tokens: await this.deps.store.openRotated(integration, rotated) };
       }
-      this.store.forget(integration);
+      this.deps.store.forget(integration);
       const sibling = shared
         ? rows.find((r) => r.tenantId !== row.tenantId && r.generation === row.generation)
         : undefined;
       return { ok: true as const, disconnected: existed, event, access, shared, sibling };
     });
     if (!result.ok) return result;
-    if ("event" in result && result.disconnected) await this.events.send(result.event);
+    if ("event" in result && result.disconnected) await this.deps.events.send(result.event);
     if ("access" in result && result.access) {
       if (!result.shared) await this.revoke(integration, result.access.tokens, result.access.config, "disconnect");
       else if (result.sibling) await this.removeTenant(result.access, result.sibling.tenantId);
@@ -306,7 +301,7 @@ export class Grants {
    * the code says why (used with other tenants, expired, unknown).
    */
   private redeemedBefore(id: string, request: ConfirmRequest, now: number): ConfirmOutcome {
-    const redeemed = this.storage.kv.get<Redemption>(REDEEMED_PREFIX + id);
+    const redeemed = this.deps.storage.kv.get<Redemption>(REDEEMED_PREFIX + id);
     if (!redeemed || redeemed.integration !== request.integration)
       return refused("confirm_token_unknown", "No pending connection has this confirm token; connect again");
     if (redeemed.expiresAt <= now)
@@ -320,10 +315,10 @@ export class Grants {
 
   /** Revokes and drops an unconfirmed grant whose time ran out (the cron's call). */
   async expire(id: string): Promise<boolean> {
-    const pending = await takePendingGrant(this.d, this.store.workspaceId, id);
+    const pending = await takePendingGrant(this.deps.db, this.deps.store.workspaceId, id);
     if (!pending) return false;
     const tokens = await openTokens(
-      await this.ring(),
+      await this.deps.ring(),
       this.pendingRecord(pending.integration, id),
       pending.sealed,
     ).catch(() => null);
@@ -333,15 +328,18 @@ export class Grants {
 
   /** What a pending grant's tokens are bound to: this workspace, the provider, the grant's id. */
   private pendingRecord(integration: string, id: string) {
-    return { kind: "pending_grant" as const, workspaceId: this.store.workspaceId, integration, id };
+    return { kind: "pending_grant" as const, workspaceId: this.deps.store.workspaceId, integration, id };
   }
 
   /** Asks the provider to drop one tenant from a grant others still use (Xero: DELETE /connections/{id}). */
   private async removeTenant(access: IntegrationAccess, siblingTenantId: string): Promise<void> {
-    const provider = this.providerOf(access.integration);
+    const provider = this.deps.providerOf(access.integration);
     if (!provider?.removeTenant) return;
     // A token of the grant, through a connection that still holds it (refreshed there if due).
-    const usable = await this.accessFor({ integration: access.integration, tenantId: siblingTenantId });
+    const usable = await this.deps.tokens.getIntegrationAccess({
+      integration: access.integration,
+      tenantId: siblingTenantId,
+    });
     if (!usable.ok) {
       console.warn("disconnect: the tenant stays granted at the provider", access.integration, usable.failure.reason);
       return;
@@ -366,8 +364,8 @@ export class Grants {
     config: Record<string, string>,
     why: string,
   ): Promise<void> {
-    const provider = this.providerOf(integration);
-    const resolution = provider ? registerOAuthApp(provider, this.env) : null;
+    const provider = this.deps.providerOf(integration);
+    const resolution = provider ? registerOAuthApp(provider, this.deps.env) : null;
     if (!provider || !resolution?.configured) return;
     try {
       await revokeGrant(appForConnection(provider, resolution.app, config), tokens);

@@ -2,6 +2,7 @@
 // (connection, cache date), served by the object itself; D1's data_cache keeps only the index the
 // cron reads. A payload is written here before its index row, so an index row never names a payload
 // that was never stored; a payload without an index row is harmless and overwritten by the next fetch.
+import { dataFormatOf } from "../framework/provider";
 import {
   type CacheKey,
   capRequestedKeys,
@@ -10,9 +11,9 @@ import {
   putCacheIndex,
   touchRequested,
 } from "../storage/cache";
-import type { Db } from "../storage/db";
 import type { OutboxEvent } from "../storage/webhooks";
-import { type Conn, type ConnectionStore, connKey } from "./connections";
+import { type Conn, connKey } from "./connections";
+import type { WorkspaceDeps } from "./deps";
 
 /**
  * DO storage: `payload:<integration>/<tenant>:<cache date>` → StoredPayload. Keys written before
@@ -39,14 +40,14 @@ export class PayloadStore {
   private readonly touched = new Map<string, number>();
 
   constructor(
-    private readonly storage: DurableObjectStorage,
-    private readonly d: Db,
-    private readonly store: ConnectionStore,
-    private readonly warmKeys: () => number,
-    private readonly background: (work: Promise<unknown>) => void,
-    /** The provider's current data format (`dataFormat`). */
-    private readonly formatOf: (integration: string) => number,
+    private readonly deps: Pick<WorkspaceDeps, "storage" | "db" | "store" | "warmKeys" | "background" | "providerOf">,
   ) {}
+
+  /** The provider's current data format (`dataFormat`); 1 for one no longer registered. */
+  private formatOf(integration: string): number {
+    const provider = this.deps.providerOf(integration);
+    return provider ? dataFormatOf(provider) : 1;
+  }
 
   /**
    * The cached payload of a key: one read of this object's storage. A key not here yet whose D1
@@ -57,8 +58,8 @@ export class PayloadStore {
    */
   async read(conn: Conn, cacheDate: number): Promise<StoredPayload | null> {
     const stored =
-      this.storage.kv.get<StoredPayload>(storageKey(conn, cacheDate)) ??
-      (await this.store.exclusive(conn.integration, () => this.moveLegacy(conn, cacheDate)));
+      this.deps.storage.kv.get<StoredPayload>(storageKey(conn, cacheDate)) ??
+      (await this.deps.store.exclusive(conn.integration, () => this.moveLegacy(conn, cacheDate)));
     if (!stored) return null;
     this.touch(conn, cacheDate);
     return (stored.format ?? 1) === this.formatOf(conn.integration) ? stored : null;
@@ -71,9 +72,9 @@ export class PayloadStore {
   async write(key: CacheKey, payload: unknown, now: number, requested: boolean, event?: OutboxEvent): Promise<void> {
     const json = JSON.stringify(payload);
     const format = this.formatOf(key.integration);
-    this.storage.kv.put<StoredPayload>(storageKey(key, key.cacheDate), { json, fetchedAt: now, format });
-    await this.storage.sync();
-    await putCacheIndex(this.d, key, { size: bytes(json), formatVersion: format }, now, requested, event);
+    this.deps.storage.kv.put<StoredPayload>(storageKey(key, key.cacheDate), { json, fetchedAt: now, format });
+    await this.deps.storage.sync();
+    await putCacheIndex(this.deps.db, key, { size: bytes(json), formatVersion: format }, now, requested, event);
     if (requested) this.touched.set(storageKey(key, key.cacheDate), now);
   }
 
@@ -85,8 +86,8 @@ export class PayloadStore {
   dropPayloads(conn: Conn): void {
     // And whatever the integration's one connection cached before connections had tenants.
     for (const prefix of [`${PAYLOAD_PREFIX}${connKey(conn)}:`, `${PAYLOAD_PREFIX}${conn.integration}:`]) {
-      for (const [key] of this.storage.kv.list({ prefix })) {
-        this.storage.kv.delete(key);
+      for (const [key] of this.deps.storage.kv.list({ prefix })) {
+        this.deps.storage.kv.delete(key);
         this.touched.delete(key);
       }
     }
@@ -96,16 +97,16 @@ export class PayloadStore {
   private async moveLegacy(conn: Conn, cacheDate: number): Promise<StoredPayload | null> {
     const key = storageKey(conn, cacheDate);
     // A fetch may have committed while this read waited for the section.
-    const stored = this.storage.kv.get<StoredPayload>(key);
+    const stored = this.deps.storage.kv.get<StoredPayload>(key);
     if (stored) return stored;
-    const cacheKey = { workspaceId: this.store.workspaceId, ...conn, cacheDate };
-    const legacy = await getLegacyPayload(this.d, cacheKey);
+    const cacheKey = { workspaceId: this.deps.store.workspaceId, ...conn, cacheDate };
+    const legacy = await getLegacyPayload(this.deps.db, cacheKey);
     if (!legacy) return null;
     const moved = { json: legacy.payload, fetchedAt: legacy.fetchedAt };
-    this.storage.kv.put<StoredPayload>(key, moved);
-    await this.storage.sync();
+    this.deps.storage.kv.put<StoredPayload>(key, moved);
+    await this.deps.storage.sync();
     try {
-      await clearLegacyPayload(this.d, cacheKey, bytes(legacy.payload));
+      await clearLegacyPayload(this.deps.db, cacheKey, bytes(legacy.payload));
     } catch (err) {
       // The object holds it now; D1's copy is cleared by the key's next fetch.
       console.warn("legacy payload not cleared", conn.integration, err instanceof Error ? err.message : "");
@@ -118,11 +119,11 @@ export class PayloadStore {
     const now = Date.now();
     if (now - (this.touched.get(key) ?? 0) < TOUCH_EVERY_MS) return;
     this.touched.set(key, now);
-    const cacheKey = { workspaceId: this.store.workspaceId, ...conn, cacheDate };
+    const cacheKey = { workspaceId: this.deps.store.workspaceId, ...conn, cacheDate };
     // A key asked for again rejoins the set the cron keeps warm, which stays capped per connection.
-    this.background(
-      touchRequested(this.d, cacheKey, now)
-        .then((joined) => (joined ? capRequestedKeys(this.d, cacheKey, this.warmKeys()) : 0))
+    this.deps.background(
+      touchRequested(this.deps.db, cacheKey, now)
+        .then((joined) => (joined ? capRequestedKeys(this.deps.db, cacheKey, this.deps.warmKeys()) : 0))
         .catch((err: unknown) => {
           this.touched.delete(key);
           console.warn("last_requested_at not recorded", conn.integration, err instanceof Error ? err.message : "");

@@ -10,9 +10,8 @@ import { PROXY_RESPONSE_HEADERS, pickHeaders, pinTenant, proxyPathProblem } from
 import { parseRetryAfter, retry } from "../framework/retry";
 import { proxySettings } from "../framework/settings";
 import { type ConnectionRef, connKey } from "./connections";
-import type { UpstreamLimits } from "./limits";
-import type { TenantLimiters } from "./rate-limit";
-import type { AccessOutcome, TokenLifecycle, UsableAccess } from "./tokens";
+import type { WorkspaceDeps } from "./deps";
+import type { AccessOutcome, UsableAccess } from "./tokens";
 
 /** A call to forward, as the edge checked it. */
 export interface ProxyRequest {
@@ -52,23 +51,18 @@ export class ApiProxy {
   private readonly forced = new Map<string, Promise<AccessOutcome>>();
 
   constructor(
-    private readonly env: Env,
-    private readonly storage: DurableObjectStorage,
-    private readonly tokens: TokenLifecycle,
-    private readonly limits: UpstreamLimits,
-    private readonly limiters: TenantLimiters,
-    private readonly providerOf: (name: string) => RegisteredProvider | undefined,
+    private readonly deps: Pick<WorkspaceDeps, "env" | "storage" | "tokens" | "limits" | "limiters" | "providerOf">,
   ) {}
 
   async forward(request: ProxyRequest): Promise<ProxyOutcome> {
-    const provider = this.providerOf(request.integration);
+    const provider = this.deps.providerOf(request.integration);
     if (!provider) return failed("unknown_integration", `Unknown integration "${request.integration}"`);
-    const admitted = this.limits.admit("proxy_call");
+    const admitted = this.deps.limits.admit("proxy_call");
     if (!admitted.ok) return admitted;
     const ref = { integration: provider.name, tenantId: request.tenantId };
-    const first = await this.tokens.getIntegrationAccess(ref);
+    const first = await this.deps.tokens.getIntegrationAccess(ref);
     if (!first.ok) return first;
-    const settings = proxySettings(this.env);
+    const settings = proxySettings(this.deps.env);
     const pinned = withTenant(provider, first.access, request);
     if (!pinned.ok) return pinned;
     const call = pinned.request;
@@ -130,11 +124,12 @@ export class ApiProxy {
     const key = FORCED_REFRESH_PREFIX + connKey({ integration, tenantId: tenantId ?? "" });
     const inFlight = this.forced.get(key);
     if (inFlight) return inFlight;
-    const last = this.storage.kv.get<number>(key);
+    const last = this.deps.storage.kv.get<number>(key);
     const now = Date.now();
-    if (last !== undefined && now - last < FORCED_REFRESH_INTERVAL_MS) return this.tokens.getIntegrationAccess(ref);
-    this.storage.kv.put(key, now);
-    const refreshed = this.tokens.getIntegrationAccess(ref, true).finally(() => this.forced.delete(key));
+    if (last !== undefined && now - last < FORCED_REFRESH_INTERVAL_MS)
+      return this.deps.tokens.getIntegrationAccess(ref);
+    this.deps.storage.kv.put(key, now);
+    const refreshed = this.deps.tokens.getIntegrationAccess(ref, true).finally(() => this.forced.delete(key));
     this.forced.set(key, refreshed);
     return refreshed;
   }
@@ -170,7 +165,7 @@ export class ApiProxy {
         signal: AbortSignal.timeout(timeoutMs),
       });
     try {
-      return await this.limiters.for(provider, access.tenantId).run(call);
+      return await this.deps.limiters.for(provider, access.tenantId).run(call);
     } catch {
       return failed("provider_unavailable", `${provider.name} could not be reached or did not answer in time`);
     }

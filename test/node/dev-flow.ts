@@ -143,7 +143,7 @@ export function connectDirect(dev: Dev, workspaceId: string, integration: string
   );
 }
 
-/** Fires the cron trigger through wrangler dev's local endpoint, as the README says. */
+/** Fires the cron trigger through wrangler dev's local endpoint, as docs/development.md says. */
 export async function runCron(dev: Dev): Promise<void> {
   const res = await fetch(`${dev.url}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent("0 * * * *")}`);
   if (!res.ok) throw new Error(`the scheduled trigger answered ${res.status}`);

@@ -353,8 +353,10 @@ describe("webhookSettings", () => {
     }
   });
 
-  it("should take WEBHOOK_DELIVERED_RETENTION_MS, 0 included, and ignore a value that is not a number", () => {
+  it("should take WEBHOOK_DELIVERED_RETENTION_MS, 0 included, and refuse a value that is not a number", () => {
     expect(settings({ WEBHOOK_DELIVERED_RETENTION_MS: "0" }).deliveredRetentionMs).toBe(0);
-    expect(settings({ WEBHOOK_DELIVERED_RETENTION_MS: "soon" }).deliveredRetentionMs).toBe(7 * 24 * 3600_000);
+    expect(() => settings({ WEBHOOK_DELIVERED_RETENTION_MS: "soon" })).toThrow(
+      /WEBHOOK_DELIVERED_RETENTION_MS is not a whole number/,
+    );
   });
 });

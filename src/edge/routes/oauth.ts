@@ -55,30 +55,48 @@ const callbackQuery = z.object({
 export const loginPath = (provider: RegisteredProvider) => `/integration/${provider.slug}/login`;
 const callbackPath = (provider: RegisteredProvider) => `/integration/${provider.slug}/callback`;
 
+/** The popup's error page for a flow that never reached its state: posted to the first app origin. */
+function errorPage(c: Context<AppEnv>, provider: RegisteredProvider, status: number, code: string, message: string) {
+  return popupPage({ integration: provider.name, status: "error", code, message }, appOrigins(c.env)[0] ?? "", status);
+}
+
+/**
+ * How a flow that got as far as its state ends: back to the host app's `return_to` (303, with
+ * `integration` and `confirm_token` or `error` in the query) when it gave one, else on the popup
+ * page, which posts to the app origin that started it.
+ */
+function finish(
+  c: Context<AppEnv>,
+  provider: RegisteredProvider,
+  state: OAuthState,
+  outcome: PopupOutcome,
+  status: number,
+): Response {
+  if (!state.returnTo) return popupPage(outcome, state.appOrigin ?? appOrigins(c.env)[0] ?? "", status);
+  const url = new URL(state.returnTo);
+  url.searchParams.set("integration", provider.name);
+  if (outcome.status === "authorized") url.searchParams.set("confirm_token", outcome.confirmToken);
+  else url.searchParams.set("error", clampCode(outcome.error ?? outcome.code));
+  return c.body(null, 303, {
+    Location: url.toString(),
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",
+  });
+}
+
+function failed(
+  c: Context<AppEnv>,
+  provider: RegisteredProvider,
+  state: OAuthState,
+  status: number,
+  code: string,
+  message: string,
+): Response {
+  return finish(c, provider, state, { integration: provider.name, status: "error", code, message }, status);
+}
+
 export function oauthRoutes(provider: RegisteredProvider) {
   const name = displayName(provider);
-  const errorPage = (c: Context<AppEnv>, status: number, code: string, message: string) =>
-    popupPage({ integration: provider.name, status: "error", code, message }, appOrigins(c.env)[0] ?? "", status);
-
-  /**
-   * How a flow that got as far as its state ends: back to the host app's `return_to` (303, with
-   * `integration` and `confirm_token` or `error` in the query) when it gave one, else on the popup
-   * page, which posts to the app origin that started it.
-   */
-  const finish = (c: Context<AppEnv>, state: OAuthState, outcome: PopupOutcome, status: number): Response => {
-    if (!state.returnTo) return popupPage(outcome, state.appOrigin ?? appOrigins(c.env)[0] ?? "", status);
-    const url = new URL(state.returnTo);
-    url.searchParams.set("integration", provider.name);
-    if (outcome.status === "authorized") url.searchParams.set("confirm_token", outcome.confirmToken);
-    else url.searchParams.set("error", clampCode(outcome.error ?? outcome.code));
-    return c.body(null, 303, {
-      Location: url.toString(),
-      "Cache-Control": "no-store",
-      "Referrer-Policy": "no-referrer",
-    });
-  };
-  const failed = (c: Context<AppEnv>, state: OAuthState, status: number, code: string, message: string) =>
-    finish(c, state, { integration: provider.name, status: "error", code, message }, status);
 
   return new Hono<AppEnv>()
     .get(
@@ -114,6 +132,7 @@ export function oauthRoutes(provider: RegisteredProvider) {
           if (!session || !claimed) {
             return errorPage(
               c,
+              provider,
               400,
               "session_invalid",
               "This connection link has expired or was already used. Go back to the app and start again.",
@@ -147,7 +166,7 @@ export function oauthRoutes(provider: RegisteredProvider) {
         } catch (err) {
           // A popup shows a page; a server-side redirect gets the JSON error.
           if (q.session !== undefined && err instanceof FailureError)
-            return errorPage(c, statusOf(err.reason), err.reason, err.message);
+            return errorPage(c, provider, statusOf(err.reason), err.reason, err.message);
           // A session's config that passed when it was made and no longer does (a rule tightened).
           if (err instanceof ConnectionConfigError) throw new FailureError("invalid_request", err.message);
           throw err;
@@ -201,161 +220,184 @@ export function oauthRoutes(provider: RegisteredProvider) {
         },
       }),
       query(callbackQuery),
-      async (c) => {
-        const q = c.req.valid("query");
-        const state = q.state ? await consumeState(c.env, provider, q.state) : null;
-        if (!state) {
-          return errorPage(
-            c,
-            400,
-            "state_invalid",
-            "This sign-in attempt has expired, was already used, or did not start here. Close this window and connect again from the app.",
-          );
-        }
-        if (q.error !== undefined) {
-          // A fixed text per OAuth error code: the provider's own description is not shown or posted.
-          const { code, text } = providerErrorText(q.error, name);
-          return finish(
-            c,
-            state,
-            {
-              integration: provider.name,
-              status: "error",
-              code: "provider_refused",
-              error: code,
-              message: `${text} Close this window and try again if this was a mistake.`,
-            },
-            400,
-          );
-        }
-        if (!q.code)
-          return failed(
-            c,
-            state,
-            400,
-            "code_missing",
-            `${name} sent no authorization code. Close this window and try again.`,
-          );
-        // A provider that names the tenant in the redirect (QuickBooks: realmId) is checked before the
-        // code is spent, so a missing or malformed one leaves nothing to store or revoke.
-        const callbackTenant = provider.tenantFromCallback?.(new URL(c.req.url).searchParams);
-        if (callbackTenant === null)
-          return failed(
-            c,
-            state,
-            statusOf("invalid_request"),
-            "tenant_invalid",
-            `${name} did not say which account was connected. Close this window and try again.`,
-          );
-
-        const resolution = registerOAuthApp(provider, c.env);
-        if (!resolution.configured)
-          return failed(c, state, 503, "provider_not_configured", `${name} is not configured on this server.`);
-        // The code and the client secret go only to the token endpoint of the host the user consented
-        // at: a state whose endpoint no longer resolves the same (settings changed, a stored value that
-        // no longer passes) is refused before anything is sent.
-        const app = tokenAppFor(provider, resolution.app, state);
-        if (!app)
-          return failed(
-            c,
-            state,
-            400,
-            "state_invalid",
-            `This sign-in attempt no longer matches ${name}'s settings here. Close this window and connect again.`,
-          );
-        let authorized: Authorized;
-        try {
-          authorized = await exchangeCode(provider, app, {
-            code: q.code,
-            codeVerifier: state.codeVerifier,
-            redirectUri: state.redirectUri,
-            tenant: callbackTenant,
-          });
-        } catch (err) {
-          if (err instanceof TokenEndpointError) {
-            console.warn("code exchange failed", provider.name, err.kind, err.code, err.status);
-            // The provider refusing the code (RFC 6749 §5.2) means the code was bad: a client error.
-            return failed(
-              c,
-              state,
-              err.kind === "rejected" ? 400 : 502,
-              "exchange_failed",
-              `${name} could not complete the connection (${err.code}). Close this window and try again.`,
-            );
-          }
-          if (err instanceof FailureError) {
-            return failed(
-              c,
-              state,
-              statusOf(err.reason),
-              err.reason,
-              `Connected, but ${err.message}. Close this window and try again.`,
-            );
-          }
-          console.error("tenant lookup failed", provider.name, err instanceof Error ? err.message : String(err));
-          return failed(
-            c,
-            state,
-            502,
-            "tenant_lookup_failed",
-            `Connected to ${name}, but could not read the account it belongs to. Close this window and try again.`,
-          );
-        }
-        const { tokens } = authorized;
-        const tenants: GrantTenant[] = authorized.tenants.map((t) => ({
-          id: t.tenantId,
-          name: t.tenantName ?? null,
-          type: t.tenantType ?? null,
-          readable: t.readable ?? true,
-          additionalInfo: t.additionalInfo ?? {},
-        }));
-        if (!tenants.some((t) => t.readable))
-          return failed(
-            c,
-            state,
-            502,
-            "tenant_lookup_failed",
-            `${name} granted access to no company this service can read. Close this window and try again.`,
-          );
-        let held: { confirmToken: string };
-        try {
-          held = await workspaceClient(c.env, state.workspaceId).holdGrant({
-            integration: provider.name,
-            userId: state.userId,
-            tokens: { accessToken: tokens.accessToken, refreshToken: tokens.refreshToken, tokenType: tokens.tokenType },
-            expiresAt: tokens.expiresAt,
-            scope: tokens.scope,
-            refreshHardExpiresAt: tokens.refreshHardExpiresAt ?? null,
-            tenants,
-            config: state.config,
-          });
-        } catch (err) {
-          console.error("holding the grant failed", provider.name, err instanceof Error ? err.name : "unknown");
-          return failed(
-            c,
-            state,
-            500,
-            "internal_error",
-            `${name} granted access, but it could not be saved. Close this window and try again.`,
-          );
-        }
-        return finish(
-          c,
-          state,
-          {
-            integration: provider.name,
-            status: "authorized",
-            confirmToken: held.confirmToken,
-            message: `${name} authorized. Return to the app to finish connecting; you can close this window.`,
-            // The choice to make at confirm: every tenant, a practice listed with its type though it cannot be read.
-            ...(tenants.filter((t) => t.readable).length > 1
-              ? { tenants: tenants.map((t) => ({ id: t.id, name: t.name, type: t.type })) }
-              : {}),
-          },
-          200,
-        );
-      },
+      (c) => oauthCallback(c, provider, c.req.valid("query")),
     );
+}
+
+/**
+ * The provider's redirect back (the callback endpoint of Zebbra's original framework): checks the
+ * state and the provider's answer, exchanges the code at the token endpoint the login bound, and
+ * holds the grant in the workspace's object until its user confirms it. Every outcome is a page (or a
+ * 303 to `return_to`); nothing here becomes a connection.
+ */
+async function oauthCallback(
+  c: Context<AppEnv>,
+  provider: RegisteredProvider,
+  q: z.infer<typeof callbackQuery>,
+): Promise<Response> {
+  const name = displayName(provider);
+  const state = q.state ? await consumeState(c.env, provider, q.state) : null;
+  if (!state) {
+    return errorPage(
+      c,
+      provider,
+      400,
+      "state_invalid",
+      "This sign-in attempt has expired, was already used, or did not start here. Close this window and connect again from the app.",
+    );
+  }
+  if (q.error !== undefined) {
+    // A fixed text per OAuth error code: the provider's own description is not shown or posted.
+    const { code, text } = providerErrorText(q.error, name);
+    return finish(
+      c,
+      provider,
+      state,
+      {
+        integration: provider.name,
+        status: "error",
+        code: "provider_refused",
+        error: code,
+        message: `${text} Close this window and try again if this was a mistake.`,
+      },
+      400,
+    );
+  }
+  if (!q.code)
+    return failed(
+      c,
+      provider,
+      state,
+      400,
+      "code_missing",
+      `${name} sent no authorization code. Close this window and try again.`,
+    );
+  // A provider that names the tenant in the redirect (QuickBooks: realmId) is checked before the
+  // code is spent, so a missing or malformed one leaves nothing to store or revoke.
+  const callbackTenant = provider.tenantFromCallback?.(new URL(c.req.url).searchParams);
+  if (callbackTenant === null)
+    return failed(
+      c,
+      provider,
+      state,
+      statusOf("invalid_request"),
+      "tenant_invalid",
+      `${name} did not say which account was connected. Close this window and try again.`,
+    );
+
+  const resolution = registerOAuthApp(provider, c.env);
+  if (!resolution.configured)
+    return failed(c, provider, state, 503, "provider_not_configured", `${name} is not configured on this server.`);
+  // The code and the client secret go only to the token endpoint of the host the user consented
+  // at: a state whose endpoint no longer resolves the same (settings changed, a stored value that
+  // no longer passes) is refused before anything is sent.
+  const app = tokenAppFor(provider, resolution.app, state);
+  if (!app)
+    return failed(
+      c,
+      provider,
+      state,
+      400,
+      "state_invalid",
+      `This sign-in attempt no longer matches ${name}'s settings here. Close this window and connect again.`,
+    );
+  let authorized: Authorized;
+  try {
+    authorized = await exchangeCode(provider, app, {
+      code: q.code,
+      codeVerifier: state.codeVerifier,
+      redirectUri: state.redirectUri,
+      tenant: callbackTenant,
+    });
+  } catch (err) {
+    if (err instanceof TokenEndpointError) {
+      console.warn("code exchange failed", provider.name, err.kind, err.code, err.status);
+      // The provider refusing the code (RFC 6749 §5.2) means the code was bad: a client error.
+      return failed(
+        c,
+        provider,
+        state,
+        err.kind === "rejected" ? 400 : 502,
+        "exchange_failed",
+        `${name} could not complete the connection (${err.code}). Close this window and try again.`,
+      );
+    }
+    if (err instanceof FailureError) {
+      return failed(
+        c,
+        provider,
+        state,
+        statusOf(err.reason),
+        err.reason,
+        `Connected, but ${err.message}. Close this window and try again.`,
+      );
+    }
+    console.error("tenant lookup failed", provider.name, err instanceof Error ? err.message : String(err));
+    return failed(
+      c,
+      provider,
+      state,
+      502,
+      "tenant_lookup_failed",
+      `Connected to ${name}, but could not read the account it belongs to. Close this window and try again.`,
+    );
+  }
+  const { tokens } = authorized;
+  const tenants: GrantTenant[] = authorized.tenants.map((t) => ({
+    id: t.tenantId,
+    name: t.tenantName ?? null,
+    type: t.tenantType ?? null,
+    readable: t.readable ?? true,
+    additionalInfo: t.additionalInfo ?? {},
+  }));
+  if (!tenants.some((t) => t.readable))
+    return failed(
+      c,
+      provider,
+      state,
+      502,
+      "tenant_lookup_failed",
+      `${name} granted access to no company this service can read. Close this window and try again.`,
+    );
+  let held: { confirmToken: string };
+  try {
+    held = await workspaceClient(c.env, state.workspaceId).holdGrant({
+      integration: provider.name,
+      userId: state.userId,
+      tokens: { accessToken: tokens.accessToken, refreshToken: tokens.refreshToken, tokenType: tokens.tokenType },
+      expiresAt: tokens.expiresAt,
+      scope: tokens.scope,
+      refreshHardExpiresAt: tokens.refreshHardExpiresAt ?? null,
+      tenants,
+      config: state.config,
+    });
+  } catch (err) {
+    console.error("holding the grant failed", provider.name, err instanceof Error ? err.name : "unknown");
+    return failed(
+      c,
+      provider,
+      state,
+      500,
+      "internal_error",
+      `${name} granted access, but it could not be saved. Close this window and try again.`,
+    );
+  }
+  return finish(
+    c,
+    provider,
+    state,
+    {
+      integration: provider.name,
+      status: "authorized",
+      confirmToken: held.confirmToken,
+      message: `${name} authorized. Return to the app to finish connecting; you can close this window.`,
+      // The choice to make at confirm: every tenant, a practice listed with its type though it cannot be read.
+      ...(tenants.filter((t) => t.readable).length > 1
+        ? { tenants: tenants.map((t) => ({ id: t.id, name: t.name, type: t.type })) }
+        : {}),
+    },
+    200,
+  );
 }
 
 /** The app for the state's connection config, or null unless its token endpoint is the one the login bound. */
