@@ -1,9 +1,10 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { ProviderDefinition } from "../src/framework/provider";
+import type { NamedProviderDefinition } from "../src/framework/provider";
 import { defineRegistry, findProvider, providers } from "../src/providers/registry";
 
-const definition: ProviderDefinition = {
+const definition = (name: string): NamedProviderDefinition => ({
+  name,
   apiType: "payroll",
   oauth: {
     authorizeUrl: "https://a.test/authorize",
@@ -13,17 +14,19 @@ const definition: ProviderDefinition = {
     clientAuth: "client_secret_post",
   },
   getData: () => Promise.resolve([]),
-};
+});
 
 describe("provider registry", () => {
   it("should refuse names that are not strictly alphanumeric", () => {
     for (const bad of ["x-y", "", "with space", "über", "a_b"]) {
-      expect(() => defineRegistry({ [bad]: definition })).toThrow(/Invalid provider name/);
+      expect(() => defineRegistry({ [bad.toLowerCase()]: definition(bad) })).toThrow(/Invalid provider name/);
     }
   });
 
-  it("should refuse two names that differ only in case", () => {
-    expect(() => defineRegistry({ Acme: definition, ACME: definition })).toThrow(/Duplicate/);
+  // Folder names are unique, so two names that differ only in case cannot both be registered.
+  it("should refuse a provider whose name in lower case is not its folder's", () => {
+    expect(() => defineRegistry({ acme: definition("Acme2") })).toThrow(/its folder must be acme2/);
+    expect(defineRegistry({ acme: definition("ACME") }).ACME).toMatchObject({ slug: "acme", envPrefix: "ACME" });
   });
 
   it("should derive slug and variable prefix from the name", () => {
