@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { NamedProviderDefinition } from "../src/framework/provider";
-import { defineRegistry, findProvider, providers } from "../src/providers/registry";
+import { defineProvider, type NamedProviderDefinition } from "../src/framework/provider";
+import { defineRegistry, findProvider, type IntegrationProvider, providers } from "../src/providers/registry";
 
 const definition = (name: string): NamedProviderDefinition => ({
   name,
@@ -15,6 +15,25 @@ const definition = (name: string): NamedProviderDefinition => ({
   },
   getData: () => Promise.resolve([]),
 });
+
+// Checked by `npm run typecheck`: the name union stays literal, and a misspelt field is refused as
+// `satisfies` would refuse it.
+// @ts-expect-error: no provider declares this name
+export const unregistered: IntegrationProvider = "NotARegisteredProvider0";
+export const misspelt = () =>
+  defineProvider({
+    name: "Typo",
+    apiType: null,
+    oauth: {
+      authorizeUrl: "https://a.test/a",
+      tokenUrl: "https://a.test/t",
+      apiBaseUrl: "https://a.test",
+      scopes: [],
+      clientAuth: "client_secret_post",
+    },
+    // @ts-expect-error: the field is keepAliveAfterMs
+    keepAliveAfterMS: 1,
+  });
 
 describe("provider registry", () => {
   it("should refuse names that are not strictly alphanumeric", () => {
