@@ -98,7 +98,8 @@ export interface ImportRef {
 /** `src/`-relative path → part. */
 export function partOf(path: string): Part | null {
   if (path === "index.ts") return "index";
-  if (path === "providers/registry.ts") return "registry";
+  // The registry and the list of provider folders it is built from (generated).
+  if (path === "providers/registry.ts" || path === "providers/index.generated.ts") return "registry";
   const top = path.split("/")[0];
   return top === "edge" ||
     top === "jobs" ||
@@ -266,7 +267,8 @@ describe("architecture", () => {
         "edge/app.ts",
         'import { Hono } from "hono";\nimport { listConnections } from "../storage/connections";\nimport { providers } from "../providers/registry";',
       ],
-      ["providers/registry.ts", 'import { xero } from "./xero";'],
+      ["providers/registry.ts", 'import { providerDefinitions } from "./index.generated";'],
+      ["providers/index.generated.ts", 'import xero from "./xero";'],
       [
         "providers/xero/index.ts",
         'import type { ProviderDefinition } from "../../framework/provider";\nimport { parse } from "./report";',

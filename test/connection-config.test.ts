@@ -12,7 +12,8 @@ import { call, connectThroughPopup, errorOf, rawAccessRow, token, unregisteredNa
 
 // Built here, not registered: the rules hold for any provider, whatever the registry holds.
 const { Acme: acme } = defineRegistry({
-  Acme: {
+  acme: {
+    name: "Acme",
     apiType: null,
     oauth: {
       authorizeUrl: "https://{subdomain}.acme.example/oauth/authorize",
@@ -80,7 +81,7 @@ describe("checkConnectionConfig", () => {
   );
 
   it("should accept no config, and only none, for a provider that declares none", () => {
-    const { Plain: plain } = defineRegistry({ Plain: { apiType: null, oauth: plainOAuth } });
+    const { Plain: plain } = defineRegistry({ plain: { name: "Plain", apiType: null, oauth: plainOAuth } });
     expect(checkConnectionConfig(plain, undefined)).toEqual({ ok: true, config: {} });
     expect(checkConnectionConfig(plain, {})).toEqual({ ok: true, config: {} });
     expect(checkConnectionConfig(plain, { subdomain: "x" })).toMatchObject({ ok: false, field: "config.subdomain" });
@@ -108,7 +109,7 @@ describe("appForConnection", () => {
   });
 
   it("should leave a provider without connection config as it is", () => {
-    const { Plain: plain } = defineRegistry({ Plain: { apiType: null, oauth: plainOAuth } });
+    const { Plain: plain } = defineRegistry({ plain: { name: "Plain", apiType: null, oauth: plainOAuth } });
     const plainApp: OAuthApp = { ...plainOAuth, clientId: "id", clientSecret: "secret", pkce: true };
     expect(appForConnection(plain, plainApp, {})).toBe(plainApp);
   });
@@ -117,6 +118,7 @@ describe("appForConnection", () => {
 // The client secret is POSTed to a templated host: only a customer's own label may go there.
 describe("templated hosts", () => {
   const template = {
+    name: "Acme",
     apiType: null,
     oauth: {
       authorizeUrl: "https://{subdomain}.acme.example/authorize",
@@ -128,7 +130,7 @@ describe("templated hosts", () => {
   } as const;
   const withField = (field: Record<string, unknown>) => () =>
     defineRegistry({
-      Acme: { ...template, connectionConfig: { subdomain: { description: "d", example: "acme", ...field } } },
+      acme: { ...template, connectionConfig: { subdomain: { description: "d", example: "acme", ...field } } },
     });
 
   it("should refuse a field with neither a pattern nor values", () => {
@@ -153,7 +155,7 @@ describe("templated hosts", () => {
   it("should refuse a placeholder no field declares", () => {
     expect(() =>
       defineRegistry({
-        Acme: {
+        acme: {
           ...template,
           oauth: { ...template.oauth, tokenUrl: "https://{tenant}.acme.example/token" },
           connectionConfig: { subdomain: { description: "d", pattern: /[a-z]+/, example: "acme" } },
@@ -174,7 +176,7 @@ describe("templated hosts", () => {
 
   it("should refuse a value that would reach another origin once escaped", () => {
     const { Acme: loose } = defineRegistry({
-      Acme: {
+      acme: {
         ...template,
         connectionConfig: { subdomain: { description: "d", pattern: /[a-zß]+/u, example: "acme" } },
       },

@@ -1,13 +1,33 @@
 // One contract over every registered provider (scaffolded ones included): its declaration, its
-// routes, its login redirect and its place in the listing.
+// routes, its login redirect, and its whole life against the fake provider server: connect through
+// the popup (tokens stored encrypted), listed as connected, refreshed once its token expires, and
+// its data read through the adapter with the refreshed token. A scaffolded provider's own test
+// covers only its own logic (normalize, tenant lookup).
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { keyRingFromEnv } from "../src/framework/crypto";
 import { registerOAuthApp } from "../src/framework/oauth/app";
 import type { OAuthApp } from "../src/framework/oauth/types";
 import type { RegisteredProvider } from "../src/framework/provider";
 import { tenantPathProblem } from "../src/framework/proxy";
 import { providerList } from "../src/providers/registry";
-import { call, callDevelopment, connectSession, developmentEnv, errorOf, login, token } from "./helpers";
+import { db } from "../src/storage/db";
+import { loadAccess } from "../src/workspace/integration-access";
+import { findGrant, stats } from "./fake-client";
+import {
+  accessOutcome,
+  authorizeThroughPopup,
+  call,
+  callDevelopment,
+  confirm,
+  connectSession,
+  developmentEnv,
+  errorOf,
+  getData,
+  login,
+  rawAccessRow,
+  token,
+} from "./helpers";
 
 /** Each connection config field's example: a valid `config` for the provider. */
 const exampleConfig = (provider: RegisteredProvider) =>
@@ -121,5 +141,64 @@ describe.each(providerList.filter((p) => p.developmentOnly))("development-only p
     expect((await errorOf(session)).code).toBe("unknown_integration");
     const doc = await (await call("/openapi.json")).json<{ paths: Record<string, unknown> }>();
     expect(Object.keys(doc.paths).filter((p) => p.startsWith(`/integration/${provider.slug}/`))).toEqual([]);
+  });
+});
+
+// The development-only providers are served by this worker itself (test/sandbox.test.ts).
+describe.each(providerList.filter((p) => !p.developmentOnly))("provider $name against the fake", (provider) => {
+  const ws = `ws-life-${provider.slug}`;
+  const stored = async () => (await loadAccess(db(env.DB), await keyRingFromEnv(env), ws, provider.name))!;
+  /** The fake's grant behind the connection the first test makes (storage is shared within a file). */
+  let grantId = "";
+
+  it("should connect through login, callback and confirm, and store the grant encrypted", async () => {
+    const { callback, html, code, confirmToken } = await authorizeThroughPopup(ws, provider.name, {
+      config: exampleConfig(provider),
+    });
+    expect(callback.status).toBe(200);
+    expect(html).toContain("authorized.");
+    expect((await confirm(ws, provider.name, confirmToken)).status).toBe(200);
+
+    const grant = (await findGrant({ code }))!;
+    grantId = grant.grantId;
+    const access = await stored();
+    expect(access).toMatchObject({
+      tokens: { accessToken: grant.currentAccessToken, refreshToken: grant.currentRefreshToken },
+      requiresReconnect: false,
+    });
+    const raw = JSON.stringify(await rawAccessRow(ws, provider.name));
+    expect(raw).not.toContain(grant.currentAccessToken);
+    expect(raw).not.toContain(grant.currentRefreshToken);
+  });
+
+  it("should be listed as configured and connected", async () => {
+    const res = await call(`/integration/providers?workspace_id=${ws}`, { bearer: await token({ [ws]: "member" }) });
+    const listed = (await res.json<{ name: string }[]>()).find((p) => p.name === provider.name);
+    expect(listed).toMatchObject({ api_type: provider.apiType, configured: true, connected: true });
+  });
+
+  it("should refresh an expired token once and store what the provider rotated it to", async () => {
+    // The token's lifetime has passed, as far as the worker knows.
+    await env.DB.prepare("UPDATE integration_access SET expires_at = ? WHERE workspace_id = ? AND integration = ?")
+      .bind(Date.now() - 60_000, ws, provider.name)
+      .run();
+    const outcome = await accessOutcome(ws, provider.name);
+    const grant = await stats(grantId);
+    expect(grant.refreshRequests).toBe(1);
+    expect(outcome.ok && outcome.access.accessToken).toBe(grant.currentAccessToken);
+    expect((await stored()).tokens.refreshToken).toBe(grant.currentRefreshToken);
+  });
+
+  it.skipIf(provider.apiType === null)("should serve its data through GET /integration/data", async () => {
+    const res = await getData(ws, provider.name, "2024-01-01");
+    expect(res.status, await res.clone().text()).toBe(200);
+    // The fake serves every provider some lines (accounting) or employees (payroll).
+    const body = await res.json<{ dates?: unknown[]; data?: Record<string, unknown>; employees?: unknown[] }>();
+    if (provider.apiType === "accounting") {
+      expect(body.dates?.length).toBeGreaterThan(0);
+      expect(Object.keys(body.data ?? {}).length).toBeGreaterThan(0);
+    } else expect(body.employees?.length).toBeGreaterThan(0);
+    // Read with the refreshed token: no further refresh was needed.
+    expect((await stats(grantId)).refreshRequests).toBe(1);
   });
 });

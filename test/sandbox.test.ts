@@ -7,13 +7,19 @@ import { encodeBase64urlNoPadding } from "@oslojs/encoding";
 import { sha256 } from "@oslojs/crypto/sha2";
 import { describe, expect, it } from "vitest";
 import data from "../src/edge/sandbox/data.json";
+import { providerVar } from "../src/framework/oauth/app";
+import type { RegisteredProvider } from "../src/framework/provider";
 import type { ProviderApi, RequestOptions } from "../src/framework/provider-http";
-import { sandbox } from "../src/providers/sandbox";
-import { sandboxPayroll } from "../src/providers/sandboxpayroll";
+import { providers } from "../src/providers/registry";
 import { call, callDevelopment, developmentEnv, errorOf } from "./helpers";
 
-const CLIENT = { id: developmentEnv.SANDBOX_CLIENT_ID, secret: developmentEnv.SANDBOX_CLIENT_SECRET };
-const PAYROLL = { id: developmentEnv.SANDBOXPAYROLL_CLIENT_ID, secret: developmentEnv.SANDBOXPAYROLL_CLIENT_SECRET };
+/** The sandbox provider's app registration, as the worker reads it. */
+const client = (provider: RegisteredProvider) => ({
+  id: providerVar(provider, "CLIENT_ID", developmentEnv) ?? "",
+  secret: providerVar(provider, "CLIENT_SECRET", developmentEnv) ?? "",
+});
+const CLIENT = client(providers.Sandbox);
+const PAYROLL = client(providers.SandboxPayroll);
 const REDIRECT = "https://integrations.example.test/integration/sandbox/callback";
 const PAYROLL_REDIRECT = "https://integrations.example.test/integration/sandboxpayroll/callback";
 const [TRADING, HOLDINGS] = data.companies as [(typeof data.companies)[number], (typeof data.companies)[number]];
@@ -517,12 +523,12 @@ describe("the sandbox's companies", () => {
 
   it("should have both sandbox providers list the grant's companies as tenants, and name each in their calls", async () => {
     const accounting = await connect("tenants-verifier-long-enough-0123456789abcdef", BOTH);
-    const tenants = await sandbox.lookupTenants(providerApi(accounting.access_token));
+    const tenants = await providers.Sandbox.lookupTenants(providerApi(accounting.access_token));
     expect(tenants).toEqual([
       { tenantId: TRADING.id, tenantName: TRADING.name },
       { tenantId: HOLDINGS.id, tenantName: HOLDINGS.name },
     ]);
-    const batch = await sandbox.getData({
+    const batch = await providers.Sandbox.getData({
       api: providerApi(accounting.access_token),
       tenantId: HOLDINGS.id,
       fromDate: "2025-01-01",
@@ -534,10 +540,10 @@ describe("the sandbox's companies", () => {
     expect(batch.data["Sales"]?.["2025-01-31"]).toBeCloseTo(sales.byMonth[6]! * HOLDINGS.scale * growth, 2);
 
     const payroll = await connectPayroll([HOLDINGS.id]);
-    expect(await sandboxPayroll.lookupTenants(providerApi(payroll.access_token))).toEqual([
+    expect(await providers.SandboxPayroll.lookupTenants(providerApi(payroll.access_token))).toEqual([
       { tenantId: HOLDINGS.id, tenantName: HOLDINGS.name },
     ]);
-    const rows = await sandboxPayroll.getData({
+    const rows = await providers.SandboxPayroll.getData({
       api: providerApi(payroll.access_token),
       tenantId: HOLDINGS.id,
       fromDate: "2025-01-01",

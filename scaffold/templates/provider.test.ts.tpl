@@ -1,75 +1,74 @@
-// {{Name}} ({{type}}, scaffolded): connects through the real login, callback and confirm step against
-// the fake OAuth server's generic provider (test/fake/, /generic/{{slug}}/...), then reads its data through the data
-// API, which runs the adapter with the stored token against the fake's placeholder endpoint. Once
+// {{Name}} ({{type}}, scaffolded): its own logic, the parts to rewrite for {{Name}}'s real API: the
+// tenant lookup, against the fake's generic provider (test/fake/, /generic/{{slug}}/api), and
+// normalize{{Name}}, on the placeholder response that fake serves. Connecting, refreshing and reading
+// data through the worker are checked for every provider by test/provider-contract.test.ts. Once
 // {{Name}}'s real endpoints replace the placeholders, give the fake their shapes too
 // (docs/adding-a-provider.md).
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { keyRingFromEnv } from "../src/framework/crypto";
 import { ProviderDataError } from "../src/framework/data";
-import { db } from "../src/storage/db";
-import { loadAccess } from "../src/workspace/integration-access";
+import { createProviderApi } from "../src/framework/provider-http";
+import provider from "../src/providers/{{slug}}";
 import { normalize{{Name}} } from "../src/providers/{{slug}}/normalize";
-import { findGrant, grantRequests } from "./fake-client";
-import { authorizeThroughPopup, call, confirm, getData, rawAccessRow, token } from "./helpers";
-
-const ws = "ws-{{slug}}";
-/** The fake's grant behind the connection made by the first test (storage is shared within a file). */
-let grantId = "";
+import { createGrant, providerUrls } from "./fake-client";
 
 describe("{{Name}}", () => {
-  it("should connect through login, callback and confirm, and store the grant encrypted", async () => {
-    const { authorize, callback, html, code, confirmToken } = await authorizeThroughPopup(ws, "{{Name}}");
-    expect(authorize.pathname).toBe("/generic/{{slug}}/authorize");
-    expect(authorize.searchParams.get("redirect_uri")).toBe("https://integrations.example.test/integration/{{slug}}/callback");
-    expect(callback.status).toBe(200);
-    expect(html).toContain("{{Name}} authorized.");
-    expect((await confirm(ws, "{{Name}}", confirmToken)).status).toBe(200);
-
-    const grant = (await findGrant({ code }))!;
-    grantId = grant.grantId;
-    const access = await loadAccess(db(env.DB), await keyRingFromEnv(env), ws, "{{Name}}");
-    expect(access).toMatchObject({
-      tokens: { accessToken: grant.currentAccessToken, refreshToken: grant.currentRefreshToken },
-      tenantId: grant.tenantIds[0],
-      requiresReconnect: false,
-    });
-    const raw = JSON.stringify(await rawAccessRow(ws, "{{Name}}"));
-    expect(raw).not.toContain(grant.currentAccessToken);
-    expect(raw).not.toContain(grant.currentRefreshToken);
+  it("should find the tenant the grant covers", async () => {
+    const grant = await createGrant({ provider: "generic:{{slug}}" });
+    const api = createProviderApi(providerUrls("generic:{{slug}}").apiBaseUrl, grant.access_token);
+    expect(await provider.lookupTenants(api)).toEqual([{ tenantId: grant.tenantIds[0] }]);
   });
 
-  it("should be listed as configured and connected", async () => {
-    const res = await call(`/integration/providers?workspace_id=${ws}`, { bearer: await token({ [ws]: "member" }) });
-    const listed = (await res.json<{ name: string }[]>()).find((p) => p.name === "{{Name}}");
-    expect(listed).toMatchObject({ api_type: "{{type}}", configured: true, connected: true });
-  });
-
-  it("should serve its data through GET /integration/data, read with the stored token", async () => {
-    const res = await getData(ws, "{{Name}}", "2024-01-01");
-    expect(res.status).toBe(200);
-    const { fetched_at, ...body } = await res.json<{ fetched_at: string }>();
-    expect(Date.parse(fetched_at)).toBeGreaterThan(Date.now() - 60_000);
 {{#accounting}}
-    // The entry's name: from_date 2024-01-01 reads the cache entry of 2024-01-31 (docs/api.md).
-    expect(body).toEqual({ cache_date: "2024-01-31", dates: ["2024-01-31"], data: { Revenue: { "2024-01-31": 100 } } });
+  // Every title gets every month: null where the response had no value for it.
+  it("should read each item as its month's value, from fromDate's month on", () => {
+    const body = {
+      items: [
+        { title: "Revenue", date: "2023-12-31", value: 90 },
+        { title: "Revenue", date: "2024-01-31", value: 100 },
+        { title: "Costs", date: "2024-02-29", value: null },
+      ],
+    };
+    expect(normalize{{Name}}(body, "2024-01-01")).toEqual({
+      dates: ["2024-01-31", "2024-02-29"],
+      data: {
+        Revenue: { "2024-01-31": 100, "2024-02-29": null },
+        Costs: { "2024-01-31": null, "2024-02-29": null },
+      },
+    });
+  });
+
+  it("should refuse a title that repeats in one month", () => {
+    const item = { title: "Revenue", date: "2024-01-31", value: 100 };
+    expect(() => normalize{{Name}}({ items: [item, { ...item, value: 5 }] }, "2024-01-01")).toThrow(ProviderDataError);
+  });
 {{/accounting}}
 {{#payroll}}
-    // The fake's third employee left before 2024-01-01.
-    expect(body).toEqual({
-      cache_date: "2024-01-31",
-      employees: [
-        { id: "emp_1001", name: "Ada Lovelace", start_date: "2021-03-01", end_date: null, title: "Head of Engineering", department: "Engineering", monthly_salary: 12500, from_integration: true },
-        { id: "emp_1002", name: "Grace Hopper", start_date: "2022-09-15", end_date: "2024-06-30", title: "Payroll Specialist", department: "", monthly_salary: 6000, from_integration: true },
-      ],
-    });
-{{/payroll}}
-    const requests = await grantRequests(grantId);
-    expect(requests.map((r) => [r.method, r.path, r.status])).toEqual([
-      ["GET", "/me", 200],
-      ["GET", "{{endpoint_path}}", 200],
+  it("should read one row per employee, leaving out those who left before fromDate", () => {
+    const employee = {
+      id: "emp_1",
+      first_name: "Ada",
+      last_name: "Lovelace",
+      job_title: "Head of Engineering",
+      department: null,
+      hire_date: "2021-03-01",
+      termination_date: null,
+      annual_salary: 150001,
+    };
+    const left = { ...employee, id: "emp_2", termination_date: "2023-05-31" };
+    expect(normalize{{Name}}({ employees: [employee, left] }, "2024-01-01")).toEqual([
+      {
+        id: "emp_1",
+        name: "Ada Lovelace",
+        start_date: "2021-03-01",
+        end_date: null,
+        title: "Head of Engineering",
+        department: "",
+        monthly_salary: 12500,
+        from_integration: true,
+      },
     ]);
   });
+{{/payroll}}
 
   it("should refuse a response it cannot read", () => {
     expect(() => normalize{{Name}}({ unexpected: true }, "2024-01-01")).toThrow(ProviderDataError);

@@ -1,4 +1,4 @@
-// The provider contract: what a provider module declares. The registry key is the provider's name;
+// The provider contract: what a provider module declares (`defineProvider`), its name included;
 // everything shared (routes, state, token storage, refresh, scheduling) lives in the framework and
 // the workspace object, not in a provider.
 import type { DataBatch, EmployeeRow } from "./data";
@@ -113,7 +113,7 @@ export interface RateLimit {
 }
 
 interface ProviderBase {
-  /** Human-readable name for pages and listings, e.g. "Xero". Defaults to the registry key. */
+  /** Human-readable name for pages and listings, e.g. "QuickBooks Online". Defaults to the registry name. */
   displayName?: string;
   /** The provider's API documentation, linked from docs/providers.md. */
   docsUrl?: string;
@@ -210,10 +210,28 @@ export interface OAuthOnlyProvider extends ProviderBase {
   getData?: never;
 }
 
-/** A provider's declaration, as written in `src/providers/<name>/index.ts`. */
+/** A provider's declaration, as `defineProvider` takes it (without its name). */
 export type ProviderDefinition = AccountingProvider | PayrollProvider | OAuthOnlyProvider;
 
-/** A provider as the registry hands it out: its declaration plus its name (the registry key). */
+/** Every field some kind of provider declares: anything else in a declaration is a typo. */
+type DefinitionKey = keyof AccountingProvider | keyof PayrollProvider | keyof OAuthOnlyProvider;
+
+/** A declaration with its registry name, as `src/providers/<folder>/index.ts` exports it by default. */
+export type NamedProviderDefinition<N extends string = string> = ProviderDefinition & { readonly name: N };
+
+/**
+ * What every `src/providers/<folder>/index.ts` exports by default: its declaration, typed as written
+ * (so `IntegrationProvider` is the union of the literal names) and checked as `satisfies` would
+ * check it, unknown fields included. `name` is the registry name (`QuickBooks`); its lower case
+ * must be the folder's name (the registry checks).
+ */
+export function defineProvider<const N extends string, D extends ProviderDefinition>(
+  definition: D & { readonly name: N } & { readonly [K in Exclude<keyof D, DefinitionKey | "name">]: never },
+): D & { readonly name: N } {
+  return definition;
+}
+
+/** A provider as the registry hands it out: its declaration plus its name and the names derived from it. */
 export type RegisteredProvider<N extends string = string> = ProviderDefinition & {
   readonly name: N;
   /** Lower-case name: URL segment and folder name. */
@@ -227,7 +245,7 @@ export function dataFormatOf(provider: ProviderDefinition): number {
   return provider.dataFormat ?? 1;
 }
 
-/** The name shown to people: the declared display name, else the registry key. */
+/** The name shown to people: the declared display name, else the registry name. */
 export function displayName(provider: RegisteredProvider): string {
   return provider.displayName ?? provider.name;
 }

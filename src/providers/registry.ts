@@ -1,43 +1,32 @@
-// The one list of providers. Routes, listings, cron and the IntegrationProvider type all read it.
+// The one list of providers: every folder under src/providers/ (index.generated.ts, written by
+// `npm run providers:generate`). Routes, listings, cron and the IntegrationProvider type all read it.
 import { connectionConfigProblem } from "../framework/connection-config";
 import { FailureError } from "../framework/failure";
 import { PROVIDER_NAME_PATTERN } from "../framework/names";
-import { dataFormatOf, type ProviderDefinition, type RegisteredProvider } from "../framework/provider";
+import { dataFormatOf, type NamedProviderDefinition, type RegisteredProvider } from "../framework/provider";
 import { isDevelopment } from "../framework/settings";
-import { bambooHR } from "./bamboohr";
-import { deel } from "./deel";
-import { factorial } from "./factorial";
-import { freshbooks } from "./freshbooks";
-import { gusto } from "./gusto";
-import { myob } from "./myob";
-import { oysterHR } from "./oysterhr";
-import { quickbooks } from "./quickbooks";
-import { sage } from "./sage";
-import { sandbox } from "./sandbox";
-import { sandboxPayroll } from "./sandboxpayroll";
-import { xero } from "./xero";
-import { zohoBooks } from "./zohobooks";
+import { providerDefinitions } from "./index.generated";
 
-type Registry<T extends Record<string, ProviderDefinition>> = {
-  readonly [K in keyof T & string]: RegisteredProvider<K> & T[K];
+/** The definitions keyed by folder, re-keyed by their declared names. */
+type Registry<T extends Record<string, NamedProviderDefinition>> = {
+  readonly [F in keyof T as T[F]["name"]]: RegisteredProvider<T[F]["name"]> & T[F];
 };
 
 /**
- * Checks every name and attaches it to its provider. Throws on a name that is not alphanumeric or
- * that collides case-insensitively with another (URL segments are lower case), and on connection
- * config that could send a request to another host (connectionConfigProblem).
+ * Checks every provider's name and keys it by that name. Throws on a name that is not alphanumeric,
+ * whose lower case is not its folder's name (URL segments and variable prefixes derive from it), and
+ * on connection config that could send a request to another host (connectionConfigProblem).
  */
-export function defineRegistry<const T extends Record<string, ProviderDefinition>>(definitions: T): Registry<T> {
-  const seen = new Set<string>();
+export function defineRegistry<const T extends Record<string, NamedProviderDefinition>>(definitions: T): Registry<T> {
   const out: Record<string, RegisteredProvider> = {};
-  for (const [name, definition] of Object.entries(definitions)) {
+  for (const [folder, definition] of Object.entries(definitions)) {
+    const { name, oauth } = definition;
     if (!PROVIDER_NAME_PATTERN.test(name)) {
       throw new Error(`Invalid provider name "${name}": names must match ${PROVIDER_NAME_PATTERN}`);
     }
     const slug = name.toLowerCase();
-    if (seen.has(slug)) throw new Error(`Duplicate provider name "${name}" (names are compared case-insensitively)`);
-    seen.add(slug);
-    const { oauth } = definition;
+    if (slug !== folder)
+      throw new Error(`Provider "${name}" is in src/providers/${folder}/: its folder must be ${slug}`);
     const problem = connectionConfigProblem(definition.connectionConfig ?? {}, [
       oauth.authorizeUrl,
       oauth.tokenUrl,
@@ -50,22 +39,7 @@ export function defineRegistry<const T extends Record<string, ProviderDefinition
   return Object.freeze(out) as Registry<T>;
 }
 
-// Keep sorted by name; `npm run scaffold` inserts new providers here.
-export const providers = defineRegistry({
-  BambooHR: bambooHR,
-  Deel: deel,
-  Factorial: factorial,
-  FreshBooks: freshbooks,
-  Gusto: gusto,
-  MYOB: myob,
-  OysterHR: oysterHR,
-  QuickBooks: quickbooks,
-  Sage: sage,
-  Sandbox: sandbox,
-  SandboxPayroll: sandboxPayroll,
-  Xero: xero,
-  ZohoBooks: zohoBooks,
-});
+export const providers = defineRegistry(providerDefinitions);
 
 /** A registered provider's name (`IntegrationProvider` of Zebbra's original framework). */
 export type IntegrationProvider = keyof typeof providers;

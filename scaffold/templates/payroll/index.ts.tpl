@@ -2,13 +2,13 @@
 // Scaffolded: every `TODO(scaffold)` marks a placeholder for {{Name}}'s real API. The URLs and scopes
 // are defaults; {{PREFIX}}_AUTHORIZE_URL, _TOKEN_URL, _REVOKE_URL, _API_BASE_URL and _SCOPES override them.
 import * as z from "zod/mini";
-import type { ProviderDefinition } from "../../framework/provider";
+import { defineProvider } from "../../framework/provider";
 import { normalize{{Name}} } from "./normalize";
 
 const me = z.looseObject({ id: z.string() });
 
-export const {{ident}} = {
-  displayName: "{{Name}}",
+export default defineProvider({
+  name: "{{Name}}",
   apiType: "payroll",
   oauth: {
     authorizeUrl: "https://TODO-{{slug}}.example/oauth/authorize", // TODO(scaffold): {{Name}}'s authorization endpoint
@@ -34,4 +34,4 @@ export const {{ident}} = {
     const body = await api.get("/employees"); // TODO(scaffold): {{Name}}'s employees endpoint
     return normalize{{Name}}(body, fromDate);
   },
-} satisfies ProviderDefinition;
+});

@@ -8,8 +8,17 @@ import type { OAuthApp } from "./types";
 
 export type AppResolution = { configured: true; app: OAuthApp } | { configured: false; missing: string[] };
 
+/**
+ * A provider's `<NAME>_<suffix>` variable, trimmed, or undefined when unset or empty. Read by name:
+ * `Env` (worker-configuration.d.ts) types only the worker-wide variables, so adding a provider
+ * never regenerates it.
+ */
+export function providerVar(provider: RegisteredProvider, suffix: ProviderVariable, env: Env): string | undefined {
+  return readVar(env, `${provider.envPrefix}_${suffix}`);
+}
+
 export function registerOAuthApp(provider: RegisteredProvider, env: Env): AppResolution {
-  const v = (suffix: ProviderVariable) => readVar(env, `${provider.envPrefix}_${suffix}`);
+  const v = (suffix: ProviderVariable) => providerVar(provider, suffix, env);
   const clientId = v("CLIENT_ID");
   const clientSecret = v("CLIENT_SECRET");
   if (!clientId || !clientSecret) {

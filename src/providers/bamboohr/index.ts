@@ -6,12 +6,13 @@
 //   token needs offline_access [3rd-party: nango.dev, openlm.com]; a refresh "may" rotate it (SDK).
 //   Add the app's data scopes with BAMBOOHR_SCOPES. PKCE and revocation are not documented.
 // - Tenant: the subdomain, known before consent (connection config); the token covers that company.
-import type { ProviderDefinition } from "../../framework/provider";
+import { defineProvider } from "../../framework/provider";
 
 // A DNS label, as in <subdomain>.bamboohr.com.
 const SUBDOMAIN = /[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?/;
 
-export const bambooHR = {
+export default defineProvider({
+  name: "BambooHR",
   docsUrl: "https://documentation.bamboohr.com/reference",
   apiType: null,
   connectionConfig: { subdomain: { description: "Your BambooHR subdomain", pattern: SUBDOMAIN, example: "acme" } },
@@ -22,4 +23,4 @@ export const bambooHR = {
     scopes: ["offline_access"],
     clientAuth: "client_secret_post",
   },
-} satisfies ProviderDefinition;
+});

@@ -6,9 +6,10 @@
 // - API base: https://developer.deel.com/docs/api-tokens-1. PKCE and revocation are not documented.
 // - Tenant: an Organization app's token covers its organization, so the host app names none
 //   (GET /rest/integrations/consent shows which: https://developer.deel.com/api/reference/endpoints/integrations/get-integration-consent-v-2026-01-01.md).
-import type { ProviderDefinition } from "../../framework/provider";
+import { defineProvider } from "../../framework/provider";
 
-export const deel = {
+export default defineProvider({
+  name: "Deel",
   docsUrl: "https://developer.deel.com/api/oauth",
   apiType: null,
   oauth: {
@@ -21,4 +22,4 @@ export const deel = {
   offlineAccessNote: "Deel always returns a refresh token (single use, 90 days).",
   // Deel: refresh tokens expire after 90 days; refresh well before.
   keepAliveAfterMs: 25 * 24 * 3600_000,
-} satisfies ProviderDefinition;
+});

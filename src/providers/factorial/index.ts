@@ -7,9 +7,10 @@
 // - scopes are chosen on the app; PKCE, rotation and revocation are not documented.
 // - Tenant: a company token covers its company, so the host app names none. API paths are versioned,
 //   e.g. /api/2025-04-01/resources/employees/employees.
-import type { ProviderDefinition } from "../../framework/provider";
+import { defineProvider } from "../../framework/provider";
 
-export const factorial = {
+export default defineProvider({
+  name: "Factorial",
   docsUrl: "https://apidoc.factorialhr.com/reference",
   apiType: null,
   oauth: {
@@ -21,4 +22,4 @@ export const factorial = {
     authorizeParams: { resource_owner_type: "company" },
   },
   offlineAccessNote: "Factorial always returns a refresh token; it has no offline scope.",
-} satisfies ProviderDefinition;
+});

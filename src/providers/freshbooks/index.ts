@@ -13,7 +13,7 @@
 //   account (users/me; projects and time tracking, by business id) pass the proxy unchecked.
 import * as z from "zod/mini";
 import { lazy } from "../../framework/lazy";
-import type { ProviderDefinition, TenantInfo } from "../../framework/provider";
+import { defineProvider, type TenantInfo } from "../../framework/provider";
 import type { ProviderApi } from "../../framework/provider-http";
 
 const identity = lazy(() =>
@@ -39,8 +39,8 @@ async function businesses(api: ProviderApi): Promise<TenantInfo[]> {
   );
 }
 
-export const freshbooks = {
-  displayName: "FreshBooks",
+export default defineProvider({
+  name: "FreshBooks",
   docsUrl: "https://www.freshbooks.com/api/start",
   apiType: null,
   oauth: {
@@ -53,4 +53,4 @@ export const freshbooks = {
   offlineAccessNote: "FreshBooks always returns a refresh token; it never expires but works once.",
   lookupTenants: businesses,
   proxy: { tenant: { path: "accounting/account/{tenant}", prefix: false } },
-} satisfies ProviderDefinition;
+});

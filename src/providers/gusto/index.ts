@@ -2,7 +2,7 @@
 import * as z from "zod/mini";
 import { ProviderDataError } from "../../framework/data";
 import { lazy } from "../../framework/lazy";
-import type { ProviderDefinition } from "../../framework/provider";
+import { defineProvider } from "../../framework/provider";
 import { normalizeEmployees } from "./employees";
 
 /** The page size asked for. Gusto documents no largest `per`: a page may hold fewer (X-Per-Page). */
@@ -23,8 +23,8 @@ function totalPagesOf(headers: Headers): number | null {
   return pages;
 }
 
-export const gusto = {
-  displayName: "Gusto",
+export default defineProvider({
+  name: "Gusto",
   docsUrl: "https://docs.gusto.com/app-integrations/reference",
   apiType: "payroll",
   oauth: {
@@ -83,4 +83,4 @@ export const gusto = {
     }
     return normalizeEmployees(employees, fromDate, warn);
   },
-} satisfies ProviderDefinition;
+});

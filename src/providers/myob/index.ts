@@ -9,7 +9,7 @@
 // - headers x-myobapi-key (the client id) and x-myobapi-version v2 [3rd-party: uptick/pymyob
 //   constants.py, Nango]. Token lifetimes, rotation, PKCE and revocation are not documented.
 // Scopes: sme-company-file only; add the sme-* scopes the host app needs with MYOB_SCOPES.
-import type { ProviderDefinition, ProxyContext, TenantInfo } from "../../framework/provider";
+import { defineProvider, type ProxyContext, type TenantInfo } from "../../framework/provider";
 
 const GUID = /[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}/;
 
@@ -24,7 +24,8 @@ function companyFile(query: URLSearchParams): TenantInfo | null {
 // MYOB: every call carries the app's API key and the API version.
 const apiHeaders = ({ clientId }: ProxyContext) => ({ "x-myobapi-key": clientId, "x-myobapi-version": "v2" });
 
-export const myob = {
+export default defineProvider({
+  name: "MYOB",
   docsUrl: "https://developer.myob.com/api/myob-business-api/api-overview/",
   apiType: null,
   oauth: {
@@ -38,4 +39,4 @@ export const myob = {
   offlineAccessNote: "MYOB returns a refresh token with every code exchange; it has no offline scope.",
   tenantFromCallback: companyFile,
   proxy: { headers: apiHeaders, tenant: { path: "{tenant}", prefix: true, id: GUID } },
-} satisfies ProviderDefinition;
+});

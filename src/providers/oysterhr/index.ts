@@ -8,9 +8,10 @@
 // - scopes are chosen on the app; sandbox host api-sandbox.oysterhr.com:
 //   https://docs.oysterhr.com/docs/getting-started-with-oyster-api. PKCE, rotation, revocation: not documented.
 // - Tenant: a company admin authorizes the app for their company; the token covers it.
-import type { ProviderDefinition } from "../../framework/provider";
+import { defineProvider } from "../../framework/provider";
 
-export const oysterHR = {
+export default defineProvider({
+  name: "OysterHR",
   displayName: "Oyster HR",
   docsUrl: "https://docs.oysterhr.com/reference",
   apiType: null,
@@ -22,4 +23,4 @@ export const oysterHR = {
     clientAuth: "client_secret_post",
   },
   offlineAccessNote: "Oyster returns a refresh token with every code exchange; it has no offline scope.",
-} satisfies ProviderDefinition;
+});

@@ -6,7 +6,7 @@ import * as z from "zod/mini";
 import { ProviderDataError } from "../../framework/data";
 import { FailureError } from "../../framework/failure";
 import { lazy } from "../../framework/lazy";
-import type { ProviderDefinition, TenantInfo } from "../../framework/provider";
+import { defineProvider, type TenantInfo } from "../../framework/provider";
 import { type ProviderApi, ProviderApiError } from "../../framework/provider-http";
 import { quickBooksBatch, readQuickBooksReport, reportPeriods, reportRange, reportRequests } from "./report";
 
@@ -36,7 +36,8 @@ async function verifiedCompany(api: ProviderApi, tenant: TenantInfo): Promise<Te
   return { ...tenant, tenantName: companyInfo().parse(body).CompanyInfo.CompanyName ?? null };
 }
 
-export const quickbooks = {
+export default defineProvider({
+  name: "QuickBooks",
   displayName: "QuickBooks Online",
   docsUrl: "https://developer.intuit.com/app/developer/qbo/docs/workflows/run-reports",
   apiType: "accounting",
@@ -105,4 +106,4 @@ export const quickbooks = {
     );
     return quickBooksBatch(requests.map((r, i) => readQuickBooksReport(r.report, bodies[i])));
   },
-} satisfies ProviderDefinition;
+});

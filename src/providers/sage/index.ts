@@ -12,7 +12,7 @@
 // Scopes: readonly by default; SAGE_SCOPES=full_access for writes through the proxy.
 import * as z from "zod/mini";
 import { lazy } from "../../framework/lazy";
-import type { ProviderDefinition, TenantInfo } from "../../framework/provider";
+import { defineProvider, type TenantInfo } from "../../framework/provider";
 import type { ProviderApi } from "../../framework/provider-http";
 
 const businessList = lazy(() =>
@@ -25,7 +25,8 @@ async function businesses(api: ProviderApi): Promise<TenantInfo[]> {
   return $items.map((b) => ({ tenantId: b.id, tenantName: b.displayed_as ?? null }));
 }
 
-export const sage = {
+export default defineProvider({
+  name: "Sage",
   displayName: "Sage Business Cloud Accounting",
   docsUrl: "https://developer.sage.com/accounting/reference/",
   apiType: null,
@@ -41,4 +42,4 @@ export const sage = {
   keepAliveAfterMs: 20 * 24 * 3600_000,
   lookupTenants: businesses,
   proxy: { tenant: { header: "X-Business" } },
-} satisfies ProviderDefinition;
+});

@@ -4,7 +4,7 @@ import * as z from "zod/mini";
 import type { DataBatch } from "../../framework/data";
 import { mergeBatches, ProviderDataError } from "../../framework/data";
 import { lazy } from "../../framework/lazy";
-import type { ProviderDefinition } from "../../framework/provider";
+import { defineProvider } from "../../framework/provider";
 import { COMPANY_HEADER, companyHeaders, grantedCompanies } from "./companies";
 import { reportMonths } from "./months";
 
@@ -25,8 +25,8 @@ function toBatch(body: unknown): DataBatch {
   };
 }
 
-export const sandbox = {
-  displayName: "Sandbox",
+export default defineProvider({
+  name: "Sandbox",
   // Relative to docs/providers.md, which links it: the sandbox's API is documented in this repository.
   docsUrl: "sandbox.md",
   apiType: "accounting",
@@ -55,4 +55,4 @@ export const sandbox = {
     );
     return mergeBatches(batches.map(toBatch));
   },
-} satisfies ProviderDefinition;
+});

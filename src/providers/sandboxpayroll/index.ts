@@ -4,7 +4,7 @@ import * as z from "zod/mini";
 import type { EmployeeRow } from "../../framework/data";
 import { ProviderDataError } from "../../framework/data";
 import { lazy } from "../../framework/lazy";
-import type { ProviderDefinition } from "../../framework/provider";
+import { defineProvider } from "../../framework/provider";
 
 /** The sandbox names a call's company in this header (docs/sandbox.md), as Xero does in Xero-Tenant-Id. */
 const COMPANY_HEADER = "Sandbox-Company-Id";
@@ -46,7 +46,8 @@ function monthly({ rate, unit, hours_per_week }: Pay): number {
   return Math.round(perMonth[unit] * 100) / 100;
 }
 
-export const sandboxPayroll = {
+export default defineProvider({
+  name: "SandboxPayroll",
   displayName: "Sandbox payroll",
   docsUrl: "sandbox.md",
   apiType: "payroll",
@@ -90,4 +91,4 @@ export const sandboxPayroll = {
       if (page >= body.total_pages) return rows;
     }
   },
-} satisfies ProviderDefinition;
+});

@@ -2,7 +2,7 @@
 import * as z from "zod/mini";
 import { mergeBatches, ProviderDataError } from "../../framework/data";
 import { lazy } from "../../framework/lazy";
-import type { ProviderDefinition } from "../../framework/provider";
+import { defineProvider } from "../../framework/provider";
 import { batchPeriods, readReport, reportRequests, xeroRange } from "./report";
 
 // Xero's connections: one entry per organisation (or practice) the user ticked at consent, `id` being
@@ -21,8 +21,8 @@ const connections = lazy(() =>
 );
 const connectionId = lazy(() => z.object({ connectionId: z.string().check(z.regex(/^[0-9a-fA-F-]{1,64}$/)) }));
 
-export const xero = {
-  displayName: "Xero",
+export default defineProvider({
+  name: "Xero",
   docsUrl: "https://developer.xero.com/documentation/api/accounting/reports",
   apiType: "accounting",
   oauth: {
@@ -86,4 +86,4 @@ export const xero = {
     );
     return mergeBatches(reports.map((body, i) => readReport(requests[i]!, body)));
   },
-} satisfies ProviderDefinition;
+});

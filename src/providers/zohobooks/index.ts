@@ -16,7 +16,7 @@
 // (accounts.zohocloud.ca but www.zohoapis.ca) and the UK (its API domain is not documented).
 import * as z from "zod/mini";
 import { lazy } from "../../framework/lazy";
-import type { ProviderDefinition, TenantInfo } from "../../framework/provider";
+import { defineProvider, type TenantInfo } from "../../framework/provider";
 import type { ProviderApi } from "../../framework/provider-http";
 
 const DCS = ["com", "eu", "in", "com.au", "jp", "sa", "com.cn"] as const;
@@ -31,7 +31,8 @@ async function organizations(api: ProviderApi): Promise<TenantInfo[]> {
   return listed.organizations.map((o) => ({ tenantId: o.organization_id, tenantName: o.name ?? null }));
 }
 
-export const zohoBooks = {
+export default defineProvider({
+  name: "ZohoBooks",
   apiType: null,
   connectionConfig: { dc: { description: "Your Zoho domain: accounts.zoho.<dc>", values: DCS, example: "eu" } },
   oauth: {
@@ -45,4 +46,4 @@ export const zohoBooks = {
   offlineAccessNote: "access_type=offline (authorizeParams) asks Zoho for the refresh token; prompt=consent always.",
   lookupTenants: organizations,
   proxy: { tenant: { query: "organization_id" } },
-} satisfies ProviderDefinition;
+});
