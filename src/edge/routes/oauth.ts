@@ -3,6 +3,7 @@
 // framework. A completed consent is only held: it becomes a connection when the user who started it
 // confirms it (POST /integration/connections/confirm), so a grant lands only where its user meant it.
 import { type Context, Hono } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
 import * as z from "zod/mini";
 import { appForConnection, ConnectionConfigError } from "../../framework/connection-config";
 import { clampCode, FailureError } from "../../framework/failure";
@@ -57,16 +58,21 @@ const callbackPath = (provider: RegisteredProvider) => `/integration/${provider.
 
 export function oauthRoutes(provider: RegisteredProvider) {
   const name = displayName(provider);
-  const errorPage = (c: Context<AppEnv>, status: number, code: string, message: string) =>
-    popupPage({ integration: provider.name, status: "error", code, message }, appOrigins(c.env)[0] ?? "", status);
+  const errorPage = (c: Context<AppEnv, string>, status: ContentfulStatusCode, code: string, message: string) =>
+    popupPage(c, { integration: provider.name, status: "error", code, message }, appOrigins(c.env)[0] ?? "", status);
 
   /**
    * How a flow that got as far as its state ends: back to the host app's `return_to` (303, with
    * `integration` and `confirm_token` or `error` in the query) when it gave one, else on the popup
    * page, which posts to the app origin that started it.
    */
-  const finish = (c: Context<AppEnv>, state: OAuthState, outcome: PopupOutcome, status: number): Response => {
-    if (!state.returnTo) return popupPage(outcome, state.appOrigin ?? appOrigins(c.env)[0] ?? "", status);
+  const finish = (
+    c: Context<AppEnv, string>,
+    state: OAuthState,
+    outcome: PopupOutcome,
+    status: ContentfulStatusCode,
+  ): Response | Promise<Response> => {
+    if (!state.returnTo) return popupPage(c, outcome, state.appOrigin ?? appOrigins(c.env)[0] ?? "", status);
     const url = new URL(state.returnTo);
     url.searchParams.set("integration", provider.name);
     if (outcome.status === "authorized") url.searchParams.set("confirm_token", outcome.confirmToken);
@@ -77,8 +83,13 @@ export function oauthRoutes(provider: RegisteredProvider) {
       "Referrer-Policy": "no-referrer",
     });
   };
-  const failed = (c: Context<AppEnv>, state: OAuthState, status: number, code: string, message: string) =>
-    finish(c, state, { integration: provider.name, status: "error", code, message }, status);
+  const failed = (
+    c: Context<AppEnv, string>,
+    state: OAuthState,
+    status: ContentfulStatusCode,
+    code: string,
+    message: string,
+  ) => finish(c, state, { integration: provider.name, status: "error", code, message }, status);
 
   return new Hono<AppEnv>()
     .get(
