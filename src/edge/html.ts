@@ -2,6 +2,7 @@
 // it interpolates, and headers through hono/secure-headers: a strict CSP whose inline script and
 // style carry a per-response nonce, no caching, no framing.
 import type { Context, MiddlewareHandler } from "hono";
+import { html, raw } from "hono/html";
 import { NONCE, secureHeaders } from "hono/secure-headers";
 import type { HtmlEscapedString } from "hono/utils/html";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
@@ -41,7 +42,7 @@ export interface PageOptions {
  */
 export async function htmlPage(
   c: Context<AppEnv, string>,
-  render: (nonce: string) => HtmlEscapedString | Promise<HtmlEscapedString>,
+  render: (nonce: string) => Markup,
   options: PageOptions = {},
 ): Promise<Response> {
   const headers: MiddlewareHandler<AppEnv, string> = secureHeaders({
@@ -66,4 +67,24 @@ export async function htmlPage(
     c.res = await c.html(render(nonce), options.status ?? 200, { "Cache-Control": "no-store" });
   });
   return c.res;
+}
+
+type Markup = HtmlEscapedString | Promise<HtmlEscapedString>;
+
+/** A page's document: its title, its stylesheet (constant CSS, under the nonce) and its body. */
+export function pageDocument(nonce: string, title: string, style: string, body: Markup): Markup {
+  return html`<!doctype html>
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>${title}</title>
+        <style nonce="${nonce}">
+          ${raw(style)}
+        </style>
+      </head>
+      <body>
+        ${body}
+      </body>
+    </html>`;
 }

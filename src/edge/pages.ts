@@ -6,7 +6,7 @@ import { html, raw } from "hono/html";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { TenantSummary } from "../framework/failure";
 import type { AppEnv } from "./env";
-import { htmlPage, scriptJson } from "./html";
+import { htmlPage, pageDocument, scriptJson } from "./html";
 
 export type PopupOutcome =
   | {
@@ -34,6 +34,9 @@ export function providerErrorText(error: string, provider: string): { code: stri
   return { code: Object.hasOwn(known, error) ? error : "other", text };
 }
 
+const POPUP_STYLE =
+  "body{font:16px/1.5 system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;color:#1d2330}";
+
 export function popupPage(
   c: Context<AppEnv, string>,
   outcome: PopupOutcome,
@@ -57,36 +60,20 @@ export function popupPage(
   return htmlPage(
     c,
     (nonce) =>
-      html`<!doctype html>
-        <html lang="en">
-          <head>
-            <meta charset="utf-8" />
-            <meta name="viewport" content="width=device-width, initial-scale=1" />
-            <title>${title}</title>
-            <style nonce="${nonce}">
-              body {
-                font:
-                  16px/1.5 system-ui,
-                  sans-serif;
-                max-width: 32rem;
-                margin: 4rem auto;
-                padding: 0 1rem;
-                color: #1d2330;
-              }
-            </style>
-          </head>
-          <body>
-            <h1>${title}</h1>
-            <p>${outcome.message}</p>
-            <script nonce="${nonce}">
-              (function () {
-                var message = ${raw(scriptJson(message))};
-                var origin = ${raw(scriptJson(appOrigin))};
-                if (window.opener && origin) window.opener.postMessage(message, origin);
-              })();
-            </script>
-          </body>
-        </html>`,
+      pageDocument(
+        nonce,
+        title,
+        POPUP_STYLE,
+        html`<h1>${title}</h1>
+          <p>${outcome.message}</p>
+          <script nonce="${nonce}">
+            (function () {
+              var message = ${raw(scriptJson(message))};
+              var origin = ${raw(scriptJson(appOrigin))};
+              if (window.opener && origin) window.opener.postMessage(message, origin);
+            })();
+          </script>`,
+      ),
     { status },
   );
 }

@@ -6,7 +6,7 @@ import { html, raw } from "hono/html";
 import type { HtmlEscapedString } from "hono/utils/html";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppEnv } from "../env";
-import { htmlPage } from "../html";
+import { htmlPage, pageDocument } from "../html";
 import type { AuthorizationRequest, SandboxScope } from "./authorization";
 import type { CompanyInfo } from "./company";
 
@@ -32,22 +32,14 @@ function page(
   return htmlPage(
     c,
     (nonce) =>
-      html`<!doctype html>
-        <html lang="en">
-          <head>
-            <meta charset="utf-8" />
-            <meta name="viewport" content="width=device-width, initial-scale=1" />
-            <title>${title}</title>
-            <style nonce="${nonce}">
-              ${raw(STYLE)}
-            </style>
-          </head>
-          <body>
-            <p><span class="badge">Sandbox</span></p>
-            <h1>${title}</h1>
-            ${body}
-          </body>
-        </html>`,
+      pageDocument(
+        nonce,
+        title,
+        STYLE,
+        html`<p><span class="badge">Sandbox</span></p>
+          <h1>${title}</h1>
+          ${body}`,
+      ),
     { status, ...(formAction ? { formAction } : {}) },
   );
 }
@@ -65,12 +57,10 @@ export function consentPage(
   ticked: readonly string[],
   error?: string,
 ): Promise<Response> {
+  // One line per company, exactly so: a test reads the ticks back from it.
+  // prettier-ignore
   const boxes = companies.map(
-    (k) =>
-      html`<label
-        ><input type="checkbox" name="company" value="${k.id}" ${ticked.includes(k.id) ? raw(" checked") : ""} />
-        ${k.name}</label
-      > `,
+    (k) => html`<label><input type="checkbox" name="company" value="${k.id}"${ticked.includes(k.id) ? raw(" checked") : ""}> ${k.name}</label>\n`,
   );
   return page(
     c,
