@@ -1,5 +1,6 @@
 // typescript-eslint with type information over every TypeScript file: the worker (tsconfig.json),
-// its tests (test/tsconfig.json) and the Node-side scripts (tsconfig.node.json). Formatting is
+// its tests (test/tsconfig.json), the Node-side scripts (tsconfig.node.json) and the console's browser
+// module (src/edge/console/browser/tsconfig.json). Formatting is
 // Prettier's job, not ESLint's.
 import eslint from "@eslint/js";
 import tseslint from "typescript-eslint";
@@ -11,7 +12,13 @@ export default tseslint.config(
   {
     languageOptions: {
       parserOptions: {
-        project: ["./tsconfig.json", "./test/tsconfig.json", "./tsconfig.node.json", "./tsconfig.tools.json"],
+        project: [
+          "./tsconfig.json",
+          "./test/tsconfig.json",
+          "./tsconfig.node.json",
+          "./tsconfig.tools.json",
+          "./src/edge/console/browser/tsconfig.json",
+        ],
         tsconfigRootDir: import.meta.dirname,
       },
     },

@@ -38,6 +38,9 @@ describe.each([
     expect(callback.status).toBe(200);
     expect(callback.headers.get("Cache-Control")).toBe("no-store");
     expect(callback.headers.get("Content-Security-Policy")).toContain("default-src 'none'");
+    // The page posts to window.opener, which a Cross-Origin-Opener-Policy would sever.
+    expect(callback.headers.get("Cross-Origin-Opener-Policy")).toBeNull();
+    expect(callback.headers.get("X-Frame-Options")).toBe("DENY");
     expect(html).toContain(`${integration} authorized. Return to the app to finish connecting`);
     expect(html).toContain('"type":"zebbra:integration"');
     expect(html).toContain('"status":"authorized"');

@@ -7,7 +7,7 @@ import { encodeBase64urlNoPadding } from "@oslojs/encoding";
 import { sha256 } from "@oslojs/crypto/sha2";
 import { describe, expect, it } from "vitest";
 import data from "../src/edge/sandbox/data.json";
-import { providerVar } from "../src/framework/oauth/app";
+import { providerVar, registerOAuthApp } from "../src/framework/oauth/app";
 import type { RegisteredProvider } from "../src/framework/provider";
 import type { ProviderApi, RequestOptions } from "../src/framework/provider-http";
 import { providers } from "../src/providers/registry";
@@ -558,5 +558,46 @@ describe("the sandbox in development", () => {
     const doc = await (await callDevelopment("/openapi.json")).json<{ paths: Record<string, unknown> }>();
     expect(Object.keys(doc.paths).filter((p) => p.startsWith("/sandbox"))).toEqual([]);
     expect(doc.paths).toHaveProperty("/integration/sandbox/login");
+  });
+});
+
+describe("the sandbox's endpoints", () => {
+  // The test bindings point the sandbox at the fake server; unset, its endpoints are this worker's.
+  const unset = (prefix: string) =>
+    Object.fromEntries(["AUTHORIZE_URL", "TOKEN_URL", "REVOKE_URL", "API_BASE_URL"].map((s) => [`${prefix}_${s}`, ""]));
+  const endpoints = (extra: Record<string, string>) => {
+    const resolved = registerOAuthApp(providers.SandboxPayroll, {
+      ...developmentEnv,
+      ...unset("SANDBOXPAYROLL"),
+      ...extra,
+    });
+    if (!resolved.configured) throw new Error("SandboxPayroll is not configured");
+    const { authorizeUrl, tokenUrl, revokeUrl, apiBaseUrl } = resolved.app;
+    return { authorizeUrl, tokenUrl, revokeUrl, apiBaseUrl };
+  };
+
+  it("should follow the origin a local request reached the worker at, so any port works without a setting", async () => {
+    await callDevelopment("http://127.0.0.1:8799/health");
+    expect(endpoints({ PUBLIC_URL: "" })).toEqual({
+      authorizeUrl: "http://127.0.0.1:8799/sandbox/oauth/authorize",
+      tokenUrl: "http://127.0.0.1:8799/sandbox/oauth/token",
+      revokeUrl: "http://127.0.0.1:8799/sandbox/oauth/revoke",
+      apiBaseUrl: "http://127.0.0.1:8799/sandbox/api",
+    });
+    // A request on another host is no local run: it names nothing.
+    await callDevelopment("https://integrations.example.test/health");
+    expect(endpoints({ PUBLIC_URL: "" }).tokenUrl).toBe("http://127.0.0.1:8799/sandbox/oauth/token");
+  });
+
+  it("should follow PUBLIC_URL when it is set", () => {
+    expect(endpoints({ PUBLIC_URL: "http://localhost:9000/" }).tokenUrl).toBe(
+      "http://localhost:9000/sandbox/oauth/token",
+    );
+  });
+
+  it("should keep an explicit <NAME>_*_URL setting", () => {
+    expect(endpoints({ SANDBOXPAYROLL_TOKEN_URL: "http://127.0.0.1:1/token" }).tokenUrl).toBe(
+      "http://127.0.0.1:1/token",
+    );
   });
 });

@@ -1,17 +1,22 @@
 // Builds the Hono app: every route, one error handler, one not-found handler. `AppType` is the typed
 // API for a host app's `hc<AppType>()` client (hono/client).
-import { type Context, Hono } from "hono";
+import { type Handler, Hono } from "hono";
 import { cors } from "hono/cors";
 import { createMiddleware } from "hono/factory";
 import { HTTPException } from "hono/http-exception";
 import { FailureError } from "../framework/failure";
-import { appOrigins, type ConfigProblem, configProblems, isDevelopment, isLoopbackHost } from "../framework/settings";
+import {
+  appOrigins,
+  type ConfigProblem,
+  configProblems,
+  isDevelopment,
+  isLoopbackHost,
+  rememberLocalOrigin,
+} from "../framework/settings";
 import { availableProviders } from "../providers/registry";
-import { consoleRoutes } from "./console/route";
 import { describe, docsPage, openApiDocument } from "./docs";
-import { sandboxRoutes } from "./sandbox/routes";
 import type { AppEnv } from "./env";
-import { errorBody, retryAfterHeader, statusOf } from "./errors";
+import { errorBody, notFound, retryAfterHeader, statusOf } from "./errors";
 import { connectSessionRoutes } from "./routes/connect-sessions";
 import { connectionRoutes } from "./routes/connections";
 import { dataRoutes } from "./routes/data";
@@ -42,9 +47,24 @@ const appOriginCors = (() => {
  * serve it, so a reachable deploy left in development mints no admin JWT and offers no sandbox.
  */
 const localDevelopmentOnly = createMiddleware<AppEnv>(async function localDevelopmentOnly(c, next) {
-  if (isDevelopment(c.env) && !isLoopbackHost(new URL(c.req.url).hostname)) c.env = { ...c.env, ENVIRONMENT: "" };
+  if (isDevelopment(c.env)) {
+    if (!isLoopbackHost(new URL(c.req.url).hostname)) c.env = { ...c.env, ENVIRONMENT: "" };
+    // The sandbox's endpoints are this origin's (settings.ts selfBase).
+    else rememberLocalOrigin(c.req.url);
+  }
   await next();
 });
+
+let development: Promise<Hono<AppEnv>> | undefined;
+
+/**
+ * The console and the sandbox (./development.ts), loaded on their first request: a production
+ * isolate never evaluates them, and a development one only once it serves them.
+ */
+const developmentRoutes: Handler<AppEnv> = async function developmentRoutes(c) {
+  development ??= import("./development").then((m) => m.developmentApp);
+  return (await development).fetch(c.req.raw, c.env, c.executionCtx);
+};
 
 /** An isolate's bindings never change: the configuration is checked once. */
 let checked: { env: Env; problems: Promise<ConfigProblem[]> } | undefined;
@@ -78,9 +98,6 @@ const safeConfiguration = createMiddleware<AppEnv>(async function safeConfigurat
   throw new FailureError("service_not_configured", `This service is not configured: ${parts.join("; ")}`);
 });
 
-const notFound = (c: Context<AppEnv>) =>
-  c.json(errorBody("not_found", `No route for ${c.req.method} ${new URL(c.req.url).pathname}`), 404);
-
 function buildApp(env: Env) {
   const app = new Hono<AppEnv>()
     .use(localDevelopmentOnly)
@@ -100,7 +117,7 @@ function buildApp(env: Env) {
   }
   if (isDevelopment(env)) {
     app.use("/sandbox/*", local).use("/", local).use("/docs", local);
-    app.route("/", sandboxRoutes).route("/", consoleRoutes);
+    app.all("/sandbox/*", developmentRoutes).get("/", developmentRoutes);
   }
 
   app.get(
@@ -124,7 +141,7 @@ function buildApp(env: Env) {
         access: "public",
         responses: { 200: { description: "HTML page", contentType: "text/html" } },
       }),
-      () => docsPage(),
+      (c) => docsPage(c),
     );
 
   app.notFound(notFound);

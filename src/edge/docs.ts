@@ -3,10 +3,11 @@
 // Swagger UI page that renders it.
 import type { StandardSchemaV1 } from "@standard-schema/spec";
 import { SwaggerUI } from "@hono/swagger-ui";
-import type { Hono } from "hono";
+import type { Context, Hono } from "hono";
+import { html, raw } from "hono/html";
 import { type DescribeRouteOptions, describeRoute, openAPIRouteHandler, resolver } from "hono-openapi";
 import type { AppEnv } from "./env";
-import { escapeHtml, newNonce, pageHeaders } from "./html";
+import { htmlPage } from "./html";
 
 /** Who may call a route: anyone, any signed-in user, or a member / admin of the input's `workspace_id`. */
 export type Access = "public" | "user" | "member" | "admin";
@@ -113,24 +114,41 @@ export function openApiDocument(app: Hono<AppEnv>) {
 /** Swagger UI, pinned, from jsDelivr; our inline script runs under a nonce and nothing else may. */
 const SWAGGER_UI = { baseUrl: "https://cdn.jsdelivr.net/npm", version: "5.35.0" };
 
-export function docsPage(): Response {
-  const nonce = newNonce();
+export function docsPage(c: Context<AppEnv, string>): Promise<Response> {
   const cdn = `${SWAGGER_UI.baseUrl}/swagger-ui-dist@${SWAGGER_UI.version}/`;
-  const body = SwaggerUI({
-    ...SWAGGER_UI,
-    url: "/openapi.json",
-    manuallySwaggerUIHtml: (asset) => `
-<div id="swagger-ui"></div>
-${asset.css.map((href) => `<link rel="stylesheet" href="${escapeHtml(href)}">`).join("\n")}
-${asset.js.map((src) => `<script nonce="${nonce}" src="${escapeHtml(src)}" crossorigin="anonymous"></script>`).join("\n")}
-<script nonce="${nonce}">window.onload = () => { window.ui = SwaggerUIBundle({ dom_id: "#swagger-ui", url: "/openapi.json" }); };</script>`,
-  });
-  const html = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(INFO.title)} API</title></head>
-<body>${body}</body></html>`;
-  return new Response(html, {
-    status: 200,
-    headers: pageHeaders(nonce, { connectSelf: true, scriptFrom: cdn, styleFrom: cdn, images: "data:" }),
-  });
+  return htmlPage(
+    c,
+    (nonce) => {
+      // SwaggerUI returns a string, built here from the pinned asset URLs by the escaping template.
+      const swagger = SwaggerUI({
+        ...SWAGGER_UI,
+        url: "/openapi.json",
+        manuallySwaggerUIHtml: (asset) => {
+          const markup = html` <div id="swagger-ui"></div>
+            ${asset.css.map((href) => html`<link rel="stylesheet" href="${href}" /> `)}${asset.js.map(
+              (src) => html`<script nonce="${nonce}" src="${src}" crossorigin="anonymous"></script> `,
+            )}
+            <script nonce="${nonce}">
+              window.onload = () => {
+                window.ui = SwaggerUIBundle({ dom_id: "#swagger-ui", url: "/openapi.json" });
+              };
+            </script>`;
+          if (markup instanceof Promise) throw new Error("the Swagger UI markup has no async parts");
+          return markup.toString();
+        },
+      });
+      return html`<!doctype html>
+        <html lang="en">
+          <head>
+            <meta charset="utf-8" />
+            <meta name="viewport" content="width=device-width, initial-scale=1" />
+            <title>${INFO.title} API</title>
+          </head>
+          <body>
+            ${raw(swagger)}
+          </body>
+        </html>`;
+    },
+    { connectSelf: true, scriptFrom: cdn, styleFrom: cdn, images: "data:" },
+  );
 }

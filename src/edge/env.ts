@@ -1,4 +1,5 @@
 // The Hono environment: generated bindings plus what middleware puts on the context.
+import type { SecureHeadersVariables } from "hono/secure-headers";
 
 export type Role = "admin" | "member";
 
@@ -10,5 +11,6 @@ export interface AuthUser {
 
 export interface AppEnv {
   Bindings: Env;
-  Variables: { user: AuthUser };
+  /** `secureHeadersNonce`: the nonce of a page's inline script and style (html.ts). */
+  Variables: { user: AuthUser } & SecureHeadersVariables;
 }

@@ -1,5 +1,6 @@
 // The one mapping from failures to HTTP: every reason's status in one exhaustive switch, and the
 // JSON body every error response carries.
+import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { FailureReason } from "../framework/failure";
 
@@ -54,6 +55,10 @@ export interface ErrorBody {
 export function errorBody(code: string, message: string): ErrorBody {
   return { error: { code, message } };
 }
+
+/** The 404 of a path no route serves. */
+export const notFound = (c: Context) =>
+  c.json(errorBody("not_found", `No route for ${c.req.method} ${new URL(c.req.url).pathname}`), 404);
 
 /** Retry-After in whole seconds, at least 1, when the failure says how long to wait. */
 export function retryAfterHeader(retryAfterMs: number | undefined): Record<string, string> {

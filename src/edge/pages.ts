@@ -1,8 +1,12 @@
 // The pages a connect popup ends on. Each tells the person what happened and posts the outcome to
 // the host app's window (targetOrigin = APP_ORIGIN only), then the host app closes the popup. An
 // authorized consent carries its one-time confirm token; the host app confirms it with the user's JWT.
+import type { Context } from "hono";
+import { html, raw } from "hono/html";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { TenantSummary } from "../framework/failure";
-import { escapeHtml, newNonce, pageHeaders, scriptJson } from "./html";
+import type { AppEnv } from "./env";
+import { htmlPage, pageDocument, scriptJson } from "./html";
 
 export type PopupOutcome =
   | {
@@ -30,8 +34,15 @@ export function providerErrorText(error: string, provider: string): { code: stri
   return { code: Object.hasOwn(known, error) ? error : "other", text };
 }
 
-export function popupPage(outcome: PopupOutcome, appOrigin: string, httpStatus: number): Response {
-  const nonce = newNonce();
+const POPUP_STYLE =
+  "body{font:16px/1.5 system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;color:#1d2330}";
+
+export function popupPage(
+  c: Context<AppEnv, string>,
+  outcome: PopupOutcome,
+  appOrigin: string,
+  status: ContentfulStatusCode,
+): Promise<Response> {
   const message: Record<string, string | TenantSummary[]> = {
     type: "zebbra:integration",
     integration: outcome.integration,
@@ -46,17 +57,23 @@ export function popupPage(outcome: PopupOutcome, appOrigin: string, httpStatus: 
     if (outcome.error) message.error = outcome.error;
   }
   const title = outcome.status === "authorized" ? "Authorized" : "Connection failed";
-  const html = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)}</title>
-<style nonce="${nonce}">body{font:16px/1.5 system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;color:#1d2330}</style>
-</head><body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(outcome.message)}</p>
-<script nonce="${nonce}">
-(function () {
-  var message = ${scriptJson(message)};
-  var origin = ${scriptJson(appOrigin)};
-  if (window.opener && origin) window.opener.postMessage(message, origin);
-})();
-</script></body></html>`;
-  return new Response(html, { status: httpStatus, headers: pageHeaders(nonce) });
+  return htmlPage(
+    c,
+    (nonce) =>
+      pageDocument(
+        nonce,
+        title,
+        POPUP_STYLE,
+        html`<h1>${title}</h1>
+          <p>${outcome.message}</p>
+          <script nonce="${nonce}">
+            (function () {
+              var message = ${raw(scriptJson(message))};
+              var origin = ${raw(scriptJson(appOrigin))};
+              if (window.opener && origin) window.opener.postMessage(message, origin);
+            })();
+          </script>`,
+      ),
+    { status },
+  );
 }

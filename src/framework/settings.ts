@@ -351,6 +351,30 @@ export function publicBase(env: Env, requestUrl: string): string {
   return configured ? configured.replace(/\/+$/, "") : new URL(requestUrl).origin;
 }
 
+/** Where `npm run dev` serves: this worker's origin before any local request has named it. */
+const DEFAULT_LOCAL_ORIGIN = "http://127.0.0.1:8787";
+
+/**
+ * The origin a local development request last reached this worker at. Module state on purpose: the
+ * cron, the queues and the workspace objects have no request to read it from, and under
+ * `wrangler dev` they share the isolate that served the request (one process, one port).
+ */
+let localOrigin: string | undefined;
+
+/** Records a local development request's origin (the edge calls it for loopback hosts only). */
+export function rememberLocalOrigin(requestUrl: string): void {
+  localOrigin = new URL(requestUrl).origin;
+}
+
+/**
+ * Where this worker serves its own endpoints (the sandbox's): PUBLIC_URL when set, else the origin
+ * of the last local request, else `npm run dev`'s. So `wrangler dev --port 8788` needs no setting.
+ */
+export function selfBase(env: Env): string {
+  const configured = readVar(env, "PUBLIC_URL");
+  return configured ? configured.replace(/\/+$/, "") : (localOrigin ?? DEFAULT_LOCAL_ORIGIN);
+}
+
 /** Upstream work one workspace may cause per hour (the proxy: per minute); each is a 429 with Retry-After past its limit. */
 export interface WorkspaceLimits {
   /** Cache keys fetched on a miss (a read of a new from_date month). */

@@ -118,17 +118,11 @@ export async function startDev(options: DevOptions = {}): Promise<DevServer> {
 
 /**
  * A .env-style file for `wrangler dev --env-file`: .dev.vars.example (ENVIRONMENT=development, the
- * sandbox's apps) with the sandbox, APP_ORIGIN and `extra` pointed at `port`. Returns its path.
+ * sandbox's apps) with APP_ORIGIN and `extra` pointed at `port`. The sandbox needs nothing: its
+ * endpoints follow the origin the worker is served at. Returns its path.
  */
 export function developmentVars(port: number, extra: Record<string, string> = {}): string {
-  const base = `http://127.0.0.1:${port}`;
-  const vars: Record<string, string> = { APP_ORIGIN: base, ...extra };
-  for (const prefix of ["SANDBOX", "SANDBOXPAYROLL"]) {
-    vars[`${prefix}_AUTHORIZE_URL`] = `${base}/sandbox/oauth/authorize`;
-    vars[`${prefix}_TOKEN_URL`] = `${base}/sandbox/oauth/token`;
-    vars[`${prefix}_REVOKE_URL`] = `${base}/sandbox/oauth/revoke`;
-    vars[`${prefix}_API_BASE_URL`] = `${base}/sandbox/api`;
-  }
+  const vars: Record<string, string> = { APP_ORIGIN: `http://127.0.0.1:${port}`, ...extra };
   const dir = mkdtempSync(join(tmpdir(), "zebbra-dev-vars-"));
   const path = join(dir, ".dev.vars");
   const example = readFileSync(join(ROOT, ".dev.vars.example"), "utf8");

@@ -1,13 +1,14 @@
 // Plain `wrangler dev`, as users run it, in a copy of the project holding only what wrangler needs:
 // every provider setting comes from .dev.vars (no --var, nothing secret on a command line), and a
 // missing required secret is named by a 503 rather than failing somewhere later.
-import { cpSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { copyFileSync, cpSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sign } from "hono/jwt";
 import { afterAll, describe, expect, it } from "vitest";
 import { TEST_BINDINGS } from "../bindings.ts";
-import { startDev } from "./dev-server.ts";
+import { connectSandbox, runCron, waitForFetch } from "./dev-flow.ts";
+import { exampleVars, startDev } from "./dev-server.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 const copies: string[] = [];
@@ -91,6 +92,24 @@ describe("plain wrangler dev", () => {
       expect(body.error.code).toBe("service_not_configured");
       expect(body.error.message).toContain("TOKEN_ENCRYPTION_KEY");
       expect(body.error.message).not.toContain("AUTH_JWT_SECRET");
+    } finally {
+      await dev.stop();
+    }
+  });
+
+  it("should connect the sandbox and fetch it on the cron on another port, with .dev.vars.example as it is", async () => {
+    const cwd = projectWith({});
+    copyFileSync(join(ROOT, ".dev.vars.example"), join(cwd, ".dev.vars"));
+    const dev = await startDev({ cwd });
+    try {
+      // Not `npm run dev`'s port: the sandbox's endpoints must follow where the worker is served.
+      expect(new URL(dev.url).port).not.toBe("8787");
+      const flow = { url: dev.url, jwtSecret: exampleVars().AUTH_JWT_SECRET! };
+      const callback = await connectSandbox(flow, "ws-any-port", "Sandbox");
+      expect(callback.origin).toBe(dev.url);
+      await runCron(flow);
+      // The cron's refresh and fetch run with no request to name the origin.
+      expect(await waitForFetch(flow, "ws-any-port", "Sandbox")).toMatchObject({ outcome: "success", trigger: "cron" });
     } finally {
       await dev.stop();
     }

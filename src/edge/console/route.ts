@@ -29,7 +29,7 @@ async function demoJwt(env: Env): Promise<string> {
 }
 
 export const consoleRoutes = new Hono<AppEnv>().get("/", async (c) =>
-  consolePage({
+  consolePage(c, {
     jwt: await demoJwt(c.env),
     appOrigins: appOrigins(c.env),
     workspaceId: DEMO_WORKSPACE,

@@ -3,6 +3,7 @@
 // framework. A completed consent is only held: it becomes a connection when the user who started it
 // confirms it (POST /integration/connections/confirm), so a grant lands only where its user meant it.
 import { type Context, Hono } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
 import * as z from "zod/mini";
 import { appForConnection, ConnectionConfigError } from "../../framework/connection-config";
 import { clampCode, FailureError } from "../../framework/failure";
@@ -56,8 +57,14 @@ export const loginPath = (provider: RegisteredProvider) => `/integration/${provi
 const callbackPath = (provider: RegisteredProvider) => `/integration/${provider.slug}/callback`;
 
 /** The popup's error page for a flow that never reached its state: posted to the first app origin. */
-function errorPage(c: Context<AppEnv>, provider: RegisteredProvider, status: number, code: string, message: string) {
-  return popupPage({ integration: provider.name, status: "error", code, message }, appOrigins(c.env)[0] ?? "", status);
+function errorPage(
+  c: Context<AppEnv, string>,
+  provider: RegisteredProvider,
+  status: ContentfulStatusCode,
+  code: string,
+  message: string,
+) {
+  return popupPage(c, { integration: provider.name, status: "error", code, message }, appOrigins(c.env)[0] ?? "", status);
 }
 
 /**
@@ -66,13 +73,13 @@ function errorPage(c: Context<AppEnv>, provider: RegisteredProvider, status: num
  * page, which posts to the app origin that started it.
  */
 function finish(
-  c: Context<AppEnv>,
+  c: Context<AppEnv, string>,
   provider: RegisteredProvider,
   state: OAuthState,
   outcome: PopupOutcome,
-  status: number,
-): Response {
-  if (!state.returnTo) return popupPage(outcome, state.appOrigin ?? appOrigins(c.env)[0] ?? "", status);
+  status: ContentfulStatusCode,
+): Response | Promise<Response> {
+  if (!state.returnTo) return popupPage(c, outcome, state.appOrigin ?? appOrigins(c.env)[0] ?? "", status);
   const url = new URL(state.returnTo);
   url.searchParams.set("integration", provider.name);
   if (outcome.status === "authorized") url.searchParams.set("confirm_token", outcome.confirmToken);
@@ -85,13 +92,13 @@ function finish(
 }
 
 function failed(
-  c: Context<AppEnv>,
+  c: Context<AppEnv, string>,
   provider: RegisteredProvider,
   state: OAuthState,
-  status: number,
+  status: ContentfulStatusCode,
   code: string,
   message: string,
-): Response {
+): Response | Promise<Response> {
   return finish(c, provider, state, { integration: provider.name, status: "error", code, message }, status);
 }
 

@@ -204,12 +204,12 @@ async function companyCall(
 export const sandboxRoutes = new Hono<AppEnv>()
   .get("/sandbox/oauth/authorize", async (c) => {
     const parsed = z.safeParse(authorizeQuery, c.req.query());
-    if (!parsed.success) return refusal("The authorization request is malformed.");
+    if (!parsed.success) return refusal(c, "The authorization request is malformed.");
     const q = parsed.data;
     const client = sandboxClients(c.env, c.req.url).find((k) => k.clientId === q.client_id);
-    if (!client) return refusal("Unknown client_id: no app with this id is registered at the sandbox.");
+    if (!client) return refusal(c, "Unknown client_id: no app with this id is registered at the sandbox.");
     if (q.redirect_uri !== client.redirectUri)
-      return refusal(`redirect_uri must be the app's registered ${client.redirectUri}.`);
+      return refusal(c, `redirect_uri must be the app's registered ${client.redirectUri}.`);
     const back = (error: string, description: string) =>
       redirectWith(client.redirectUri, { error, error_description: description, state: q.state ?? null }, 302);
     if (q.response_type !== "code") return back("unsupported_response_type", "Only response_type=code is supported");
@@ -230,6 +230,7 @@ export const sandboxRoutes = new Hono<AppEnv>()
     const consent = await holdConsent(c.env.OAUTH_KV, request);
     // The first company is ticked already, so Approve alone grants one company as before.
     return consentPage(
+      c,
       request,
       consent,
       companies,
@@ -241,11 +242,11 @@ export const sandboxRoutes = new Hono<AppEnv>()
     try {
       form = await formOf(c, decisionForm, ["company"]);
     } catch {
-      return refusal("The form is malformed. Start connecting again from the app.");
+      return refusal(c, "The form is malformed. Start connecting again from the app.");
     }
     const request = await takeConsent(c.env.OAUTH_KV, form.consent);
     if (!request)
-      return refusal("This request has expired or was already answered. Start connecting again from the app.");
+      return refusal(c, "This request has expired or was already answered. Start connecting again from the app.");
     if (form.decision === "deny")
       return redirectWith(
         request.redirectUri,
@@ -255,11 +256,11 @@ export const sandboxRoutes = new Hono<AppEnv>()
     const companies = await sandboxCompanies();
     const ticked = [...new Set(form.company ?? [])];
     if (!ticked.every((id) => companies.some((k) => k.id === id)))
-      return refusal("The form names a company the sandbox does not have. Start connecting again from the app.");
+      return refusal(c, "The form names a company the sandbox does not have. Start connecting again from the app.");
     if (ticked.length === 0) {
       // The same request, held again for the corrected answer: the person has not decided yet.
       const again = await holdConsent(c.env.OAUTH_KV, request);
-      return consentPage(request, again, companies, [], "Tick at least one company to connect, or press Deny.");
+      return consentPage(c, request, again, companies, [], "Tick at least one company to connect, or press Deny.");
     }
     const code = await issueCode(c.env.OAUTH_KV, request, ticked);
     return redirectWith(request.redirectUri, { code, state: request.state }, 303);

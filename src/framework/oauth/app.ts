@@ -3,7 +3,7 @@
 import { FailureError } from "../failure";
 import type { ProviderVariable } from "../names";
 import { displayName, type RegisteredProvider } from "../provider";
-import { readVar } from "../settings";
+import { readVar, selfBase } from "../settings";
 import type { OAuthApp } from "./types";
 
 export type AppResolution = { configured: true; app: OAuthApp } | { configured: false; missing: string[] };
@@ -29,6 +29,10 @@ export function registerOAuthApp(provider: RegisteredProvider, env: Env): AppRes
     return { configured: false, missing: missing.filter((m): m is string => !!m) };
   }
   const defaults = provider.oauth;
+  // A development-only provider's path is an endpoint this worker serves itself (the sandbox's),
+  // wherever it is served: no setting follows a port change.
+  const url = (declared: string) =>
+    provider.developmentOnly && declared.startsWith("/") ? selfBase(env) + declared : declared;
   const scopes = v("SCOPES");
   return {
     configured: true,
@@ -36,10 +40,10 @@ export function registerOAuthApp(provider: RegisteredProvider, env: Env): AppRes
       ...defaults,
       clientId,
       clientSecret,
-      authorizeUrl: v("AUTHORIZE_URL") ?? defaults.authorizeUrl,
-      tokenUrl: v("TOKEN_URL") ?? defaults.tokenUrl,
-      revokeUrl: v("REVOKE_URL") ?? defaults.revokeUrl,
-      apiBaseUrl: (v("API_BASE_URL") ?? defaults.apiBaseUrl).replace(/\/+$/, ""),
+      authorizeUrl: v("AUTHORIZE_URL") ?? url(defaults.authorizeUrl),
+      tokenUrl: v("TOKEN_URL") ?? url(defaults.tokenUrl),
+      revokeUrl: v("REVOKE_URL") ?? (defaults.revokeUrl === undefined ? undefined : url(defaults.revokeUrl)),
+      apiBaseUrl: (v("API_BASE_URL") ?? url(defaults.apiBaseUrl)).replace(/\/+$/, ""),
       scopes: scopes !== undefined ? scopes.split(/\s+/).filter(Boolean) : defaults.scopes,
       pkce: defaults.pkce !== false,
     },

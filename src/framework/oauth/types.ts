@@ -6,6 +6,10 @@ export type ClientAuthMethod = "client_secret_basic" | "client_secret_post";
 
 /** What a provider declares about its OAuth app (the `registerOAuthApp` arguments of Zebbra's original framework). */
 export interface OAuthAppDefaults {
+  /**
+   * Endpoint URLs. A development-only provider may give paths ("/sandbox/oauth/token"): endpoints of
+   * this worker itself, resolved against PUBLIC_URL or the origin it is served at (settings.ts selfBase).
+   */
   authorizeUrl: string;
   tokenUrl: string;
   /** RFC 7009 revocation endpoint, when the provider has one. */

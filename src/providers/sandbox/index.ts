@@ -32,11 +32,11 @@ export default defineProvider({
   apiType: "accounting",
   developmentOnly: true,
   oauth: {
-    // `npm run dev` serves on 127.0.0.1:8787; on another port set SANDBOX_*_URL (docs/sandbox.md).
-    authorizeUrl: "http://127.0.0.1:8787/sandbox/oauth/authorize",
-    tokenUrl: "http://127.0.0.1:8787/sandbox/oauth/token",
-    revokeUrl: "http://127.0.0.1:8787/sandbox/oauth/revoke",
-    apiBaseUrl: "http://127.0.0.1:8787/sandbox/api",
+    // Paths: this worker's own endpoints, at whatever origin it is served (docs/sandbox.md).
+    authorizeUrl: "/sandbox/oauth/authorize",
+    tokenUrl: "/sandbox/oauth/token",
+    revokeUrl: "/sandbox/oauth/revoke",
+    apiBaseUrl: "/sandbox/api",
     scopes: ["accounting.read"],
     clientAuth: "client_secret_basic",
   },

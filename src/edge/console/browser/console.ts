@@ -1,0 +1,400 @@
+// The dev console's browser script (docs/console.md). It plays the host app: it calls the API with
+// the demo user's JWT, connects through the popup exactly as docs/connecting.md says (letting the
+// person choose when a grant covers several companies), shows one row per connection, and fires
+// wrangler dev's local cron trigger. scripts/console-script.ts compiles it to one ES2017 script.
+import { api, ApiError, errorOf, messageOf } from "./api";
+import { $, byId, el, pill, say, type Attrs } from "./dom";
+import { drawChart, loadData, renderDataProviders } from "./data";
+import {
+  cid,
+  config,
+  type Connection,
+  connectionName,
+  connQuery,
+  dataConnections,
+  type Provider,
+  q,
+  sameConn,
+  state,
+  type Status,
+  type Tenant,
+  when,
+  WS,
+} from "./state";
+
+const CRON = "0 * * * *";
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Runs an action started by a click: its failure is shown, never dropped. */
+function act(work: Promise<unknown>): void {
+  work.catch((e: unknown) => say(messageOf(e), true));
+}
+
+// ---- providers ----
+function statusPill(p: Provider): HTMLElement {
+  const id = "provider-status-" + p.name;
+  const conns = p.connections || [];
+  if (!p.configured && conns.length === 0) return pill("not configured", "", id);
+  if (conns.length === 0) return pill("not connected", "", id);
+  if (conns.every((k) => k.requires_reconnect)) return pill("reconnect required", "warn", id);
+  return pill("connected", "ok", id);
+}
+
+/** The provider's status, and its Connect button when configured (connecting again reconnects a company or adds one). */
+function statusCell(p: Provider): HTMLElement[] {
+  const cell = [statusPill(p)];
+  if (!p.configured) return cell;
+  const attrs: Attrs = {
+    type: "button",
+    class: "connect" + (p.connected ? "" : " primary"),
+    "data-testid": "connect-" + p.name,
+    "aria-label": "Connect " + p.display_name + (p.connected ? " again" : ""),
+    text: p.connected ? "Connect again" : "Connect",
+    onclick: () => connect(p.name),
+  };
+  if (p.connected) attrs.title = "Consent again: reconnect a company or add another";
+  cell.push(el("button", attrs));
+  return cell;
+}
+
+function actionsOf(p: Provider, k: Connection | null): HTMLElement[] {
+  const actions: HTMLElement[] = [];
+  if (!k) return actions;
+  const id = cid(p.name, k.tenant_id);
+  if (p.api_type)
+    actions.push(
+      el("button", {
+        type: "button",
+        "data-testid": "fetch-" + id,
+        "aria-label": "Fetch " + connectionName(p, k) + " now",
+        text: "Fetch now",
+        onclick: () => act(fetchNow(p.name, k.tenant_id)),
+      }),
+    );
+  actions.push(
+    el("button", {
+      type: "button",
+      class: "danger",
+      "data-testid": "disconnect-" + id,
+      "aria-label": "Disconnect " + connectionName(p, k),
+      text: "Disconnect",
+      onclick: () => act(disconnect(p.name, k.tenant_id)),
+    }),
+  );
+  return actions;
+}
+
+/** One row per connection (one row for a provider without any), the provider's cells spanning them. */
+function renderProviders(): void {
+  const table = byId("providers", HTMLTableElement);
+  for (const b of Array.from(table.tBodies)) table.removeChild(b);
+  for (const p of state.providers) {
+    const conns = p.connections || [];
+    const rows: (Connection | null)[] = conns.length ? conns : [null];
+    const group = el("tbody", { "data-testid": "provider-" + p.name });
+    rows.forEach((k, i) => {
+      const cells: HTMLElement[] = [];
+      if (i === 0) {
+        const span = String(rows.length);
+        const slug = el("span", { class: "muted slug", text: p.name === p.display_name ? "" : p.name });
+        cells.push(el("th", { scope: "rowgroup", rowspan: span }, [p.display_name, slug]));
+        cells.push(el("td", { rowspan: span, text: p.api_type || "—" }));
+        cells.push(el("td", { rowspan: span }, statusCell(p)));
+      }
+      const company: (string | HTMLElement)[] = [k && k.tenant_id ? k.tenant_name || k.tenant_id : "—"];
+      if (k && k.requires_reconnect) company.push(" ", pill("reconnect required", "warn"));
+      cells.push(el("td", { "data-testid": "company-" + (k ? cid(p.name, k.tenant_id) : p.name) }, company));
+      cells.push(el("td", { text: k && k.connected_by ? k.connected_by : "—" }));
+      cells.push(el("td", { text: when(k && k.connected_at) }));
+      cells.push(el("td", {}, actionsOf(p, k)));
+      group.appendChild(el("tr", k ? { "data-testid": "connection-" + cid(p.name, k.tenant_id) } : {}, cells));
+    });
+    table.appendChild(group);
+  }
+}
+
+// ---- token state ----
+function expiresText(iso: string | null): string {
+  if (!iso) return "—";
+  const s = Math.round((Date.parse(iso) - Date.now()) / 1000);
+  if (s <= 0) return "expired " + -s + " s ago";
+  return Math.floor(s / 60) + " min " + (s % 60) + " s";
+}
+
+function renderStatus(): void {
+  const body = byId("token-status", HTMLTableElement).tBodies[0];
+  if (!body) return;
+  body.textContent = "";
+  if (state.status.length === 0) {
+    body.appendChild(el("tr", {}, [el("td", { colspan: "6", class: "muted", text: "No connections yet." })]));
+    return;
+  }
+  for (const s of state.status) {
+    const t = s.token;
+    const f = s.last_fetch;
+    const id = cid(s.integration, s.tenant_id);
+    const fetchCell = f
+      ? [
+          pill(f.outcome, f.outcome === "success" ? "ok" : "bad", "last-fetch-" + id),
+          " " + f.trigger + ", " + when(f.finished_at || f.started_at) + (f.error ? " — " + f.error : ""),
+        ]
+      : [el("span", { class: "muted", "data-testid": "last-fetch-" + id, text: "never" })];
+    body.appendChild(
+      el("tr", { "data-testid": "token-" + id }, [
+        el("th", { scope: "row", text: s.integration + (s.tenant_id ? " · " + (s.tenant_name || s.tenant_id) : "") }),
+        el("td", {
+          class: "expires",
+          "data-expires": t.expires_at || "",
+          "data-testid": "expires-" + id,
+          text: expiresText(t.expires_at),
+        }),
+        el("td", { text: when(t.last_refresh_at) + (t.last_refresh_error ? " — " + t.last_refresh_error : "") }),
+        el("td", { text: String(t.refresh_failures) }),
+        el("td", {}, [s.requires_reconnect ? pill("yes", "warn") : pill("no")]),
+        el("td", {}, fetchCell),
+      ]),
+    );
+  }
+}
+
+setInterval(() => {
+  for (const cell of Array.from(document.querySelectorAll("[data-expires]")))
+    cell.textContent = expiresText(cell.getAttribute("data-expires"));
+}, 1000);
+
+// ---- refresh ----
+async function refresh(): Promise<void> {
+  try {
+    const [providers, status] = await Promise.all([
+      api<Provider[]>("GET", "/integration/providers?" + q({ workspace_id: WS })),
+      api<Status[]>("GET", "/integration/status?" + q({ workspace_id: WS })),
+    ]);
+    state.providers = providers;
+    state.status = status;
+    renderProviders();
+    renderStatus();
+    renderDataProviders();
+    await loadData();
+  } catch (e) {
+    say(messageOf(e), true);
+  }
+}
+
+// ---- actions ----
+/** docs/connecting.md: connect session → popup → postMessage from the popup → confirm with the JWT. */
+function connect(name: string): void {
+  say("");
+  hideChoice();
+  // Opened in the click itself, so no popup blocker stops it; it is pointed at the session's URL below.
+  const popup = window.open("about:blank", "zebbra-connect", "popup,width=560,height=720");
+  if (!popup) {
+    say("The browser blocked the popup: allow popups for this page and try again.", true);
+    return;
+  }
+  state.popup = popup;
+  state.pending = name;
+  api<{ url: string }>("POST", "/integration/connect-sessions", { workspace_id: WS, integration: name })
+    .then((session) => {
+      popup.location.href = session.url;
+    })
+    .catch((e: unknown) => {
+      popup.close();
+      state.pending = null;
+      say(messageOf(e), true);
+    });
+}
+
+/** The popup's message (src/edge/pages.ts popupPage). */
+interface PopupMessage {
+  type: "zebbra:integration";
+  integration: string;
+  status: "authorized" | "error";
+  confirm_token?: string;
+  tenants?: Tenant[];
+  message?: string;
+  code?: string;
+}
+
+const isPopupMessage = (m: unknown): m is PopupMessage =>
+  typeof m === "object" && m !== null && "type" in m && m.type === "zebbra:integration";
+
+window.addEventListener("message", (event) => {
+  // Only the popup's pages on this origin speak for the worker; anything else is ignored.
+  if (event.origin !== location.origin) return;
+  const m: unknown = event.data;
+  if (!isPopupMessage(m)) return;
+  if (state.popup && !state.popup.closed) state.popup.close();
+  state.popup = null;
+  state.pending = null;
+  if (m.status !== "authorized" || !m.confirm_token) {
+    say("Connecting " + m.integration + " failed: " + m.message + (m.code ? " (" + m.code + ")" : ""), true);
+    return;
+  }
+  // The grant covers several companies: the person picks which become connections.
+  if (Array.isArray(m.tenants) && m.tenants.length > 1) {
+    showChoice(m.integration, m.confirm_token, m.tenants);
+    return;
+  }
+  act(confirmConsent(m.integration, m.confirm_token));
+});
+
+/** The tenants a 409 tenant_choice_required lists beside its error. */
+function tenantsOf(body: unknown): Tenant[] {
+  return typeof body === "object" && body !== null && "tenants" in body && Array.isArray(body.tenants)
+    ? (body.tenants as Tenant[])
+    : [];
+}
+
+/** Confirms the consent; tenantIds names the companies chosen (omitted when the grant covers one). */
+async function confirmConsent(name: string, token: string, tenantIds?: string[]): Promise<void> {
+  const body: Record<string, unknown> = { workspace_id: WS, integration: name, confirm_token: token };
+  if (tenantIds) body.tenant_ids = tenantIds;
+  try {
+    const r = await api<{ connections?: Connection[] }>("POST", "/integration/connections/confirm", body);
+    hideChoice();
+    const names = (r.connections || []).map((k) => k.tenant_name || k.tenant_id).filter(Boolean);
+    say(name + " is connected" + (names.length ? ": " + names.join(", ") : "") + ".");
+    await refresh();
+  } catch (e) {
+    // A grant of several companies whose message did not list them: the answer does, and the token stays usable.
+    if (e instanceof ApiError && e.status === 409 && errorOf(e.body)?.code === "tenant_choice_required") {
+      showChoice(name, token, tenantsOf(e.body));
+      return;
+    }
+    byId("tenant-choice-confirm", HTMLButtonElement).disabled = false;
+    say(messageOf(e), true);
+  }
+}
+
+function chosenTenants(): string[] {
+  return Array.from(document.querySelectorAll<HTMLInputElement>("#tenant-choice-list input"))
+    .filter((box) => box.checked)
+    .map((box) => box.value);
+}
+
+/** Lists the grant's companies as checkboxes, none ticked: connecting needs at least one. */
+function showChoice(name: string, token: string, tenants: Tenant[]): void {
+  state.choice = { name, token };
+  $("tenant-choice-title").textContent =
+    name + " gave access to " + tenants.length + " companies. Tick the ones to connect:";
+  const list = $("tenant-choice-list");
+  list.textContent = "";
+  for (const t of tenants) {
+    const box = el("input", { type: "checkbox", value: t.id, "data-testid": "tenant-" + t.id });
+    box.addEventListener("change", () => {
+      byId("tenant-choice-confirm", HTMLButtonElement).disabled = chosenTenants().length === 0;
+    });
+    const label: (string | HTMLElement)[] = [box, " " + (t.name || t.id)];
+    if (t.type) label.push(el("span", { class: "muted", text: " (" + t.type + ")" }));
+    list.appendChild(el("label", {}, label));
+  }
+  byId("tenant-choice-confirm", HTMLButtonElement).disabled = true;
+  $("tenant-choice").hidden = false;
+}
+
+function hideChoice(): void {
+  state.choice = null;
+  $("tenant-choice").hidden = true;
+  $("tenant-choice-list").textContent = "";
+}
+
+$("tenant-choice-confirm").addEventListener("click", () => {
+  const choice = state.choice;
+  const ids = chosenTenants();
+  if (!choice || ids.length === 0) return;
+  byId("tenant-choice-confirm", HTMLButtonElement).disabled = true;
+  act(confirmConsent(choice.name, choice.token, ids));
+});
+$("tenant-choice-cancel").addEventListener("click", () => {
+  const choice = state.choice;
+  hideChoice();
+  if (choice) say("Connecting " + choice.name + " was cancelled: nothing was connected.");
+});
+
+async function disconnect(name: string, tenantId: string | null): Promise<void> {
+  const r = await api<{ message: string }>("POST", "/integration/disconnect?" + connQuery(name, tenantId));
+  say(r.message);
+  await refresh();
+}
+
+async function fetchNow(name: string, tenantId: string | null): Promise<void> {
+  const started = Date.now();
+  const r = await api<{ message: string }>("POST", "/integration/fetch?" + connQuery(name, tenantId));
+  say(r.message);
+  await waitForFetches([{ integration: name, tenant_id: tenantId }], started);
+  await refresh();
+}
+
+interface Target {
+  integration: string;
+  tenant_id: string | null;
+}
+
+/** Polls the status until each connection named has a fetch that began after `since` (runs are logged when they end). */
+async function waitForFetches(targets: Target[], since: number, timeoutMs = 30000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  // A little slack: the worker's clock and this page's may differ by a moment.
+  const done = (s: Status) => !!s.last_fetch && Date.parse(s.last_fetch.started_at) >= since - 2000;
+  for (;;) {
+    const status = await api<Status[]>("GET", "/integration/status?" + q({ workspace_id: WS }));
+    state.status = status;
+    renderStatus();
+    const finished = targets.every((t) => {
+      const s = status.find((s) => sameConn(s, t.integration, t.tenant_id));
+      return s !== undefined && done(s);
+    });
+    if (finished) return true;
+    if (Date.now() > deadline) return false;
+    await sleep(500);
+  }
+}
+
+async function runCron(): Promise<void> {
+  const button = byId("run-cron", HTMLButtonElement);
+  const line = $("cron-status");
+  const targets = dataConnections()
+    .filter((c) => !c.k.requires_reconnect)
+    .map((c) => ({ integration: c.p.name, tenant_id: c.k.tenant_id }));
+  const started = Date.now();
+  button.disabled = true;
+  line.textContent = "Running the cron…";
+  try {
+    // wrangler dev's local trigger for the scheduled handler (the cron in wrangler.toml).
+    const res = await fetch("/cdn-cgi/handler/scheduled?cron=" + encodeURIComponent(CRON));
+    if (!res.ok) throw new Error("The scheduled trigger answered HTTP " + res.status + " (is this wrangler dev?)");
+    line.textContent = targets.length ? "Cron ran; waiting for the fetches…" : "Cron ran; nothing is connected.";
+    const finished = targets.length ? await waitForFetches(targets, started) : true;
+    line.textContent = finished
+      ? "Cron done at " + new Date().toLocaleTimeString() + "."
+      : "Cron ran; no new fetch finished within 30 s.";
+    await refresh();
+  } catch (e) {
+    line.textContent = "";
+    say(messageOf(e), true);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+$("run-cron").addEventListener("click", () => act(runCron()));
+$("data-provider").addEventListener("change", () => act(loadData()));
+$("chart-title").addEventListener("change", () => drawChart(byId("chart-title", HTMLSelectElement).value));
+
+if (!config.appOrigins.includes(location.origin)) {
+  const warning = $("origin-warning");
+  const right = config.appOrigins[0] + "/";
+  warning.appendChild(
+    document.createTextNode(
+      "This page is open at " +
+        location.origin +
+        ", but the server's APP_ORIGIN is " +
+        config.appOrigins.join(",") +
+        ": the connect popup posts its result to those origins only, so connecting from here cannot finish. Open ",
+    ),
+  );
+  warning.appendChild(el("a", { href: right, "data-testid": "origin-link", text: right }));
+  warning.appendChild(document.createTextNode(" instead, or add this origin to APP_ORIGIN."));
+  warning.hidden = false;
+}
+act(refresh());
