@@ -64,7 +64,12 @@ function errorPage(
   code: string,
   message: string,
 ) {
-  return popupPage(c, { integration: provider.name, status: "error", code, message }, appOrigins(c.env)[0] ?? "", status);
+  return popupPage(
+    c,
+    { integration: provider.name, status: "error", code, message },
+    appOrigins(c.env)[0] ?? "",
+    status,
+  );
 }
 
 /**
@@ -238,7 +243,7 @@ export function oauthRoutes(provider: RegisteredProvider) {
  * 303 to `return_to`); nothing here becomes a connection.
  */
 async function oauthCallback(
-  c: Context<AppEnv>,
+  c: Context<AppEnv, string>,
   provider: RegisteredProvider,
   q: z.infer<typeof callbackQuery>,
 ): Promise<Response> {
