@@ -14,7 +14,7 @@ import {
   rememberLocalOrigin,
 } from "../framework/settings";
 import { availableProviders } from "../providers/registry";
-import { describe, docsPage, openApiDocument } from "./docs";
+import { describe, openApiDocument } from "./docs";
 import type { AppEnv } from "./env";
 import { errorBody, notFound, retryAfterHeader, statusOf } from "./errors";
 import { connectSessionRoutes } from "./routes/connect-sessions";
@@ -55,16 +55,15 @@ const localDevelopmentOnly = createMiddleware<AppEnv>(async function localDevelo
   await next();
 });
 
-let development: Promise<Hono<AppEnv>> | undefined;
-
 /**
- * The console and the sandbox (./development.ts), loaded on their first request: a production
- * isolate never evaluates them, and a development one only once it serves them.
+ * What wrangler's bundler writes in place of `process.env.NODE_ENV`: "production" for
+ * `wrangler deploy`, "development" for `wrangler dev`; unset under the tests. A deploy's bundle thus
+ * drops the development branch below, and with it every module only that branch imports (the
+ * console, the sandbox, Swagger UI): bytes, not just their evaluation.
  */
-const developmentRoutes: Handler<AppEnv> = async function developmentRoutes(c) {
-  development ??= import("./development").then((m) => m.developmentApp);
-  return (await development).fetch(c.req.raw, c.env, c.executionCtx);
-};
+declare const process: { readonly env: { readonly NODE_ENV?: string } };
+
+let development: Promise<Hono<AppEnv>> | undefined;
 
 /** An isolate's bindings never change: the configuration is checked once. */
 let checked: { env: Env; problems: Promise<ConfigProblem[]> } | undefined;
@@ -115,9 +114,27 @@ function buildApp(env: Env) {
     if (provider.developmentOnly) app.use(`/integration/${provider.slug}/*`, local);
     app.route("/", oauthRoutes(provider));
   }
-  if (isDevelopment(env)) {
+  if (process.env.NODE_ENV !== "production" && isDevelopment(env)) {
+    // The console, the sandbox and /docs (./development.ts), loaded on their first request: an
+    // isolate evaluates them only once it serves them.
+    const developmentRoutes: Handler<AppEnv> = async function developmentRoutes(c) {
+      development ??= import("./development").then((m) => m.developmentApp);
+      return (await development).fetch(c.req.raw, c.env, c.executionCtx);
+    };
     app.use("/sandbox/*", local).use("/", local).use("/docs", local);
     app.all("/sandbox/*", developmentRoutes).get("/", developmentRoutes);
+    // Swagger UI loads its scripts from a CDN without subresource integrity, so /docs is a local
+    // development page only; /openapi.json, which it renders, is served everywhere.
+    app.get(
+      "/docs",
+      describe({
+        tag: "Service",
+        summary: "Human-readable API reference (Swagger UI) for /openapi.json; local development only",
+        access: "public",
+        responses: { 200: { description: "HTML page", contentType: "text/html" } },
+      }),
+      developmentRoutes,
+    );
   }
 
   app.get(
@@ -130,19 +147,6 @@ function buildApp(env: Env) {
     }),
     openApiDocument(app),
   );
-  // Swagger UI loads its scripts from a CDN without subresource integrity, so /docs is a local
-  // development page only; /openapi.json, which it renders, is served everywhere.
-  if (isDevelopment(env))
-    app.get(
-      "/docs",
-      describe({
-        tag: "Service",
-        summary: "Human-readable API reference (Swagger UI) for /openapi.json; local development only",
-        access: "public",
-        responses: { 200: { description: "HTML page", contentType: "text/html" } },
-      }),
-      (c) => docsPage(c),
-    );
 
   app.notFound(notFound);
   app.onError(function renderError(err, c) {

@@ -1,13 +1,10 @@
 // OpenAPI for every route, through hono-openapi: a route's description (summary, access, responses)
-// becomes its operation; its validators add the parameters and body. Also the document itself and a
-// Swagger UI page that renders it.
+// becomes its operation; its validators add the parameters and body. Also the document itself (the
+// Swagger UI page that renders it is docs-page.ts).
 import type { StandardSchemaV1 } from "@standard-schema/spec";
-import { SwaggerUI } from "@hono/swagger-ui";
-import type { Context, Hono } from "hono";
-import { html, raw } from "hono/html";
+import type { Hono } from "hono";
 import { type DescribeRouteOptions, describeRoute, openAPIRouteHandler, resolver } from "hono-openapi";
 import type { AppEnv } from "./env";
-import { htmlPage } from "./html";
 
 /** Who may call a route: anyone, any signed-in user, or a member / admin of the input's `workspace_id`. */
 export type Access = "public" | "user" | "member" | "admin";
@@ -64,7 +61,7 @@ export function describe(doc: RouteDoc) {
   });
 }
 
-const INFO = {
+export const INFO = {
   title: "zebbra-integrations",
   version: "0.1.0",
   description:
@@ -109,46 +106,4 @@ export function openApiDocument(app: Hono<AppEnv>) {
       content: { "application/json": { schema: ERROR_REF } },
     },
   });
-}
-
-/** Swagger UI, pinned, from jsDelivr; our inline script runs under a nonce and nothing else may. */
-const SWAGGER_UI = { baseUrl: "https://cdn.jsdelivr.net/npm", version: "5.35.0" };
-
-export function docsPage(c: Context<AppEnv, string>): Promise<Response> {
-  const cdn = `${SWAGGER_UI.baseUrl}/swagger-ui-dist@${SWAGGER_UI.version}/`;
-  return htmlPage(
-    c,
-    (nonce) => {
-      // SwaggerUI returns a string, built here from the pinned asset URLs by the escaping template.
-      const swagger = SwaggerUI({
-        ...SWAGGER_UI,
-        url: "/openapi.json",
-        manuallySwaggerUIHtml: (asset) => {
-          const markup = html` <div id="swagger-ui"></div>
-            ${asset.css.map((href) => html`<link rel="stylesheet" href="${href}" /> `)}${asset.js.map(
-              (src) => html`<script nonce="${nonce}" src="${src}" crossorigin="anonymous"></script> `,
-            )}
-            <script nonce="${nonce}">
-              window.onload = () => {
-                window.ui = SwaggerUIBundle({ dom_id: "#swagger-ui", url: "/openapi.json" });
-              };
-            </script>`;
-          if (markup instanceof Promise) throw new Error("the Swagger UI markup has no async parts");
-          return markup.toString();
-        },
-      });
-      return html`<!doctype html>
-        <html lang="en">
-          <head>
-            <meta charset="utf-8" />
-            <meta name="viewport" content="width=device-width, initial-scale=1" />
-            <title>${INFO.title} API</title>
-          </head>
-          <body>
-            ${raw(swagger)}
-          </body>
-        </html>`;
-    },
-    { connectSelf: true, scriptFrom: cdn, styleFrom: cdn, images: "data:" },
-  );
 }
