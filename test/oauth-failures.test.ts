@@ -4,7 +4,7 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../src/edge/app";
-import { registerOAuthApp } from "../src/framework/oauth/app";
+import { resolveOAuthApp } from "../src/framework/oauth/app";
 import { saveState } from "../src/framework/state";
 import { providers } from "../src/providers/registry";
 import { consent, scriptCode } from "./fake-client";
@@ -142,7 +142,7 @@ describe("a provider without client credentials", () => {
   const unconfigured = { ...env, XERO_CLIENT_ID: "", XERO_CLIENT_SECRET: "" } as Env;
 
   it("should be reported as not configured, naming the variables", () => {
-    expect(registerOAuthApp(providers.Xero, unconfigured)).toEqual({
+    expect(resolveOAuthApp(providers.Xero, unconfigured)).toEqual({
       configured: false,
       missing: ["XERO_CLIENT_ID", "XERO_CLIENT_SECRET"],
     });
@@ -180,7 +180,7 @@ describe("a provider without client credentials", () => {
   });
 
   it("should pick up URL overrides from variables alone", () => {
-    const resolved = registerOAuthApp(providers.Gusto, {
+    const resolved = resolveOAuthApp(providers.Gusto, {
       ...env,
       GUSTO_SCOPES: "a b  c",
       GUSTO_API_BASE_URL: "https://x.test/api/",

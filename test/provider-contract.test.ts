@@ -6,7 +6,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { keyRingFromEnv } from "../src/framework/crypto";
-import { registerOAuthApp } from "../src/framework/oauth/app";
+import { resolveOAuthApp } from "../src/framework/oauth/app";
 import type { OAuthApp } from "../src/framework/oauth/types";
 import type { RegisteredProvider } from "../src/framework/provider";
 import { tenantPathProblem } from "../src/framework/proxy";
@@ -35,7 +35,7 @@ const exampleConfig = (provider: RegisteredProvider) =>
 
 /** The provider's resolved app; fails the test (rather than comparing two `false`s) when it is not configured. */
 function configuredApp(provider: RegisteredProvider): OAuthApp {
-  const resolution = registerOAuthApp(provider, provider.developmentOnly ? developmentEnv : env);
+  const resolution = resolveOAuthApp(provider, provider.developmentOnly ? developmentEnv : env);
   if (!resolution.configured) throw new Error(`${provider.name} is not configured: ${resolution.missing.join(", ")}`);
   return resolution.app;
 }

@@ -7,7 +7,7 @@ import { encodeBase64urlNoPadding } from "@oslojs/encoding";
 import { sha256 } from "@oslojs/crypto/sha2";
 import { describe, expect, it } from "vitest";
 import data from "../src/edge/sandbox/data.json";
-import { providerVar, registerOAuthApp } from "../src/framework/oauth/app";
+import { providerVar, resolveOAuthApp } from "../src/framework/oauth/app";
 import type { RegisteredProvider } from "../src/framework/provider";
 import type { ProviderApi, RequestOptions } from "../src/framework/provider-http";
 import { providers } from "../src/providers/registry";
@@ -566,7 +566,7 @@ describe("the sandbox's endpoints", () => {
   const unset = (prefix: string) =>
     Object.fromEntries(["AUTHORIZE_URL", "TOKEN_URL", "REVOKE_URL", "API_BASE_URL"].map((s) => [`${prefix}_${s}`, ""]));
   const endpoints = (extra: Record<string, string>) => {
-    const resolved = registerOAuthApp(providers.SandboxPayroll, {
+    const resolved = resolveOAuthApp(providers.SandboxPayroll, {
       ...developmentEnv,
       ...unset("SANDBOXPAYROLL"),
       ...extra,

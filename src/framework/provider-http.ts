@@ -2,6 +2,7 @@
 // JSON parsed, the provider's rate limit and 429 Retry-After respected, redirects never followed,
 // failures turned into typed errors that never carry the token.
 import { jitteredBackoff, parseRetryAfter, retry } from "./retry";
+import { SECOND_MS, MINUTE_MS } from "./durations";
 
 export class ProviderApiError extends Error {
   constructor(
@@ -45,7 +46,7 @@ export interface ApiOptions {
 }
 
 export function createProviderApi(baseUrl: string, accessToken: string, options: ApiOptions = {}): ProviderApi {
-  const { timeoutMs = 30_000, limiter, retries429 = 3, maxWaitMs = 60_000 } = options;
+  const { timeoutMs = 30 * SECOND_MS, limiter, retries429 = 3, maxWaitMs = MINUTE_MS } = options;
 
   const once = async (
     url: URL,

@@ -118,7 +118,7 @@ interface ProviderBase {
   /** The provider's API documentation, linked from docs/providers.md. */
   docsUrl?: string;
   /**
-   * The OAuth app's defaults (the `registerOAuthApp` arguments of Zebbra's original framework); every URL and the scopes are
+   * The OAuth app's defaults (the `resolveOAuthApp` arguments of Zebbra's original framework); every URL and the scopes are
    * overridable by `<NAME>_*` variables. URLs may hold `{field}` placeholders of `connectionConfig`.
    */
   oauth: OAuthAppDefaults;

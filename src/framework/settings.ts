@@ -6,6 +6,7 @@
 import * as z from "zod/mini";
 import { FailureError } from "./failure";
 import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from "./webhooks";
+import { DAY_MS, MINUTE_MS, SECOND_MS } from "./durations";
 
 /** Secrets the service cannot run without; the edge answers 503 naming any that is missing. */
 export const REQUIRED_SECRETS = ["AUTH_JWT_SECRET", "TOKEN_ENCRYPTION_KEY"] as const;
@@ -55,8 +56,6 @@ const eventTypes = z.transform((value: unknown): ReadonlySet<WebhookEventType> =
   return named.length > 0 && named.every(known) ? new Set(named.filter(known)) : all;
 });
 
-const DAY = 24 * 3600_000;
-
 /** Every fixed-name setting, and its default (docs/configuration.md lists the same). */
 const variables = z.object({
   AUTH_JWT_SECRET: text,
@@ -67,10 +66,10 @@ const variables = z.object({
   TOKEN_REFRESH_TIMEOUT_MS: whole(10_000, 1),
   TOKEN_REFRESH_RETRIES: whole(3),
   TOKEN_REFRESH_BACKOFF_MS: whole(500),
-  TOKEN_REFRESH_MAX_WAIT_MS: whole(30_000),
-  CACHE_REFRESH_AFTER_MS: whole(50 * 60_000, 1),
-  CACHE_RETENTION_MS: whole(30 * DAY, 1),
-  FETCH_RUNS_RETENTION_MS: whole(30 * DAY, 1),
+  TOKEN_REFRESH_MAX_WAIT_MS: whole(30 * SECOND_MS),
+  CACHE_REFRESH_AFTER_MS: whole(50 * MINUTE_MS, 1),
+  CACHE_RETENTION_MS: whole(30 * DAY_MS, 1),
+  FETCH_RUNS_RETENTION_MS: whole(30 * DAY_MS, 1),
   LIMIT_NEW_KEYS_PER_HOUR: whole(60, 1),
   LIMIT_FETCHES_PER_HOUR: whole(30, 1),
   LIMIT_CONNECT_SESSIONS_PER_HOUR: whole(30, 1),
@@ -82,11 +81,11 @@ const variables = z.object({
   WEBHOOK_PREVIOUS_SECRETS: text,
   WEBHOOK_TIMEOUT_MS: whole(10_000, 1),
   WEBHOOK_EVENTS: eventTypes,
-  WEBHOOK_DELIVERED_RETENTION_MS: whole(7 * DAY),
+  WEBHOOK_DELIVERED_RETENTION_MS: whole(7 * DAY_MS),
   PROXY_MAX_REQUEST_BYTES: whole(1024 * 1024, 1),
   PROXY_MAX_RESPONSE_BYTES: whole(10 * 1024 * 1024, 1),
   PROXY_MAX_WAIT_MS: whole(10_000),
-  PROXY_TIMEOUT_MS: whole(30_000, 1),
+  PROXY_TIMEOUT_MS: whole(30 * SECOND_MS, 1),
 });
 
 const settingsSchema = z.pipe(

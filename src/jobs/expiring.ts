@@ -6,9 +6,10 @@ import { webhookSettings } from "../framework/settings";
 import { db } from "../storage/db";
 import { expiringConnections, markExpiringAnnounced } from "../storage/expiry";
 import { WebhookEvents } from "../workspace/webhook-events";
+import { DAY_MS } from "../framework/durations";
 
 /** How long before a hard expiry the host app hears of it. */
-export const EXPIRING_NOTICE_MS = 30 * 24 * 3600_000;
+export const EXPIRING_NOTICE_MS = 30 * DAY_MS;
 /** Connections announced per tick; the rest wait for the next (a hard expiry is months away when first known). */
 const LIMIT = 200;
 /** Notices per D1 batch (two statements each). */

@@ -10,6 +10,7 @@ import { lazy } from "../framework/lazy";
 import { db } from "../storage/db";
 import { type CurrentSeal, staleConnections, stalePendingGrants } from "../storage/reseal";
 import { type ResealBatch, type ResealOutcome, workspaceClient } from "../workspace/client";
+import { MINUTE_MS, DAY_MS } from "../framework/durations";
 
 /** Rows per step: each may cost one workspace-object call, so a step stays far below the subrequest limit. */
 export const RESEAL_PAGE = 100;
@@ -18,11 +19,11 @@ const CONCURRENCY = 10;
 /** OAUTH_KV key of the last pass's state: `{ keyId, format, at, done }`. */
 export const RESEAL_STATE_KEY = "job:reseal";
 /** A pass with no step for this long is taken for dead and started again. */
-const STALLED_AFTER_MS = 15 * 60_000;
+const STALLED_AFTER_MS = 15 * MINUTE_MS;
 /** A finished pass is run again after this long, for rows written meanwhile under an old key (a deploy's last requests). */
-const REPEAT_AFTER_MS = 24 * 3600_000;
+const REPEAT_AFTER_MS = DAY_MS;
 /** How often a running pass records that it is alive (KV allows one write a second per key). */
-const HEARTBEAT_MS = 60_000;
+const HEARTBEAT_MS = MINUTE_MS;
 
 /** Where a pass stands: pending grants after `pending` (null once they are done), then connections after `connection`. */
 export interface ResealCursor {

@@ -19,6 +19,7 @@ import {
   takeOverdueEvents,
 } from "../storage/webhooks";
 import { eachMessage } from "./messages";
+import { MINUTE_MS, DAY_MS } from "../framework/durations";
 
 /** The queue name the consumer is bound to in wrangler.toml; the worker's queue handler routes by it. */
 export const WEBHOOK_QUEUE_NAME = "zebbra-webhooks";
@@ -99,10 +100,10 @@ export async function consumeWebhooks(batch: MessageBatch<unknown>, env: Env): P
 }
 
 /** Pending events whose next attempt is this late have lost their queue message. */
-const OVERDUE_AFTER_MS = 5 * 60_000;
+const OVERDUE_AFTER_MS = 5 * MINUTE_MS;
 /** Events re-queued per cron tick (each sendBatch carries 100). */
 const RESEND_LIMIT = 1000;
-const DEAD_RETENTION_MS = 30 * 24 * 3600_000;
+const DEAD_RETENTION_MS = 30 * DAY_MS;
 /** Old events deleted per statement, and statements per tick at most: up to 100,000 a tick. */
 const PRUNE_BATCH = 5000;
 const PRUNE_BATCHES = 20;

@@ -5,7 +5,7 @@ import { openTokens, sealTokens } from "../framework/crypto";
 import type { Failure, TenantSummary } from "../framework/failure";
 import { randomId, sha256Hex } from "../framework/hash";
 import { appForConnection } from "../framework/connection-config";
-import { registerOAuthApp } from "../framework/oauth/app";
+import { resolveOAuthApp } from "../framework/oauth/app";
 import { revokeGrant } from "../framework/oauth/flow";
 import type { TokenSet } from "../framework/oauth/types";
 import { createProviderApi } from "../framework/provider-http";
@@ -17,9 +17,10 @@ import { chooseConnection, type ConnectionRef, tenantOrNull } from "./connection
 import type { WorkspaceDeps } from "./deps";
 import type { IntegrationAccess } from "./integration-access";
 import type { PayloadStore } from "./payloads";
+import { MINUTE_MS } from "../framework/durations";
 
 /** How long a completed consent waits for its user's confirmation. */
-export const PENDING_GRANT_TTL_MS = 10 * 60_000;
+export const PENDING_GRANT_TTL_MS = 10 * MINUTE_MS;
 /** DO storage: `redeemed:<confirm token hash>` → Redemption, so a retried confirm gets the same answer. */
 export const REDEEMED_PREFIX = "redeemed:";
 
@@ -365,7 +366,7 @@ export class Grants {
     why: string,
   ): Promise<void> {
     const provider = this.deps.providerOf(integration);
-    const resolution = provider ? registerOAuthApp(provider, this.deps.env) : null;
+    const resolution = provider ? resolveOAuthApp(provider, this.deps.env) : null;
     if (!provider || !resolution?.configured) return;
     try {
       await revokeGrant(appForConnection(provider, resolution.app, config), tokens);

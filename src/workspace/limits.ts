@@ -7,11 +7,10 @@
 import type { Failure } from "../framework/failure";
 import type { WorkspaceLimits } from "../framework/settings";
 import { type Conn, connKey } from "./connections";
+import { MINUTE_MS, HOUR_MS } from "../framework/durations";
 
 export type LimitedWork = "new_key" | "fetch" | "connect_session" | "proxy_call" | "webhook_redelivery";
 
-const HOUR_MS = 3600_000;
-const MINUTE_MS = 60_000;
 const PREFIX = "limit:";
 
 interface Window {

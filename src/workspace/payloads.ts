@@ -14,6 +14,7 @@ import {
 import type { OutboxEvent } from "../storage/webhooks";
 import { type Conn, connKey } from "./connections";
 import type { WorkspaceDeps } from "./deps";
+import { HOUR_MS } from "../framework/durations";
 
 /**
  * DO storage: `payload:<integration>/<tenant>:<cache date>` → StoredPayload. Keys written before
@@ -22,7 +23,7 @@ import type { WorkspaceDeps } from "./deps";
  */
 const PAYLOAD_PREFIX = "payload:";
 /** last_requested_at is written at most this often per key. */
-const TOUCH_EVERY_MS = 3600_000;
+const TOUCH_EVERY_MS = HOUR_MS;
 
 /** A cached payload as stored: its JSON, handed to the edge as is, and when it was fetched. */
 export interface StoredPayload {

@@ -12,6 +12,7 @@ import { proxySettings } from "../framework/settings";
 import { type ConnectionRef, connKey } from "./connections";
 import type { WorkspaceDeps } from "./deps";
 import type { AccessOutcome, UsableAccess } from "./tokens";
+import { MINUTE_MS } from "../framework/durations";
 
 /** A call to forward, as the edge checked it. */
 export interface ProxyRequest {
@@ -42,7 +43,7 @@ const MAX_429_WAITS = 2;
  * answer 401 (a path that needs a scope the grant lacks), and each forced refresh is a call to the
  * shared OAuth app's token endpoint; past this, the 401 is the answer.
  */
-export const FORCED_REFRESH_INTERVAL_MS = 60_000;
+export const FORCED_REFRESH_INTERVAL_MS = MINUTE_MS;
 /** DO storage: `proxy_refresh:<connKey>` → when a proxied 401 last forced a refresh (epoch ms). */
 export const FORCED_REFRESH_PREFIX = "proxy_refresh:";
 

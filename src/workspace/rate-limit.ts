@@ -2,6 +2,7 @@
 // Durable Object, where every fetch of the workspace runs.
 import type { RateLimit } from "../framework/provider";
 import type { Limiter } from "../framework/provider-http";
+import { MINUTE_MS } from "../framework/durations";
 
 export class RateLimiter implements Limiter {
   private active = 0;
@@ -11,7 +12,7 @@ export class RateLimiter implements Limiter {
   constructor(
     private readonly limit: RateLimit,
     /** The rolling window `perMinute` counts over; shorter only in tests. */
-    private readonly windowMs = 60_000,
+    private readonly windowMs = MINUTE_MS,
   ) {}
 
   /** Runs `task` once a concurrency slot and a slot in the rolling minute are free. */

@@ -4,6 +4,7 @@
 // of growing in one database with every workspace's runs.
 import type { FetchRun } from "../framework/runs";
 import { type Conn, connKey } from "./connections";
+import { HOUR_MS } from "../framework/durations";
 
 /**
  * DO storage: `run:<integration>/<tenant>:<started at, 15 digits>:<cache date>` → FetchRun. Keys sort
@@ -13,7 +14,7 @@ import { type Conn, connKey } from "./connections";
  */
 const RUN_PREFIX = "run:";
 /** Runs past the retention are looked for at most this often per integration. */
-const PRUNE_EVERY_MS = 3600_000;
+const PRUNE_EVERY_MS = HOUR_MS;
 /** How many of the oldest runs one pruning pass looks at (an hour's worth, and then some). */
 const PRUNE_BATCH = 500;
 

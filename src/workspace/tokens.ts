@@ -6,7 +6,7 @@ import { type KeyRing, sealTokens } from "../framework/crypto";
 import type { Failure, FailureReason } from "../framework/failure";
 import { sha256Hex } from "../framework/hash";
 import { appForConnection, ConnectionConfigError } from "../framework/connection-config";
-import { registerOAuthApp } from "../framework/oauth/app";
+import { resolveOAuthApp } from "../framework/oauth/app";
 import { TokenEndpointError } from "../framework/oauth/client";
 import { refreshGrant, revokeGrant } from "../framework/oauth/flow";
 import type { OAuthApp, TokenResponse } from "../framework/oauth/types";
@@ -16,6 +16,7 @@ import { lifecycleSettings } from "../framework/settings";
 import { type Conn, type ConnectionRef, type ConnectionStore, tenantOrNull } from "./connections";
 import type { IntegrationAccess } from "./integration-access";
 import { SingleFlight } from "./single-flight";
+import { MINUTE_MS } from "../framework/durations";
 
 /** What a caller gets: enough to call the provider's API, nothing to refresh with. */
 export interface UsableAccess {
@@ -63,7 +64,7 @@ function refreshMargin(
   if (providerMarginMs !== undefined) return providerMarginMs;
   if (access.expiresAt === null) return 0;
   const lifetime = access.expiresAt - access.tokensIssuedAt;
-  return Math.max(0, Math.min(5 * 60_000, lifetime / 2));
+  return Math.max(0, Math.min(5 * MINUTE_MS, lifetime / 2));
 }
 
 export class TokenLifecycle {
@@ -122,7 +123,7 @@ export class TokenLifecycle {
       return failure("reconnect_required", `${integration} must be connected again by a workspace member`);
     }
 
-    const resolution = registerOAuthApp(provider, this.env);
+    const resolution = resolveOAuthApp(provider, this.env);
     if (!resolution.configured) {
       return failure(
         "provider_not_configured",

@@ -3,7 +3,7 @@
 import { Hono } from "hono";
 import * as z from "zod/mini";
 import { FailureError } from "../../framework/failure";
-import { registerOAuthApp } from "../../framework/oauth/app";
+import { resolveOAuthApp } from "../../framework/oauth/app";
 import { displayName, type RegisteredProvider } from "../../framework/provider";
 import { availableProviders, requireProvider } from "../../providers/registry";
 import { listConnectionStates } from "../../storage/connections";
@@ -89,7 +89,7 @@ function providerEntry(p: RegisteredProvider, env: Env, connections: ConnectionI
     name: p.name,
     display_name: displayName(p),
     api_type: p.apiType,
-    configured: registerOAuthApp(p, env).configured,
+    configured: resolveOAuthApp(p, env).configured,
     connection_config: p.connectionConfig
       ? Object.fromEntries(
           Object.entries(p.connectionConfig).map(([field, spec]) => [

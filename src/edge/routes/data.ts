@@ -17,6 +17,7 @@ import { authenticated, requireRole } from "../auth";
 import { describe } from "../docs";
 import type { AppEnv } from "../env";
 import { described, connectionQuery, fields, query, queryFromJsonBody } from "../validate";
+import { HOUR_MS } from "../../framework/durations";
 
 const fromDate = described(
   z.string().check(
@@ -38,7 +39,7 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 
 /** The cron trigger in wrangler.toml runs at the top of every hour. */
 function nextScheduledRun(now: number): string {
-  return new Date(Math.floor(now / 3600_000) * 3600_000 + 3600_000).toISOString();
+  return new Date(Math.floor(now / HOUR_MS) * HOUR_MS + HOUR_MS).toISOString();
 }
 
 const cacheDate = described(

@@ -7,7 +7,7 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import * as z from "zod/mini";
 import { appForConnection, ConnectionConfigError } from "../../framework/connection-config";
 import { clampCode, FailureError } from "../../framework/failure";
-import { registerOAuthApp, requireApp } from "../../framework/oauth/app";
+import { resolveOAuthApp, requireApp } from "../../framework/oauth/app";
 import { newCodeVerifier, TokenEndpointError } from "../../framework/oauth/client";
 import { type Authorized, authorizationUrl, exchangeCode } from "../../framework/oauth/flow";
 import type { OAuthApp } from "../../framework/oauth/types";
@@ -297,7 +297,7 @@ async function oauthCallback(
       `${name} did not say which account was connected. Close this window and try again.`,
     );
 
-  const resolution = registerOAuthApp(provider, c.env);
+  const resolution = resolveOAuthApp(provider, c.env);
   if (!resolution.configured)
     return failed(c, provider, state, 503, "provider_not_configured", `${name} is not configured on this server.`);
   // The code and the client secret go only to the token endpoint of the host the user consented

@@ -4,7 +4,7 @@
 // providers' client settings, so one set of SANDBOX_* variables configures both sides.
 import { sha256 } from "@oslojs/crypto/sha2";
 import { encodeBase64urlNoPadding } from "@oslojs/encoding";
-import { registerOAuthApp } from "../../framework/oauth/app";
+import { resolveOAuthApp } from "../../framework/oauth/app";
 import { displayName } from "../../framework/provider";
 import { publicBase } from "../../framework/settings";
 import { randomId, sha256Hex } from "../../framework/hash";
@@ -102,7 +102,7 @@ export function sandboxClients(env: Env, requestUrl: string): SandboxClient[] {
   const base = publicBase(env, requestUrl);
   return availableProviders(env).flatMap((provider) => {
     if (!provider.developmentOnly) return [];
-    const resolution = registerOAuthApp(provider, env);
+    const resolution = resolveOAuthApp(provider, env);
     if (!resolution.configured) return [];
     return [
       {

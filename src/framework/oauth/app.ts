@@ -1,4 +1,4 @@
-// registerOAuthApp: a provider's declared OAuth app plus its `<NAME>_*` variables. Every URL and
+// resolveOAuthApp: a provider's declared OAuth app plus its `<NAME>_*` variables. Every URL and
 // the scopes are overridable by variables alone, so a sandbox or a test server plugs in without code.
 import { FailureError } from "../failure";
 import type { ProviderVariable } from "../names";
@@ -17,7 +17,7 @@ export function providerVar(provider: RegisteredProvider, suffix: ProviderVariab
   return readVar(env, `${provider.envPrefix}_${suffix}`);
 }
 
-export function registerOAuthApp(provider: RegisteredProvider, env: Env): AppResolution {
+export function resolveOAuthApp(provider: RegisteredProvider, env: Env): AppResolution {
   const v = (suffix: ProviderVariable) => providerVar(provider, suffix, env);
   const clientId = v("CLIENT_ID");
   const clientSecret = v("CLIENT_SECRET");
@@ -52,7 +52,7 @@ export function registerOAuthApp(provider: RegisteredProvider, env: Env): AppRes
 
 /** The resolved app, or a `provider_not_configured` failure naming the missing variables. */
 export function requireApp(provider: RegisteredProvider, env: Env): OAuthApp {
-  const resolution = registerOAuthApp(provider, env);
+  const resolution = resolveOAuthApp(provider, env);
   if (resolution.configured) return resolution.app;
   throw new FailureError(
     "provider_not_configured",

@@ -4,7 +4,7 @@
 /** How the client authenticates at the token endpoint (RFC 6749 §2.3.1). */
 export type ClientAuthMethod = "client_secret_basic" | "client_secret_post";
 
-/** What a provider declares about its OAuth app (the `registerOAuthApp` arguments of Zebbra's original framework). */
+/** What a provider declares about its OAuth app (the `resolveOAuthApp` arguments of Zebbra's original framework). */
 export interface OAuthAppDefaults {
   /**
    * Endpoint URLs. A development-only provider may give paths ("/sandbox/oauth/token"): endpoints of

@@ -7,6 +7,7 @@
 // - Tenant: an Organization app's token covers its organization, so the host app names none
 //   (GET /rest/integrations/consent shows which: https://developer.deel.com/api/reference/endpoints/integrations/get-integration-consent-v-2026-01-01.md).
 import { defineProvider } from "../../framework/provider";
+import { DAY_MS } from "../../framework/durations";
 
 export default defineProvider({
   name: "Deel",
@@ -21,5 +22,5 @@ export default defineProvider({
   },
   offlineAccessNote: "Deel always returns a refresh token (single use, 90 days).",
   // Deel: refresh tokens expire after 90 days; refresh well before.
-  keepAliveAfterMs: 25 * 24 * 3600_000,
+  keepAliveAfterMs: 25 * DAY_MS,
 });

@@ -9,6 +9,7 @@ import { lazy } from "../../framework/lazy";
 import { defineProvider, type TenantInfo } from "../../framework/provider";
 import { type ProviderApi, ProviderApiError } from "../../framework/provider-http";
 import { quickBooksBatch, readQuickBooksReport, reportPeriods, reportRange, reportRequests } from "./report";
+import { DAY_MS } from "../../framework/durations";
 
 // Intuit documents no format; every realm id seen is a decimal string (Nango checks 10–19 digits).
 const REALM_ID = /^\d{1,20}$/;
@@ -67,7 +68,7 @@ export default defineProvider({
   // Intuit: refresh tokens live 100 days, extended by each use
   // (https://blogs.intuit.com/2024/06/03/oauth-token-management-done-the-right-way/), up to the
   // five-year cap above, which no use extends: the cron warns 30 days before it (connection.expiring).
-  keepAliveAfterMs: 50 * 24 * 3600_000,
+  keepAliveAfterMs: 50 * DAY_MS,
   // Intuit names the company the user picked in the redirect, not through an API call.
   tenantFromCallback(query) {
     const realms = query.getAll("realmId");

@@ -14,6 +14,7 @@ import * as z from "zod/mini";
 import { lazy } from "../../framework/lazy";
 import { defineProvider, type TenantInfo } from "../../framework/provider";
 import type { ProviderApi } from "../../framework/provider-http";
+import { DAY_MS } from "../../framework/durations";
 
 const businessList = lazy(() =>
   z.object({ $items: z.array(z.looseObject({ id: z.string(), displayed_as: z.nullish(z.string()) })) }),
@@ -39,7 +40,7 @@ export default defineProvider({
   },
   offlineAccessNote: "Sage always returns a refresh token (with refresh_token_expires_in).",
   // Sage: refresh tokens expire after 31 days unused [3rd-party]; refresh well before.
-  keepAliveAfterMs: 20 * 24 * 3600_000,
+  keepAliveAfterMs: 20 * DAY_MS,
   lookupTenants: businesses,
   proxy: { tenant: { header: "X-Business" } },
 });

@@ -4,6 +4,7 @@ import { mergeBatches, ProviderDataError } from "../../framework/data";
 import { lazy } from "../../framework/lazy";
 import { defineProvider } from "../../framework/provider";
 import { batchPeriods, readReport, reportRequests, xeroRange } from "./report";
+import { DAY_MS } from "../../framework/durations";
 
 // Xero's connections: one entry per organisation (or practice) the user ticked at consent, `id` being
 // the connection that DELETE /connections/{id} removes.
@@ -40,7 +41,7 @@ export default defineProvider({
   // "What is the expiration for a refresh token?"): exactly the case of a lost answer.
   refreshRetryAfterTimeout: true,
   // Xero: "Unused refresh tokens expire after 60 days" (same FAQ); refresh at half that.
-  keepAliveAfterMs: 30 * 24 * 3600_000,
+  keepAliveAfterMs: 30 * DAY_MS,
   // A consent may cover several organisations (the user ticks them) and a practice: each organisation
   // can become a connection, chosen by the user at confirm; a practice has no books to read.
   async lookupTenants(api) {
