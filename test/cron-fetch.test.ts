@@ -23,11 +23,7 @@ const count = async (sql: string, ...binds: unknown[]) =>
   )?.n ?? 0;
 
 async function until(check: () => Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
+  await expect.poll(check, { timeout: 10_000, interval: 50, message: `timed out waiting for ${what}` }).toBe(true);
 }
 
 async function tick(): Promise<void> {

@@ -4,6 +4,7 @@ import { inject } from "vitest";
 import type {
   ApiRequestLog,
   AuthorizationSummary,
+  GateState,
   GrantPatch,
   GrantSummary,
   GustoPaging,
@@ -137,6 +138,36 @@ export const revokeGrant = (grantId: string): Promise<GrantSummary> =>
 /** API requests that presented one of the grant's access tokens. */
 export const grantRequests = (grantId: string): Promise<ApiRequestLog[]> =>
   controlCall("GET", `/grants/${encodeURIComponent(grantId)}/requests`);
+
+/** A gate of the fake: a scripted answer `{ hold: gate.name }` is parked there until `release()`. */
+export interface Gate {
+  name: string;
+  /** Resolves once `count` requests are parked at the gate (throws if none comes within `timeoutMs`). */
+  held(count?: number, timeoutMs?: number): Promise<GateState>;
+  /** Resolves once `count` parked requests were abandoned: their client (the worker) hung up, e.g. timed out. */
+  abandoned(count?: number, timeoutMs?: number): Promise<GateState>;
+  /** Opens the gate: what is parked goes on, and later arrivals pass at once. */
+  release(): Promise<GateState>;
+  state(): Promise<GateState>;
+}
+
+/**
+ * A new gate, named `label` plus a random suffix: the fake outlives a test file (watch mode reruns
+ * it), and a gate once released stays open.
+ */
+export function gate(label: string): Gate {
+  const name = `${label}-${crypto.randomUUID()}`;
+  const path = `/gates/${encodeURIComponent(name)}`;
+  const wait = (want: Record<string, number>, timeoutMs = 10_000) =>
+    controlCall<GateState>("POST", `${path}/wait`, { ...want, timeoutMs });
+  return {
+    name,
+    held: (count = 1, timeoutMs) => wait({ waiting: count }, timeoutMs),
+    abandoned: (count = 1, timeoutMs) => wait({ abandoned: count }, timeoutMs),
+    release: () => controlCall("POST", `${path}/release`),
+    state: () => controlCall("GET", path),
+  };
+}
 
 /** A URL on the fake that records every request reaching it (e.g. a scripted redirect's target). */
 export const sinkUrl = (name: string): string => fakeUrl(`/sink/${encodeURIComponent(name)}`);

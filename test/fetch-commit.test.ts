@@ -4,7 +4,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
-import { configureTenant, setGustoEmployees } from "./fake-client";
+import { configureTenant, gate, scriptApi, setGustoEmployees } from "./fake-client";
 import { call, fetchRuns, seedConnection, token } from "./helpers";
 
 const KEY = 1_700_000_000;
@@ -57,15 +57,18 @@ describe("a fetch's D1 writes", () => {
     const stub = env.WORKSPACE.getByName(ws);
     // Loaded into memory first, so the check after the fetch is the object's, not a fresh D1 read.
     expect((await stub.getIntegrationAccess({ integration: "Gusto" })).ok).toBe(true);
-    for (const tenantId of grant.tenantIds) await configureTenant(tenantId, { latencyMs: 1500 });
+    // The provider reads the data, and its answer is held until the disconnect has finished.
+    const answer = gate("fetch-answer");
+    await scriptApi(grant.grantId, [{ hold: answer.name, holdAt: "answer" }]);
 
     const fetching = stub.runFetch({ integration: "Gusto" }, KEY, "cron");
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await answer.held();
     const res = await call(`/integration/disconnect?workspace_id=${ws}&integration=Gusto`, {
       method: "POST",
       bearer: await token({ [ws]: "admin" }),
     });
     expect(res.status).toBe(200);
+    await answer.release();
 
     const outcome = await fetching;
     expect(outcome.ok ? "kept" : outcome.failure.reason).toBe("not_connected");

@@ -9,7 +9,11 @@ import { keyRingFromEnv } from "../src/framework/crypto";
 import { addMonths, monthEnd } from "../src/framework/dates";
 import type { FetchRun } from "../src/framework/runs";
 import { type AccessOutcome, workspaceClient } from "../src/workspace/client";
+import type { RegisteredProvider } from "../src/framework/provider";
 import { providerList } from "../src/providers/registry";
+import { ConnectionStore } from "../src/workspace/connections";
+import { TokenLifecycle } from "../src/workspace/tokens";
+import { WebhookEvents } from "../src/workspace/webhook-events";
 import { consent, createGrant, type MintedGrant } from "./fake-client";
 
 export type Role = "admin" | "member";
@@ -124,6 +128,34 @@ export async function accessOutcome(
   tenantId?: string,
 ): Promise<AccessOutcome> {
   return workspaceClient(env, workspaceId).getIntegrationAccess({ integration, tenantId });
+}
+
+/**
+ * Asks for a usable token inside the workspace's object, through a TokenLifecycle built as the object
+ * builds its own, on its storage, but with `vars` over the env (e.g. a short TOKEN_REFRESH_TIMEOUT_MS
+ * where the timeout is what a test is about) and `provider` over the registry's entry.
+ */
+export function accessWithSettings(
+  workspaceId: string,
+  integration: string,
+  opts: { vars?: Record<string, string>; provider?: Partial<RegisteredProvider> } = {},
+): Promise<AccessOutcome> {
+  const tuned = { ...env, ...opts.vars } as Env;
+  const provider = { ...providerList.find((p) => p.name === integration)!, ...opts.provider } as RegisteredProvider;
+  return runInDurableObject(env.WORKSPACE.getByName(workspaceId), async (_instance, state) => {
+    const ring = () => keyRingFromEnv(tuned);
+    const d = db(tuned.DB);
+    const store = new ConnectionStore(state.storage, d, workspaceId, ring, new WebhookEvents(tuned, d, workspaceId));
+    const lifecycle = new TokenLifecycle(
+      state.storage,
+      store,
+      tuned,
+      ring,
+      (name) => (name === integration ? provider : undefined),
+      () => Promise.resolve(),
+    );
+    return lifecycle.getIntegrationAccess({ integration });
+  });
 }
 
 /** Mints a grant at the fake provider and stores it as the workspace's connection, as a callback would. */

@@ -8,18 +8,20 @@ import worker from "../src/index";
 import { providers } from "../src/providers/registry";
 import { runFanOut } from "./dispatch-driver";
 import { stats } from "./fake-client";
-import { rawAccessRow, seedConnection } from "./helpers";
+import { fetchRuns, rawAccessRow, seedConnection } from "./helpers";
 
 const DAY = 24 * 3600_000;
 const xeroIdle = providers.Xero.keepAliveAfterMs;
 
 /** Waits until the grant's refresh count reaches `n`. */
 async function refreshed(grantId: string, n: number): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if ((await stats(grantId)).refreshRequests >= n) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`grant ${grantId} was not refreshed ${n} times`);
+  await expect
+    .poll(async () => (await stats(grantId)).refreshRequests, {
+      timeout: 10_000,
+      interval: 50,
+      message: `grant ${grantId} was not refreshed ${n} times`,
+    })
+    .toBeGreaterThanOrEqual(n);
 }
 
 describe("keep-alive", () => {
@@ -33,14 +35,26 @@ describe("keep-alive", () => {
     worker.scheduled(createScheduledController({ cron: "0 * * * *", scheduledTime: Date.now() }), env, ctx);
     await waitOnExecutionContext(ctx);
 
-    await refreshed(idle.grantId, 1);
-    // The rest of the tick's messages are handled by now as well.
-    await new Promise((r) => setTimeout(r, 500));
+    // The tick's work, done: the idle grant's refresh stored, and each connection's default-window
+    // fetch (same tick, same queue) logged.
+    await expect
+      .poll(async () => Number((await rawAccessRow("ws-idle", "Xero"))!.tokens_issued_at), { timeout: 10_000 })
+      .toBeGreaterThan(Date.now() - DAY);
+    const cronRuns = async (ws: string, integration: string) =>
+      (await fetchRuns(ws, integration)).filter((r) => r.trigger === "cron").length;
+    await expect
+      .poll(
+        async () => [
+          await cronRuns("ws-idle", "Xero"),
+          await cronRuns("ws-recent", "Xero"),
+          await cronRuns("ws-idle", "Gusto"),
+        ],
+        { timeout: 10_000 },
+      )
+      .toEqual([1, 1, 1]);
     expect((await stats(idle.grantId)).refreshRequests).toBe(1);
     expect((await stats(recent.grantId)).refreshRequests).toBe(0);
     expect((await stats(gusto.grantId)).refreshRequests).toBe(0);
-    const row = (await rawAccessRow("ws-idle", "Xero"))!;
-    expect(row.tokens_issued_at).toBeGreaterThan(Date.now() - DAY);
   });
 
   it("should refresh every idle connection of a tick, each once, and none on the next tick", async () => {

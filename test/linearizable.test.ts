@@ -1,13 +1,14 @@
 // One linearizable history per connection: confirm, disconnect, refresh, keep-alive and fetch
 // completion for one integration are ordered in its workspace object, and work done for an earlier
-// grant (its generation) is dropped. Each pair is interleaved here with a provider that answers slowly.
+// grant (its generation) is dropped. Each pair is interleaved here by a provider answer held until
+// the other operation has finished.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { keyRingFromEnv } from "../src/framework/crypto";
 import { db } from "../src/storage/db";
 import { workspaceClient } from "../src/workspace/client";
 import { loadAccess } from "../src/workspace/integration-access";
-import { findGrant, scriptApi, scriptToken, stats } from "./fake-client";
+import { findGrant, type Gate, gate, script, stats } from "./fake-client";
 import {
   accessOutcome,
   authorizeThroughPopup,
@@ -21,14 +22,6 @@ import {
   token,
 } from "./helpers";
 
-/** A slow API answer (well inside the provider client's 30 s timeout). */
-const SLOW_API_MS = 600;
-/**
- * A slow token answer: under the suite's TOKEN_REFRESH_TIMEOUT_MS (300), so the refresh sees the
- * answer instead of timing out, but long enough for the other operation to finish first.
- */
-const SLOW_TOKEN_MS = 250;
-
 const cacheRows = async (workspaceId: string) =>
   (
     await env.DB.prepare("SELECT count(*) AS n FROM data_cache WHERE workspace_id = ?")
@@ -36,13 +29,14 @@ const cacheRows = async (workspaceId: string) =>
       .first<{ n: number }>()
   )?.n ?? 0;
 
-/** Waits until the fake provider has received a request of the grant (API call or refresh). */
-async function reached(grantId: string, what: "apiRequests" | "refreshRequests"): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if ((await stats(grantId))[what] > 0) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`the provider never saw a ${what} of ${grantId}`);
+/**
+ * The grant's next answer (API call or refresh) held after the provider processed it (read the data,
+ * rotated the tokens), so that it lands only after the other operation has finished.
+ */
+async function holdNextAnswer(grantId: string, endpoint: "api" | "token"): Promise<Gate> {
+  const answer = gate(`${endpoint}-answer`);
+  await script(grantId, endpoint, [{ hold: answer.name, holdAt: "answer" }]);
+  return answer;
 }
 
 async function disconnect(workspaceId: string, integration: string): Promise<string> {
@@ -59,10 +53,11 @@ describe("disconnect against in-flight work", () => {
     const ws = "ws-lin-fetch";
     const grant = await seedConnection(ws, "gusto");
     // The provider reads the data at once but answers late: after the disconnect revoked the grant.
-    await scriptApi(grant.grantId, [{ delayMs: SLOW_API_MS, delayAfterProcessing: true }]);
+    const answer = await holdNextAnswer(grant.grantId, "api");
     const read = getData(ws, "Gusto", "2024-01-15");
-    await reached(grant.grantId, "apiRequests");
+    await answer.held();
     expect(await disconnect(ws, "Gusto")).toMatch(/has been disconnected/);
+    await answer.release();
     // From here on nothing may serve this connection's data.
     expect((await getData(ws, "Gusto", "2024-01-15")).status).toBe(404);
     expect((await read).status).toBe(404);
@@ -76,10 +71,11 @@ describe("disconnect against in-flight work", () => {
     const ws = "ws-lin-refresh";
     const grant = await seedConnection(ws, "xero", { expiresInSeconds: -5 });
     // The provider rotates at once but answers late: the answer lands after the disconnect.
-    await scriptToken(grant.grantId, [{ delayMs: SLOW_TOKEN_MS, delayAfterProcessing: true }]);
+    const answer = await holdNextAnswer(grant.grantId, "token");
     const pending = accessOutcome(ws, "Xero");
-    await reached(grant.grantId, "refreshRequests");
+    await answer.held();
     await disconnect(ws, "Xero");
+    await answer.release();
     const outcome = await pending;
     expect(!outcome.ok && outcome.failure.reason).toBe("not_connected");
     expect(await rawAccessRow(ws, "Xero")).toBeNull();
@@ -89,10 +85,11 @@ describe("disconnect against in-flight work", () => {
   it("keep-alive × disconnect: a forced refresh finishing late does not resurrect the connection", async () => {
     const ws = "ws-lin-keepalive";
     const grant = await seedConnection(ws, "gusto", { issuedAgoMs: 90 * 24 * 3600_000 });
-    await scriptToken(grant.grantId, [{ delayMs: SLOW_TOKEN_MS, delayAfterProcessing: true }]);
+    const answer = await holdNextAnswer(grant.grantId, "token");
     const pending = workspaceClient(env, ws).refreshNow({ integration: "Gusto" });
-    await reached(grant.grantId, "refreshRequests");
+    await answer.held();
     await disconnect(ws, "Gusto");
+    await answer.release();
     expect((await pending).ok).toBe(false);
     expect(await rawAccessRow(ws, "Gusto")).toBeNull();
   });
@@ -124,15 +121,16 @@ describe("replacing a connection against in-flight work", () => {
     // The new grant (for the same company) is authorized first, so only its confirm races the slow fetch.
     const second = await authorizeThroughPopup(ws, "Gusto", { role: "admin", tenant: oldGrant.tenantIds[0]! });
     const newGrant = (await findGrant({ code: second.code }))!;
-    await scriptApi(oldGrant.grantId, [{ delayMs: SLOW_API_MS, delayAfterProcessing: true }]);
+    const answer = await holdNextAnswer(oldGrant.grantId, "api");
     // The tenant lookups at connect time already count as API requests.
     const [oldBefore, newBefore] = [
       (await stats(oldGrant.grantId)).apiRequests,
       (await stats(newGrant.grantId)).apiRequests,
     ];
     const read = getData(ws, "Gusto", "2024-01-15");
-    await reached(oldGrant.grantId, "apiRequests");
+    await answer.held();
     expect((await confirm(ws, "Gusto", second.confirmToken, { role: "admin" })).status).toBe(200);
+    await answer.release();
     expect((await read).status).toBe(404);
     expect(await cacheRows(ws)).toBe(0);
     expect((await stats(oldGrant.grantId)).apiRequests).toBe(oldBefore + 1);
@@ -146,10 +144,11 @@ describe("replacing a connection against in-flight work", () => {
     const oldGrant = await seedConnection(ws, "xero", { expiresInSeconds: -5 });
     const next = await authorizeThroughPopup(ws, "Xero", { role: "admin", tenant: oldGrant.tenantIds.at(-1)! });
     const newGrant = (await findGrant({ code: next.code }))!;
-    await scriptToken(oldGrant.grantId, [{ delayMs: SLOW_TOKEN_MS, delayAfterProcessing: true }]);
+    const answer = await holdNextAnswer(oldGrant.grantId, "token");
     const pending = accessOutcome(ws, "Xero");
-    await reached(oldGrant.grantId, "refreshRequests");
+    await answer.held();
     expect((await confirm(ws, "Xero", next.confirmToken, { role: "admin" })).status).toBe(200);
+    await answer.release();
     const outcome = await pending;
     expect(!outcome.ok && outcome.failure.reason).toBe("not_connected");
     const stored = await loadAccess(db(env.DB), await keyRingFromEnv(env), ws, "Xero");

@@ -52,8 +52,9 @@ describe("QuickBooks tokens", () => {
     expect((await stats(grant.grantId)).refreshRequests).toBe(before.refreshRequests);
 
     expect((await runFanOut(Date.now() + 51 * DAY, { kinds: ["keepalive"] })).messages).toBeGreaterThanOrEqual(1);
-    for (let i = 0; i < 200 && (await stats(grant.grantId)).refreshRequests === before.refreshRequests; i++)
-      await new Promise((r) => setTimeout(r, 50));
+    await expect
+      .poll(async () => (await stats(grant.grantId)).refreshRequests, { timeout: 10_000, interval: 50 })
+      .toBeGreaterThan(before.refreshRequests);
     const after = await stats(grant.grantId);
     expect(after.refreshRequests).toBe(before.refreshRequests + 1);
     expect((await stored("ws-qb-idle")).tokens.refreshToken).toBe(after.currentRefreshToken);

@@ -1,18 +1,15 @@
 // Durable rotation: a refreshed token set is written to the workspace object's storage before D1,
 // so a D1 failure right after the provider rotated loses nothing; and a refresh whose answer never
 // came is resent only for providers that accept a used refresh token again.
-import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { keyRingFromEnv } from "../src/framework/crypto";
 import { providers } from "../src/providers/registry";
 import { db } from "../src/storage/db";
-import { WebhookEvents } from "../src/workspace/webhook-events";
-import { ConnectionStore } from "../src/workspace/connections";
 import { loadAccess } from "../src/workspace/integration-access";
-import { TokenLifecycle } from "../src/workspace/tokens";
-import { scriptToken, stats } from "./fake-client";
-import { accessOutcome, rawAccessRow, seedConnection } from "./helpers";
+import { gate, scriptToken, stats } from "./fake-client";
+import { accessOutcome, accessWithSettings, rawAccessRow, seedConnection } from "./helpers";
 
 const stored = async (ws: string, integration: string) =>
   (await loadAccess(db(env.DB), await keyRingFromEnv(env), ws, integration))!;
@@ -27,19 +24,20 @@ async function breakConnectionsTable(): Promise<{ restore: () => Promise<void> }
   };
 }
 
-async function refreshReached(grantId: string): Promise<void> {
-  for (let i = 0; i < 200 && (await stats(grantId)).refreshRequests === 0; i++)
-    await new Promise((r) => setTimeout(r, 5));
-}
+/** Where the timeout is the thing under test: short, against an answer that never comes in time. */
+const SHORT_TIMEOUT = { TOKEN_REFRESH_TIMEOUT_MS: "300" };
 
 describe("durable rotation", () => {
   it("should keep a rotated token set through a D1 failure and write it once D1 is back", async () => {
     const ws = "ws-d1-down";
     const grant = await seedConnection(ws, "xero", { expiresInSeconds: -5 });
-    await scriptToken(grant.grantId, [{ delayMs: 150, delayAfterProcessing: true }]);
+    // The provider rotates; its answer is held until D1 is down.
+    const answer = gate("d1-down");
+    await scriptToken(grant.grantId, [{ hold: answer.name, holdAt: "answer" }]);
     const pending = accessOutcome(ws, "Xero");
-    await refreshReached(grant.grantId);
+    await answer.held();
     const d1 = await breakConnectionsTable();
+    await answer.release();
     const outcome = await pending;
     const rotated = await stats(grant.grantId);
     // The caller got the new token: it is durable in the object's storage even though D1 refused it.
@@ -64,10 +62,12 @@ describe("durable rotation", () => {
   it("should write a held set on the next load when D1 comes back before the alarm", async () => {
     const ws = "ws-d1-load";
     const grant = await seedConnection(ws, "gusto", { expiresInSeconds: -5 });
-    await scriptToken(grant.grantId, [{ delayMs: 150, delayAfterProcessing: true }]);
+    const answer = gate("d1-load");
+    await scriptToken(grant.grantId, [{ hold: answer.name, holdAt: "answer" }]);
     const pending = accessOutcome(ws, "Gusto");
-    await refreshReached(grant.grantId);
+    await answer.held();
     const d1 = await breakConnectionsTable();
+    await answer.release();
     expect((await pending).ok).toBe(true);
     await d1.restore();
     await evictDurableObject(env.WORKSPACE.getByName(ws));
@@ -83,23 +83,16 @@ describe("a refresh that timed out", () => {
   it("should not resend the refresh token for a provider that does not allow it, and mark the connection", async () => {
     const ws = "ws-timeout-strict";
     const grant = await seedConnection(ws, "gusto", { expiresInSeconds: -5 });
-    // The provider rotates, and the answer is lost (longer than TOKEN_REFRESH_TIMEOUT_MS, 300 ms).
-    await scriptToken(grant.grantId, [{ delayMs: 2000, delayAfterProcessing: true }]);
+    // The provider rotates, and the answer is lost: held until the worker has given up on it.
+    const answer = gate("timeout-strict");
+    await scriptToken(grant.grantId, [{ hold: answer.name, holdAt: "answer" }]);
     // Gusto as a provider that does not accept a used refresh token again.
-    const strict = { ...providers.Gusto, refreshRetryAfterTimeout: false };
-    const outcome = await runInDurableObject(env.WORKSPACE.getByName(ws), async (_instance, state) => {
-      const ring = () => keyRingFromEnv(env);
-      const store = new ConnectionStore(state.storage, db(env.DB), ws, ring, new WebhookEvents(env, db(env.DB), ws));
-      const lifecycle = new TokenLifecycle(
-        state.storage,
-        store,
-        env,
-        ring,
-        () => strict,
-        () => Promise.resolve(),
-      );
-      return lifecycle.getIntegrationAccess({ integration: "Gusto" });
+    const outcome = await accessWithSettings(ws, "Gusto", {
+      vars: SHORT_TIMEOUT,
+      provider: { refreshRetryAfterTimeout: false },
     });
+    // The worker hung up on the held answer: it timed out, it never heard back.
+    expect(await answer.abandoned()).toMatchObject({ abandoned: 1, passed: 0 });
     expect(!outcome.ok && outcome.failure.reason).toBe("reconnect_required");
     const summary = await stats(grant.grantId);
     expect(summary.refreshRequests).toBe(1);
@@ -113,11 +106,13 @@ describe("a refresh that timed out", () => {
     expect(providers.Xero.refreshRetryAfterTimeout).toBe(true);
     const ws = "ws-timeout-xero";
     const grant = await seedConnection(ws, "xero", { expiresInSeconds: -5 });
-    // The first attempt is never processed (the client gives up first); the retry succeeds.
-    await scriptToken(grant.grantId, [{ delayMs: 2000 }]);
-    const outcome = await accessOutcome(ws, "Xero");
+    // The first attempt is held on arrival, so never processed: the client gives up first; the retry succeeds.
+    const first = gate("timeout-xero");
+    await scriptToken(grant.grantId, [{ hold: first.name }]);
+    const outcome = await accessWithSettings(ws, "Xero", { vars: SHORT_TIMEOUT });
+    expect(await first.abandoned()).toMatchObject({ abandoned: 1, passed: 0 });
     const summary = await stats(grant.grantId);
     expect(outcome.ok && outcome.access.accessToken).toBe(summary.currentAccessToken);
-    expect(summary.refreshRequests).toBe(2);
+    expect(summary).toMatchObject({ refreshRequests: 2, consumedRefreshTokens: 1, revoked: false });
   });
 });

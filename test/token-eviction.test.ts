@@ -3,7 +3,7 @@
 import { abortAllDurableObjects, evictDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { scriptToken, stats } from "./fake-client";
+import { gate, scriptToken, stats } from "./fake-client";
 import { accessOutcome, rawAccessRow, seedConnection } from "./helpers";
 
 describe("WorkspaceDO eviction", () => {
@@ -18,14 +18,15 @@ describe("WorkspaceDO eviction", () => {
 
   it("should never resend a refresh token whose refresh was cut off by a crash", async () => {
     const grant = await seedConnection("ws-crash", "xero", { expiresInSeconds: -5 });
-    // The provider rotates, then the answer is lost: the object dies while waiting for it.
-    await scriptToken(grant.grantId, [{ delayMs: 250, delayAfterProcessing: true }]);
+    // The provider rotates, then the answer is lost: held until the object has died waiting for it.
+    const answer = gate("crash");
+    await scriptToken(grant.grantId, [{ hold: answer.name, holdAt: "answer" }]);
     const pending = accessOutcome("ws-crash", "Xero").catch((e: unknown) => e);
-    for (let i = 0; i < 100 && (await stats(grant.grantId)).refreshRequests === 0; i++)
-      await new Promise((r) => setTimeout(r, 10));
+    await answer.held();
     // A crash, not a graceful eviction (which would wait for the refresh to finish).
     await abortAllDurableObjects();
     await pending;
+    await answer.release();
 
     const after = await accessOutcome("ws-crash", "Xero");
     expect(!after.ok && after.failure.reason).toBe("reconnect_required");

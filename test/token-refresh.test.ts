@@ -7,8 +7,8 @@ import { loadAccess, storeAccess } from "../src/workspace/integration-access";
 import { keyRingFromEnv } from "../src/framework/crypto";
 import { createProviderApi } from "../src/framework/provider-http";
 import { workspaceClient } from "../src/workspace/client";
-import { scriptToken, stats } from "./fake-client";
-import { accessOutcome, rawAccessRow, seedConnection } from "./helpers";
+import { gate, scriptToken, stats } from "./fake-client";
+import { accessOutcome, accessWithSettings, rawAccessRow, seedConnection } from "./helpers";
 
 const stored = async (ws: string, integration = "Xero") =>
   (await loadAccess(db(env.DB), await keyRingFromEnv(env), ws, integration))!;
@@ -155,8 +155,11 @@ describe("refresh failures", () => {
 
   it("should retry after a timeout that the provider never processed", async () => {
     const grant = await seedConnection("ws-timeout", "gusto", { expiresInSeconds: -5 });
-    await scriptToken(grant.grantId, [{ delayMs: 2000 }]);
-    const outcome = await accessOutcome("ws-timeout", "Gusto");
+    // Held on arrival until the worker gives up (a short timeout, the thing under test): never processed.
+    const first = gate("timeout");
+    await scriptToken(grant.grantId, [{ hold: first.name }]);
+    const outcome = await accessWithSettings("ws-timeout", "Gusto", { vars: { TOKEN_REFRESH_TIMEOUT_MS: "300" } });
+    expect(await first.abandoned()).toMatchObject({ abandoned: 1, passed: 0 });
     const summary = await stats(grant.grantId);
     expect(outcome.ok && outcome.access.accessToken).toBe(summary.currentAccessToken);
     expect(summary.refreshRequests).toBe(2);
@@ -166,8 +169,12 @@ describe("refresh failures", () => {
   it("should treat an answer whose body comes too late as a lost answer, not an unexpected failure", async () => {
     // Headers in time, body after the timeout: the provider processed the refresh (and rotated).
     const grant = await seedConnection("ws-late-body", "gusto", { expiresInSeconds: -5 });
-    await scriptToken(grant.grantId, [{ bodyDelayMs: 2000 }]);
-    const outcome = await accessOutcome("ws-late-body", "Gusto");
+    // The body is held until the worker gives up. The timeout is short, being the thing under test,
+    // yet long enough for headers sent at once to arrive on a loaded machine.
+    const body = gate("late-body");
+    await scriptToken(grant.grantId, [{ hold: body.name, holdAt: "body" }]);
+    const outcome = await accessWithSettings("ws-late-body", "Gusto", { vars: { TOKEN_REFRESH_TIMEOUT_MS: "3000" } });
+    expect(await body.abandoned()).toMatchObject({ abandoned: 1, passed: 0 });
     // Before the fix a bare TimeoutError escaped (a 500) and left the connection refresh_interrupted.
     // Now it is retried like any lost answer; Gusto has no grace period for the rotated-away token,
     // so the resend is refused and the member is asked to reconnect, with the reason recorded.

@@ -73,6 +73,12 @@ function parseScript(body: unknown): { endpoint: string; responses: ScriptedResp
   if (!isObject(body)) return "body must be { endpoint, responses }";
   const responses = body["responses"];
   if (!Array.isArray(responses) || !responses.every(isObject)) return "responses must be an array of objects";
+  const badHold = responses.some(
+    (r) =>
+      (r["hold"] !== undefined && (typeof r["hold"] !== "string" || r["hold"] === "")) ||
+      (r["holdAt"] !== undefined && !["arrival", "answer", "body"].includes(r["holdAt"] as string)),
+  );
+  if (badHold) return 'hold must be a gate name, holdAt "arrival", "answer" or "body"';
   return { endpoint: typeof body["endpoint"] === "string" ? body["endpoint"] : "token", responses: responses };
 }
 

@@ -2,6 +2,7 @@
 // outcomes, abort-aware sleeps.
 import { createHash, randomBytes, randomInt, randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { type Gates, hold } from "./gates.ts";
 import type { ScriptedResponse } from "./types.ts";
 
 /** What a handler answers; `null` means the connection was already dealt with (reset / client gone). */
@@ -12,6 +13,8 @@ export interface Reply {
   body?: unknown;
   /** Headers at once, the body this much later. */
   bodyDelayMs?: number;
+  /** Headers at once, the body when this settles (a gate released, or the client gone). */
+  bodyAfter?: Promise<void>;
 }
 
 export interface Ctx {
@@ -22,6 +25,8 @@ export interface Ctx {
   rawBody: string;
   /** Aborted when the client hangs up before the answer is written, or when the server closes. */
   signal: AbortSignal;
+  /** Where scripted answers are held (`hold`). */
+  gates: Gates;
 }
 
 export const json = (status: number, body: unknown, headers: Record<string, string> = {}): Reply => ({
@@ -57,6 +62,13 @@ export function writeReply(res: ServerResponse, reply: Reply): void {
   }
   headers["Content-Length"] = String(Buffer.byteLength(payload));
   res.writeHead(reply.status, headers);
+  if (reply.bodyAfter) {
+    res.flushHeaders();
+    void reply.bodyAfter.then(() => {
+      if (!res.destroyed) res.end(payload);
+    });
+    return;
+  }
   if (!reply.bodyDelayMs) {
     res.end(payload);
     return;
@@ -113,8 +125,8 @@ export const realmId = (): string => `9130${String(randomInt(1e12)).padStart(12,
 export const s256 = (verifier: string): string => createHash("sha256").update(verifier).digest("base64url");
 
 /**
- * Runs `normal` under a scripted outcome: optional delay, reset, or a canned error reply built by
- * `errorReply`. Without an entry, just runs `normal`.
+ * Runs `normal` under a scripted outcome: optional delay or gate, reset, or a canned error reply
+ * built by `errorReply`. Without an entry, just runs `normal`.
  */
 export async function runScripted(
   ctx: Ctx,
@@ -126,6 +138,11 @@ export async function runScripted(
   const delay = entry.delayMs ?? 0;
   if (delay > 0 && !entry.delayAfterProcessing) {
     await sleep(delay, ctx.signal);
+    if (ctx.signal.aborted) return null;
+  }
+  const holdAt = entry.hold === undefined ? null : (entry.holdAt ?? "arrival");
+  if (entry.hold !== undefined && holdAt === "arrival") {
+    await hold(ctx.gates, entry.hold, ctx.signal);
     if (ctx.signal.aborted) return null;
   }
   if (entry.reset) {
@@ -144,9 +161,14 @@ export async function runScripted(
     if (entry.retryAfter !== undefined) headers["Retry-After"] = String(entry.retryAfter);
     if (entry.location !== undefined) headers["Location"] = entry.location;
     reply = { ...reply, headers, ...(entry.bodyDelayMs ? { bodyDelayMs: entry.bodyDelayMs } : {}) };
+    if (entry.hold !== undefined && holdAt === "body") reply.bodyAfter = hold(ctx.gates, entry.hold, ctx.signal);
   }
   if (delay > 0 && entry.delayAfterProcessing) {
     await sleep(delay, ctx.signal);
+    if (ctx.signal.aborted) return null;
+  }
+  if (entry.hold !== undefined && holdAt === "answer") {
+    await hold(ctx.gates, entry.hold, ctx.signal);
     if (ctx.signal.aborted) return null;
   }
   return reply;

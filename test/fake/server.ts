@@ -5,6 +5,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { api } from "./api.ts";
 import { control } from "./control.ts";
+import { createGates, type Gates, gateRoutes } from "./gates.ts";
 import { json, readBody, writeReply } from "./http.ts";
 import type { Ctx, Reply } from "./http.ts";
 import { authorize, revoke, token } from "./oauth.ts";
@@ -70,6 +71,7 @@ const methodNotAllowed = (allow: string): Reply => json(405, { error: "method_no
 
 async function route(state: State, receiver: WebhookReceiver, sink: Sink, ctx: Ctx): Promise<Reply | null> {
   const path = ctx.url.pathname;
+  if (path.startsWith("/_control/gates/")) return gateRoutes(ctx.gates, ctx, path);
   if (path.startsWith("/webhooks/") || path.startsWith("/_control/webhooks")) return webhookRoutes(receiver, ctx, path);
   if (path.startsWith("/sink/") || path.startsWith("/_control/sink/")) return sinkRoutes(sink, ctx, path);
   if (path === "/_control" || path.startsWith("/_control/")) return control(state, ctx, path.slice("/_control".length));
@@ -86,6 +88,7 @@ export async function startFakeServer(opts: { port?: number; state?: State } = {
   const state = opts.state ?? createState();
   const receiver = createWebhookReceiver();
   const sink = createSink();
+  const gates: Gates = createGates();
   const closing = new AbortController();
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const hangUp = new AbortController();
@@ -101,6 +104,7 @@ export async function startFakeServer(opts: { port?: number; state?: State } = {
         url: new URL(req.url ?? "/", "http://127.0.0.1"),
         rawBody,
         signal: AbortSignal.any([hangUp.signal, closing.signal]),
+        gates,
       };
       const reply = await route(state, receiver, sink, ctx);
       if (reply) writeReply(res, reply);

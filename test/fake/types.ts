@@ -31,6 +31,31 @@ export interface ScriptedResponse {
   bodyDelayMs?: number;
   /** Sent as Location, e.g. with a 307 (a fakeUrl("/sink/<name>") records what follows it). */
   location?: string;
+  /**
+   * Park the request at this gate until the test releases it (`gate(name).release()` in
+   * test/fake-client.ts). Where, by `holdAt`; a client that hangs up meanwhile abandons it.
+   */
+  hold?: string;
+  /**
+   * "arrival" (default): before processing, so an abandoned request changes nothing. "answer":
+   * processed (a refresh has rotated), the answer held: a lost answer if the client gives up.
+   * "body": processed, status line and headers sent, the body held.
+   */
+  holdAt?: "arrival" | "answer" | "body";
+}
+
+/** A gate's counts (GET /_control/gates/<name>). */
+export interface GateState {
+  name: string;
+  /** Released: what arrives now passes at once. */
+  open: boolean;
+  /** Requests parked now. */
+  waiting: number;
+  arrived: number;
+  /** Requests that went on after the release. */
+  passed: number;
+  /** Requests whose client hung up while parked. */
+  abandoned: number;
 }
 
 /** One request that reached `/sink/<name>` (GET /_control/sink/<name>). */

@@ -149,21 +149,3 @@ export async function runCron(dev: Dev): Promise<void> {
   if (!res.ok) throw new Error(`the scheduled trigger answered ${res.status}`);
   await res.body?.cancel();
 }
-
-interface Status {
-  integration: string;
-  last_fetch: { outcome: string; trigger: string } | null;
-}
-
-/** Polls /integration/status until the connection has a last fetch (runs are logged once they end, ok or not). */
-export async function waitForFetch(dev: Dev, workspaceId: string, integration: string, timeoutMs = 30_000) {
-  const jwt = await bearer(dev, { [workspaceId]: "member" });
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const { body } = await api<Status[]>(dev, `/integration/status?workspace_id=${workspaceId}`, { bearer: jwt });
-    const fetch = body.find((s) => s.integration === integration)?.last_fetch;
-    if (fetch) return fetch;
-    if (Date.now() > deadline) throw new Error(`no finished fetch of ${integration} within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}

@@ -247,10 +247,16 @@ describe("refresh", () => {
     const g = await mint({ provider: "xero" });
     await ctl("POST", `/grants/${g.grantId}/script`, {
       endpoint: "token",
-      responses: [{ delayMs: 150 }, { delayMs: 300 }],
+      responses: [{ hold: "race-first" }, { hold: "race-second" }],
     });
-    const [a, b] = await Promise.all([xeroRefresh(g.refresh_token), xeroRefresh(g.refresh_token)]);
-    expect([a.status, b.status]).toEqual([200, 400]);
+    const a = xeroRefresh(g.refresh_token);
+    await ctl("POST", "/gates/race-first/wait", { waiting: 1 });
+    const b = xeroRefresh(g.refresh_token);
+    await ctl("POST", "/gates/race-second/wait", { waiting: 1 });
+    await ctl("POST", "/gates/race-first/release");
+    expect((await a).status).toBe(200);
+    await ctl("POST", "/gates/race-second/release");
+    expect((await b).status).toBe(400);
     expect(await grantStats(g.grantId)).toMatchObject({ maxConcurrentRefresh: 2, revoked: true, inFlightRefresh: 0 });
   });
 
@@ -271,6 +277,75 @@ describe("refresh", () => {
     await expect(xeroRefresh(g.refresh_token)).rejects.toThrow();
     expect((await xeroRefresh(g.refresh_token)).status).toBe(200);
     expect(await grantStats(g.grantId)).toMatchObject({ refreshRequests: 3, consumedRefreshTokens: 1 });
+  });
+});
+
+describe("gates", () => {
+  type Gate = { waiting: number; arrived: number; passed: number; abandoned: number; open: boolean };
+  const wait = (name: string, want: object) => ctl<Gate>("POST", `/gates/${name}/wait`, want);
+
+  it("holds a request on arrival, unprocessed, until the gate is released; then lets later ones pass", async () => {
+    const g = await mint({ provider: "xero" });
+    await ctl("POST", `/grants/${g.grantId}/script`, { endpoint: "token", responses: [{ hold: "arrival" }] });
+    const pending = xeroRefresh(g.refresh_token);
+    expect(await wait("arrival", { waiting: 1 })).toMatchObject({ waiting: 1, arrived: 1, passed: 0, open: false });
+    expect(await grantStats(g.grantId)).toMatchObject({ refreshRequests: 1, consumedRefreshTokens: 0 });
+    expect(await ctl("POST", "/gates/arrival/release")).toMatchObject({ waiting: 0, passed: 1, open: true });
+    expect((await pending).status).toBe(200);
+    expect(await grantStats(g.grantId)).toMatchObject({ consumedRefreshTokens: 1 });
+  });
+
+  it("holds a processed answer; a client that hangs up abandons it, the rotation done", async () => {
+    const g = await mint({ provider: "gusto" });
+    await ctl("POST", `/grants/${g.grantId}/script`, {
+      endpoint: "token",
+      responses: [{ hold: "lost", holdAt: "answer" }],
+    });
+    const hangUp = new AbortController();
+    const pending = fetch(url("/gusto/oauth/token"), {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({
+        grant_type: "refresh_token",
+        refresh_token: g.refresh_token,
+        client_id: "gusto-client",
+        client_secret: "gusto-secret",
+      }),
+      signal: hangUp.signal,
+    });
+    await wait("lost", { waiting: 1 });
+    expect(await grantStats(g.grantId)).toMatchObject({ consumedRefreshTokens: 1 });
+    hangUp.abort();
+    await expect(pending).rejects.toThrow();
+    expect(await wait("lost", { abandoned: 1 })).toMatchObject({ waiting: 0, passed: 0, abandoned: 1 });
+  });
+
+  it("sends the headers of a body-held answer at once and the body on release", async () => {
+    const g = await mint({ provider: "xero" });
+    await ctl("POST", `/grants/${g.grantId}/script`, {
+      endpoint: "token",
+      responses: [{ hold: "body", holdAt: "body" }],
+    });
+    const res = await xeroRefresh(g.refresh_token);
+    expect(res.status).toBe(200);
+    expect(await wait("body", { waiting: 1 })).toMatchObject({ waiting: 1 });
+    await ctl("POST", "/gates/body/release");
+    expect(JSON.parse(await res.text())).toMatchObject({ access_token: expect.any(String) as string });
+  });
+
+  it("answers 408 to a wait that is not met in time, and 400 to a bad hold", async () => {
+    const res = await fetch(url("/_control/gates/nobody/wait"), {
+      method: "POST",
+      body: JSON.stringify({ waiting: 1, timeoutMs: 20 }),
+    });
+    expect(res.status).toBe(408);
+    expect(await res.json()).toMatchObject({ error: "gate_timeout", gate: { arrived: 0 } });
+    const g = await mint({ provider: "xero" });
+    const bad = await fetch(url(`/_control/grants/${g.grantId}/script`), {
+      method: "POST",
+      body: JSON.stringify({ endpoint: "token", responses: [{ hold: "x", holdAt: "later" }] }),
+    });
+    expect(bad.status).toBe(400);
   });
 });
 

@@ -9,7 +9,7 @@ import { workspaceClient } from "../../src/workspace/client";
 import { WebhookEvents } from "../../src/workspace/webhook-events";
 import { clearScripts, findGrant, scriptApi, scriptToken } from "../fake-client";
 import { call, connectThroughPopup, getData, token } from "../helpers";
-import { deliveries, outboxRow, type Received, type SentEvent, until, verified } from "./helpers";
+import { deliveries, outboxRow, type Received, received, type SentEvent, until, verified } from "./helpers";
 
 /** The delivery of the `n`th event (1-based) for `workspaceId`, verified, with its id and body. */
 async function nth(workspaceId: string, n: number): Promise<{ id: string; event: SentEvent; delivery: Received }> {
@@ -91,9 +91,15 @@ describe("webhook events", () => {
     expect(deleted.event.type).toBe("connection.deleted");
     expect(deleted.event.data).toEqual({ ...about, by: "admin-2" });
 
-    // Nothing else was sent: one event per change, each delivered once.
-    await new Promise((r) => setTimeout(r, 300));
-    const all = await deliveries(ws, 6);
+    // Nothing else was sent: one event per change, each delivered once. The outbox says when the
+    // consumer is done: six rows, every one delivered.
+    await until(async () => {
+      const rows = await env.DB.prepare("SELECT state FROM webhook_events WHERE workspace_id = ?")
+        .bind(ws)
+        .all<{ state: string }>();
+      return rows.results.length === 6 && rows.results.every((r) => r.state === "delivered");
+    }, "six events delivered");
+    const all = await received(ws);
     expect(all.map((d) => verified(d).type)).toEqual([
       "connection.created",
       "data.fetch_failed",

@@ -3,7 +3,7 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { Webhook } from "standardwebhooks";
-import { expect } from "vitest";
+import { expect, vi } from "vitest";
 import worker from "../../src/index";
 import { fakeUrl } from "../fake-client";
 import { connectThroughPopup } from "../helpers";
@@ -40,13 +40,15 @@ export async function scriptReceiver(
   if (!res.ok) throw new Error(`script → ${res.status}`);
 }
 
-export async function until<T>(check: () => Promise<T | undefined | false>, what: string): Promise<T> {
-  for (let i = 0; i < 300; i++) {
-    const value = await check();
-    if (value) return value;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
+export function until<T>(check: () => Promise<T | undefined | false>, what: string): Promise<T> {
+  return vi.waitFor(
+    async () => {
+      const value = await check();
+      if (!value) throw new Error(`timed out waiting for ${what}`);
+      return value;
+    },
+    { timeout: 15_000, interval: 50 },
+  );
 }
 
 /** Waits until the receiver has at least `n` deliveries for `workspaceId`; returns them all. */

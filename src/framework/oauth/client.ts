@@ -86,6 +86,26 @@ export function createOAuthClient(app: OAuthApp, options: ClientOptions): OAuthC
       fields.set("client_secret", app.clientSecret);
     }
     const body = format === "json" ? JSON.stringify(Object.fromEntries(fields)) : fields;
+    // A timer cleared once the answer is in, unlike AbortSignal.timeout, whose timer outlives the
+    // exchange and keeps the workspace object from being evicted for the whole timeout.
+    const deadline = new AbortController();
+    const timer = setTimeout(
+      () => deadline.abort(new DOMException("token endpoint timeout", "TimeoutError")),
+      timeoutMs,
+    );
+    try {
+      return await exchange(url, headers, body, deadline.signal);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+
+  const exchange = async (
+    url: string,
+    headers: Headers,
+    body: string | URLSearchParams,
+    signal: AbortSignal,
+  ): Promise<{ status: number; headers: Headers; body: unknown }> => {
     let response: Response;
     try {
       // Never followed: a redirect would resend the client secret and the code or token to its
@@ -95,7 +115,7 @@ export function createOAuthClient(app: OAuthApp, options: ClientOptions): OAuthC
         headers,
         body,
         redirect: "manual",
-        signal: AbortSignal.timeout(timeoutMs),
+        signal,
       });
     } catch (err) {
       const timedOut = err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError");
