@@ -7,8 +7,9 @@ import { join } from "node:path";
 import { sign } from "hono/jwt";
 import { afterAll, describe, expect, it } from "vitest";
 import { TEST_BINDINGS } from "../bindings.ts";
-import { connectSandbox, runCron, waitForFetch } from "./dev-flow.ts";
+import { connectSandbox, runCron } from "./dev-flow.ts";
 import { exampleVars, startDev } from "./dev-server.ts";
+import { waitForFetch } from "./wait-for-fetch.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 const copies: string[] = [];

@@ -3,28 +3,10 @@
 // workspace's Durable Object, the cron, the queue, the adapters, the confirm step and its choice of
 // companies), and the data served is the sandbox's demo companies'.
 import { connect as connectSocket } from "node:net";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, bearer, confirm, connectSandbox, consentTo, type Dev, runCron, sandboxConsent } from "./dev-flow.ts";
 import { type DevServer, developmentVars, exampleVars, freePort, startDev } from "./dev-server.ts";
-
-interface Status {
-  integration: string;
-  last_fetch: { outcome: string; trigger: string } | null;
-}
-
-/** Waits until the connection has a last fetch (runs are logged once they end, ok or not). */
-async function waitForFetch(dev: Dev, workspaceId: string, integration: string) {
-  const jwt = await bearer(dev, { [workspaceId]: "member" });
-  return vi.waitFor(
-    async () => {
-      const { body } = await api<Status[]>(dev, `/integration/status?workspace_id=${workspaceId}`, { bearer: jwt });
-      const fetch = body.find((s) => s.integration === integration)?.last_fetch;
-      if (!fetch) throw new Error(`no finished fetch of ${integration} yet`);
-      return fetch;
-    },
-    { timeout: 30_000, interval: 250 },
-  );
-}
+import { waitForFetch } from "./wait-for-fetch.ts";
 
 let server: DevServer;
 let dev: Dev;
