@@ -59,6 +59,17 @@ export function fetchRunsRetentionMs(env: Env): number {
   return readNumber(env, "FETCH_RUNS_RETENTION_MS", 30 * 24 * 3600_000, 1);
 }
 
+/** The longest a provider's events wait to be gathered into one re-fetch: the freshness goal is a minute. */
+export const MAX_PROVIDER_EVENT_DEBOUNCE_MS = 60_000;
+
+/**
+ * How long a connection's provider events are gathered before its one re-fetch
+ * (PROVIDER_EVENT_DEBOUNCE_MS, default 30 s, at most 60 s): every event of the window costs one fetch.
+ */
+export function providerEventDebounceMs(env: Env): number {
+  return Math.min(readNumber(env, "PROVIDER_EVENT_DEBOUNCE_MS", 30_000), MAX_PROVIDER_EVENT_DEBOUNCE_MS);
+}
+
 /** True when ENVIRONMENT=development: a local run, where the sandbox and the dev console are on. */
 export function isDevelopment(env: Env): boolean {
   return readVar(env, "ENVIRONMENT") === "development";

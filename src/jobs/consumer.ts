@@ -5,6 +5,7 @@ import { isTransient } from "../framework/failure";
 import { fetchMessage } from "../framework/fetch-queue";
 import { type AccessOutcome, type FetchOutcome, workspaceClient } from "../workspace/client";
 import { eachMessage, queueRetryDelaySeconds } from "./messages";
+import { routeProviderEvents } from "./provider-events";
 
 /** Must match `max_retries` of the consumer in wrangler.toml. */
 const QUEUE_MAX_RETRIES = 3;
@@ -19,6 +20,13 @@ export interface ConsumeReport {
 export async function consumeFetches(batch: MessageBatch<unknown>, env: Env): Promise<ConsumeReport> {
   const report: ConsumeReport = { succeeded: 0, failed: 0, retried: 0, deadLettered: 0 };
   await eachMessage(batch, fetchMessage(), "fetch", async (work, message) => {
+    if ("providerEvents" in work) {
+      // A failure throws: eachMessage retries this message alone, later.
+      await routeProviderEvents(env, work);
+      report.succeeded++;
+      message.ack();
+      return;
+    }
     const { workspaceId, integration } = work;
     const ref = { integration, tenantId: work.tenantId };
     let outcome: FetchOutcome | AccessOutcome;
