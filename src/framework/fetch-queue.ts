@@ -58,7 +58,8 @@ export type FetchMessage = z.infer<ReturnType<typeof fetchKey>>;
 export type RefreshMessage = z.infer<ReturnType<typeof refreshConnection>>;
 /** A provider's verified webhook events. */
 export type ProviderEventsMessage = z.infer<ReturnType<typeof providerEvents>>;
-export type WorkMessage = FetchMessage | RefreshMessage | ProviderEventsMessage;
+/** What the cron's fan-out and the manual-fetch route queue. */
+export type WorkMessage = FetchMessage | RefreshMessage;
 
 /** Events per message: a queue message holds at most 128 KB, and one event is well under 1 KB. */
 export const PROVIDER_EVENTS_PER_MESSAGE = 100;
@@ -67,7 +68,10 @@ export const PROVIDER_EVENTS_PER_MESSAGE = 100;
 export const SEND_BATCH_LIMIT = 100;
 
 /** Sends messages in batches of at most 100; returns the number of sendBatch calls. */
-export async function sendFetches(queue: Queue, messages: readonly WorkMessage[]): Promise<number> {
+export async function sendFetches(
+  queue: Queue,
+  messages: readonly (WorkMessage | ProviderEventsMessage)[],
+): Promise<number> {
   let calls = 0;
   for (let i = 0; i < messages.length; i += SEND_BATCH_LIMIT) {
     await queue.sendBatch(

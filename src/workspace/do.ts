@@ -188,6 +188,29 @@ export class WorkspaceDO extends DurableObject<Env> {
     return this.inbox.pending();
   }
 
+  /**
+   * Runs the re-fetch of every provider-event window closed by `until` (the alarm: now; a test: any
+   * time, to close windows without waiting for them); returns when the next window closes.
+   */
+  async closeProviderEventWindows(until = Date.now()): Promise<number | null> {
+    const { due, next } = this.inbox.takeDue(until);
+    for (const pending of due) {
+      try {
+        await refetchForEvents(pending, {
+          d: this.d,
+          events: this.events,
+          cachedDates: (conn) => this.payloads.cachedDates(conn),
+          run: (conn, cacheDate) => this.fetcher.run(conn, cacheDate, "provider_event"),
+          maxKeys: workspaceLimits(this.env).warmKeysPerConnection,
+        });
+      } catch (err) {
+        // Its events are spent: the next event, or the cron, fetches the keys again.
+        console.error("provider event re-fetch failed", pending.integration, err instanceof Error ? err.message : "");
+      }
+    }
+    return next;
+  }
+
   /** Forwards one call to the provider's API with the connection's token (the proxy route). */
   forward(request: ProxyRequest): Promise<ProxyOutcome> {
     return this.proxy.forward(request);
@@ -253,23 +276,7 @@ export class WorkspaceDO extends DurableObject<Env> {
    */
   override async alarm(): Promise<void> {
     const now = Date.now();
-    let next: number | null = null;
-    const events = this.inbox.takeDue(now);
-    next = events.next;
-    for (const pending of events.due) {
-      try {
-        await refetchForEvents(pending, {
-          d: this.d,
-          events: this.events,
-          cachedDates: (conn) => this.payloads.cachedDates(conn),
-          run: (conn, cacheDate) => this.fetcher.run(conn, cacheDate, "provider_event"),
-          maxKeys: workspaceLimits(this.env).warmKeysPerConnection,
-        });
-      } catch (err) {
-        // Its events are spent: the next event, or the cron, fetches the keys again.
-        console.error("provider event re-fetch failed", pending.integration, err instanceof Error ? err.message : "");
-      }
-    }
+    let next = await this.closeProviderEventWindows(now);
     const pruneAt = this.inbox.prune(now);
     if (pruneAt !== null) next = Math.min(next ?? Infinity, pruneAt);
     for (const [key, expiresAt] of this.ctx.storage.kv.list<number>({ prefix: CLAIM_PREFIX })) {
