@@ -178,8 +178,8 @@ describe("incoming provider webhooks", () => {
       entity_uuid: "5df911a0-e8e9-412d-8aaf-a46ad193dd96",
       timestamp: 1765101600,
     });
-    // No subscription verified yet: nothing can be checked.
-    expect((await post("gusto", event, { "x-gusto-signature": await hmac("any", event, "hex") })).status).toBe(503);
+    // No subscription verified yet: nothing can be checked, so nothing passes.
+    expect((await post("gusto", event, { "x-gusto-signature": await hmac("any", event, "hex") })).status).toBe(401);
 
     // The operator's command creates the subscription; Gusto then POSTs its token here.
     const created = await fetch(fakeUrl("/gusto/api/v1/webhook_subscriptions"), {

@@ -44,8 +44,11 @@ export function providerWebhookRoutes(provider: RegisteredProvider) {
       access: "public",
       responses: {
         200: { description: "Verified (or a subscription handshake taken); empty body", contentType: "text/plain" },
-        401: { description: "Missing or wrong signature; empty body", contentType: "text/plain" },
-        503: { description: "The provider's webhook key is not configured here" },
+        401: {
+          description: "Missing or wrong signature, or no key to check it with yet (logged); empty body",
+          contentType: "text/plain",
+        },
+        400: { description: "Signed, but not the provider's format" },
       },
     }),
     async (c) => {
@@ -63,18 +66,16 @@ export function providerWebhookRoutes(provider: RegisteredProvider) {
           return c.body(null, 200);
         }
         secret = await readHandshakeKey(c.env, provider);
-        if (secret === undefined)
-          throw new FailureError(
-            "provider_not_configured",
-            `${name}'s webhook subscription is not verified yet: create it (docs/webhooks.md) and let its handshake reach this route`,
-          );
-      } else {
-        secret = readVar(c.env, key.variable);
-        if (secret === undefined)
-          throw new FailureError(
-            "provider_not_configured",
-            `${name}'s webhooks are not configured: set ${key.variable}`,
-          );
+      } else secret = readVar(c.env, key.variable);
+      // Without a key nothing can be verified: refused like a wrong signature (the provider retries),
+      // and the operator learns why from the log.
+      if (secret === undefined) {
+        console.error(
+          "handshake" in key
+            ? `${name} webhook refused: its subscription is not verified yet (docs/webhooks.md, "Incoming")`
+            : `${name} webhook refused: set ${key.variable}`,
+        );
+        return c.body(null, 401);
       }
       if (!(await hooks.verify({ body: raw, headers: c.req.raw.headers }, secret))) return c.body(null, 401);
 
