@@ -1,4 +1,6 @@
-// FETCH_QUEUE consumer: each key (or keep-alive refresh) runs through its workspace's Durable Object. Messages are handled
+// FETCH_QUEUE consumer: each key (or keep-alive refresh) runs through its workspace's Durable Object,
+// and a provider's webhook events are routed to the connections holding their tenants
+// (provider-events.ts). Messages are handled
 // independently, so one failing provider or workspace never holds up another; transient failures
 // are retried with backoff, and a key the queue gives up on is recorded as a dead letter.
 import { isTransient } from "../framework/failure";
