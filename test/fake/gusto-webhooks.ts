@@ -34,7 +34,7 @@ export function gustoWebhookRoutes(ctx: Ctx, path: string): Reply | null {
     return json(200, [...gustoSubscriptions.values()]);
   const m = /^\/gusto\/api\/v1\/webhook_subscriptions(?:\/([^/]+)\/verify)?$/.exec(path);
   if (!m) return null;
-  const authorization = (ctx.req.headers["authorization"]) ?? "";
+  const authorization = ctx.req.headers["authorization"] ?? "";
   const authorized = authorization === `Token ${GUSTO_ORG_API_TOKEN}`;
   if (!m[1] && ctx.method === "POST") {
     if (!authorized) return gustoError(401, "invalid_token", "Unauthorized");
