@@ -4,7 +4,11 @@
 // organization's API token). Every event after that carries `X-Gusto-Signature`, the hex
 // HMAC-SHA256 of the raw body keyed with that token. Events name the company as `resource_uuid`.
 // https://docs.gusto.com/app-integrations/docs/webhooks
-// https://docs.gusto.com/embedded-payroll/reference/put-v1-verify-webhook-subscription-uuid
+// https://docs.gusto.com/embedded-payroll/v2023-04-01/reference/put-v1-verify-webhook-subscription-uuid
+// ("the organization level api token and the Token scheme"). Later API versions authorize these calls
+// with a system access token in the Bearer scheme instead
+// (https://docs.gusto.com/app-integrations/v2026-02-01/reference/get-v1-webhook-subscription-verification-token-uuid);
+// an app pinned to such a version needs that token minted here, which this file does not do yet.
 import * as z from "zod/mini";
 import { ProviderDataError } from "../../framework/data";
 import { lazy } from "../../framework/lazy";
