@@ -12,6 +12,7 @@ import { gustoWebhooks } from "../../src/providers/gusto/webhooks";
 import { quickbooksWebhooks } from "../../src/providers/quickbooks/webhooks";
 import { xeroWebhooks } from "../../src/providers/xero/webhooks";
 import { workspaceClient } from "../../src/workspace/client";
+import { ProviderEventInbox, SEEN_FOR_MS } from "../../src/workspace/provider-events";
 import { TEST_BINDINGS } from "../bindings";
 import { fakeUrl, setGustoEmployees, tenantRequests } from "../fake-client";
 import employees from "../fixtures/gusto/employees.json";
@@ -94,7 +95,11 @@ describe("incoming provider webhooks", () => {
     const reformatted = JSON.stringify(JSON.parse(body) as unknown, null, 2);
     expect((await post("xero", reformatted, { "x-xero-signature": await hmac(key, body, "base64") })).status).toBe(401);
 
-    const ok = await post("xero", body, { "x-xero-signature": await hmac(key, body, "base64") });
+    // From a browser on the host app's own origin, still no CORS: only providers call this route.
+    const ok = await post("xero", body, {
+      "x-xero-signature": await hmac(key, body, "base64"),
+      Origin: TEST_BINDINGS.APP_ORIGIN,
+    });
     expect(ok.status).toBe(200);
     expect(await ok.text()).toBe("");
     expect(ok.headers.get("set-cookie")).toBeNull();
@@ -268,6 +273,20 @@ describe("incoming provider webhooks", () => {
       (await routeProviderEvents(env, { integration: "QuickBooks", providerEvents: cloud("qbo.bill.created.v1") }))
         .duplicates,
     ).toBe(1);
+  });
+
+  it("should forget an event id after 24 hours, so only a redelivery within a day is dropped", async () => {
+    await runInDurableObject(env.WORKSPACE.getByName("ws-in-forget"), (_instance, state) => {
+      const inbox = new ProviderEventInbox(state.storage);
+      const conn = { integration: "Xero", tenantId: "org-1" };
+      const events = [{ id: "e-1", kind: "invoice.updated" }];
+      const t0 = 1_800_000_000_000;
+      expect(inbox.note(conn, events, 1000, t0).fresh).toBe(1);
+      expect(inbox.prune(t0 + SEEN_FOR_MS - 1)).toBe(t0 + SEEN_FOR_MS + 1);
+      expect(inbox.note(conn, events, 1000, t0 + SEEN_FOR_MS - 1).duplicates).toBe(1);
+      expect(inbox.prune(t0 + SEEN_FOR_MS)).toBeNull();
+      expect(inbox.note(conn, events, 1000, t0 + SEEN_FOR_MS).fresh).toBe(1);
+    });
   });
 
   it("should gather a connection's events into one re-fetch, then send data.changed or data.fetched", async () => {
