@@ -30,7 +30,13 @@ export async function confirmHandshake(
   received: { token: string; subscriptionId: string | null },
 ): Promise<HandshakeOutcome> {
   const apiToken = readVar(env, handshake.apiTokenVariable);
-  const subscriptionId = received.subscriptionId ?? readVar(env, handshake.subscriptionVariable);
+  const configured = readVar(env, handshake.subscriptionVariable);
+  // With the subscription named here, a handshake for any other costs no call to the provider.
+  if (configured !== undefined && received.subscriptionId !== null && received.subscriptionId !== configured) {
+    console.warn(`${provider.name} webhook handshake ignored: it names another subscription`);
+    return "refused";
+  }
+  const subscriptionId = received.subscriptionId ?? configured;
   if (!apiToken || !subscriptionId) {
     console.warn(
       `${provider.name} webhook handshake not confirmed: set ${handshake.apiTokenVariable}` +
