@@ -22,7 +22,6 @@ import { SingleFlight } from "./single-flight";
 import type { TokenLifecycle, UsableAccess } from "./tokens";
 import type { WebhookEvents } from "./webhook-events";
 
-/** Plain data, so it crosses Durable Object RPC intact. */
 /**
  * Plain data, so it crosses Durable Object RPC intact. `changed`: the payload differs from the one
  * cached before (or none was).
