@@ -1,9 +1,11 @@
 // `npm run webhooks:gusto:subscribe`: creates this deployment's Gusto webhook subscription (an
 // operator's one-time step; docs/webhooks.md, "Incoming"). Gusto then POSTs a verification_token to
 // <PUBLIC_URL>/integration/gusto/webhooks, and the worker confirms it through Gusto's verify call
-// and keeps it as the key that signs every event. Everything comes from the environment, the
-// organization's API token above all, never from the command line:
-//   GUSTO_ORG_API_TOKEN            the organization-level API token (Gusto's developer portal)
+// and keeps it as the key that signs every event. Everything comes from the environment, secrets
+// above all, never from the command line:
+//   GUSTO_CLIENT_ID, GUSTO_CLIENT_SECRET  the app's credentials: they mint a system access token
+//                                  (API versions from 2024-04-01; https://docs.gusto.com/app-integrations/docs/api-tokens)
+//   GUSTO_ORG_API_TOKEN            or, for older API versions, the organization-level API token
 //   PUBLIC_URL                     the worker's public https base URL
 //   GUSTO_API_BASE_URL             default https://api.gusto.com (demo: https://api.gusto-demo.com)
 //   GUSTO_WEBHOOK_SUBSCRIPTION_TYPES  comma separated, default Employee,EmployeeJobCompensation
@@ -11,13 +13,34 @@
 
 const env = (name: string): string | undefined => process.env[name]?.trim() || undefined;
 
-const token = env("GUSTO_ORG_API_TOKEN");
+const orgToken = env("GUSTO_ORG_API_TOKEN");
+const clientId = env("GUSTO_CLIENT_ID");
+const clientSecret = env("GUSTO_CLIENT_SECRET");
 const publicUrl = env("PUBLIC_URL");
-if (!token || !publicUrl) {
-  console.error("Set GUSTO_ORG_API_TOKEN and PUBLIC_URL in the environment (never on the command line).");
+if (!(orgToken || (clientId && clientSecret)) || !publicUrl) {
+  console.error(
+    "Set PUBLIC_URL and GUSTO_CLIENT_ID with GUSTO_CLIENT_SECRET (or GUSTO_ORG_API_TOKEN) in the environment, never on the command line.",
+  );
   process.exit(1);
 }
 const base = (env("GUSTO_API_BASE_URL") ?? "https://api.gusto.com").replace(/\/+$/, "");
+
+/** `Token <org token>`, or `Bearer <system access token>` minted with the app's credentials. */
+async function authorization(): Promise<string> {
+  if (orgToken) return `Token ${orgToken}`;
+  const tokenUrl = env("GUSTO_TOKEN_URL") ?? `${base.replace(/\/api$/, "")}/oauth/token`;
+  const res = await fetch(tokenUrl, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Accept: "application/json" },
+    body: JSON.stringify({ client_id: clientId, client_secret: clientSecret, grant_type: "system_access" }),
+  });
+  const body = (await res.json().catch(() => null)) as { access_token?: unknown } | null;
+  if (!res.ok || typeof body?.access_token !== "string") {
+    console.error(`Gusto's token endpoint answered ${res.status}: no system access token`);
+    process.exit(1);
+  }
+  return `Bearer ${body.access_token}`;
+}
 const types = (env("GUSTO_WEBHOOK_SUBSCRIPTION_TYPES") ?? "Employee,EmployeeJobCompensation")
   .split(",")
   .map((t) => t.trim())
@@ -26,7 +49,7 @@ const url = `${publicUrl.replace(/\/+$/, "")}/integration/gusto/webhooks`;
 
 const res = await fetch(`${base}/v1/webhook_subscriptions`, {
   method: "POST",
-  headers: { Authorization: `Token ${token}`, "Content-Type": "application/json", Accept: "application/json" },
+  headers: { Authorization: await authorization(), "Content-Type": "application/json", Accept: "application/json" },
   body: JSON.stringify({ url, subscription_types: types }),
 });
 const text = await res.text();

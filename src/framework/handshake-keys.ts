@@ -3,12 +3,47 @@
 // signs every later delivery. Only a token the provider itself confirmed is kept, so an unsigned
 // handshake POST from anyone else can never replace the key.
 import { keyRingFromEnv } from "./crypto";
+import { registerOAuthApp } from "./oauth/app";
 import type { Handshake } from "./provider-events";
 import type { RegisteredProvider } from "./provider";
 import { readVar } from "./settings";
 
 /** OAUTH_KV: `provider-webhook-key:<provider slug>` → `{ keyId, ciphertext }`, no expiry. */
 const kvKey = (provider: RegisteredProvider) => `provider-webhook-key:${provider.slug}`;
+
+/**
+ * The confirm call's Authorization: the legacy organization API token (`Token`) when its variable is
+ * set, else a system access token (`Bearer`) minted with the OAuth app's credentials; undefined
+ * when neither is available. Never logs a token.
+ */
+async function authorization(
+  env: Env,
+  provider: RegisteredProvider,
+  handshake: Handshake,
+): Promise<string | undefined> {
+  const legacy = readVar(env, handshake.apiTokenVariable);
+  if (legacy) return `Token ${legacy}`;
+  const resolution = registerOAuthApp(provider, env);
+  if (!resolution.configured) return undefined;
+  const { app } = resolution;
+  const res = await fetch(app.tokenUrl, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Accept: "application/json" },
+    body: JSON.stringify(handshake.systemTokenRequest(app)),
+    redirect: "manual",
+    signal: AbortSignal.timeout(10_000),
+  });
+  const body: unknown = res.ok ? await res.json().catch(() => null) : (await res.body?.cancel(), null);
+  const token =
+    typeof body === "object" && body !== null ? (body as { access_token?: unknown }).access_token : undefined;
+  if (typeof token !== "string" || token === "") {
+    console.warn(
+      `${provider.name} webhook handshake: no system access token (the token endpoint answered ${res.status})`,
+    );
+    return undefined;
+  }
+  return `Bearer ${token}`;
+}
 
 /** The stored key, or undefined before a handshake was confirmed. */
 export async function readHandshakeKey(env: Env, provider: RegisteredProvider): Promise<string | undefined> {
@@ -29,7 +64,6 @@ export async function confirmHandshake(
   handshake: Handshake,
   received: { token: string; subscriptionId: string | null },
 ): Promise<HandshakeOutcome> {
-  const apiToken = readVar(env, handshake.apiTokenVariable);
   const configured = readVar(env, handshake.subscriptionVariable);
   // With the subscription named here, a handshake for any other costs no call to the provider.
   if (configured !== undefined && received.subscriptionId !== null && received.subscriptionId !== configured) {
@@ -37,22 +71,25 @@ export async function confirmHandshake(
     return "refused";
   }
   const subscriptionId = received.subscriptionId ?? configured;
-  if (!apiToken || !subscriptionId) {
-    console.warn(
-      `${provider.name} webhook handshake not confirmed: set ${handshake.apiTokenVariable}` +
-        (subscriptionId ? "" : ` and ${handshake.subscriptionVariable}`),
-    );
+  if (!subscriptionId) {
+    console.warn(`${provider.name} webhook handshake not confirmed: set ${handshake.subscriptionVariable}`);
     return "not_configured";
   }
   const call = handshake.confirm({ token: received.token, subscriptionId });
   const base = (readVar(env, `${provider.envPrefix}_API_BASE_URL`) ?? provider.oauth.apiBaseUrl).replace(/\/+$/, "");
   let status: number;
   try {
+    const auth = await authorization(env, provider, handshake);
+    if (auth === undefined) {
+      console.warn(
+        `${provider.name} webhook handshake not confirmed: set ${handshake.apiTokenVariable} or the app's client credentials`,
+      );
+      return "not_configured";
+    }
     const res = await fetch(`${base}${call.path}`, {
       method: call.method,
       headers: {
-        // Gusto: the organization-level API token, in the `Token` scheme.
-        Authorization: `Token ${apiToken}`,
+        Authorization: auth,
         "Content-Type": "application/json",
         Accept: "application/json",
       },

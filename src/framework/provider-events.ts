@@ -33,8 +33,16 @@ export interface Handshake {
     path: string;
     body: unknown;
   };
-  /** The variable holding the API token the confirm call is authorized with (`Authorization: Token …`). */
+  /**
+   * The variable holding a legacy organization API token; when set, the confirm call is authorized
+   * with it in the `Token` scheme.
+   */
   apiTokenVariable: string;
+  /**
+   * Otherwise the confirm call takes a system-level access token (`Bearer`), minted by POSTing this
+   * JSON body, made from the OAuth app's credentials, to the provider's token URL.
+   */
+  systemTokenRequest: (app: { clientId: string; clientSecret: string }) => Record<string, string>;
   /** The variable naming the subscription, for a handshake body that does not. */
   subscriptionVariable: string;
 }

@@ -7,7 +7,9 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { encodeBase64, encodeHexLowerCase } from "@oslojs/encoding";
 import { describe, expect, it } from "vitest";
+import { confirmHandshake } from "../../src/framework/handshake-keys";
 import { routeProviderEvents } from "../../src/jobs/provider-events";
+import { providers } from "../../src/providers/registry";
 import { gustoWebhooks } from "../../src/providers/gusto/webhooks";
 import { quickbooksWebhooks } from "../../src/providers/quickbooks/webhooks";
 import { xeroWebhooks } from "../../src/providers/xero/webhooks";
@@ -73,6 +75,32 @@ const xeroBody = (events: { tenantId: string; eventType?: string; resourceId?: s
     lastEventSequence: events.length || 1,
     entropy: "S0m3r4Nd0mt3xt",
   });
+
+interface FakeSubscription {
+  uuid: string;
+  status: string;
+  verification_token: string;
+  verifyCalls: { token: unknown; authorization: string }[];
+}
+
+/** Creates a Gusto webhook subscription at the fake, as the operator's command does; returns its uuid. */
+async function createSubscription(): Promise<string> {
+  const created = await fetch(fakeUrl("/gusto/api/v1/webhook_subscriptions"), {
+    method: "POST",
+    headers: { Authorization: `Token ${TEST_BINDINGS.GUSTO_ORG_API_TOKEN}`, "Content-Type": "application/json" },
+    body: JSON.stringify({
+      url: "https://integrations.example.test/integration/gusto/webhooks",
+      subscription_types: ["Employee"],
+    }),
+  });
+  return (await created.json<{ uuid: string }>()).uuid;
+}
+
+/** The fake's record of subscription `uuid`: its token, status and the verify calls it received. */
+async function subscriptionOf(uuid: string): Promise<FakeSubscription> {
+  const list = await (await fetch(fakeUrl("/_control/gusto/webhook_subscriptions"))).json<FakeSubscription[]>();
+  return list.find((s) => s.uuid === uuid)!;
+}
 
 describe("incoming provider webhooks", () => {
   it("should answer Xero 401 with an empty body for a wrong or missing signature and 200 for a right one", async () => {
@@ -187,21 +215,8 @@ describe("incoming provider webhooks", () => {
     expect((await post("gusto", event, { "x-gusto-signature": await hmac("any", event, "hex") })).status).toBe(401);
 
     // The operator's command creates the subscription; Gusto then POSTs its token here.
-    const created = await fetch(fakeUrl("/gusto/api/v1/webhook_subscriptions"), {
-      method: "POST",
-      headers: { Authorization: `Token ${TEST_BINDINGS.GUSTO_ORG_API_TOKEN}`, "Content-Type": "application/json" },
-      body: JSON.stringify({
-        url: "https://integrations.example.test/integration/gusto/webhooks",
-        subscription_types: ["Employee"],
-      }),
-    });
-    const { uuid } = await created.json<{ uuid: string }>();
-    const subscription = async () =>
-      (
-        await (
-          await fetch(fakeUrl("/_control/gusto/webhook_subscriptions"))
-        ).json<{ uuid: string; status: string; verification_token: string; verifyCalls: unknown[] }[]>()
-      ).find((s) => s.uuid === uuid)!;
+    const uuid = await createSubscription();
+    const subscription = () => subscriptionOf(uuid);
     const { verification_token: token } = await subscription();
 
     // A forged handshake: Gusto refuses its token, so it never becomes the key.
@@ -238,6 +253,25 @@ describe("incoming provider webhooks", () => {
       return list.length > 0 && list;
     }, "the Gusto event noted");
     expect(window).toMatchObject({ integration: "Gusto", tenantId: company, kinds: ["employee.updated"], events: 1 });
+  });
+
+  it("should confirm a Gusto handshake with a system access token when no organization API token is set", async () => {
+    const uuid = await createSubscription();
+    const { verification_token: token } = await subscriptionOf(uuid);
+    const gusto = providers.Gusto;
+    const { handshake } = gusto.webhooks.key;
+    // API versions from 2024-04-01: the app's credentials mint a system access token (Bearer).
+    const withoutOrgToken = { ...env, GUSTO_ORG_API_TOKEN: "" } as Env;
+    expect(await confirmHandshake(withoutOrgToken, gusto, handshake, { token, subscriptionId: uuid })).toBe(
+      "confirmed",
+    );
+    expect(await subscriptionOf(uuid)).toMatchObject({
+      status: "verified",
+      verifyCalls: [{ authorization: "Bearer" }],
+    });
+    // And with neither, nothing is called.
+    const bare = { ...withoutOrgToken, GUSTO_CLIENT_ID: "", GUSTO_CLIENT_SECRET: "" };
+    expect(await confirmHandshake(bare, gusto, handshake, { token, subscriptionId: uuid })).toBe("not_configured");
   });
 
   it("should route a tenant to every workspace holding it, count unknown tenants and drop duplicates", async () => {

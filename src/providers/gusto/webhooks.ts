@@ -4,11 +4,12 @@
 // organization's API token). Every event after that carries `X-Gusto-Signature`, the hex
 // HMAC-SHA256 of the raw body keyed with that token. Events name the company as `resource_uuid`.
 // https://docs.gusto.com/app-integrations/docs/webhooks
-// https://docs.gusto.com/embedded-payroll/v2023-04-01/reference/put-v1-verify-webhook-subscription-uuid
-// ("the organization level api token and the Token scheme"). Later API versions authorize these calls
-// with a system access token in the Bearer scheme instead
-// (https://docs.gusto.com/app-integrations/v2026-02-01/reference/get-v1-webhook-subscription-verification-token-uuid);
-// an app pinned to such a version needs that token minted here, which this file does not do yet.
+// The verify call is authorized, up to API version 2023-04-01, with "the organization level api token
+// and the Token scheme"
+// (https://docs.gusto.com/embedded-payroll/v2023-04-01/reference/put-v1-verify-webhook-subscription-uuid);
+// from 2024-04-01 with a system access token in the Bearer scheme, minted by POST /oauth/token with
+// the app's client_id and client_secret and `grant_type: system_access` as JSON
+// (https://docs.gusto.com/app-integrations/docs/api-tokens).
 import * as z from "zod/mini";
 import { ProviderDataError } from "../../framework/data";
 import { lazy } from "../../framework/lazy";
@@ -44,6 +45,11 @@ export const gustoWebhooks = {
         body: { verification_token: token },
       }),
       apiTokenVariable: "GUSTO_ORG_API_TOKEN",
+      systemTokenRequest: ({ clientId, clientSecret }) => ({
+        client_id: clientId,
+        client_secret: clientSecret,
+        grant_type: "system_access",
+      }),
       subscriptionVariable: "GUSTO_WEBHOOK_SUBSCRIPTION_UUID",
     },
   },
