@@ -151,8 +151,9 @@ export class Fetcher {
         if (!(await this.store.holdsGeneration(conn, access.generation))) return false;
         changed = this.payloads.storedJson(conn, cacheDate) !== JSON.stringify(payload);
         // A re-fetch for the provider's events that found new data is reported once for the whole
-        // connection (data.changed, by the caller); one that found the same data is data.fetched.
-        if (changed && trigger === "provider_event") fetched = undefined;
+        // connection (data.changed, by the caller); one that found the same data is data.fetched, and
+        // so is new data when WEBHOOK_EVENTS leaves data.changed out.
+        if (changed && trigger === "provider_event" && this.events.sends("data.changed")) fetched = undefined;
         await this.payloads.write(key, payload, now, trigger === "on_demand", fetched);
         this.runs.record(ended("success", null, now));
         return true;
