@@ -27,6 +27,11 @@ export const TEST_BINDINGS = {
   // test builds the app for development itself (callDevelopment in test/helpers.ts).
   ENVIRONMENT: "",
   PUBLIC_URL: "https://integrations.example.test",
+  // Provider webhooks (POST /integration/<provider>/webhooks): the keys their portals would show.
+  XERO_WEBHOOK_KEY: "test-xero-webhook-key-0Yq1vDfTn8RkA3pLm5Wz",
+  QUICKBOOKS_WEBHOOK_VERIFIER_TOKEN: "test-quickbooks-verifier-4f0e2b7a-9c1d",
+  // The token the fake's Gusto accepts (test/fake/gusto-webhooks.ts GUSTO_ORG_API_TOKEN).
+  GUSTO_ORG_API_TOKEN: "gusto-org-api-token-for-tests",
 };
 
 /**
@@ -40,4 +45,7 @@ export const WEBHOOK_TEST_BINDINGS = {
   WEBHOOK_PREVIOUS_SECRETS: "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD",
   // Short, so the timeout test waits half a second rather than the default ten.
   WEBHOOK_TIMEOUT_MS: "500",
+  // The longest window: tests close provider-event windows themselves (closeProviderEventWindows),
+  // never by waiting for the alarm.
+  PROVIDER_EVENT_DEBOUNCE_MS: "60000",
 };

@@ -22,10 +22,17 @@ import { connectionRoutes } from "./routes/connections";
 import { dataRoutes } from "./routes/data";
 import { metaRoutes } from "./routes/meta";
 import { oauthRoutes } from "./routes/oauth";
+import { providerWebhookRoutes } from "./routes/provider-webhooks";
 import { proxyRoutes } from "./routes/proxy";
 import { webhookRoutes } from "./routes/webhooks";
 
-/** CORS for the host app's origins only (APP_ORIGIN's list); any other origin gets no CORS header at all. */
+/** A provider's webhook route: called server to server by the provider, never from a browser. */
+const PROVIDER_WEBHOOK_PATH = /^\/integration\/[a-z0-9]+\/webhooks$/;
+
+/**
+ * CORS for the host app's origins only (APP_ORIGIN's list); any other origin gets no CORS header at
+ * all, and neither does a provider's webhook route.
+ */
 const appOriginCors = (() => {
   const allow = cors({
     origin: (origin) => origin,
@@ -36,7 +43,8 @@ const appOriginCors = (() => {
   });
   return createMiddleware<AppEnv>(async function appOriginCors(c, next) {
     const origin = c.req.header("Origin");
-    if (origin !== undefined && appOrigins(c.env).includes(origin)) return allow(c, next);
+    const providerWebhook = PROVIDER_WEBHOOK_PATH.test(new URL(c.req.url).pathname);
+    if (origin !== undefined && !providerWebhook && appOrigins(c.env).includes(origin)) return allow(c, next);
     await next();
   });
 })();
@@ -113,6 +121,7 @@ function buildApp(env: Env) {
   for (const provider of availableProviders(env)) {
     if (provider.developmentOnly) app.use(`/integration/${provider.slug}/*`, local);
     app.route("/", oauthRoutes(provider));
+    app.route("/", providerWebhookRoutes(provider));
   }
   if (process.env.NODE_ENV !== "production" && isDevelopment(env)) {
     // The console, the sandbox and /docs (./development.ts), loaded on their first request: an

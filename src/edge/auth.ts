@@ -2,6 +2,7 @@
 import { decodeBase64urlIgnorePadding } from "@oslojs/encoding";
 import { createMiddleware } from "hono/factory";
 import { FailureError } from "../framework/failure";
+import { hmacVerifyKey } from "../framework/hash";
 import { type AuthSettings, authSettings } from "../framework/settings";
 import type { AppEnv, AuthUser, Role } from "./env";
 
@@ -12,20 +13,6 @@ export type AuthConfig = AuthSettings;
 
 export function authConfigFromEnv(env: Env): AuthConfig {
   return authSettings(env);
-}
-
-const hmacKeys = new Map<string, Promise<CryptoKey>>();
-
-/** The HS256 verification key, imported once per isolate instead of on every request. */
-function hmacKey(secret: string): Promise<CryptoKey> {
-  let key = hmacKeys.get(secret);
-  if (!key) {
-    key = crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
-      "verify",
-    ]);
-    hmacKeys.set(secret, key);
-  }
-  return key;
 }
 
 const invalid = (message: string) => new FailureError("token_invalid", message);
@@ -98,7 +85,7 @@ export async function authenticate(header: string | undefined, config: AuthConfi
     throw invalid("The JWT signature is not base64url");
   }
   const signed = new TextEncoder().encode(`${head}.${body}`);
-  if (!(await crypto.subtle.verify("HMAC", await hmacKey(config.secret), signatureBytes, signed)))
+  if (!(await crypto.subtle.verify("HMAC", await hmacVerifyKey(config.secret), signatureBytes, signed)))
     throw invalid("The JWT signature does not match: it was not signed with this service's AUTH_JWT_SECRET");
   const claims = segmentJson(body);
   if (!isRecord(claims)) throw invalid("The JWT payload is not base64url JSON");

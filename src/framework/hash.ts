@@ -11,3 +11,17 @@ export function sha256Hex(text: string): string {
 export function randomId(): string {
   return encodeBase64urlNoPadding(crypto.getRandomValues(new Uint8Array(32)));
 }
+
+const hmacKeys = new Map<string, ReturnType<typeof crypto.subtle.importKey>>();
+
+/** An HMAC-SHA256 verification key for `secret`, imported once per isolate instead of on every request. */
+export function hmacVerifyKey(secret: string): ReturnType<typeof crypto.subtle.importKey> {
+  let key = hmacKeys.get(secret);
+  if (!key) {
+    key = crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
+      "verify",
+    ]);
+    hmacKeys.set(secret, key);
+  }
+  return key;
+}

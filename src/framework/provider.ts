@@ -4,6 +4,7 @@
 import type { DataBatch, EmployeeRow } from "./data";
 import type { OAuthClient } from "./oauth/client";
 import type { OAuthApp, OAuthAppDefaults, TokenResponse } from "./oauth/types";
+import type { ProviderWebhooks } from "./provider-events";
 import type { ProviderApi } from "./provider-http";
 
 /** The two normalized data shapes a provider can feed (the adapter types of Zebbra's original framework). */
@@ -185,6 +186,12 @@ interface ProviderBase {
   rateLimit?: RateLimit;
   /** The proxy's provider-specific parts (where the tenant goes, extra headers); omit when there are none. */
   proxy?: ProxyHooks;
+  /**
+   * The provider's change notifications, received at `POST /integration/<name>/webhooks`: how they
+   * are signed and what tenant and kind of change each names (src/framework/provider-events.ts).
+   * Omit when the provider sends none; the route then answers 404.
+   */
+  webhooks?: ProviderWebhooks;
   /**
    * Offered only where ENVIRONMENT=development (the built-in sandbox): elsewhere it is left out of
    * every listing, its routes answer 404 and the cron and the workspace object ignore it.

@@ -2,7 +2,8 @@
 // object records it and the status and runs routes show it.
 
 /** What started a fetch. */
-export type FetchTrigger = "cron" | "manual" | "on_demand";
+/** `provider_event`: a re-fetch after the provider reported a change (its webhooks). */
+export type FetchTrigger = "cron" | "manual" | "on_demand" | "provider_event";
 
 export interface FetchRun {
   integration: string;

@@ -86,6 +86,7 @@ const variables = z.object({
   PROXY_MAX_RESPONSE_BYTES: whole(10 * 1024 * 1024, 1),
   PROXY_MAX_WAIT_MS: whole(10_000),
   PROXY_TIMEOUT_MS: whole(30 * SECOND_MS, 1),
+  PROVIDER_EVENT_DEBOUNCE_MS: whole(30 * SECOND_MS, 1),
 });
 
 const settingsSchema = z.pipe(
@@ -131,6 +132,7 @@ const settingsSchema = z.pipe(
       maxWaitMs: v.PROXY_MAX_WAIT_MS,
       timeoutMs: v.PROXY_TIMEOUT_MS,
     } satisfies ProxySettings,
+    providerEventDebounceMs: Math.min(v.PROVIDER_EVENT_DEBOUNCE_MS, MAX_PROVIDER_EVENT_DEBOUNCE_MS),
   })),
 );
 
@@ -204,6 +206,17 @@ export function dispatchSettings(env: Env): DispatchSettings {
 /** How long the fetch log is kept. */
 export function fetchRunsRetentionMs(env: Env): number {
   return settings(env).fetchRunsRetentionMs;
+}
+
+/** The longest a provider's events wait to be gathered into one re-fetch: the freshness goal is a minute. */
+export const MAX_PROVIDER_EVENT_DEBOUNCE_MS = MINUTE_MS;
+
+/**
+ * How long a connection's provider events are gathered before its one re-fetch
+ * (PROVIDER_EVENT_DEBOUNCE_MS, default 30 s, at most 60 s): every event of the window costs one fetch.
+ */
+export function providerEventDebounceMs(env: Env): number {
+  return settings(env).providerEventDebounceMs;
 }
 
 /** True when ENVIRONMENT=development: a local run, where the sandbox and the dev console are on. */

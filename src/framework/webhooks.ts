@@ -30,6 +30,13 @@ export interface WebhookEventDetails {
    * `from_date` is the same date, kept for receivers written before: reading with either returns it.
    */
   "data.fetched": { cache_date: string; from_date: string; fetched_at: string; trigger: string };
+  /**
+   * The provider reported changes (its webhooks) and the re-fetch found different data: `cache_dates`
+   * lists the entries that changed (comma separated month ends), `kinds` what the provider said
+   * changed (comma separated, e.g. `invoice.updated,contact.created`). Entries re-fetched unchanged
+   * get `data.fetched` instead.
+   */
+  "data.changed": { cache_dates: string; kinds: string; fetched_at: string };
   /** A fetch of the entry `cache_date` failed; cached data, if any, is unchanged. */
   "data.fetch_failed": { cache_date: string; from_date: string; reason: string; trigger: string };
 }
@@ -44,6 +51,7 @@ export const WEBHOOK_EVENT_TYPES = [
   "connection.requires_reconnect",
   "connection.expiring",
   "data.fetched",
+  "data.changed",
   "data.fetch_failed",
 ] as const satisfies readonly WebhookEventType[];
 

@@ -1,10 +1,13 @@
-// FETCH_QUEUE consumer: each key (or keep-alive refresh) runs through its workspace's Durable Object. Messages are handled
+// FETCH_QUEUE consumer: each key (or keep-alive refresh) runs through its workspace's Durable Object,
+// and a provider's webhook events are routed to the connections holding their tenants
+// (provider-events.ts). Messages are handled
 // independently, so one failing provider or workspace never holds up another; transient failures
 // are retried with backoff, and a key the queue gives up on is recorded as a dead letter.
 import { isTransient } from "../framework/failure";
 import { fetchMessage } from "../framework/fetch-queue";
 import { type AccessOutcome, type FetchOutcome, workspaceClient } from "../workspace/client";
 import { eachMessage, queueRetryDelaySeconds } from "./messages";
+import { routeProviderEvents } from "./provider-events";
 
 /** Must match `max_retries` of the consumer in wrangler.toml. */
 const QUEUE_MAX_RETRIES = 3;
@@ -19,6 +22,13 @@ export interface ConsumeReport {
 export async function consumeFetches(batch: MessageBatch<unknown>, env: Env): Promise<ConsumeReport> {
   const report: ConsumeReport = { succeeded: 0, failed: 0, retried: 0, deadLettered: 0 };
   await eachMessage(batch, fetchMessage(), "fetch", async (work, message) => {
+    if ("providerEvents" in work) {
+      // A failure throws: eachMessage retries this message alone, later.
+      await routeProviderEvents(env, work);
+      report.succeeded++;
+      message.ack();
+      return;
+    }
     const { workspaceId, integration } = work;
     const ref = { integration, tenantId: work.tenantId };
     let outcome: FetchOutcome | AccessOutcome;

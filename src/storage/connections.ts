@@ -2,7 +2,7 @@
 // already sealed (encrypted by the workspace object) and leave sealed; listings never touch them.
 // The connections of one grant share its tokens and generation: token writes name the generation, so
 // they reach every connection of that grant at once, and a write for an earlier grant changes nothing.
-import { and, eq, getTableColumns, sql } from "drizzle-orm";
+import { and, eq, getTableColumns, inArray, sql } from "drizzle-orm";
 import { type Db, storageOp } from "./db";
 import { dataCache, integrationAccess, type IntegrationAccessRow } from "./schema";
 import { insertEvent, insertEventIf, type OutboxEvent } from "./webhooks";
@@ -295,5 +295,32 @@ export const deleteConnection = storageOp(
     if (!event) return (await d.batch(deletes))[0].length > 0;
     const [, deleted] = await d.batch([insertEventIf(d, event, connection), ...deletes]);
     return deleted.length > 0;
+  },
+);
+
+/**
+ * Every connection, in any workspace, to one of `tenantIds` of `integration`: the connections a
+ * provider's webhook events are for. One query over the (integration, tenant_id) index, never a scan.
+ */
+export const connectionsHoldingTenants = storageOp(
+  "find connections by tenant",
+  async (
+    d: Db,
+    integration: string,
+    tenantIds: readonly string[],
+  ): Promise<{ workspaceId: string; tenantId: string }[]> => {
+    const found: { workspaceId: string; tenantId: string }[] = [];
+    // D1 binds at most 100 parameters per query.
+    for (let i = 0; i < tenantIds.length; i += 90) {
+      const chunk = tenantIds.slice(i, i + 90);
+      found.push(
+        ...(await d
+          .select({ workspaceId: integrationAccess.workspaceId, tenantId: integrationAccess.tenantId })
+          .from(integrationAccess)
+          .where(and(eq(integrationAccess.integration, integration), inArray(integrationAccess.tenantId, chunk)))
+          .all()),
+      );
+    }
+    return found;
   },
 );

@@ -78,6 +78,8 @@ export const integrationAccess = sqliteTable(
   (t) => [
     uniqueIndex("integration_access_connection").on(t.workspaceId, t.integration, t.tenantId),
     index("integration_access_hard_expiry").on(t.refreshHardExpiresAt),
+    // A provider's event names a tenant, not a workspace: this finds every workspace holding it.
+    index("integration_access_tenant").on(t.integration, t.tenantId),
   ],
 );
 

@@ -8,6 +8,7 @@ import type { FetchOutcome } from "./fetcher";
 import type { ConfirmOutcome, ConfirmRequest, DisconnectOutcome, GrantToHold } from "./grants";
 import type { LimitedWork } from "./limits";
 import type { StoredPayload } from "./payloads";
+import type { NoteOutcome, Pending } from "./provider-events";
 import type { AccessOutcome, Force } from "./tokens";
 import type { ProxyOutcome, ProxyRequest } from "./proxy";
 import type { ResealBatch, ResealOutcome } from "./reseal";
@@ -23,6 +24,8 @@ export type {
   RunsOutcome,
   FetchOutcome,
   LimitedWork,
+  NoteOutcome,
+  Pending,
   ProxyOutcome,
   ProxyRequest,
   RedeliverOutcome,
@@ -46,6 +49,10 @@ export interface WorkspaceClient {
   latestRuns(conns: Conn[]): Promise<Record<string, FetchRun>>;
   /** A connection's runs, newest first. */
   fetchRuns(ref: ConnectionRef, limit: number): Promise<RunsOutcome>;
+  /** Takes a provider's verified events for one connection: deduplicated, then gathered for one re-fetch. */
+  noteProviderEvents(conn: Conn, events: { id: string; kind: string }[]): Promise<NoteOutcome>;
+  /** The connections whose provider events wait for their re-fetch. */
+  pendingProviderEvents(): Promise<Pending[]>;
   /** Forwards one call to the provider's API with the connection's token. */
   forward(request: ProxyRequest): Promise<ProxyOutcome>;
   /** Counts one unit of upstream work against the workspace's hourly limits. */
@@ -77,6 +84,8 @@ export function workspaceClient(env: Env, workspaceId: string): WorkspaceClient 
     recordDeadLetter: (conn, cacheDate, trigger, error) => stub.recordDeadLetter(conn, cacheDate, trigger, error),
     latestRuns: (conns) => stub.latestRuns(conns),
     fetchRuns: (ref, limit) => stub.fetchRuns(ref, limit),
+    noteProviderEvents: (conn, events) => stub.noteProviderEvents(conn, events),
+    pendingProviderEvents: () => stub.pendingProviderEvents(),
     forward: (request) => stub.forward(request),
     admit: (work, conn) => stub.admit(work, conn),
     claimOnce: (key, expiresAt) => stub.claimOnce(key, expiresAt),

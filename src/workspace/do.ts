@@ -5,7 +5,7 @@ import { DurableObject } from "cloudflare:workers";
 import { keyRingFromEnv } from "../framework/crypto";
 import type { Failure } from "../framework/failure";
 import type { FetchRun, FetchTrigger } from "../framework/runs";
-import { fetchRunsRetentionMs, workspaceLimits } from "../framework/settings";
+import { fetchRunsRetentionMs, providerEventDebounceMs, workspaceLimits } from "../framework/settings";
 import { findProvider } from "../providers/registry";
 import { db } from "../storage/db";
 import { type Conn, type ConnectionRef, ConnectionStore } from "./connections";
@@ -22,6 +22,7 @@ import {
 } from "./grants";
 import { type LimitedWork, UpstreamLimits } from "./limits";
 import { PayloadStore, type StoredPayload } from "./payloads";
+import { type NoteOutcome, type Pending, ProviderEventInbox, refetchForEvents } from "./provider-events";
 import { ApiProxy, type ProxyOutcome, type ProxyRequest } from "./proxy";
 import { TenantLimiters } from "./rate-limit";
 import { type ResealBatch, type ResealOutcome, resealTokens } from "./reseal";
@@ -75,6 +76,7 @@ export class WorkspaceDO extends DurableObject<Env> {
   private readonly grants = new Grants({ ...this.deps, payloads: this.payloads });
   private readonly fetcher = new Fetcher({ ...this.deps, payloads: this.payloads });
   private readonly proxy = new ApiProxy(this.deps);
+  private readonly inbox = new ProviderEventInbox(this.ctx.storage);
 
   /**
    * `getIntegrationAccess` of Zebbra's original framework: a usable access token of the connection
@@ -143,6 +145,49 @@ export class WorkspaceDO extends DurableObject<Env> {
     return { ok: true, tenantId: "", runs: this.runs.listAll(ref.integration, limit) };
   }
 
+  /**
+   * Takes a provider's verified events for one connection of this workspace: those seen in the last
+   * 24 h are dropped, the rest wait with the connection's other events until its window closes
+   * (PROVIDER_EVENT_DEBOUNCE_MS after the first), when the alarm re-fetches its cached keys once.
+   * Events for a connection this workspace does not hold (any more) are ignored.
+   */
+  async noteProviderEvents(conn: Conn, events: { id: string; kind: string }[]): Promise<NoteOutcome> {
+    const found = await this.store.exclusive(conn.integration, () => this.store.resolve(conn));
+    if (!found.ok) return found;
+    const now = Date.now();
+    const noted = this.inbox.note(found.conn, events, providerEventDebounceMs(this.env), now);
+    if (noted.due !== null) await this.wakeAt(noted.due);
+    return { ok: true, ...noted };
+  }
+
+  /** The connections whose provider events wait for their re-fetch, and when each runs. */
+  pendingProviderEvents(): Pending[] {
+    return this.inbox.pending();
+  }
+
+  /**
+   * Runs the re-fetch of every provider-event window closed by `until` (the alarm: now; a test: any
+   * time, to close windows without waiting for them); returns when the next window closes.
+   */
+  async closeProviderEventWindows(until = Date.now()): Promise<number | null> {
+    const { due, next } = this.inbox.takeDue(until);
+    for (const pending of due) {
+      try {
+        await refetchForEvents(pending, {
+          d: this.d,
+          events: this.events,
+          cachedDates: (conn) => this.payloads.cachedDates(conn),
+          run: (conn, cacheDate) => this.fetcher.run(conn, cacheDate, "provider_event"),
+          maxKeys: workspaceLimits(this.env).warmKeysPerConnection,
+        });
+      } catch (err) {
+        // Its events are spent: the next event, or the cron, fetches the keys again.
+        console.error("provider event re-fetch failed", pending.integration, err instanceof Error ? err.message : "");
+      }
+    }
+    return next;
+  }
+
   /** Forwards one call to the provider's API with the connection's token (the proxy route). */
   forward(request: ProxyRequest): Promise<ProxyOutcome> {
     return this.proxy.forward(request);
@@ -202,10 +247,15 @@ export class WorkspaceDO extends DurableObject<Env> {
     return true;
   }
 
-  /** Purges expired claims and writes refreshed tokens D1 refused before; re-arms for what is left. */
+  /**
+   * Purges expired claims, writes refreshed tokens D1 refused before and runs the re-fetches of
+   * provider events whose window closed; re-arms for what is left.
+   */
   override async alarm(): Promise<void> {
     const now = Date.now();
-    let next: number | null = null;
+    let next = await this.closeProviderEventWindows(now);
+    const pruneAt = this.inbox.prune(now);
+    if (pruneAt !== null) next = Math.min(next ?? Infinity, pruneAt);
     for (const [key, expiresAt] of this.ctx.storage.kv.list<number>({ prefix: CLAIM_PREFIX })) {
       if (expiresAt <= now) this.ctx.storage.kv.delete(key);
       else next = next === null ? expiresAt + 1000 : Math.min(next, expiresAt + 1000);

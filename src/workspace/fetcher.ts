@@ -18,8 +18,12 @@ import type { PayloadStore } from "./payloads";
 import { SingleFlight } from "./single-flight";
 import type { UsableAccess } from "./tokens";
 
-/** Plain data, so it crosses Durable Object RPC intact. */
-export type FetchOutcome = { ok: true; payload: DataPayload; fetchedAt: number } | { ok: false; failure: Failure };
+/**
+ * Plain data, so it crosses Durable Object RPC intact. `changed`: the payload differs from the one
+ * cached before (or none was).
+ */
+export type FetchOutcome =
+  { ok: true; payload: DataPayload; fetchedAt: number; changed: boolean } | { ok: false; failure: Failure };
 
 export class Fetcher {
   private readonly flights = new SingleFlight<FetchOutcome>();
@@ -123,17 +127,23 @@ export class Fetcher {
     }
 
     const now = Date.now();
-    const fetched = this.deps.events.create(
+    let fetched = this.deps.events.create(
       "data.fetched",
       conn,
       { cache_date: cacheDay, from_date: cacheDay, fetched_at: new Date(now).toISOString(), trigger },
       now,
     );
     let kept: boolean;
+    let changed = false;
     try {
       kept = await this.deps.store.exclusive(provider.name, async () => {
         // Disconnected or replaced while the provider answered: the data belongs to no connection now.
         if (!(await this.deps.store.holdsGeneration(conn, access.generation))) return false;
+        changed = this.deps.payloads.storedJson(conn, cacheDate) !== JSON.stringify(payload);
+        // A re-fetch for the provider's events that found new data is reported once for the whole
+        // connection (data.changed, by the caller); one that found the same data is data.fetched, and
+        // so is new data when WEBHOOK_EVENTS leaves data.changed out.
+        if (changed && trigger === "provider_event" && this.deps.events.sends("data.changed")) fetched = undefined;
         await this.deps.payloads.write(key, payload, now, trigger === "on_demand", fetched);
         this.deps.runs.record(ended("success", null, now));
         return true;
@@ -160,7 +170,7 @@ export class Fetcher {
       );
     }
     await this.deps.events.send(fetched);
-    return { ok: true, payload, fetchedAt: now };
+    return { ok: true, payload, fetchedAt: now, changed };
   }
 
   private async getData(provider: RegisteredProvider, access: UsableAccess, fromDate: string): Promise<DataPayload> {

@@ -66,6 +66,20 @@ export class PayloadStore {
     return (stored.format ?? 1) === this.formatOf(conn.integration) ? stored : null;
   }
 
+  /** The JSON stored for a key as it is, whatever its format, or undefined: what a re-fetch compares with. */
+  storedJson(conn: Conn, cacheDate: number): string | undefined {
+    return this.deps.storage.kv.get<StoredPayload>(storageKey(conn, cacheDate))?.json;
+  }
+
+  /** The cache dates this object holds payloads for, newest first: the keys a provider's events re-fetch. */
+  cachedDates(conn: Conn): number[] {
+    const prefix = `${PAYLOAD_PREFIX}${connKey(conn)}:`;
+    return [...this.deps.storage.kv.list({ prefix })]
+      .map(([key]) => Number(key.slice(prefix.length)))
+      .filter((date) => Number.isSafeInteger(date))
+      .sort((a, b) => b - a);
+  }
+
   /**
    * Stores a fresh payload, then its index row (with `event`, in one D1 batch). Call inside the
    * connection's exclusive section, after checking it still holds the grant the data was read with.

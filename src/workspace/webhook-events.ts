@@ -27,6 +27,12 @@ export class WebhookEvents {
     return webhookSettings(this.env).url !== undefined;
   }
 
+  /** Whether events of `type` are recorded: webhooks are on and WEBHOOK_EVENTS includes it. */
+  sends(type: WebhookEventType): boolean {
+    const settings = webhookSettings(this.env);
+    return settings.url !== undefined && settings.events.has(type);
+  }
+
   /** An event to store with a state change, or undefined when webhooks are off or the type is not sent. */
   create<T extends WebhookEventType>(
     type: T,
@@ -34,8 +40,7 @@ export class WebhookEvents {
     details: WebhookEventDetails[T],
     now = Date.now(),
   ): OutboxEvent | undefined {
-    const settings = webhookSettings(this.env);
-    if (settings.url === undefined || !settings.events.has(type)) return undefined;
+    if (!this.sends(type)) return undefined;
     const about = { workspace_id: this.workspaceId, integration, tenant_id: tenantId === "" ? null : tenantId };
     const event = newWebhookEvent(type, about, details, new Date(now));
     return { id: event.id, workspaceId: this.workspaceId, integration, type, occurredAt: now, data: event.data };

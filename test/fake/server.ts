@@ -13,6 +13,7 @@ import { createSink, type Sink, sinkRoutes } from "./sink.ts";
 import { createState } from "./store.ts";
 import type { State } from "./store.ts";
 import type { ProviderKey } from "./types.ts";
+import { gustoWebhookRoutes } from "./gusto-webhooks.ts";
 import { createWebhookReceiver, type WebhookReceiver, webhookRoutes } from "./webhooks.ts";
 
 export interface FakeServer {
@@ -74,6 +75,8 @@ async function route(state: State, receiver: WebhookReceiver, sink: Sink, ctx: C
   if (path.startsWith("/_control/gates/")) return gateRoutes(ctx.gates, ctx, path);
   if (path.startsWith("/webhooks/") || path.startsWith("/_control/webhooks")) return webhookRoutes(receiver, ctx, path);
   if (path.startsWith("/sink/") || path.startsWith("/_control/sink/")) return sinkRoutes(sink, ctx, path);
+  const gustoHooks = gustoWebhookRoutes(ctx, path);
+  if (gustoHooks) return gustoHooks;
   if (path === "/_control" || path.startsWith("/_control/")) return control(state, ctx, path.slice("/_control".length));
   const p = providerOf(path);
   if (!p) return json(404, { error: "not_found", message: `no route ${ctx.method} ${path}` });

@@ -70,7 +70,7 @@ const payrollData = z.object({
   ),
 });
 const fetchRun = z.object({
-  trigger: described(z.string(), "cron, manual or on_demand"),
+  trigger: described(z.string(), "cron, manual, on_demand or provider_event"),
   started_at: z.string(),
   finished_at: z.string(),
   outcome: described(z.string(), "success, error or dead_letter (the queue gave up on the key)"),

@@ -4,6 +4,7 @@ import { ProviderDataError } from "../../framework/data";
 import { lazy } from "../../framework/lazy";
 import { defineProvider } from "../../framework/provider";
 import { normalizeEmployees } from "./employees";
+import { gustoWebhooks } from "./webhooks";
 
 /** The page size asked for. Gusto documents no largest `per`: a page may hold fewer (X-Per-Page). */
 const PER_PAGE = 100;
@@ -46,6 +47,8 @@ export default defineProvider({
   // (https://docs.gusto.com/app-integrations/v2024-04-01/reference/refresh-access-token), so a lost
   // refresh answer (whose new token was never used) can be retried.
   refreshRetryAfterTimeout: true,
+  // Change notifications: a re-fetch of the tenant's cached data (webhooks.ts).
+  webhooks: gustoWebhooks,
   // A Gusto token is for one company: token_info names it, the company resource its name.
   // https://docs.gusto.com/app-integrations/reference/get-v1-token-info
   async lookupTenants(api) {

@@ -10,6 +10,7 @@ import { defineProvider, type TenantInfo } from "../../framework/provider";
 import { type ProviderApi, ProviderApiError } from "../../framework/provider-http";
 import { quickBooksBatch, readQuickBooksReport, reportPeriods, reportRange, reportRequests } from "./report";
 import { DAY_MS } from "../../framework/durations";
+import { quickbooksWebhooks } from "./webhooks";
 
 // Intuit documents no format; every realm id seen is a decimal string (Nango checks 10–19 digits).
 const REALM_ID = /^\d{1,20}$/;
@@ -85,6 +86,8 @@ export default defineProvider({
   // Every QuickBooks resource lives under the company: the proxy's `query`, `companyinfo/<id>`, … go
   // there, and a path naming another company there is refused.
   proxy: { tenant: { path: "v3/company/{tenant}", prefix: true } },
+  // Change notifications: a re-fetch of the tenant's cached data (webhooks.ts).
+  webhooks: quickbooksWebhooks,
   // 24 months from fromDate in periods of at most six months (Intuit's advice), each read as a
   // Profit & Loss and a Balance Sheet by month; every line of every report is served (report.ts):
   // parents' own postings from their Headers, a title found in more than one place of the fetch

@@ -5,6 +5,7 @@ import { lazy } from "../../framework/lazy";
 import { defineProvider } from "../../framework/provider";
 import { batchPeriods, readReport, reportRequests, xeroRange } from "./report";
 import { DAY_MS } from "../../framework/durations";
+import { xeroWebhooks } from "./webhooks";
 
 // Xero's connections: one entry per organisation (or practice) the user ticked at consent, `id` being
 // the connection that DELETE /connections/{id} removes.
@@ -69,6 +70,8 @@ export default defineProvider({
   rateLimit: { concurrent: 5, perMinute: 60 },
   // Every Xero API call names the organisation it is for.
   proxy: { tenant: { header: "Xero-Tenant-Id" } },
+  // Change notifications: a re-fetch of the tenant's cached data (webhooks.ts).
+  webhooks: xeroWebhooks,
   // The 12-month batch rule: 24 months from fromDate, in periods of at most 12 months, each read as a
   // Profit & Loss of one-month columns and a Balance Sheet (report.ts says what the columns mean);
   // merged in request order, the later batch winning on overlap.
