@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { createApp } from "../src/edge/app";
 import { FailureError } from "../src/framework/failure";
 import { lifecycleSettings, settings } from "../src/framework/settings";
+import { TEST_BINDINGS } from "./bindings";
 import { errorOf, token } from "./helpers";
 
 /** `path` on an app built for `overrides`, with the bindings the suite runs with underneath. */
@@ -62,7 +63,7 @@ describe("a good setting", () => {
     expect(read({ TOKEN_REFRESH_RETRIES: " 7 " }).retries).toBe(7);
     expect(read({ TOKEN_REFRESH_RETRIES: "0" }).retries).toBe(0);
     expect(read({ TOKEN_REFRESH_RETRIES: "  " }).retries).toBe(3);
-    expect(read({}).timeoutMs).toBe(300); // test/bindings.ts
+    expect(read({}).timeoutMs).toBe(Number(TEST_BINDINGS.TOKEN_REFRESH_TIMEOUT_MS));
     expect(read({ TOKEN_REFRESH_TIMEOUT_MS: "" }).timeoutMs).toBe(10_000);
   });
 

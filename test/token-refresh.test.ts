@@ -8,7 +8,7 @@ import { keyRingFromEnv } from "../src/framework/crypto";
 import { createProviderApi } from "../src/framework/provider-http";
 import { workspaceClient } from "../src/workspace/client";
 import { gate, scriptToken, stats } from "./fake-client";
-import { accessOutcome, accessWithSettings, rawAccessRow, seedConnection } from "./helpers";
+import { accessOutcome, accessWithSettings, errorOf, getData, rawAccessRow, seedConnection } from "./helpers";
 
 const stored = async (ws: string, integration = "Xero") =>
   (await loadAccess(db(env.DB), await keyRingFromEnv(env), ws, integration))!;
@@ -232,5 +232,26 @@ describe("a connection without a refresh token", () => {
     const outcome = await accessOutcome("ws-no-rt-expired", "Gusto");
     expect(!outcome.ok && outcome.failure.reason).toBe("reconnect_required");
     expect((await rawAccessRow("ws-no-rt-expired", "Gusto"))!.last_refresh_error).toMatch(/^no_refresh_token/);
+  });
+});
+
+describe("a connection that needs a reconnect", () => {
+  it("should still serve its cached months and answer 409 only for a month not cached", async () => {
+    const grant = await seedConnection("ws-reconnect-cache", "xero");
+    const cached = await getData("ws-reconnect-cache", "Xero", "2025-04-15");
+    expect(cached.status).toBe(200);
+    const before = await cached.json<{ fetched_at: string }>();
+    // The keep-alive's forced refresh meets a refresh token the provider no longer accepts.
+    await scriptToken(grant.grantId, [{ status: 400, error: "invalid_grant" }]);
+    const forced = await workspaceClient(env, "ws-reconnect-cache").refreshNow({ integration: "Xero" });
+    expect(!forced.ok && forced.failure.reason).toBe("reconnect_required");
+    const uncached = await getData("ws-reconnect-cache", "Xero", "2023-04-15");
+    expect(uncached.status).toBe(409);
+    expect((await errorOf(uncached)).code).toBe("reconnect_required");
+    // What was read under the user's consent is not thrown away while they reconnect.
+    const again = await getData("ws-reconnect-cache", "Xero", "2025-04-15");
+    expect(again.status).toBe(200);
+    expect((await again.json<{ fetched_at: string }>()).fetched_at).toBe(before.fetched_at);
+    expect((await stats(grant.grantId)).refreshRequests).toBe(1);
   });
 });
