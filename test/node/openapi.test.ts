@@ -60,8 +60,10 @@ describe("a deploy's bundle", () => {
     );
     const dev = await startDev({ args: ["--env-file", vars], env: { NODE_ENV: "production" } });
     try {
-      const res = await fetch(`${dev.url}/openapi.json`);
+      // From the host app's origin: the middleware's CORS headers go onto the asset's response.
+      const res = await fetch(`${dev.url}/openapi.json`, { headers: { Origin: TEST_BINDINGS.APP_ORIGIN } });
       expect(res.status).toBe(200);
+      expect(res.headers.get("Access-Control-Allow-Origin")).toBe(TEST_BINDINGS.APP_ORIGIN);
       // Byte for byte the file: the live document would be JSON.stringify's one line.
       expect(await res.text()).toBe(committed);
       expect(dev.output()).toContain("env.ASSETS");
