@@ -42,7 +42,7 @@ export const documented = <M extends object>(middleware: M, doc: RouteDoc | Docu
 
 /** The route's OpenAPI operation (./openapi.ts); as a middleware it only passes the request on. */
 export function describe(doc: RouteDoc): MiddlewareHandler {
-  return documented<MiddlewareHandler>(async function described(_c, next) {
+  return documented<MiddlewareHandler>(async function describedRoute(_c, next) {
     await next();
   }, doc);
 }
