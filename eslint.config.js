@@ -1,7 +1,7 @@
 // typescript-eslint with type information over every TypeScript file: the worker (tsconfig.json),
-// its tests (test/tsconfig.json), the Node-side scripts (tsconfig.node.json) and the console's browser
-// module (src/edge/console/browser/tsconfig.json). Formatting is
-// Prettier's job, not ESLint's.
+// its tests (test/tsconfig.json), the Node-side scripts (tsconfig.node.json, tsconfig.tools.json,
+// tsconfig.openapi.json) and the console's browser module (src/edge/console/browser/tsconfig.json).
+// Formatting is Prettier's job, not ESLint's.
 import eslint from "@eslint/js";
 import tseslint from "typescript-eslint";
 
@@ -17,6 +17,7 @@ export default tseslint.config(
           "./test/tsconfig.json",
           "./tsconfig.node.json",
           "./tsconfig.tools.json",
+          "./tsconfig.openapi.json",
           "./src/edge/console/browser/tsconfig.json",
         ],
         tsconfigRootDir: import.meta.dirname,

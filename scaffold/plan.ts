@@ -174,6 +174,7 @@ export async function planScaffold(root: string, name: string, type: ApiType): P
     generated: [
       { path: "src/providers/index.generated.ts", what: "regenerated from the folders (npm run providers:generate)" },
       { path: "docs/providers.md", what: "regenerated from the registry (npm run providers:generate)" },
+      { path: "public/openapi.json", what: "regenerated with its routes (npm run providers:generate)" },
     ],
   };
 }

@@ -15,7 +15,7 @@ whose endpoints are marked placeholders (every URL and the scopes are also read 
 <NAME>_* variables), an adapter of the chosen type whose provider-specific normalization is one
 marked function, a test of its own logic, and docs/providers/<name>.md. Adds its variables to
 .dev.vars.example, then runs npm run providers:generate, which registers every folder (routes,
-listing and cron follow) and regenerates docs/providers.md. test/provider-contract.test.ts connects,
+listing and cron follow) and regenerates docs/providers.md and public/openapi.json. test/provider-contract.test.ts connects,
 refreshes and fetches it against the suite's fake OAuth server, as every provider.
 
   <Name>         registry name: letters and digits only (^[A-Za-z0-9]+$), at most ${MAX_NAME_LENGTH};

@@ -14,7 +14,7 @@ import {
   rememberLocalOrigin,
 } from "../framework/settings";
 import { availableProviders } from "../providers/registry";
-import { describe, openApiDocument } from "./docs";
+import { describe } from "./docs";
 import type { AppEnv } from "./env";
 import { errorBody, notFound, retryAfterHeader, statusOf } from "./errors";
 import { connectSessionRoutes } from "./routes/connect-sessions";
@@ -67,11 +67,30 @@ const localDevelopmentOnly = createMiddleware<AppEnv>(async function localDevelo
  * What wrangler's bundler writes in place of `process.env.NODE_ENV`: "production" for
  * `wrangler deploy`, "development" for `wrangler dev`; unset under the tests. A deploy's bundle thus
  * drops the development branch below, and with it every module only that branch imports (the
- * console, the sandbox, Swagger UI): bytes, not just their evaluation.
+ * console, the sandbox, Swagger UI, hono-openapi): bytes, not just their evaluation.
  */
 declare const process: { readonly env: { readonly NODE_ENV?: string } };
 
 let development: Promise<Hono<AppEnv>> | undefined;
+
+/**
+ * `/openapi.json` for `app`: in a deploy, public/openapi.json (wrangler.toml [assets]), generated at
+ * build time by `npm run openapi:generate`; elsewhere the live document (./openapi.ts), built on
+ * first request once every route is mounted.
+ */
+function openApiDocument(app: Hono<AppEnv>): Handler<AppEnv> {
+  // A block, not an early return: esbuild drops a constant condition's block, and its imports.
+  if (process.env.NODE_ENV !== "production") {
+    let live: Promise<unknown> | undefined;
+    return async function liveOpenApiDocument(c) {
+      live ??= import("./openapi").then((m) => m.liveDocument(app));
+      return c.json(await live);
+    };
+  }
+  return async function generatedOpenApiDocument(c) {
+    return c.env.ASSETS.fetch(c.req.raw);
+  };
+}
 
 /** An isolate's bindings never change: the configuration is checked once. */
 let checked: { env: Env; problems: Promise<ConfigProblem[]> } | undefined;

@@ -1,10 +1,12 @@
-// OpenAPI for every route, through hono-openapi: a route's description (summary, access, responses)
-// becomes its operation; its validators add the parameters and body. Also the document itself (the
-// Swagger UI page that renders it is docs-page.ts).
+// OpenAPI for every route: a route's description (summary, access, responses) becomes its operation;
+// its validators (validate.ts) add the parameters and body. Both only record what they document:
+// `/openapi.json` is built from those records by ./openapi.ts (hono-openapi) in development and the
+// tests, and in a deploy is public/openapi.json, a static asset holding the same document, written at
+// build time by `npm run openapi:generate` (test/node/openapi.test.ts fails when it is stale). A
+// deploy's bundle thus carries neither hono-openapi, nor the JSON Schema converter it loads, nor the
+// document (bench/weight.ts; app.ts serves /openapi.json).
 import type { StandardSchemaV1 } from "@standard-schema/spec";
-import type { Hono } from "hono";
-import { type DescribeRouteOptions, describeRoute, openAPIRouteHandler, resolver } from "hono-openapi";
-import type { AppEnv } from "./env";
+import type { MiddlewareHandler } from "hono";
 
 /** Who may call a route: anyone, any signed-in user, or a member / admin of the input's `workspace_id`. */
 export type Access = "public" | "user" | "member" | "admin";
@@ -24,41 +26,25 @@ export interface RouteDoc {
   responses: Record<number, ResponseDoc>;
 }
 
-const ERROR_REF = { $ref: "#/components/schemas/Error" };
+/** Where a route's middleware keeps what it documents, for ./openapi.ts to read. */
+export const DOCUMENTED = Symbol("documented");
 
-const UNAUTHORIZED = "Missing, malformed, wrongly signed or expired bearer token";
-const STANDARD_ERRORS: Record<Access, Record<number, string>> = {
-  public: {},
-  user: { 401: UNAUTHORIZED },
-  member: { 401: UNAUTHORIZED, 403: "The caller is not a member of the workspace" },
-  admin: { 401: UNAUTHORIZED, 403: "The caller is not an admin of the workspace" },
-};
+export interface DocumentedInput {
+  target: "query" | "json" | "param";
+  schema: StandardSchemaV1;
+}
 
-/** The route's OpenAPI operation; responses ≥ 400 without a schema carry the error shape. */
-export function describe(doc: RouteDoc) {
-  const responses: NonNullable<DescribeRouteOptions["responses"]> = {};
-  for (const [status, spec] of Object.entries(doc.responses)) {
-    const schema = spec.schema
-      ? resolver(spec.schema)
-      : Number(status) >= 400
-        ? ERROR_REF
-        : spec.contentType
-          ? { type: "string" as const }
-          : undefined;
-    responses[status] = schema
-      ? { description: spec.description, content: { [spec.contentType ?? "application/json"]: { schema } } }
-      : { description: spec.description };
-  }
-  for (const [status, description] of Object.entries(STANDARD_ERRORS[doc.access])) {
-    responses[status] ??= { description, content: { "application/json": { schema: ERROR_REF } } };
-  }
-  return describeRoute({
-    tags: [doc.tag],
-    summary: doc.summary,
-    ...(doc.description ? { description: doc.description } : {}),
-    ...(doc.access === "public" ? {} : { security: [{ bearerAuth: [] }] }),
-    responses,
-  });
+/** A middleware and what it documents: its route's description, or the input it validates. */
+export type Documented<M> = M & { readonly [DOCUMENTED]: RouteDoc | DocumentedInput };
+
+export const documented = <M extends object>(middleware: M, doc: RouteDoc | DocumentedInput): Documented<M> =>
+  Object.assign(middleware, { [DOCUMENTED]: doc });
+
+/** The route's OpenAPI operation (./openapi.ts); as a middleware it only passes the request on. */
+export function describe(doc: RouteDoc): MiddlewareHandler {
+  return documented<MiddlewareHandler>(async function describedRoute(_c, next) {
+    await next();
+  }, doc);
 }
 
 export const INFO = {
@@ -68,42 +54,3 @@ export const INFO = {
     "Per-workspace OAuth connections to third-party APIs, token lifecycle and cached provider data. " +
     "Authenticate with a bearer JWT signed by the host app.",
 };
-
-/** The OpenAPI 3.1 document of `app`, built on first request once every route is mounted. */
-export function openApiDocument(app: Hono<AppEnv>) {
-  return openAPIRouteHandler(app, {
-    documentation: {
-      info: INFO,
-      components: {
-        securitySchemes: {
-          bearerAuth: {
-            type: "http",
-            scheme: "bearer",
-            bearerFormat: "JWT",
-            description:
-              'HS256 JWT signed by the host app: `sub`, `exp`, `workspaces` ({ workspace id: "admin" | "member" }).',
-          },
-        },
-        schemas: {
-          Error: {
-            type: "object",
-            properties: {
-              error: {
-                type: "object",
-                properties: { code: { type: "string" }, message: { type: "string" } },
-                required: ["code", "message"],
-              },
-            },
-            required: ["error"],
-          },
-        },
-      },
-    },
-    // Keeps /openapi.json itself in the document (hono-openapi skips paths that look like files).
-    excludeStaticFile: false,
-    defaultValidationErrorResponse: {
-      description: "Invalid input",
-      content: { "application/json": { schema: ERROR_REF } },
-    },
-  });
-}

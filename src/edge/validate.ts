@@ -1,11 +1,12 @@
-// Input validation for every route: hono-openapi's validators (which also document the input in
-// OpenAPI) with one hook that turns any issue into an `invalid_request` naming the field.
+// Input validation for every route: Standard Schema validators with one hook that turns any issue
+// into an `invalid_request` naming the field. Each records its input for the OpenAPI document (docs.ts).
+import { sValidator } from "@hono/standard-validator";
 import type { StandardSchemaV1 } from "@standard-schema/spec";
-import { validator } from "hono-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
 import * as z from "zod/mini";
 import { FailureError } from "../framework/failure";
+import { documented } from "./docs";
 import type { AppEnv } from "./env";
 
 type Target = "query" | "json" | "param";
@@ -32,16 +33,19 @@ function onInvalid(result: {
 }
 
 /** Validates (and documents) the query string. */
-export const query = <S extends StandardSchemaV1>(schema: S) => validator("query", schema, onInvalid);
+export const query = <S extends StandardSchemaV1>(schema: S) =>
+  documented(sValidator("query", schema, onInvalid), { target: "query", schema });
 
 /** Validates (and documents) path parameters. */
-export const param = <S extends StandardSchemaV1>(schema: S) => validator("param", schema, onInvalid);
+export const param = <S extends StandardSchemaV1>(schema: S) =>
+  documented(sValidator("param", schema, onInvalid), { target: "param", schema });
 
 /**
  * Validates (and documents) a JSON body. The body must be declared JSON and parse; both failures are
  * `invalid_request` before the schema runs.
  */
-export const json = <S extends StandardSchemaV1>(schema: S) => validator("json", schema, onInvalid);
+export const json = <S extends StandardSchemaV1>(schema: S) =>
+  documented(sValidator("json", schema, onInvalid), { target: "json", schema });
 
 /** JSON bodies larger than this are refused (413) before they are read. */
 export const MAX_JSON_BYTES = 64 * 1024;

@@ -18,7 +18,7 @@ const copies: string[] = [];
 function projectWith(devVars: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), "zebbra-plain-dev-"));
   copies.push(dir);
-  for (const path of ["src", "migrations", "wrangler.toml", "package.json", "tsconfig.json"])
+  for (const path of ["src", "public", "migrations", "wrangler.toml", "package.json", "tsconfig.json"])
     cpSync(join(ROOT, path), join(dir, path), { recursive: true });
   symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"));
   writeFileSync(

@@ -208,7 +208,7 @@ describe("npm run scaffold", () => {
     `test/${slug}.test.ts`,
     `docs/providers/${slug}.md`,
   ];
-  const changes = [".dev.vars.example", "src/providers/index.generated.ts", "docs/providers.md"];
+  const changes = [".dev.vars.example", "src/providers/index.generated.ts", "docs/providers.md", "public/openapi.json"];
 
   it("should list every file of a dry run and write nothing", () => {
     const before = tree();
