@@ -2,7 +2,7 @@
 // `wrangler deploy --dry-run` for the upload size, `wrangler check startup` (median of several
 // runs, interleaved so both see the same machine load) for startup CPU. Writes bench/results/weight.json.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -96,7 +96,13 @@ const figures = (name: string) => {
 };
 const service = figures("service");
 const helloWorld = figures("hello-world");
+const RESULTS = join(ROOT, "bench/results/weight.json");
+/** A baseline recorded by hand (what a change is measured against), kept from run to run. */
+const before: unknown = existsSync(RESULTS)
+  ? (JSON.parse(readFileSync(RESULTS, "utf8")) as { before?: unknown }).before
+  : undefined;
 const result = {
+  ...(before === undefined ? {} : { before }),
   measured_at: new Date().toISOString(),
   runs: RUNS,
   service,
@@ -106,7 +112,7 @@ const result = {
 };
 
 mkdirSync(join(ROOT, "bench/results"), { recursive: true });
-writeFileSync(join(ROOT, "bench/results/weight.json"), `${JSON.stringify(result, null, 2)}\n`);
+writeFileSync(RESULTS, `${JSON.stringify(result, null, 2)}\n`);
 console.log(`
 Bundle and startup (wrangler deploy --dry-run, wrangler check startup; median of ${RUNS})
 worker        upload KiB  gzip KiB  startup ms  script ms
