@@ -3,7 +3,6 @@
 // provider would send, in Xero's format, signed with SANDBOX_WEBHOOK_KEY and POSTed to this worker's
 // own POST /integration/sandbox/webhooks. So the incoming path (verify, queue, route by tenant,
 // debounce, re-fetch, data.changed) can be watched without a Xero account.
-import { exports } from "cloudflare:workers";
 import { encodeBase64 } from "@oslojs/encoding";
 import { DAY_MS } from "../../framework/durations";
 import { randomId } from "../../framework/hash";
@@ -113,11 +112,12 @@ async function signature(key: string, body: string): Promise<string> {
 /**
  * Notifies this worker of `change` exactly as Xero notifies it of an invoice: one event
  * (INVOICE, UPDATE, the company as tenantId) signed over the raw body. It goes to the worker's own
- * fetch entry at the request's origin (`ctx.exports`), the same request a provider's POST would be,
+ * fetch entry (`self`, the execution context's `exports.default`) at the request's origin, the same request a provider's POST would be,
  * without depending on the port being reachable from inside the worker.
  */
 export async function notifyChange(
   env: Env,
+  self: { fetch(request: Request): Promise<Response> },
   origin: string,
   companyId: string,
   change: BooksChange,
@@ -149,7 +149,7 @@ export async function notifyChange(
     lastEventSequence: sequence,
     entropy: randomId(),
   });
-  const res = await exports.default.fetch(
+  const res = await self.fetch(
     new Request(url, {
       method: "POST",
       headers: { "Content-Type": "application/json", [XERO_SIGNATURE_HEADER]: await signature(secret, body) },

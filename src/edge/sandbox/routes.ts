@@ -342,7 +342,15 @@ export const sandboxRoutes = new Hono<AppEnv>()
     if (!(await sandboxCompanies()).some((k) => k.id === companyId))
       return c.json(errorBody("not_found", "The sandbox has no such company"), 404);
     const { change, count } = await addChange(c.env.OAUTH_KV, companyId, Date.now());
-    const webhook = await notifyChange(c.env, new URL(c.req.url).origin, companyId, change, count);
+    const webhook = await notifyChange(
+      c.env,
+      // Hono's context types leave out workerd's `exports`: the worker's own entry points.
+      (c.executionCtx as ExecutionContext).exports.default,
+      new URL(c.req.url).origin,
+      companyId,
+      change,
+      count,
+    );
     return c.json({ company_id: companyId, change, changes: count, webhook });
   })
   .get("/sandbox/api/v1/employees", async (c) => {
