@@ -122,7 +122,8 @@ function renderProviders(): void {
       cells.push(el("td", { "data-testid": "company-" + (k ? cid(p.name, k.tenant_id) : p.name) }, company));
       cells.push(el("td", { text: k && k.connected_by ? k.connected_by : "—" }));
       cells.push(el("td", { text: when(k && k.connected_at) }));
-      cells.push(el("td", {}, actionsOf(p, k)));
+      // Its buttons wrap rather than push the last (Disconnect) out of sight.
+      cells.push(el("td", { class: "actions" }, actionsOf(p, k)));
       group.appendChild(el("tr", k ? { "data-testid": "connection-" + cid(p.name, k.tenant_id) } : {}, cells));
     });
     table.appendChild(group);
