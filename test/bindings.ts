@@ -29,6 +29,8 @@ export const TEST_BINDINGS = {
   PUBLIC_URL: "https://integrations.example.test",
   // Provider webhooks (POST /integration/<provider>/webhooks): the keys their portals would show.
   XERO_WEBHOOK_KEY: "test-xero-webhook-key-0Yq1vDfTn8RkA3pLm5Wz",
+  // The sandbox's "Change the books" signs its Xero-format notifications with this (docs/sandbox.md).
+  SANDBOX_WEBHOOK_KEY: "test-sandbox-webhook-key-7Hq2LwZx9Rk4",
   QUICKBOOKS_WEBHOOK_VERIFIER_TOKEN: "test-quickbooks-verifier-4f0e2b7a-9c1d",
   // The token the fake's Gusto accepts (test/fake/gusto-webhooks.ts GUSTO_ORG_API_TOKEN).
   GUSTO_ORG_API_TOKEN: "gusto-org-api-token-for-tests",

@@ -1,6 +1,7 @@
 // The dev console in a real browser (Debian's Chromium through playwright-core) against plain
 // `wrangler dev`: connect both of Sandbox's demo companies through the popup and the console's
-// choice, run the cron, see each company's data and chart, disconnect one then the other; connect one
+// choice, run the cron, see each company's data and chart, change Trading's books at the sandbox and
+// see its webhook cause a re-fetch with the new figures, disconnect one then the other; connect one
 // company without being asked to choose. The screenshot goes to test/node/.artifacts/ (and, with UPDATE_SCREENSHOT=1, to
 // docs/console.png, which the README shows).
 import { copyFileSync, existsSync, mkdirSync } from "node:fs";
@@ -46,7 +47,7 @@ function watchErrors(page: Page): string[] {
 }
 
 describe("the dev console in Chromium", () => {
-  it("should connect both Sandbox companies, run the cron, show each one's books and disconnect them", async () => {
+  it("should connect both Sandbox companies, run the cron, show each one's books, change Trading's and disconnect them", async () => {
     const context = await browser!.newContext({ viewport: { width: 1280, height: 1000 } });
     const page = await context.newPage();
     const errors = watchErrors(page);
@@ -111,6 +112,27 @@ describe("the dev console in Chromium", () => {
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
     // The README's picture changes only when asked for, so a test run leaves the tree clean.
     if (process.env.UPDATE_SCREENSHOT === "1") copyFileSync(SCREENSHOT, DOCS_SCREENSHOT);
+
+    // Change the books at the sandbox: its webhook reaches the worker, which re-fetches Trading's books.
+    await page.getByTestId("data-provider").selectOption(`Sandbox-${TRADING}`);
+    await expect
+      .poll(() => page.getByTestId("data-table").textContent(), { timeout: 10_000 })
+      .toBe(books[TRADING]!.table);
+    const sales = page
+      .getByTestId("data-row")
+      .filter({ has: page.getByRole("rowheader", { name: "Sales", exact: true }) })
+      .locator("td")
+      .last();
+    const amount = async () => Number(((await sales.textContent()) ?? "").replace(/,/g, ""));
+    const salesBefore = await amount();
+    await page.getByTestId(`change-Sandbox-${TRADING}`).click();
+    await expect
+      .poll(() => page.getByTestId("message").textContent(), { timeout: 90_000 })
+      .toMatch(/^Sandbox · Sandbox Trading Ltd: re-fetched after the provider's notification/);
+    expect(await page.getByTestId(`token-Sandbox-${TRADING}`).textContent()).toContain("provider_event");
+    expect(await page.getByTestId(`provider-events-Sandbox-${TRADING}`).textContent()).toBe("none waiting");
+    expect(await page.getByTestId("data-provider").inputValue()).toBe(`Sandbox-${TRADING}`);
+    expect(await amount()).toBe(salesBefore + 1000);
 
     await page.getByTestId(`disconnect-Sandbox-${HOLDINGS}`).click();
     await expect.poll(() => page.getByTestId(`connection-Sandbox-${HOLDINGS}`).count()).toBe(0);

@@ -97,11 +97,12 @@ export function consolePage(c: Context<AppEnv, string>, config: ConsoleConfig): 
                     <th scope="col">Refresh failures</th>
                     <th scope="col">Reconnect needed</th>
                     <th scope="col">Last fetch</th>
+                    <th scope="col">Provider events</th>
                   </tr>
                 </thead>
                 <tbody>
                   <tr>
-                    <td colspan="6" class="muted">No connections yet.</td>
+                    <td colspan="7" class="muted">No connections yet.</td>
                   </tr>
                 </tbody>
               </table>

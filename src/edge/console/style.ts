@@ -33,6 +33,7 @@ button.danger{color:var(--red);border-color:#f1b5b5}
 th[scope=rowgroup]{color:var(--ink);font-size:inherit;white-space:normal}
 .slug{display:block;font-size:.8rem}.slug:empty{display:none}
 button.connect{margin:0 0 0 .5rem}
+td.actions{white-space:normal}td.actions button{margin:.1rem .3rem .1rem 0}
 .controls{display:flex;align-items:center;gap:.5rem;flex-wrap:wrap;margin-bottom:.75rem}
 select{font:inherit;padding:.25rem .4rem;border-radius:6px;border:1px solid #c4c9d4;max-width:18rem}
 .chart-box{margin:0 0 1rem}

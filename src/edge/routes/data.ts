@@ -13,6 +13,7 @@ import { db } from "../../storage/db";
 import { type DataPoint, fetchAdapterFor } from "../../workspace/adapter";
 import { workspaceClient } from "../../workspace/client";
 import { chooseConnection, connKey, tenantOrNull } from "../../workspace/connections";
+import type { Pending } from "../../workspace/provider-events";
 import { authenticated, requireRole } from "../auth";
 import { describe } from "../docs";
 import type { AppEnv } from "../env";
@@ -90,6 +91,9 @@ const runEntry = (run: FetchRun): z.output<typeof fetchRun> => ({
   from_date: iso(run.cacheDate * 1000)!.slice(0, 10),
 });
 
+const providerEventsOf = (p: Pending | undefined) =>
+  p ? { events: p.events, kinds: p.kinds, refetch_at: iso(p.due)! } : null;
+
 const connectionStatus = z.object({
   integration: z.string(),
   tenant_id: described(z.nullable(z.string()), "The connection's tenant; null for a provider without tenants"),
@@ -107,6 +111,10 @@ const connectionStatus = z.object({
   }),
   last_fetch: z.nullable(fetchRun),
   next_scheduled_run: described(z.nullable(z.string()), "null while the connection needs a reconnect"),
+  provider_events: described(
+    z.nullable(z.object({ events: z.number(), kinds: z.array(z.string()), refetch_at: z.string() })),
+    "The provider's change notifications waiting for the connection's re-fetch, what they reported and when it runs (docs/webhooks.md, Incoming); null when none wait",
+  ),
 });
 
 export const dataRoutes = new Hono<AppEnv>()
@@ -290,12 +298,14 @@ export const dataRoutes = new Hono<AppEnv>()
         (r) => q.tenant_id === undefined || r.tenantId === q.tenant_id,
       );
       const shown = connections.filter((r) => providers.some((p) => p.name === r.integration));
-      const runs =
+      const client = workspaceClient(c.env, q.workspace_id);
+      const [runs, pending] =
         shown.length === 0
-          ? {}
-          : await workspaceClient(c.env, q.workspace_id).latestRuns(
-              shown.map(({ integration, tenantId }) => ({ integration, tenantId })),
-            );
+          ? [{} as Record<string, FetchRun>, [] as Pending[]]
+          : await Promise.all([
+              client.latestRuns(shown.map(({ integration, tenantId }) => ({ integration, tenantId }))),
+              client.pendingProviderEvents(),
+            ]);
       const next = nextScheduledRun(Date.now());
       return c.json(
         providers.flatMap((provider): z.output<typeof connectionStatus>[] =>
@@ -317,6 +327,7 @@ export const dataRoutes = new Hono<AppEnv>()
                 },
                 last_fetch: run ? runEntry(run) : null,
                 next_scheduled_run: row.requiresReconnect ? null : next,
+                provider_events: providerEventsOf(pending.find((p) => connKey(p) === connKey(row))),
               };
             }),
         ),

@@ -22,6 +22,7 @@ import {
   type SandboxScope,
   takeConsent,
 } from "./authorization";
+import { addChange, applyChanges, notifyChange, readChanges } from "./changes";
 import { companyInfo, employeesPage, MAX_REPORT_MONTHS, monthlyReport, sandboxCompanies } from "./company";
 import { consentPage, refusal } from "./consent-page";
 
@@ -325,7 +326,32 @@ export const sandboxRoutes = new Hono<AppEnv>()
     const span = (Number(to.slice(0, 4)) - Number(from.slice(0, 4))) * 12 + Number(to.slice(5)) - Number(from.slice(5));
     if (span < 0) return badRequest(c, "from must not be after to");
     if (span >= MAX_REPORT_MONTHS) return badRequest(c, `At most ${MAX_REPORT_MONTHS} months per call`);
-    return c.json(await monthlyReport(grant.companyId, from, to, Date.now()));
+    const [report, changes] = await Promise.all([
+      monthlyReport(grant.companyId, from, to, Date.now()),
+      readChanges(c.env.OAUTH_KV, grant.companyId),
+    ]);
+    return c.json(applyChanges(report, changes));
+  })
+  // Not a provider's API call but the sandbox's own demo control, as a person editing the books at
+  // the provider would: no token. JSON only, so a page on another origin cannot send it without a
+  // CORS preflight, which the sandbox does not answer.
+  .post("/sandbox/api/v1/companies/:id/change", async (c) => {
+    if (!(c.req.header("Content-Type") ?? "").startsWith("application/json"))
+      return c.json(errorBody("unsupported_media_type", "Send Content-Type: application/json"), 415);
+    const companyId = c.req.param("id");
+    if (!(await sandboxCompanies()).some((k) => k.id === companyId))
+      return c.json(errorBody("not_found", "The sandbox has no such company"), 404);
+    const { change, count } = await addChange(c.env.OAUTH_KV, companyId, Date.now());
+    const webhook = await notifyChange(
+      c.env,
+      // Hono's context types leave out workerd's `exports`: the worker's own entry points.
+      (c.executionCtx as ExecutionContext).exports.default,
+      new URL(c.req.url).origin,
+      companyId,
+      change,
+      count,
+    );
+    return c.json({ company_id: companyId, change, changes: count, webhook });
   })
   .get("/sandbox/api/v1/employees", async (c) => {
     const grant = await companyCall(c, "payroll.read");

@@ -7,6 +7,7 @@ import { lazy } from "../../framework/lazy";
 import { defineProvider } from "../../framework/provider";
 import { COMPANY_HEADER, companyHeaders, grantedCompanies } from "./companies";
 import { reportMonths } from "./months";
+import { sandboxWebhooks } from "./webhooks";
 
 const report = lazy(() =>
   z.looseObject({
@@ -47,6 +48,8 @@ export default defineProvider({
   lookupTenants: grantedCompanies,
   // The proxy names the connection's company itself, and refuses a caller's other one.
   proxy: { tenant: { header: COMPANY_HEADER } },
+  // Change notifications in Xero's format, sent by the sandbox's "change the books" action.
+  webhooks: sandboxWebhooks,
   // 24 months from fromDate, at most 12 per call (the sandbox's limit), merged in request order.
   async getData({ api, tenantId, fromDate }) {
     const headers = companyHeaders({ tenantId });

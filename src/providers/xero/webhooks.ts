@@ -1,47 +1,6 @@
-// Xero webhooks: every delivery is signed with the app's webhook key, `x-xero-signature` being the
-// base64 HMAC-SHA256 of the raw body; a wrong signature must get 401 and a right one 200, both with
-// an empty body, within 5 seconds, which is also how Xero's "intent to receive" (signed and unsigned
-// POSTs with `events: []`) checks the endpoint before it sends anything.
+// Xero webhooks: Xero's own format (src/framework/xero-format-webhooks.ts, with its sources), signed
+// with the webhooks key the app's "Webhooks" tab shows.
 // https://developer.xero.com/documentation/guides/webhooks/overview/
-// https://developer.xero.com/documentation/guides/webhooks/configuring-your-server/
-// The body's shape: XeroAPI/Xero-OpenAPI xero-webhooks.yaml (components.schemas.WebhookEvent).
-import * as z from "zod/mini";
-import { ProviderDataError } from "../../framework/data";
-import { lazy } from "../../framework/lazy";
-import { eventKind, hmacSha256Matches, type ProviderWebhooks } from "../../framework/provider-events";
+import { xeroFormatWebhooks } from "../../framework/xero-format-webhooks";
 
-const payload = lazy(() =>
-  z.looseObject({
-    events: z.array(
-      z.looseObject({
-        resourceId: z.string(),
-        eventDateUtc: z.string(),
-        eventType: z.string(),
-        eventCategory: z.string(),
-        tenantId: z.string(),
-        tenantType: z.string(),
-      }),
-    ),
-  }),
-);
-
-export const xeroWebhooks = {
-  key: { variable: "XERO_WEBHOOK_KEY" },
-  verify: ({ body, headers }, key) => hmacSha256Matches(key, body, headers.get("x-xero-signature"), "base64"),
-  parse(body) {
-    const parsed = payload().safeParse(body);
-    if (!parsed.success) throw new ProviderDataError("Xero", "the webhook body is not Xero's events payload");
-    return (
-      parsed.data.events
-        // SUBSCRIPTION events are about the app (tenantType APPLICATION), not an organisation's books.
-        .filter((e) => e.tenantType.toUpperCase() === "ORGANISATION")
-        .map((e) => ({
-          tenantId: e.tenantId,
-          // The guide writes "Update", the spec "UPDATE": either is the same event.
-          kind: eventKind(e.eventCategory, e.eventType),
-          // Xero gives events no id: the same resource, change and moment is the same event.
-          id: [e.tenantId, e.eventCategory, e.resourceId, e.eventType, e.eventDateUtc].join("|").toLowerCase(),
-        }))
-    );
-  },
-} satisfies ProviderWebhooks;
+export const xeroWebhooks = xeroFormatWebhooks("Xero", "XERO_WEBHOOK_KEY");

@@ -6,6 +6,7 @@ import { api, ApiError, errorOf, messageOf } from "./api";
 import { $, byId, el, pill, say, type Attrs } from "./dom";
 import { drawChart, loadData, renderDataProviders } from "./data";
 import {
+  type BooksChange,
   cid,
   config,
   type Connection,
@@ -23,6 +24,8 @@ import {
 } from "./state";
 
 const CRON = "0 * * * *";
+/** The sandbox's accounting provider, whose connections can have their books changed. */
+const SANDBOX = "Sandbox";
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -72,6 +75,18 @@ function actionsOf(p: Provider, k: Connection | null): HTMLElement[] {
         onclick: () => act(fetchNow(p.name, k.tenant_id)),
       }),
     );
+  // The sandbox plays a provider whose books change: it sends the change notification Xero would.
+  if (p.name === SANDBOX && k.tenant_id)
+    actions.push(
+      el("button", {
+        type: "button",
+        "data-testid": "change-" + id,
+        "aria-label": "Change the books of " + connectionName(p, k),
+        title: "Add an invoice at the sandbox, which then notifies this service as Xero would",
+        text: "Change the books",
+        onclick: () => act(changeBooks(p, k)),
+      }),
+    );
   actions.push(
     el("button", {
       type: "button",
@@ -107,7 +122,8 @@ function renderProviders(): void {
       cells.push(el("td", { "data-testid": "company-" + (k ? cid(p.name, k.tenant_id) : p.name) }, company));
       cells.push(el("td", { text: k && k.connected_by ? k.connected_by : "—" }));
       cells.push(el("td", { text: when(k && k.connected_at) }));
-      cells.push(el("td", {}, actionsOf(p, k)));
+      // Its buttons wrap rather than push the last (Disconnect) out of sight.
+      cells.push(el("td", { class: "actions" }, actionsOf(p, k)));
       group.appendChild(el("tr", k ? { "data-testid": "connection-" + cid(p.name, k.tenant_id) } : {}, cells));
     });
     table.appendChild(group);
@@ -122,12 +138,22 @@ function expiresText(iso: string | null): string {
   return Math.floor(s / 60) + " min " + (s % 60) + " s";
 }
 
+/** The provider's change notifications waiting for the connection's re-fetch. */
+function eventsCell(s: Status, id: string): (string | HTMLElement)[] {
+  const waiting = s.provider_events;
+  if (!waiting) return [el("span", { class: "muted", "data-testid": "provider-events-" + id, text: "none waiting" })];
+  return [
+    pill(waiting.events + " waiting", "warn", "provider-events-" + id),
+    " " + waiting.kinds.join(", ") + "; re-fetch at " + when(waiting.refetch_at),
+  ];
+}
+
 function renderStatus(): void {
   const body = byId("token-status", HTMLTableElement).tBodies[0];
   if (!body) return;
   body.textContent = "";
   if (state.status.length === 0) {
-    body.appendChild(el("tr", {}, [el("td", { colspan: "6", class: "muted", text: "No connections yet." })]));
+    body.appendChild(el("tr", {}, [el("td", { colspan: "7", class: "muted", text: "No connections yet." })]));
     return;
   }
   for (const s of state.status) {
@@ -153,6 +179,7 @@ function renderStatus(): void {
         el("td", { text: String(t.refresh_failures) }),
         el("td", {}, [s.requires_reconnect ? pill("yes", "warn") : pill("no")]),
         el("td", {}, fetchCell),
+        el("td", {}, eventsCell(s, id)),
       ]),
     );
   }
@@ -326,16 +353,56 @@ async function fetchNow(name: string, tenantId: string | null): Promise<void> {
   await refresh();
 }
 
+/**
+ * The sandbox adds an invoice to the company's current month and notifies this service as Xero
+ * would; the console then shows the notification waiting, the re-fetch it causes and the new figures.
+ */
+async function changeBooks(p: Provider, k: Connection): Promise<void> {
+  const tenantId = k.tenant_id || "";
+  const started = Date.now();
+  const r = await api<BooksChange>("POST", "/sandbox/api/v1/companies/" + encodeURIComponent(tenantId) + "/change", {});
+  const invoice = r.change.amount.toLocaleString() + " invoice in " + r.change.month;
+  const name = connectionName(p, k);
+  if (!r.webhook.delivered || !r.webhook.accepted) {
+    const why = r.webhook.delivered ? "it answered HTTP " + r.webhook.status : r.webhook.message;
+    say(name + ": a " + invoice + " was added, but its notification was not accepted: " + why + ".", true);
+    return;
+  }
+  say(name + ": a " + invoice + " was added; the sandbox notified this service, which will re-fetch the books…");
+  // Show this connection's data, where the new figures will appear.
+  byId("data-provider", HTMLSelectElement).value = cid(p.name, k.tenant_id);
+  // The debounce window (PROVIDER_EVENT_DEBOUNCE_MS, at most a minute), then the fetch itself.
+  const fetched = await waitForFetches(
+    [{ integration: p.name, tenant_id: k.tenant_id }],
+    started,
+    90000,
+    "provider_event",
+  );
+  await refresh();
+  say(
+    fetched
+      ? name + ": re-fetched after the provider's notification; the " + invoice + " is in the figures below."
+      : name + ": no re-fetch finished within 90 s of the notification.",
+    !fetched,
+  );
+}
+
 interface Target {
   integration: string;
   tenant_id: string | null;
 }
 
-/** Polls the status until each connection named has a fetch that began after `since` (runs are logged when they end). */
-async function waitForFetches(targets: Target[], since: number, timeoutMs = 30000): Promise<boolean> {
+/**
+ * Polls the status until each connection named has a fetch (of `trigger`, when given) that began
+ * after `since` (runs are logged when they end).
+ */
+async function waitForFetches(targets: Target[], since: number, timeoutMs = 30000, trigger?: string): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   // A little slack: the worker's clock and this page's may differ by a moment.
-  const done = (s: Status) => !!s.last_fetch && Date.parse(s.last_fetch.started_at) >= since - 2000;
+  const done = (s: Status) =>
+    !!s.last_fetch &&
+    Date.parse(s.last_fetch.started_at) >= since - 2000 &&
+    (trigger === undefined || s.last_fetch.trigger === trigger);
   for (;;) {
     const status = await api<Status[]>("GET", "/integration/status?" + q({ workspace_id: WS }));
     state.status = status;

@@ -43,6 +43,18 @@ export interface Status {
     refresh_failures: number;
   };
   last_fetch: Fetch | null;
+  /** The provider's change notifications waiting for the re-fetch (docs/webhooks.md, Incoming). */
+  provider_events?: { events: number; kinds: string[]; refetch_at: string } | null;
+}
+
+/** The sandbox's answer to "change the books" (docs/sandbox.md). */
+export interface BooksChange {
+  company_id: string;
+  change: { invoiceId: string; month: string; amount: number; at: string };
+  changes: number;
+  webhook:
+    | { delivered: true; url: string; status: number; accepted: boolean }
+    | { delivered: false; url: string; message: string };
 }
 
 export interface Employee {
