@@ -1,12 +1,12 @@
 // typescript-eslint with type information over every TypeScript file: the worker (tsconfig.json),
 // its tests (test/tsconfig.json), the Node-side scripts (tsconfig.node.json) and the console's browser
-// module (src/edge/console/browser/tsconfig.json). Formatting is
+// module (src/edge/console/browser/tsconfig.json) and the host-app client (client/tsconfig.json). Formatting is
 // Prettier's job, not ESLint's.
 import eslint from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", ".wrangler/", "dist/", "worker-configuration.d.ts", "eslint.config.js"] },
+  { ignores: ["node_modules/", ".wrangler/", "**/dist/", "worker-configuration.d.ts", "eslint.config.js"] },
   eslint.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -18,6 +18,7 @@ export default tseslint.config(
           "./tsconfig.node.json",
           "./tsconfig.tools.json",
           "./src/edge/console/browser/tsconfig.json",
+          "./client/tsconfig.json",
         ],
         tsconfigRootDir: import.meta.dirname,
       },
