@@ -6,7 +6,17 @@ import eslint from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", ".wrangler/", "**/dist/", "worker-configuration.d.ts", "eslint.config.js"] },
+  {
+    ignores: [
+      "node_modules/",
+      ".wrangler/",
+      "**/dist/",
+      "worker-configuration.d.ts",
+      "eslint.config.js",
+      // Type-checked as a consumer of the built client package, outside this repository (test/node/client-package.test.ts).
+      "test/fixtures/client-consumer/",
+    ],
+  },
   eslint.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
