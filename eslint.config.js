@@ -1,12 +1,22 @@
 // typescript-eslint with type information over every TypeScript file: the worker (tsconfig.json),
 // its tests (test/tsconfig.json), the Node-side scripts (tsconfig.node.json, tsconfig.tools.json,
-// tsconfig.openapi.json) and the console's browser module (src/edge/console/browser/tsconfig.json).
-// Formatting is Prettier's job, not ESLint's.
+// tsconfig.openapi.json), the console's browser module (src/edge/console/browser/tsconfig.json) and
+// the host-app client (client/tsconfig.json). Formatting is Prettier's job, not ESLint's.
 import eslint from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", ".wrangler/", "dist/", "worker-configuration.d.ts", "eslint.config.js"] },
+  {
+    ignores: [
+      "node_modules/",
+      ".wrangler/",
+      "**/dist/",
+      "worker-configuration.d.ts",
+      "eslint.config.js",
+      // Type-checked as a consumer of the built client package, outside this repository (test/node/client-package.test.ts).
+      "test/fixtures/client-consumer/",
+    ],
+  },
   eslint.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -19,6 +29,7 @@ export default tseslint.config(
           "./tsconfig.tools.json",
           "./tsconfig.openapi.json",
           "./src/edge/console/browser/tsconfig.json",
+          "./client/tsconfig.json",
         ],
         tsconfigRootDir: import.meta.dirname,
       },

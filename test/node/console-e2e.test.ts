@@ -4,12 +4,12 @@
 // see its webhook cause a re-fetch with the new figures, disconnect one then the other; connect one
 // company without being asked to choose. The screenshot goes to test/node/.artifacts/ (and, with UPDATE_SCREENSHOT=1, to
 // docs/console.png, which the README shows).
-import { copyFileSync, existsSync, mkdirSync } from "node:fs";
+import { copyFileSync, mkdirSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Browser, chromium, type Page } from "playwright-core";
-import { type DevServer, developmentVars, freePort, startDev } from "./dev-server.ts";
+import { type Browser, type Page } from "playwright-core";
+import { startDevAndBrowser } from "./dev-browser.ts";
+import { type DevServer } from "./dev-server.ts";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const ARTIFACTS = new URL("./.artifacts/", import.meta.url).pathname;
 const SCREENSHOT = `${ARTIFACTS}console.png`;
 const DOCS_SCREENSHOT = new URL("../../docs/console.png", import.meta.url).pathname;
@@ -20,15 +20,7 @@ let server: DevServer | undefined;
 let browser: Browser | undefined;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(
-      `No Chromium at ${CHROMIUM}: install it (as root: apt-get update && apt-get install -y --no-install-recommends chromium) or set CHROMIUM_PATH to a Chromium or Chrome binary`,
-    );
-  const port = await freePort();
-  [server, browser] = await Promise.all([
-    startDev({ port, args: ["--env-file", developmentVars(port)] }),
-    chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-dev-shm-usage"] }),
-  ]);
+  ({ server, browser } = await startDevAndBrowser());
 }, 120_000);
 
 afterAll(async () => {

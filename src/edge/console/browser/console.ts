@@ -1,8 +1,14 @@
 // The dev console's browser script (docs/console.md). It plays the host app: it calls the API with
-// the demo user's JWT, connects through the popup exactly as docs/connecting.md says (letting the
-// person choose when a grant covers several companies), shows one row per connection, and fires
+// the demo user's JWT, connects with the host-app kit's connect() (client/; docs/connecting.md),
+// letting the person choose when a grant covers several companies, shows one row per connection, and fires
 // wrangler dev's local cron trigger. scripts/console-script.ts compiles it to one ES2017 script.
-import { api, ApiError, errorOf, messageOf } from "./api";
+import {
+  completeRedirectConnect,
+  connect as connect$,
+  type Connection as ConnectedCompany,
+  ConnectError,
+} from "../../../../client/src/connect";
+import { api, messageOf } from "./api";
 import { $, byId, el, pill, say, type Attrs } from "./dom";
 import { drawChart, loadData, renderDataProviders } from "./data";
 import {
@@ -209,89 +215,30 @@ async function refresh(): Promise<void> {
 }
 
 // ---- actions ----
-/** docs/connecting.md: connect session → popup → postMessage from the popup → confirm with the JWT. */
+const connectTo = { baseUrl: location.origin, getToken: () => config.jwt, workspaceId: WS };
+
+/** docs/connecting.md, through the host-app kit's connect() (client/): popup, its message, confirm, choice. */
 function connect(name: string): void {
   say("");
   hideChoice();
-  // Opened in the click itself, so no popup blocker stops it; it is pointed at the session's URL below.
-  const popup = window.open("about:blank", "zebbra-connect", "popup,width=560,height=720");
-  if (!popup) {
-    say("The browser blocked the popup: allow popups for this page and try again.", true);
-    return;
-  }
-  state.popup = popup;
-  state.pending = name;
-  api<{ url: string }>("POST", "/integration/connect-sessions", { workspace_id: WS, integration: name })
-    .then((session) => {
-      popup.location.href = session.url;
-    })
-    .catch((e: unknown) => {
-      popup.close();
-      state.pending = null;
-      say(messageOf(e), true);
-    });
+  const chooseTenants = (tenants: Tenant[]) => showChoice(name, tenants);
+  act(connect$({ ...connectTo, integration: name, chooseTenants }).then((done) => connected(name, done), failed(name)));
 }
 
-/** The popup's message (src/edge/pages.ts popupPage). */
-interface PopupMessage {
-  type: "zebbra:integration";
-  integration: string;
-  status: "authorized" | "error";
-  confirm_token?: string;
-  tenants?: Tenant[];
-  message?: string;
-  code?: string;
+async function connected(name: string, connections: ConnectedCompany[]): Promise<void> {
+  hideChoice();
+  const names = connections.map((k) => k.tenant_name || k.tenant_id).filter(Boolean);
+  say(name + " is connected" + (names.length ? ": " + names.join(", ") : "") + ".");
+  await refresh();
 }
 
-const isPopupMessage = (m: unknown): m is PopupMessage =>
-  typeof m === "object" && m !== null && "type" in m && m.type === "zebbra:integration";
-
-window.addEventListener("message", (event) => {
-  // Only the popup's pages on this origin speak for the worker; anything else is ignored.
-  if (event.origin !== location.origin) return;
-  const m: unknown = event.data;
-  if (!isPopupMessage(m)) return;
-  if (state.popup && !state.popup.closed) state.popup.close();
-  state.popup = null;
-  state.pending = null;
-  if (m.status !== "authorized" || !m.confirm_token) {
-    say("Connecting " + m.integration + " failed: " + m.message + (m.code ? " (" + m.code + ")" : ""), true);
-    return;
-  }
-  // The grant covers several companies: the person picks which become connections.
-  if (Array.isArray(m.tenants) && m.tenants.length > 1) {
-    showChoice(m.integration, m.confirm_token, m.tenants);
-    return;
-  }
-  act(confirmConsent(m.integration, m.confirm_token));
-});
-
-/** The tenants a 409 tenant_choice_required lists beside its error. */
-function tenantsOf(body: unknown): Tenant[] {
-  return typeof body === "object" && body !== null && "tenants" in body && Array.isArray(body.tenants)
-    ? (body.tenants as Tenant[])
-    : [];
-}
-
-/** Confirms the consent; tenantIds names the companies chosen (omitted when the grant covers one). */
-async function confirmConsent(name: string, token: string, tenantIds?: string[]): Promise<void> {
-  const body: Record<string, unknown> = { workspace_id: WS, integration: name, confirm_token: token };
-  if (tenantIds) body.tenant_ids = tenantIds;
-  try {
-    const r = await api<{ connections?: Connection[] }>("POST", "/integration/connections/confirm", body);
+function failed(name: string) {
+  return (e: unknown) => {
     hideChoice();
-    const names = (r.connections || []).map((k) => k.tenant_name || k.tenant_id).filter(Boolean);
-    say(name + " is connected" + (names.length ? ": " + names.join(", ") : "") + ".");
-    await refresh();
-  } catch (e) {
-    // A grant of several companies whose message did not list them: the answer does, and the token stays usable.
-    if (e instanceof ApiError && e.status === 409 && errorOf(e.body)?.code === "tenant_choice_required") {
-      showChoice(name, token, tenantsOf(e.body));
-      return;
-    }
-    byId("tenant-choice-confirm", HTMLButtonElement).disabled = false;
-    say(messageOf(e), true);
-  }
+    if (!(e instanceof ConnectError)) throw e;
+    if (e.code === "tenant_choice_cancelled") say("Connecting " + name + " was cancelled: nothing was connected.");
+    else say("Connecting " + name + " failed: " + e.message + " (" + e.code + ")", true);
+  };
 }
 
 function chosenTenants(): string[] {
@@ -300,9 +247,8 @@ function chosenTenants(): string[] {
     .map((box) => box.value);
 }
 
-/** Lists the grant's companies as checkboxes, none ticked: connecting needs at least one. */
-function showChoice(name: string, token: string, tenants: Tenant[]): void {
-  state.choice = { name, token };
+/** connect()'s chooseTenants: the grant's companies as checkboxes, none ticked (connecting needs at least one). */
+function showChoice(name: string, tenants: Tenant[]): Promise<string[]> {
   $("tenant-choice-title").textContent =
     name + " gave access to " + tenants.length + " companies. Tick the ones to connect:";
   const list = $("tenant-choice-list");
@@ -318,6 +264,7 @@ function showChoice(name: string, token: string, tenants: Tenant[]): void {
   }
   byId("tenant-choice-confirm", HTMLButtonElement).disabled = true;
   $("tenant-choice").hidden = false;
+  return new Promise((resolve) => (state.choice = resolve));
 }
 
 function hideChoice(): void {
@@ -327,17 +274,13 @@ function hideChoice(): void {
 }
 
 $("tenant-choice-confirm").addEventListener("click", () => {
-  const choice = state.choice;
   const ids = chosenTenants();
-  if (!choice || ids.length === 0) return;
+  if (!state.choice || ids.length === 0) return;
   byId("tenant-choice-confirm", HTMLButtonElement).disabled = true;
-  act(confirmConsent(choice.name, choice.token, ids));
+  state.choice(ids);
 });
-$("tenant-choice-cancel").addEventListener("click", () => {
-  const choice = state.choice;
-  hideChoice();
-  if (choice) say("Connecting " + choice.name + " was cancelled: nothing was connected.");
-});
+// Choosing none cancels: connect() rejects with tenant_choice_cancelled.
+$("tenant-choice-cancel").addEventListener("click", () => state.choice?.([]));
 
 async function disconnect(name: string, tenantId: string | null): Promise<void> {
   const r = await api<{ message: string }>("POST", "/integration/disconnect?" + connQuery(name, tenantId));
@@ -465,3 +408,9 @@ if (!config.appOrigins.includes(location.origin)) {
   warning.hidden = false;
 }
 act(refresh());
+// A connect that came back from a full-page redirect (connect()'s fallback when the popup is blocked).
+act(
+  completeRedirectConnect({ ...connectTo, chooseTenants: (tenants) => showChoice("The provider", tenants) }).then(
+    (done) => done && connected(done[0]?.integration ?? "", done),
+  ),
+);

@@ -87,13 +87,12 @@ export interface DataConnection {
 export const state: {
   providers: Provider[];
   status: Status[];
-  popup: Window | null;
-  pending: string | null;
   data: Data | null;
-  choice: { name: string; token: string } | null;
+  /** Resolves the company choice connect() is waiting for. */
+  choice: ((tenantIds: string[]) => void) | null;
   /** Counts data loads: only the latest one's answer is shown. */
   loads: number;
-} = { providers: [], status: [], popup: null, pending: null, data: null, choice: null, loads: 0 };
+} = { providers: [], status: [], data: null, choice: null, loads: 0 };
 
 export function when(iso: string | null | undefined): string {
   return iso ? new Date(iso).toLocaleString([], { dateStyle: "short", timeStyle: "medium" }) : "—";

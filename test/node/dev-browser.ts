@@ -1,0 +1,20 @@
+// The browser tests' setup: plain `wrangler dev` with the development variables and Debian's Chromium
+// (through playwright-core), started together; an error that says how to install Chromium when it is missing.
+import { existsSync } from "node:fs";
+import { type Browser, chromium } from "playwright-core";
+import { type DevServer, developmentVars, freePort, startDev } from "./dev-server.ts";
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+
+export async function startDevAndBrowser(): Promise<{ server: DevServer; browser: Browser }> {
+  if (!existsSync(CHROMIUM))
+    throw new Error(
+      `No Chromium at ${CHROMIUM}: install it (as root: apt-get update && apt-get install -y --no-install-recommends chromium) or set CHROMIUM_PATH to a Chromium or Chrome binary`,
+    );
+  const port = await freePort();
+  const [server, browser] = await Promise.all([
+    startDev({ port, args: ["--env-file", developmentVars(port)] }),
+    chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-dev-shm-usage"] }),
+  ]);
+  return { server, browser };
+}
