@@ -81,11 +81,14 @@ describe("who may import", () => {
     expect((await importCall({ connections: [] })).status).toBe(200);
   });
 
-  it("should refuse a malformed envelope with 400 and more than 1,000 items with 400", async () => {
+  it("should refuse a malformed envelope or more than 1,000 items with 400, and more than 8 MiB with 413", async () => {
     expect((await errorOf(await importCall({ items: [] }))).code).toBe("invalid_request");
     const many = await importCall({ connections: Array.from({ length: 1001 }, () => ({})) });
     expect(many.status).toBe(400);
     expect((await errorOf(many)).message).toContain("1000");
+    const huge = await importCall({ connections: [{ access_token: "x".repeat(8 * 1024 * 1024) }] });
+    expect(huge.status).toBe(413);
+    expect((await errorOf(huge)).code).toBe("payload_too_large");
   });
 });
 
