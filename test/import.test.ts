@@ -6,7 +6,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createApp } from "../src/edge/app";
 import { TEST_BINDINGS } from "./bindings";
-import { createGrant, gate, type MintedGrant, script, stats } from "./fake-client";
+import { createGrant, gate, type MintedGrant, revokeGrant, script, stats } from "./fake-client";
 import { accessOutcome, call, errorOf, getData, rawAccessRow, token } from "./helpers";
 
 const ADMIN = TEST_BINDINGS.ADMIN_API_TOKEN;
@@ -146,6 +146,15 @@ describe("importing", () => {
     expect(answer.results[4]!.error!.message).toContain("access_token");
     expect(answer.results[5]).toMatchObject({ status: "error", error: { code: "unknown_integration" } });
     for (const t of [two.access_token, two.refresh_token, single.access_token]) expect(text).not.toContain(t);
+  });
+
+  it("should name a token the provider refuses as that item's error, and store nothing for it", async () => {
+    const ws = "ws-imp-refused";
+    const revoked = await createGrant({ provider: "xero" });
+    await revokeGrant(revoked.grantId);
+    const { answer } = await importItems([itemOf(ws, "Xero", revoked)]);
+    expect(answer.results[0]).toMatchObject({ status: "error", error: { code: "reconnect_required" } });
+    expect(await rawAccessRow(ws, "Xero")).toBeNull();
   });
 
   it("should verify a QuickBooks realm with one API call and require it when absent", async () => {
