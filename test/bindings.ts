@@ -32,6 +32,8 @@ export const TEST_BINDINGS = {
   // The sandbox's "Change the books" signs its Xero-format notifications with this (docs/sandbox.md).
   SANDBOX_WEBHOOK_KEY: "test-sandbox-webhook-key-7Hq2LwZx9Rk4",
   QUICKBOOKS_WEBHOOK_VERIFIER_TOKEN: "test-quickbooks-verifier-4f0e2b7a-9c1d",
+  // The operator token of /admin/* (test/import.test.ts); 32 bytes or more, as a deploy requires.
+  ADMIN_API_TOKEN: "test-admin-api-token-7c1f0d9e4b2a86355e0f",
   // The token the fake's Gusto accepts (test/fake/gusto-webhooks.ts GUSTO_ORG_API_TOKEN).
   GUSTO_ORG_API_TOKEN: "gusto-org-api-token-for-tests",
 };

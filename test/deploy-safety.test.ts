@@ -35,6 +35,7 @@ describe("a deploy that is not safe", () => {
     ["AUTH_JWT_SECRET", { AUTH_JWT_SECRET: PUBLISHED.AUTH_JWT_SECRET }, "is the value .dev.vars.example publishes"],
     ["TOKEN_ENCRYPTION_KEY", { TOKEN_ENCRYPTION_KEY: PUBLISHED.TOKEN_ENCRYPTION_KEY }, "publishes"],
     ["AUTH_JWT_SECRET", { AUTH_JWT_SECRET: "short-secret" }, "is shorter than 32 bytes"],
+    ["ADMIN_API_TOKEN", { ADMIN_API_TOKEN: "short-operator-token" }, "is shorter than 32 bytes"],
     ["AUTH_JWT_ISSUER", { AUTH_JWT_ISSUER: "" }, "is empty"],
     ["AUTH_JWT_AUDIENCE", { AUTH_JWT_AUDIENCE: " " }, "is empty"],
     ["APP_ORIGIN", { APP_ORIGIN: "http://app.example.test" }, "https origin"],
@@ -56,6 +57,15 @@ describe("a deploy that is not safe", () => {
       for (const value of Object.values(overrides)) if (value.length > 3) expect(line).not.toContain(value);
     },
   );
+
+  it("should refuse a short ADMIN_API_TOKEN in development too: it reaches every workspace", async () => {
+    const problems = await configProblems({ ...env, ENVIRONMENT: "development", ADMIN_API_TOKEN: "too-short" } as Env);
+    expect(problems).toContainEqual({
+      variable: "ADMIN_API_TOKEN",
+      problem: "is shorter than 32 bytes",
+      kind: "unsafe",
+    });
+  });
 
   it("should name a missing secret, as before", async () => {
     const res = await health({ TOKEN_ENCRYPTION_KEY: "" });

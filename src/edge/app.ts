@@ -17,6 +17,7 @@ import { availableProviders } from "../providers/registry";
 import { describe } from "./docs";
 import type { AppEnv } from "./env";
 import { errorBody, notFound, retryAfterHeader, statusOf } from "./errors";
+import { adminRoutes } from "./routes/admin";
 import { connectSessionRoutes } from "./routes/connect-sessions";
 import { connectionRoutes } from "./routes/connections";
 import { dataRoutes } from "./routes/data";
@@ -134,7 +135,8 @@ function buildApp(env: Env) {
     .route("/", dataRoutes)
     .route("/", metaRoutes)
     .route("/", webhookRoutes)
-    .route("/", proxyRoutes);
+    .route("/", proxyRoutes)
+    .route("/", adminRoutes);
   // Mounted for a development deploy, served to local requests only (localDevelopmentOnly).
   const local = createMiddleware<AppEnv>(async (c, next) => (isDevelopment(c.env) ? next() : notFound(c)));
   for (const provider of availableProviders(env)) {

@@ -87,6 +87,7 @@ const variables = z.object({
   PROXY_MAX_WAIT_MS: whole(10_000),
   PROXY_TIMEOUT_MS: whole(30 * SECOND_MS, 1),
   PROVIDER_EVENT_DEBOUNCE_MS: whole(30 * SECOND_MS, 1),
+  ADMIN_API_TOKEN: text,
 });
 
 const settingsSchema = z.pipe(
@@ -133,6 +134,7 @@ const settingsSchema = z.pipe(
       timeoutMs: v.PROXY_TIMEOUT_MS,
     } satisfies ProxySettings,
     providerEventDebounceMs: Math.min(v.PROVIDER_EVENT_DEBOUNCE_MS, MAX_PROVIDER_EVENT_DEBOUNCE_MS),
+    adminApiToken: v.ADMIN_API_TOKEN,
   })),
 );
 
@@ -218,6 +220,14 @@ export const MAX_PROVIDER_EVENT_DEBOUNCE_MS = MINUTE_MS;
 export function providerEventDebounceMs(env: Env): number {
   return settings(env).providerEventDebounceMs;
 }
+
+/** The operator's bearer token for `/admin/*` (ADMIN_API_TOKEN); undefined when unset, and `/admin/*` is then 404. */
+export function adminApiToken(env: Env): string | undefined {
+  return settings(env).adminApiToken;
+}
+
+/** An operator token shorter than this is refused (the deploy answers 503): it guards every workspace's tokens. */
+export const MIN_ADMIN_TOKEN_BYTES = 32;
 
 /** True when ENVIRONMENT=development: a local run, where the sandbox and the dev console are on. */
 export function isDevelopment(env: Env): boolean {
@@ -314,7 +324,7 @@ const hex = (bytes: ArrayBuffer) => [...new Uint8Array(bytes)].map((b) => b.toSt
 /**
  * What is unsafe or unusable in this deployment's configuration. Everywhere: a missing required
  * secret, an APP_ORIGIN entry that is not exactly an origin (`*` included), a malformed setting
- * (settingProblems). Outside development also: a secret `.dev.vars.example` publishes, an
+ * (settingProblems), an ADMIN_API_TOKEN under 32 bytes. Outside development also: a secret `.dev.vars.example` publishes, an
  * AUTH_JWT_SECRET under 32 bytes, an empty AUTH_JWT_ISSUER or AUTH_JWT_AUDIENCE, an APP_ORIGIN that
  * is not https.
  */
@@ -336,6 +346,10 @@ export async function configProblems(env: Env): Promise<ConfigProblem[]> {
       );
   }
   problems.push(...settingProblems(env));
+  // Everywhere, development included: a set operator token is meant to be used, and it reaches every workspace.
+  const admin = readVar(env, "ADMIN_API_TOKEN");
+  if (admin !== undefined && new TextEncoder().encode(admin).byteLength < MIN_ADMIN_TOKEN_BYTES)
+    unsafe("ADMIN_API_TOKEN", `is shorter than ${MIN_ADMIN_TOKEN_BYTES} bytes`);
   if (development) return problems;
   const secret = readVar(env, "AUTH_JWT_SECRET");
   if (secret !== undefined && new TextEncoder().encode(secret).byteLength < 32)

@@ -11,10 +11,13 @@ import { lazy } from "./lazy";
  * connection it is about): ids, dates and reason codes only, never a token, an amount or a name.
  */
 export interface WebhookEventDetails {
-  /** A grant was confirmed for a tenant the workspace had no connection to. */
-  "connection.created": { connected_by: string };
-  /** A grant was confirmed in place of the workspace's existing connection to the same tenant. */
-  "connection.replaced": { connected_by: string };
+  /**
+   * A grant was confirmed (`source: "connect"`) or imported (`source: "import"`, POST
+   * /admin/connections/import) for a tenant the workspace had no connection to.
+   */
+  "connection.created": { connected_by: string; source: ConnectionSource };
+  /** The same, in place of the workspace's existing connection to the same tenant. */
+  "connection.replaced": { connected_by: string; source: ConnectionSource };
   /** The connection was removed (disconnect); `by` is the user's JWT `sub`. */
   "connection.deleted": { by: string };
   /** The provider refused the stored grant (or its refresh outcome is unknown): only a new consent helps. */
@@ -42,6 +45,9 @@ export interface WebhookEventDetails {
 }
 
 export type WebhookEventType = keyof WebhookEventDetails;
+
+/** How a connection came to be: a member's consent, or the operator's import of tokens held elsewhere. */
+export type ConnectionSource = "connect" | "import";
 
 /** The event types, in the order the docs list them. */
 export const WEBHOOK_EVENT_TYPES = [

@@ -6,6 +6,7 @@ import type { Conn, ConnectionRef } from "./connections";
 import type { CachedRead, RunsOutcome, WorkspaceDO } from "./do";
 import type { FetchOutcome } from "./fetcher";
 import type { ConfirmOutcome, ConfirmRequest, DisconnectOutcome, GrantToHold } from "./grants";
+import type { ImportItem, ImportOutcome } from "./imports";
 import type { LimitedWork } from "./limits";
 import type { StoredPayload } from "./payloads";
 import type { NoteOutcome, Pending } from "./provider-events";
@@ -21,6 +22,8 @@ export type {
   ConnectionRef,
   ConfirmOutcome,
   DisconnectOutcome,
+  ImportItem,
+  ImportOutcome,
   RunsOutcome,
   FetchOutcome,
   LimitedWork,
@@ -63,6 +66,8 @@ export interface WorkspaceClient {
   holdGrant(grant: GrantToHold): Promise<{ confirmToken: string; pendingUntil: number }>;
   /** Makes a held grant the workspace's connection to each chosen tenant. */
   confirmGrant(request: ConfirmRequest): Promise<ConfirmOutcome>;
+  /** Stores connections whose tokens were obtained elsewhere; one outcome per item, in order. */
+  importConnections(items: ImportItem[]): Promise<ImportOutcome[]>;
   /** Revokes and drops an unconfirmed grant whose time ran out. */
   expirePendingGrant(id: string): Promise<boolean>;
   /** Deletes a connection and its data, revoking its grant unless another connection holds it. `by`: the user's JWT sub. */
@@ -91,6 +96,7 @@ export function workspaceClient(env: Env, workspaceId: string): WorkspaceClient 
     claimOnce: (key, expiresAt) => stub.claimOnce(key, expiresAt),
     holdGrant: (grant) => stub.holdGrant(grant),
     confirmGrant: (request) => stub.confirmGrant(request),
+    importConnections: (items) => stub.importConnections(items),
     expirePendingGrant: (id) => stub.expirePendingGrant(id),
     disconnect: (ref, by) => stub.disconnect(ref, by),
     redeliverWebhook: (id) => stub.redeliverWebhook(id),

@@ -20,6 +20,7 @@ import {
   PENDING_GRANT_TTL_MS,
   REDEEMED_PREFIX,
 } from "./grants";
+import { type ImportItem, type ImportOutcome, Importer } from "./imports";
 import { type LimitedWork, UpstreamLimits } from "./limits";
 import { PayloadStore, type StoredPayload } from "./payloads";
 import { type NoteOutcome, type Pending, ProviderEventInbox, refetchForEvents } from "./provider-events";
@@ -77,6 +78,7 @@ export class WorkspaceDO extends DurableObject<Env> {
   private readonly fetcher = new Fetcher({ ...this.deps, payloads: this.payloads });
   private readonly proxy = new ApiProxy(this.deps);
   private readonly inbox = new ProviderEventInbox(this.ctx.storage);
+  private readonly importer = new Importer(this.deps);
 
   /**
    * `getIntegrationAccess` of Zebbra's original framework: a usable access token of the connection
@@ -209,6 +211,14 @@ export class WorkspaceDO extends DurableObject<Env> {
     // The alarm drops the redemption record once the token's lifetime is over.
     if (outcome.ok) await this.wakeAt(Date.now() + PENDING_GRANT_TTL_MS + 1000);
     return outcome;
+  }
+
+  /**
+   * Stores connections whose tokens were obtained elsewhere (the operator's import), each in its
+   * integration's queue like a confirmed grant; one outcome per item, in order.
+   */
+  importConnections(items: ImportItem[]): Promise<ImportOutcome[]> {
+    return this.importer.importAll(items);
   }
 
   /** Revokes and drops an unconfirmed grant whose time ran out. */

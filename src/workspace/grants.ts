@@ -174,7 +174,7 @@ export class Grants {
           this.deps.events.create(
             replacing.has(t.id) ? "connection.replaced" : "connection.created",
             { integration, tenantId: t.id },
-            { connected_by: request.userId },
+            { connected_by: request.userId, source: "connect" },
             now,
           ),
         );

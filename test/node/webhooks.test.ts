@@ -39,7 +39,7 @@ describe("newWebhookEvent", () => {
   it("should stamp the event and give it a fresh msg_ id", () => {
     const now = new Date("2026-12-01T10:00:00.000Z");
     const about = { workspace_id: "ws_1", integration: "Gusto", tenant_id: "company-1" };
-    const details = { connected_by: "user-1" };
+    const details = { connected_by: "user-1", source: "connect" as const };
     const a = newWebhookEvent("connection.created", about, details, now);
     const b = newWebhookEvent("connection.created", about, details, now);
     expect(a.data).toEqual({ ...about, ...details });

@@ -31,7 +31,7 @@ describe("webhook events", () => {
     expect(tenant).toEqual(expect.any(String));
     // Every event names its connection: the workspace, the integration and the tenant.
     const about = { workspace_id: ws, integration: "Xero", tenant_id: tenant };
-    expect(created.event.data).toEqual({ ...about, connected_by: "user-first" });
+    expect(created.event.data).toEqual({ ...about, connected_by: "user-first", source: "connect" });
     expect(Date.parse(created.event.timestamp)).toBeGreaterThan(Date.now() - 60_000);
     expect(created.id).toMatch(/^msg_/);
     expect((await outboxRow(created.id))?.state).toBe("delivered");
@@ -72,7 +72,7 @@ describe("webhook events", () => {
     const second = await connectThroughPopup(ws, "Xero", { sub: "admin-1", role: "admin", tenant: String(tenant) });
     const replaced = await nth(ws, 4);
     expect(replaced.event.type).toBe("connection.replaced");
-    expect(replaced.event.data).toEqual({ ...about, connected_by: "admin-1" });
+    expect(replaced.event.data).toEqual({ ...about, connected_by: "admin-1", source: "connect" });
 
     // The provider refuses the new grant's refresh: requires_reconnect, once.
     await scriptToken(await grantIdOf(second.code), [{ status: 400, error: "invalid_grant" }]);
