@@ -20,6 +20,7 @@ import { errorBody, notFound, retryAfterHeader, statusOf } from "./errors";
 import { connectSessionRoutes } from "./routes/connect-sessions";
 import { connectionRoutes } from "./routes/connections";
 import { dataRoutes } from "./routes/data";
+import { mcpRoutes } from "./routes/mcp";
 import { metaRoutes } from "./routes/meta";
 import { oauthRoutes } from "./routes/oauth";
 import { providerWebhookRoutes } from "./routes/provider-webhooks";
@@ -115,7 +116,8 @@ function buildApp(env: Env) {
     .route("/", dataRoutes)
     .route("/", metaRoutes)
     .route("/", webhookRoutes)
-    .route("/", proxyRoutes);
+    .route("/", proxyRoutes)
+    .route("/", mcpRoutes);
   // Mounted for a development deploy, served to local requests only (localDevelopmentOnly).
   const local = createMiddleware<AppEnv>(async (c, next) => (isDevelopment(c.env) ? next() : notFound(c)));
   for (const provider of availableProviders(env)) {
