@@ -90,6 +90,33 @@ describe("MCP", () => {
     await expect(connect(undefined)).rejects.toThrow(/token_missing/);
   });
 
+  it("should answer what the transport refuses in the API's error shape, with the transport's status", async () => {
+    const bearer = await token({ "ws-mcp-refused": "member" });
+    const list = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" });
+    const json = { "Content-Type": "application/json" };
+    for (const [init, status] of [
+      [{ headers: json, body: list }, 406], // Accept must name JSON and event streams
+      [{ headers: { ...json, Accept: "application/json, text/event-stream" }, body: "{" }, 400],
+      [{ headers: { "Content-Type": "text/plain", Accept: "application/json, text/event-stream" }, body: list }, 415],
+    ] as const) {
+      const res = await call("/mcp", { method: "POST", bearer, ...init });
+      expect(res.status).toBe(status);
+      const error = await errorOf(res);
+      expect(error.code).toBe("invalid_request");
+      expect(error.message).not.toBe("");
+    }
+  });
+
+  it("should answer GET and DELETE 405: a stateless server has no stream to open and no session to end", async () => {
+    const bearer = await token({ "ws-mcp-get": "member" });
+    for (const method of ["GET", "DELETE"]) {
+      const res = await call("/mcp", { method, bearer, headers: { Accept: "text/event-stream" } });
+      expect(res.status).toBe(405);
+      expect(res.headers.get("Allow")).toBe("POST");
+      expect((await errorOf(res)).code).toBe("method_not_allowed");
+    }
+  });
+
   it("should answer a tool call for another workspace as a forbidden tool error", async () => {
     await seedConnection("ws-mcp-theirs", "xero");
     const client = await connect(await token({ "ws-mcp-mine": "admin" }));

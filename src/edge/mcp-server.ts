@@ -129,5 +129,25 @@ export async function serveMcp(request: Request, env: Env, user: AuthUser): Prom
     enableJsonResponse: true,
   });
   await server.connect(transport);
-  return transport.handleRequest(request);
+  const res = await transport.handleRequest(request);
+  return res.status < 400 ? res : inApiShape(res);
+}
+
+/**
+ * The transport's refusals (an Accept or Content-Type it does not serve, a body that is not JSON-RPC)
+ * are JSON-RPC error objects; like every 4xx here they carry `{ error: { code, message } }`, with the
+ * transport's status and words. An MCP client reads only the status of a refused POST.
+ */
+async function inApiShape(res: Response): Promise<Response> {
+  let message = "The MCP transport refused the request";
+  try {
+    const body: unknown = await res.json();
+    const said = (body as { error?: { message?: unknown } } | null)?.error?.message;
+    if (typeof said === "string" && said !== "") message = said;
+  } catch {
+    // Not JSON: the status says enough.
+  }
+  const headers = new Headers(res.headers);
+  headers.delete("Content-Length");
+  return Response.json(errorBody("invalid_request", message), { status: res.status, headers });
 }

@@ -5,6 +5,7 @@ import { type Handler, Hono } from "hono";
 import { authenticated } from "../auth";
 import { describe } from "../docs";
 import type { AppEnv } from "../env";
+import { errorBody } from "../errors";
 import type * as McpServer from "../mcp-server";
 
 let loaded: Promise<typeof McpServer> | undefined;
@@ -32,5 +33,10 @@ export const mcpRoutes = new Hono<AppEnv>()
     authenticated,
     serve,
   )
-  // No server-initiated stream and no session to end: the transport answers 405.
-  .on(["GET", "DELETE"], "/mcp", authenticated, serve);
+  // Stateless: no stream for the server to push on (GET) and no session to end (DELETE). MCP's
+  // Streamable HTTP lets a server answer both 405; the SDK's transport would hold a GET open instead.
+  .on(["GET", "DELETE"], "/mcp", authenticated, (c) =>
+    c.json(errorBody("method_not_allowed", "This MCP server is stateless: send each message with POST"), 405, {
+      Allow: "POST",
+    }),
+  );
