@@ -1,6 +1,8 @@
 // The MCP server behind /mcp (routes/mcp.ts loads this module on its first request): three read-only
 // tools over the same reads as the data routes, for an AI client acting as the JWT's user. Stateless
 // Streamable HTTP: a new server and transport per request, so no session lives in the isolate.
+// The SDK's low-level Server, not its McpServer (which Cloudflare's `agents` createMcpHandler wraps):
+// McpServer adds zod 3 to the bundle and words argument errors its own way, not as `invalid_request`.
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import {
