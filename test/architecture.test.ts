@@ -31,6 +31,8 @@ const PACKAGE_OWNERS: { packages: readonly string[]; parts: readonly Part[] }[] 
   { packages: ["hono", "hono-openapi", "@hono/*"], parts: ["edge", "index"] },
   { packages: ["drizzle-orm"], parts: ["storage"] },
   { packages: ["cloudflare:workers"], parts: ["workspace"] },
+  // MCP is one more HTTP surface (/mcp), served by the edge.
+  { packages: ["@modelcontextprotocol/*"], parts: ["edge"] },
 ];
 
 /** The package a bare specifier names: `@scope/name` or `name`, without any subpath. */

@@ -21,6 +21,7 @@ import { adminRoutes } from "./routes/admin";
 import { connectSessionRoutes } from "./routes/connect-sessions";
 import { connectionRoutes } from "./routes/connections";
 import { dataRoutes } from "./routes/data";
+import { mcpRoutes } from "./routes/mcp";
 import { metaRoutes } from "./routes/meta";
 import { oauthRoutes } from "./routes/oauth";
 import { providerWebhookRoutes } from "./routes/provider-webhooks";
@@ -136,7 +137,8 @@ function buildApp(env: Env) {
     .route("/", metaRoutes)
     .route("/", webhookRoutes)
     .route("/", proxyRoutes)
-    .route("/", adminRoutes);
+    .route("/", adminRoutes)
+    .route("/", mcpRoutes);
   // Mounted for a development deploy, served to local requests only (localDevelopmentOnly).
   const local = createMiddleware<AppEnv>(async (c, next) => (isDevelopment(c.env) ? next() : notFound(c)));
   for (const provider of availableProviders(env)) {

@@ -117,6 +117,103 @@ const connectionStatus = z.object({
   ),
 });
 
+/** GET /integration/data's query (also the MCP tool get_data's arguments). */
+export const dataQuery = z.object({ ...connectionQuery, from_date: fromDate });
+
+/** GET /integration/dataEndpoints' query (also the MCP tool get_data_endpoints' arguments). */
+export const dataEndpointsQuery = z.object({
+  workspace_id: fields.workspaceId,
+  from_date: fromDate,
+  integration: z.optional(fields.integration),
+  tenant_id: z.optional(fields.tenantId),
+});
+
+/** GET /integration/status' query (also the MCP tool list_connections' arguments). */
+export const statusQuery = z.object({
+  workspace_id: fields.workspaceId,
+  integration: z.optional(fields.integration),
+  tenant_id: z.optional(fields.tenantId),
+});
+
+/**
+ * The body of GET /integration/data; throws the route's failures. Shared with the MCP tool get_data
+ * (edge/mcp-server.ts), so both answer the same. The caller has checked the member role.
+ */
+export async function readData(env: Env, q: z.output<typeof dataQuery>) {
+  const provider = requireProvider(q.integration, env);
+  const adapter = fetchAdapterFor(env, q.workspace_id, provider, q.tenant_id);
+  const { payload, fetchedAt } = await adapter.getData(q.from_date);
+  const fetched_at = new Date(fetchedAt).toISOString();
+  const cache_date = iso(cacheDateKey(q.from_date) * 1000)!.slice(0, 10);
+  return payload.apiType === "accounting"
+    ? { fetched_at, cache_date, ...payload.batch }
+    : { fetched_at, cache_date, employees: payload.employees };
+}
+
+/** The body of GET /integration/dataEndpoints (and the MCP tool get_data_endpoints). */
+export async function readDataEndpoints(env: Env, q: z.output<typeof dataEndpointsQuery>): Promise<DataPoint[]> {
+  const only = q.integration === undefined ? undefined : requireProvider(q.integration, env);
+  const connections = await listConnections(db(env.DB), q.workspace_id);
+  const points: DataPoint[] = [];
+  for (const provider of availableProviders(env)) {
+    if (provider.apiType !== "accounting" || (only && only.name !== provider.name)) continue;
+    const mine = connections.filter((r) => r.integration === provider.name);
+    for (const connection of mine) {
+      // A connection waiting for its user to reconnect has no data source; its state is in /status.
+      if (connection.requiresReconnect) continue;
+      if (q.tenant_id !== undefined && connection.tenantId !== q.tenant_id) continue;
+      const adapter = fetchAdapterFor(env, q.workspace_id, provider, connection.tenantId);
+      points.push(...(await adapter.getDataEndpoints(q.from_date, mine.length > 1)));
+    }
+  }
+  return points;
+}
+
+/** The body of GET /integration/status (and the MCP tool list_connections). */
+export async function readStatus(
+  env: Env,
+  q: z.output<typeof statusQuery>,
+): Promise<z.output<typeof connectionStatus>[]> {
+  const only = q.integration === undefined ? undefined : requireProvider(q.integration, env);
+  const providers = availableProviders(env).filter((p) => !only || p.name === only.name);
+  const connections = (await listConnections(db(env.DB), q.workspace_id)).filter(
+    (r) => q.tenant_id === undefined || r.tenantId === q.tenant_id,
+  );
+  const shown = connections.filter((r) => providers.some((p) => p.name === r.integration));
+  const client = workspaceClient(env, q.workspace_id);
+  const [runs, pending] =
+    shown.length === 0
+      ? [{} as Record<string, FetchRun>, [] as Pending[]]
+      : await Promise.all([
+          client.latestRuns(shown.map(({ integration, tenantId }) => ({ integration, tenantId }))),
+          client.pendingProviderEvents(),
+        ]);
+  const next = nextScheduledRun(Date.now());
+  return providers.flatMap((provider) =>
+    shown
+      .filter((row) => row.integration === provider.name)
+      .map((row) => {
+        const run = runs[connKey(row)];
+        return {
+          integration: provider.name,
+          tenant_id: tenantOrNull(row.tenantId),
+          tenant_name: row.tenantName,
+          requires_reconnect: row.requiresReconnect,
+          token: {
+            expires_at: iso(row.expiresAt),
+            last_refresh_at: iso(row.lastRefreshAt),
+            last_refresh_error: row.lastRefreshError,
+            refresh_failures: row.refreshFailures,
+            refresh_hard_expires_at: iso(row.refreshHardExpiresAt),
+          },
+          last_fetch: run ? runEntry(run) : null,
+          next_scheduled_run: row.requiresReconnect ? null : next,
+          provider_events: providerEventsOf(pending.find((p) => connKey(p) === connKey(row))),
+        };
+      }),
+  );
+}
+
 export const dataRoutes = new Hono<AppEnv>()
   .get(
     "/integration/data",
@@ -142,24 +239,9 @@ export const dataRoutes = new Hono<AppEnv>()
       },
     }),
     authenticated,
-    query(
-      z.object({
-        ...connectionQuery,
-        from_date: fromDate,
-      }),
-    ),
+    query(dataQuery),
     requireRole("member", "query"),
-    async (c) => {
-      const q = c.req.valid("query");
-      const provider = requireProvider(q.integration, c.env);
-      const adapter = fetchAdapterFor(c.env, q.workspace_id, provider, q.tenant_id);
-      const { payload, fetchedAt } = await adapter.getData(q.from_date);
-      const fetched_at = new Date(fetchedAt).toISOString();
-      const cache_date = iso(cacheDateKey(q.from_date) * 1000)!.slice(0, 10);
-      return payload.apiType === "accounting"
-        ? c.json({ fetched_at, cache_date, ...payload.batch })
-        : c.json({ fetched_at, cache_date, employees: payload.employees });
-    },
+    async (c) => c.json(await readData(c.env, c.req.valid("query"))),
   )
   .get(
     "/integration/dataEndpoints",
@@ -181,33 +263,9 @@ export const dataRoutes = new Hono<AppEnv>()
       },
     }),
     authenticated,
-    query(
-      z.object({
-        workspace_id: fields.workspaceId,
-        from_date: fromDate,
-        integration: z.optional(fields.integration),
-        tenant_id: z.optional(fields.tenantId),
-      }),
-    ),
+    query(dataEndpointsQuery),
     requireRole("member", "query"),
-    async (c) => {
-      const q = c.req.valid("query");
-      const only = q.integration === undefined ? undefined : requireProvider(q.integration, c.env);
-      const connections = await listConnections(db(c.env.DB), q.workspace_id);
-      const points: DataPoint[] = [];
-      for (const provider of availableProviders(c.env)) {
-        if (provider.apiType !== "accounting" || (only && only.name !== provider.name)) continue;
-        const mine = connections.filter((r) => r.integration === provider.name);
-        for (const connection of mine) {
-          // A connection waiting for its user to reconnect has no data source; its state is in /status.
-          if (connection.requiresReconnect) continue;
-          if (q.tenant_id !== undefined && connection.tenantId !== q.tenant_id) continue;
-          const adapter = fetchAdapterFor(c.env, q.workspace_id, provider, connection.tenantId);
-          points.push(...(await adapter.getDataEndpoints(q.from_date, mine.length > 1)));
-        }
-      }
-      return c.json(points);
-    },
+    async (c) => c.json(await readDataEndpoints(c.env, c.req.valid("query"))),
   )
   .post(
     "/integration/fetch",
@@ -282,57 +340,9 @@ export const dataRoutes = new Hono<AppEnv>()
       },
     }),
     authenticated,
-    query(
-      z.object({
-        workspace_id: fields.workspaceId,
-        integration: z.optional(fields.integration),
-        tenant_id: z.optional(fields.tenantId),
-      }),
-    ),
+    query(statusQuery),
     requireRole("member", "query"),
-    async (c) => {
-      const q = c.req.valid("query");
-      const only = q.integration === undefined ? undefined : requireProvider(q.integration, c.env);
-      const providers = availableProviders(c.env).filter((p) => !only || p.name === only.name);
-      const connections = (await listConnections(db(c.env.DB), q.workspace_id)).filter(
-        (r) => q.tenant_id === undefined || r.tenantId === q.tenant_id,
-      );
-      const shown = connections.filter((r) => providers.some((p) => p.name === r.integration));
-      const client = workspaceClient(c.env, q.workspace_id);
-      const [runs, pending] =
-        shown.length === 0
-          ? [{} as Record<string, FetchRun>, [] as Pending[]]
-          : await Promise.all([
-              client.latestRuns(shown.map(({ integration, tenantId }) => ({ integration, tenantId }))),
-              client.pendingProviderEvents(),
-            ]);
-      const next = nextScheduledRun(Date.now());
-      return c.json(
-        providers.flatMap((provider): z.output<typeof connectionStatus>[] =>
-          shown
-            .filter((row) => row.integration === provider.name)
-            .map((row) => {
-              const run = runs[connKey(row)];
-              return {
-                integration: provider.name,
-                tenant_id: tenantOrNull(row.tenantId),
-                tenant_name: row.tenantName,
-                requires_reconnect: row.requiresReconnect,
-                token: {
-                  expires_at: iso(row.expiresAt),
-                  last_refresh_at: iso(row.lastRefreshAt),
-                  last_refresh_error: row.lastRefreshError,
-                  refresh_failures: row.refreshFailures,
-                  refresh_hard_expires_at: iso(row.refreshHardExpiresAt),
-                },
-                last_fetch: run ? runEntry(run) : null,
-                next_scheduled_run: row.requiresReconnect ? null : next,
-                provider_events: providerEventsOf(pending.find((p) => connKey(p) === connKey(row))),
-              };
-            }),
-        ),
-      );
-    },
+    async (c) => c.json(await readStatus(c.env, c.req.valid("query"))),
   )
   .get(
     "/integration/runs",
