@@ -8,13 +8,14 @@ import { join } from "node:path";
 import { execFileSync } from "node:child_process";
 import { api, bearer, connectSandbox, type Dev } from "../test/node/dev-flow.ts";
 import { developmentVars, exampleVars, freePort, startDev } from "../test/node/dev-server.ts";
-import { load } from "./load.ts";
+import { loadWithCpu } from "./load.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const OUT = join(ROOT, "bench/results/cached-read.json");
 const SECONDS = Number(process.env.LOAD_SECONDS ?? 8);
 const CONNECTIONS = Number(process.env.LOAD_CONNECTIONS ?? 16);
-const label = process.env.CACHED_READ_AS === "before" ? "before" : "after";
+// Another name (letters and underscores) records a further baseline beside them.
+const label = /^[a-z_]+$/.test(process.env.CACHED_READ_AS ?? "") ? process.env.CACHED_READ_AS! : "after";
 
 const port = await freePort();
 const server = await startDev({ port, args: ["--env-file", developmentVars(port)] });
@@ -34,11 +35,20 @@ try {
   // One connection: the read's own latency; CONNECTIONS: under load. /health alongside each, as a
   // control: the machine is shared, so a slow run shows up in both.
   const headers = { Authorization: `Bearer ${jwt}` };
-  const run = async (connections: number) => ({
-    connections,
-    data: await load(`${dev.url}${path}`, { seconds: SECONDS, connections, headers }),
-    health: await load(`${dev.url}/health`, { seconds: SECONDS, connections }),
-  });
+  const run = async (connections: number) => {
+    const data = await loadWithCpu(`${dev.url}${path}`, ROOT, { seconds: SECONDS, connections, headers });
+    const health = await loadWithCpu(`${dev.url}/health`, ROOT, { seconds: SECONDS, connections });
+    return {
+      connections,
+      data,
+      health,
+      p50_ratio: Number((data.p50_ms / health.p50_ms).toFixed(2)),
+      cpu_ratio:
+        data.cpu_us_per_request && health.cpu_us_per_request
+          ? Number((data.cpu_us_per_request / health.cpu_us_per_request).toFixed(2))
+          : null,
+    };
+  };
   const runs = [await run(1), await run(CONNECTIONS)];
   const previous = existsSync(OUT) ? (JSON.parse(readFileSync(OUT, "utf8")) as Record<string, unknown>) : {};
   const result = {
@@ -64,6 +74,7 @@ try {
         `${r.connections} connection(s)`,
         row("GET /integration/data", r.data),
         row("GET /health (control)", r.health),
+        `p50 data / health: ${r.p50_ratio}; worker CPU per request data / health: ${r.cpu_ratio}`,
       ]),
     ].join("\n"),
   );

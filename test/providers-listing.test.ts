@@ -1,5 +1,5 @@
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { db } from "../src/storage/db";
 import { storeAccess } from "../src/workspace/integration-access";
 import { keyRingFromEnv } from "../src/framework/crypto";
@@ -49,6 +49,35 @@ describe("GET /integration/providers", () => {
     const body = await res.json<{ connected: boolean; requires_reconnect: boolean }[]>();
     expect(body.length).toBe(availableProviders(env).length);
     expect(body.every((p) => !p.connected && !p.requires_reconnect)).toBe(true);
+  });
+
+  it("should show a connection made after the workspace was listed: only the bindings' part is kept", async () => {
+    const bearer = await token({ "ws-later": "member" });
+    const before = await (await call("/integration/providers?workspace_id=ws-later", { bearer })).json();
+    await connect("ws-later", "Xero", true);
+    const res = await call("/integration/providers?workspace_id=ws-later", { bearer });
+    const after = await res.json<{ name: string; connected: boolean; requires_reconnect: boolean }[]>();
+    expect(after.find((p) => p.name === "Xero")).toMatchObject({ connected: true, requires_reconnect: true });
+    expect(after.filter((p) => p.name !== "Xero")).toEqual(
+      (before as { name: string }[]).filter((p) => p.name !== "Xero"),
+    );
+  });
+
+  it("should answer the JSON c.json would, with no SQL built again for a second listing", async () => {
+    await connect("ws-bytes", "Gusto");
+    const bearer = await token({ "ws-bytes": "member" });
+    await call("/integration/providers?workspace_id=ws-bytes", { bearer });
+    const prepare = vi.spyOn(env.DB, "prepare");
+    try {
+      const res = await call("/integration/providers?workspace_id=ws-bytes", { bearer });
+      expect(res.headers.get("Content-Type")).toBe("application/json");
+      const text = await res.text();
+      expect(text).toBe(JSON.stringify(JSON.parse(text)));
+      expect(JSON.parse(text)).toContainEqual(expect.objectContaining({ name: "Gusto", connected: true }));
+      expect(prepare).not.toHaveBeenCalled();
+    } finally {
+      vi.restoreAllMocks();
+    }
   });
 
   it("should refuse a workspace the caller does not belong to", async () => {

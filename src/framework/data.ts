@@ -31,6 +31,20 @@ export interface EmployeeRow {
 export type DataPayload =
   { apiType: "accounting"; batch: DataBatch } | { apiType: "payroll"; employees: EmployeeRow[] };
 
+/** How every stored accounting payload begins: the fetcher stores `{ apiType, batch }`, in that order. */
+const ACCOUNTING_PREFIX = '{"apiType":"accounting","batch":';
+
+/**
+ * The batch's JSON inside a stored payload's JSON (`JSON.stringify` of an accounting DataPayload), or
+ * null for any other payload. The fetcher stores the object `{ apiType, batch }` and nothing else, so
+ * what lies between the prefix and the closing brace is the batch, as JSON.stringify wrote it: the
+ * same text JSON.parse then JSON.stringify would give back.
+ */
+export function accountingBatchJson(json: string): string | null {
+  if (!json.startsWith(ACCOUNTING_PREFIX) || !json.endsWith("}}")) return null;
+  return json.slice(ACCOUNTING_PREFIX.length, -1);
+}
+
 /** A provider answered 2xx with a body the adapter cannot read. Its message never quotes amounts or personal data. */
 export class ProviderDataError extends FailureError {
   constructor(

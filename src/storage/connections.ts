@@ -254,8 +254,7 @@ export const listConnections = storageOp(
   },
 );
 
-/** A workspace's connections, whether each waits for a reconnect, and who connected it, oldest first. */
-export const listConnectionStates = storageOp("list connection states", async (d: Db, workspaceId: string) =>
+const connectionStatesQuery = (d: Db) =>
   d
     .select({
       integration: integrationAccess.integration,
@@ -266,10 +265,19 @@ export const listConnectionStates = storageOp("list connection states", async (d
       connectedAt: integrationAccess.connectedAt,
     })
     .from(integrationAccess)
-    .where(eq(integrationAccess.workspaceId, workspaceId))
+    .where(eq(integrationAccess.workspaceId, sql.placeholder("workspaceId")))
     .orderBy(integrationAccess.id)
-    .all(),
-);
+    .prepare();
+
+/** Built once per handle: GET /integration/providers runs it on every call, and building its SQL showed in that route's profile. */
+const connectionStates = new WeakMap<Db, ReturnType<typeof connectionStatesQuery>>();
+
+/** A workspace's connections, whether each waits for a reconnect, and who connected it, oldest first. */
+export const listConnectionStates = storageOp("list connection states", async (d: Db, workspaceId: string) => {
+  let query = connectionStates.get(d);
+  if (!query) connectionStates.set(d, (query = connectionStatesQuery(d)));
+  return query.all({ workspaceId });
+});
 
 /**
  * Deletes a connection and its cache index rows (the workspace's object drops the payloads

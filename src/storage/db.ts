@@ -3,11 +3,18 @@
 // tenant ids), so they never leave this folder.
 import { drizzle } from "drizzle-orm/d1";
 
-export function db(d1: D1Database) {
-  return drizzle(d1);
-}
+const open = (d1: D1Database) => drizzle(d1);
 
-export type Db = ReturnType<typeof db>;
+export type Db = ReturnType<typeof open>;
+
+/** One Drizzle handle per binding: an isolate's binding never changes, and a handle holds no request state. */
+const handles = new WeakMap<D1Database, Db>();
+
+export function db(d1: D1Database): Db {
+  let handle = handles.get(d1);
+  if (!handle) handles.set(d1, (handle = open(d1)));
+  return handle;
+}
 
 /** A storage operation failed. The message names the operation and D1's own reason, never a parameter. */
 export class StorageError extends Error {

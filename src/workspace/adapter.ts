@@ -20,7 +20,13 @@ export interface DataPoint {
 export interface AdapterData {
   /** The connection's tenant ('' for a provider without tenants). */
   tenantId: string;
-  payload: DataPayload;
+  /** The data for the request's from_date; parsed on first use when it was read from the cache. */
+  readonly payload: DataPayload;
+  /**
+   * The payload's JSON as the cache holds it (for every from_date of its key), or null when it was
+   * fetched now: an accounting batch can be served from it without parsing it.
+   */
+  storedJson: string | null;
   /** When the provider was last read for this key (epoch ms); older than the request when served from cache. */
   fetchedAt: number;
 }
@@ -60,15 +66,29 @@ export function fetchAdapterFor(
     const cached = await client.readCached({ integration: provider.name, tenantId }, cacheDate);
     if (!cached.ok) throw FailureError.of(cached.failure);
     if (cached.payload) {
-      // Parsed here rather than in the object: the object serves every request of its workspace.
-      const payload = JSON.parse(cached.payload.json) as DataPayload;
-      return { tenantId: cached.tenantId, payload: forRequest(payload, fromDate), fetchedAt: cached.payload.fetchedAt };
+      const { json, fetchedAt } = cached.payload;
+      let parsed: DataPayload | undefined;
+      return {
+        tenantId: cached.tenantId,
+        // Parsed here rather than in the object (which serves every request of its workspace), and
+        // only by a caller that reads it: the data route serves an accounting batch as stored.
+        get payload() {
+          return (parsed ??= forRequest(JSON.parse(json) as DataPayload, fromDate));
+        },
+        storedJson: json,
+        fetchedAt,
+      };
     }
     // The tenant the read resolved: a connection added meanwhile cannot make this fetch ambiguous.
     const ref = { integration: provider.name, tenantId: cached.tenantId };
     const outcome = await client.runFetch(ref, cacheDate, "on_demand");
     if (!outcome.ok) throw FailureError.of(outcome.failure);
-    return { tenantId: cached.tenantId, payload: forRequest(outcome.payload, fromDate), fetchedAt: outcome.fetchedAt };
+    return {
+      tenantId: cached.tenantId,
+      payload: forRequest(outcome.payload, fromDate),
+      storedJson: null,
+      fetchedAt: outcome.fetchedAt,
+    };
   };
   return {
     integration: provider.name,

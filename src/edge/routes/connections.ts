@@ -14,6 +14,7 @@ import { connKey, tenantOrNull } from "../../workspace/connections";
 import { authenticated, requireRole } from "../auth";
 import { describe } from "../docs";
 import type { AppEnv } from "../env";
+import { jsonText } from "../json-text";
 import { described, connectionQuery, fields, json, jsonBody, query, queryFromJsonBody } from "../validate";
 
 const connectionInfo = z.object({
@@ -83,8 +84,13 @@ export function connectionEntry(
   };
 }
 
-function providerEntry(p: RegisteredProvider, env: Env, connections: ConnectionInfo[]): ProviderInfo {
-  const [first] = connections;
+/** What the listing shows of a provider whatever the workspace's connections. */
+type ProviderBase = Omit<
+  ProviderInfo,
+  "connected" | "connections" | "requires_reconnect" | "connected_by" | "connected_at"
+>;
+
+function providerBase(p: RegisteredProvider, env: Env): ProviderBase {
   return {
     name: p.name,
     display_name: displayName(p),
@@ -103,12 +109,45 @@ function providerEntry(p: RegisteredProvider, env: Env, connections: ConnectionI
           ]),
         )
       : null,
+  };
+}
+
+function providerEntry(base: ProviderBase, connections: ConnectionInfo[]): ProviderInfo {
+  const [first] = connections;
+  return {
+    ...base,
     connected: first !== undefined,
     connections,
     requires_reconnect: first?.requires_reconnect ?? false,
     connected_by: first?.connected_by ?? null,
     connected_at: first?.connected_at ?? null,
   };
+}
+
+/** A provider this deployment offers: its fixed listing fields, and its whole entry as JSON for a workspace not connected to it. */
+interface Offer {
+  name: string;
+  base: ProviderBase;
+  unconnected: string;
+}
+
+/**
+ * The listing's part that depends on the bindings alone (which providers are offered, which have
+ * credentials), built once per env object: an isolate's bindings never change, and reading two
+ * variables per provider on every call was the route's largest cost of its own.
+ */
+const offersByEnv = new WeakMap<Env, readonly Offer[]>();
+
+function offers(env: Env): readonly Offer[] {
+  let list = offersByEnv.get(env);
+  if (!list) {
+    list = availableProviders(env).map((p) => {
+      const base = providerBase(p, env);
+      return { name: p.name, base, unconnected: JSON.stringify(providerEntry(base, [])) };
+    });
+    offersByEnv.set(env, list);
+  }
+  return list;
 }
 
 const confirmedConnection = z.object({
@@ -143,23 +182,26 @@ export const connectionRoutes = new Hono<AppEnv>()
     async (c) => {
       const workspaceId = c.req.valid("query").workspace_id;
       const rows = await listConnectionStates(db(c.env.DB), workspaceId);
-      const offered = availableProviders(c.env);
-      const mine = rows.filter((r) => offered.some((p) => p.name === r.integration));
+      const offered = offers(c.env);
+      const mine = rows.filter((r) => offered.some((o) => o.name === r.integration));
       const runs =
         mine.length === 0
           ? {}
           : await workspaceClient(c.env, workspaceId).latestRuns(
               mine.map(({ integration, tenantId }) => ({ integration, tenantId })),
             );
-      return c.json(
-        offered.map((p) =>
+      const entries = offered.map((o) => {
+        const own = mine.filter((r) => r.integration === o.name);
+        if (own.length === 0) return o.unconnected;
+        return JSON.stringify(
           providerEntry(
-            p,
-            c.env,
-            mine.filter((r) => r.integration === p.name).map((r) => connectionEntry(r, runs[connKey(r)])),
+            o.base,
+            own.map((r) => connectionEntry(r, runs[connKey(r)])),
           ),
-        ),
-      );
+        );
+      });
+      // JSON.stringify of the array would give these same bytes: "[", its entries joined by ",", "]".
+      return jsonText<ProviderInfo[]>(c, `[${entries.join(",")}]`);
     },
   )
   .post(
@@ -237,7 +279,7 @@ export const connectionRoutes = new Hono<AppEnv>()
       const listed = outcome.connections.map((k) =>
         connectionEntry({ ...k, tenantId: k.tenantId ?? "", requiresReconnect: false }),
       );
-      return c.json({ ...providerEntry(provider, c.env, listed), connections });
+      return c.json({ ...providerEntry(providerBase(provider, c.env), listed), connections });
     },
   )
   .post(
