@@ -13,6 +13,8 @@ export default tseslint.config(
       "**/dist/",
       "worker-configuration.d.ts",
       "eslint.config.js",
+      // Built by `npm run mcp:build` (scripts/mcp-build.ts), minified.
+      "src/edge/mcp/sdk.generated.js",
       // Type-checked as a consumer of the built client package, outside this repository (test/node/client-package.test.ts).
       "test/fixtures/client-consumer/",
     ],

@@ -2,9 +2,10 @@
 // `wrangler deploy --dry-run` for the upload size, `wrangler check startup` (median of several
 // runs, interleaved so both see the same machine load) for startup CPU. Writes bench/results/weight.json.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { gzipSync } from "node:zlib";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const RUNS = Number(process.env.STARTUP_RUNS ?? 9);
@@ -28,13 +29,20 @@ function wrangler(args: string[]): string {
   });
 }
 
-function bundle(config: string): { kib: number; gzipKib: number } {
+/**
+ * The whole upload, and the main module alone (gzip): what every isolate evaluates at startup. The
+ * other modules (the MCP SDK's, wrangler.toml [[rules]]) load on first use; they sit in subfolders.
+ */
+function bundle(config: string): { kib: number; gzipKib: number; mainGzipKib: number } {
   const out = mkdtempSync(join(tmpdir(), "zebbra-bundle-"));
   try {
     const text = wrangler(["deploy", "--dry-run", "--config", config, "--outdir", out]);
     const m = /Total Upload: ([\d.]+) KiB \/ gzip: ([\d.]+) KiB/.exec(text);
     if (!m) throw new Error(`no upload size in:\n${text}`);
-    return { kib: Number(m[1]), gzipKib: Number(m[2]) };
+    const main = readdirSync(out).filter((f) => f.endsWith(".js"));
+    if (main.length !== 1) throw new Error(`not one main module in ${out}: ${main.join(", ")}`);
+    const mainGzipKib = Number((gzipSync(readFileSync(join(out, main[0]!))).length / 1024).toFixed(2));
+    return { kib: Number(m[1]), gzipKib: Number(m[2]), mainGzipKib };
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
@@ -71,9 +79,15 @@ function startup(config: string): { activeMs: number; scriptMs: number } {
   }
 }
 
-const row = (f: { kib: number; gzipKib: number; startup_ms_median: number; script_ms_median: number }) =>
-  [f.kib, f.gzipKib, f.startup_ms_median, f.script_ms_median]
-    .map((v, i) => String(v).padStart([10, 8, 10, 9][i]!))
+const row = (f: {
+  kib: number;
+  gzipKib: number;
+  mainGzipKib: number;
+  startup_ms_median: number;
+  script_ms_median: number;
+}) =>
+  [f.kib, f.gzipKib, f.mainGzipKib, f.startup_ms_median, f.script_ms_median]
+    .map((v, i) => String(v).padStart([10, 8, 13, 10, 9][i]!))
     .join("  ");
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
@@ -115,7 +129,7 @@ mkdirSync(join(ROOT, "bench/results"), { recursive: true });
 writeFileSync(RESULTS, `${JSON.stringify(result, null, 2)}\n`);
 console.log(`
 Bundle and startup (wrangler deploy --dry-run, wrangler check startup; median of ${RUNS})
-worker        upload KiB  gzip KiB  startup ms  script ms
+worker        upload KiB  gzip KiB  main gzip KiB  startup ms  script ms
 service       ${row(service)}
 hello-world   ${row(helloWorld)}
 ratio service / hello-world: startup ${result.startup_ratio}, script ${result.script_ratio}`);

@@ -154,7 +154,10 @@ export function importsOf(source: string): ImportRef[] {
 /** Resolves a relative specifier to a `src/`-relative module path among `files`. */
 function resolve(from: string, specifier: string, files: ReadonlyMap<string, string>): string | null {
   const base = normalize(join(dirname(from), specifier));
-  for (const candidate of [base, `${base}.ts`, join(base, "index.ts")]) if (files.has(candidate)) return candidate;
+  // A prebuilt `.js` module (edge/mcp/sdk.generated.js) is typed, and its imports stated, by its `.d.ts`.
+  const typed = base.endsWith(".js") ? [`${base.slice(0, -3)}.d.ts`] : [];
+  for (const candidate of [base, `${base}.ts`, join(base, "index.ts"), ...typed])
+    if (files.has(candidate)) return candidate;
   return null;
 }
 

@@ -3,20 +3,16 @@
 // Streamable HTTP: a new server and transport per request, so no session lives in the isolate.
 // The SDK's low-level Server, not its McpServer (which Cloudflare's `agents` createMcpHandler wraps):
 // McpServer adds zod 3 to the bundle and words argument errors its own way, not as `invalid_request`.
-import { Server } from "@modelcontextprotocol/sdk/server/index.js";
-import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
-import {
-  type CallToolResult,
-  CallToolRequestSchema,
-  ListToolsRequestSchema,
-  type Tool,
-} from "@modelcontextprotocol/sdk/types.js";
+// The SDK itself is a module of its own, prebuilt (./mcp/sdk-entry.ts says why), imported on first use.
+import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
+import type { CallToolResult, Tool } from "@modelcontextprotocol/sdk/types.js";
 import type { jsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/types.js";
 import * as z from "zod/mini";
 import { FailureError } from "../framework/failure";
 import { authorize } from "./auth";
 import type { AuthUser } from "./env";
 import { errorBody } from "./errors";
+import type * as SdkModule from "./mcp/sdk.generated.js";
 import { dataEndpointsQuery, dataQuery, readData, readDataEndpoints, readStatus, statusQuery } from "./routes/data";
 
 interface ToolSpec<S extends z.ZodMiniObject> {
@@ -60,12 +56,26 @@ const TOOLS: Record<string, ToolSpec<z.ZodMiniObject>> = {
   }),
 };
 
-const LISTED: Tool[] = Object.entries(TOOLS).map(([name, spec]) => ({
-  name,
-  description: spec.description,
-  inputSchema: z.toJSONSchema(spec.input, { io: "input" }) as Tool["inputSchema"],
-  annotations: { readOnlyHint: true, openWorldHint: false },
-}));
+type Sdk = typeof SdkModule;
+
+/**
+ * The tools as tools/list names them. Their JSON Schemas come from the SDK module's zod (the same
+ * converter as zod/mini's), which keeps zod's JSON Schema code (~6 KiB gzip) out of the main module.
+ */
+const listed = (sdk: Sdk): Tool[] =>
+  Object.entries(TOOLS).map(([name, spec]) => ({
+    name,
+    description: spec.description,
+    inputSchema: sdk.toJSONSchema(spec.input, { io: "input" }) as Tool["inputSchema"],
+    annotations: { readOnlyHint: true, openWorldHint: false },
+  }));
+
+/** The SDK module, imported on the first /mcp request, and the tool list built with it. */
+let loaded: Promise<{ sdk: Sdk; tools: Tool[] }> | undefined;
+const load = async () => {
+  const sdk = await import("./mcp/sdk.generated.js");
+  return { sdk, tools: listed(sdk) };
+};
 
 /** A tool's answer: the body as text, and as structured content (a list under `listKey`). */
 const result = (body: unknown, isError = false, listKey?: string): CallToolResult => ({
@@ -99,12 +109,13 @@ const noSchemaValidation: jsonSchemaValidator = {
   getValidator: () => () => ({ valid: false, data: undefined, errorMessage: "this server validates no JSON Schema" }),
 };
 
-function createServer(env: Env, user: AuthUser): Server {
+function createServer({ sdk, tools }: { sdk: Sdk; tools: Tool[] }, env: Env, user: AuthUser): Server {
+  const { Server, CallToolRequestSchema, ListToolsRequestSchema } = sdk;
   const server = new Server(
     { name: "zebbra-integrations", version: "1.0.0" },
     { capabilities: { tools: {} }, jsonSchemaValidator: noSchemaValidation },
   );
-  server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: LISTED }));
+  server.setRequestHandler(ListToolsRequestSchema, () => ({ tools }));
   server.setRequestHandler(CallToolRequestSchema, async ({ params }) => {
     const spec = Object.hasOwn(TOOLS, params.name) ? TOOLS[params.name] : undefined;
     if (!spec)
@@ -124,9 +135,11 @@ function createServer(env: Env, user: AuthUser): Server {
 
 /** Answers one MCP request (Streamable HTTP, JSON responses) for an authenticated `user`. */
 export async function serveMcp(request: Request, env: Env, user: AuthUser): Promise<Response> {
-  const server = createServer(env, user);
+  loaded ??= load();
+  const mcp = await loaded;
+  const server = createServer(mcp, env, user);
   // Plain JSON answers, not an SSE stream: every tool answers once, and nothing is pushed later.
-  const transport = new WebStandardStreamableHTTPServerTransport({
+  const transport = new mcp.sdk.WebStandardStreamableHTTPServerTransport({
     sessionIdGenerator: undefined,
     enableJsonResponse: true,
   });
