@@ -1,0 +1,11 @@
+import * as esbuild from "esbuild";
+import { gzipSync } from "node:zlib";
+import { readFileSync } from "node:fs";
+const toml = readFileSync("wrangler.toml","utf8");
+const alias = {}; const sec = toml.split("[alias]")[1].split("\n[")[0];
+for (const m of sec.matchAll(/^"([^"]+)"\s*=\s*"([^"]+)"/gm)) alias[m[1]] = m[2];
+const ext = process.argv.slice(2);
+const r = await esbuild.build({ entryPoints: ["src/index.ts"], bundle: true, format: "esm", minify: true, write: false, metafile: true, platform: "neutral", conditions:["workerd","worker","browser"], mainFields:["module","main"], external:["cloudflare:*","node:*","*sdk.generated.js", ...ext], alias, define: {"process.env.NODE_ENV": '"production"'}, logLevel: "error" });
+const b = r.outputFiles[0].contents; console.log("all", (b.length/1024).toFixed(1), "gz", (gzipSync(b).length/1024).toFixed(1));
+const inputs = r.metafile.outputs[Object.keys(r.metafile.outputs)[0]].inputs;
+console.log(Object.entries(inputs).sort((a,b)=>b[1].bytesInOutput-a[1].bytesInOutput).slice(0,45).map(([k,v])=>`${(v.bytesInOutput/1024).toFixed(1)}\t${k.replace(/.*node_modules\//,'nm/')}`).join("\n"));
