@@ -15,7 +15,7 @@ const route = process.argv[2] ?? "providers";
 const out = process.argv[3];
 const SECONDS = Number(process.env.PROFILE_SECONDS ?? 8);
 
-/** The part of `ws` (wrangler's own dependency, untyped here) this uses: the inspector refuses Node's WebSocket. */
+/** The part of `ws` (a devDependency, untyped here) this uses: the inspector refuses Node's WebSocket. */
 interface Socket {
   on(event: "message", listener: (data: unknown) => void): void;
   once(event: "open" | "error", listener: (arg?: unknown) => void): Socket;
