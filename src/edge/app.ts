@@ -159,24 +159,28 @@ function buildApp(env: Env) {
     // development page only; /openapi.json, which it renders, is served everywhere.
     app.get(
       "/docs",
-      describe({
-        tag: "Service",
-        summary: "Human-readable API reference (Swagger UI) for /openapi.json; local development only",
-        access: "public",
-        responses: { 200: { description: "HTML page", contentType: "text/html" } },
-      }),
+      describe(
+        process.env.NODE_ENV !== "production" && {
+          tag: "Service",
+          summary: "Human-readable API reference (Swagger UI) for /openapi.json; local development only",
+          access: "public",
+          responses: { 200: { description: "HTML page", contentType: "text/html" } },
+        },
+      ),
       developmentRoutes,
     );
   }
 
   app.get(
     "/openapi.json",
-    describe({
-      tag: "Service",
-      summary: "This API's OpenAPI 3.1 document",
-      access: "public",
-      responses: { 200: { description: "OpenAPI 3.1 document" } },
-    }),
+    describe(
+      process.env.NODE_ENV !== "production" && {
+        tag: "Service",
+        summary: "This API's OpenAPI 3.1 document",
+        access: "public",
+        responses: { 200: { description: "OpenAPI 3.1 document" } },
+      },
+    ),
     openApiDocument(app),
   );
 

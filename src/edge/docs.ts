@@ -40,11 +40,20 @@ export type Documented<M> = M & { readonly [DOCUMENTED]: RouteDoc | DocumentedIn
 export const documented = <M extends object>(middleware: M, doc: RouteDoc | DocumentedInput): Documented<M> =>
   Object.assign(middleware, { [DOCUMENTED]: doc });
 
-/** The route's OpenAPI operation (./openapi.ts); as a middleware it only passes the request on. */
-export function describe(doc: RouteDoc): MiddlewareHandler {
-  return documented<MiddlewareHandler>(async function describedRoute(_c, next) {
-    await next();
-  }, doc);
+const passOn: MiddlewareHandler = async function describedRoute(_c, next) {
+  await next();
+};
+
+/**
+ * The route's OpenAPI operation (./openapi.ts); as a middleware it only passes the request on. A
+ * deploy serves the document built ahead of time (public/openapi.json), so call sites write
+ * `describe(process.env.NODE_ENV !== "production" && {...})`: wrangler's bundler writes
+ * "production" there for `wrangler deploy`, and the text and response schemas drop out of the
+ * deploy's bundle. (The comparison must be written out at each call: the edge is imported lazily,
+ * and esbuild does not inline a constant of a lazily imported module.)
+ */
+export function describe(doc: RouteDoc | false): MiddlewareHandler {
+  return doc === false ? passOn : documented<MiddlewareHandler>(async (c, next) => passOn(c, next), doc);
 }
 
 export const INFO = {

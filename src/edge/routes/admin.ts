@@ -13,6 +13,9 @@ import type { AppEnv } from "../env";
 import { notFound } from "../errors";
 import { described, fields, json } from "../validate";
 
+// Written by wrangler when it bundles (docs.ts describe): a deploy drops the route docs below.
+declare const process: { readonly env: { readonly NODE_ENV?: string } };
+
 /** Most connections one call imports; the CLI sends larger files in batches of this size. */
 export const MAX_IMPORT_ITEMS = 1000;
 /** Room for 1,000 items with long access tokens (a Xero access token is a JWT of about 1.5 KB). */
@@ -80,13 +83,14 @@ const envelopeSchema = z.object({
   ),
 });
 
-const resultSchema = z.object({
-  index: z.number(),
-  status: z.enum(["imported", "replaced", "error"]),
-  tenant_id: z.optional(z.nullable(z.string())),
-  error: z.optional(z.object({ code: z.string(), message: z.string() })),
-});
-type ItemResult = z.output<typeof resultSchema>;
+const resultSchema = () =>
+  z.object({
+    index: z.number(),
+    status: z.enum(["imported", "replaced", "error"]),
+    tenant_id: z.optional(z.nullable(z.string())),
+    error: z.optional(z.object({ code: z.string(), message: z.string() })),
+  });
+type ItemResult = z.output<ReturnType<typeof resultSchema>>;
 
 /** A parse issue as `field: problem`, naming only the field: the value may be a token. */
 function issueText(error: z.core.$ZodError): string {
@@ -130,27 +134,29 @@ async function inParallel(tasks: (() => Promise<void>)[], limit: number): Promis
 
 export const adminRoutes = new Hono<AppEnv>().use("/admin/*", operatorOnly).post(
   "/admin/connections/import",
-  describe({
-    tag: "Admin",
-    summary: "Import connections whose tokens another store holds (operator only: bearer ADMIN_API_TOKEN)",
-    description:
-      "Answers 404 while ADMIN_API_TOKEN is unset. Each item is looked up (or its tenant_id verified) at the provider with its access token, then stored encrypted through its workspace's object; importing the same (workspace, integration, tenant) again replaces it. One bad item is that item's error: the call answers 200 with a status per item, in order.",
-    access: "user",
-    responses: {
-      200: {
-        description: "One result per item, in order; tokens never appear",
-        schema: z.object({
-          imported: z.number(),
-          replaced: z.number(),
-          errors: z.number(),
-          results: z.array(resultSchema),
-        }),
+  describe(
+    process.env.NODE_ENV !== "production" && {
+      tag: "Admin",
+      summary: "Import connections whose tokens another store holds (operator only: bearer ADMIN_API_TOKEN)",
+      description:
+        "Answers 404 while ADMIN_API_TOKEN is unset. Each item is looked up (or its tenant_id verified) at the provider with its access token, then stored encrypted through its workspace's object; importing the same (workspace, integration, tenant) again replaces it. One bad item is that item's error: the call answers 200 with a status per item, in order.",
+      access: "user",
+      responses: {
+        200: {
+          description: "One result per item, in order; tokens never appear",
+          schema: z.object({
+            imported: z.number(),
+            replaced: z.number(),
+            errors: z.number(),
+            results: z.array(resultSchema()),
+          }),
+        },
+        400: { description: "The body is not JSON, or `connections` is missing or holds more than 1,000 items" },
+        404: { description: "ADMIN_API_TOKEN is not set on this server" },
+        413: { description: "The body is larger than 8 MiB" },
       },
-      400: { description: "The body is not JSON, or `connections` is missing or holds more than 1,000 items" },
-      404: { description: "ADMIN_API_TOKEN is not set on this server" },
-      413: { description: "The body is larger than 8 MiB" },
     },
-  }),
+  ),
   limitImportBody,
   async function readJson(c, next) {
     if (!/^application\/([\w.-]+\+)?json\s*(;|$)/i.test(c.req.header("Content-Type") ?? ""))

@@ -14,32 +14,37 @@ import type { AppEnv } from "../env";
 import { described, fields, json, jsonBody } from "../validate";
 import { loginPath } from "./oauth";
 
+// Written by wrangler when it bundles (docs.ts describe): a deploy drops the route docs below.
+declare const process: { readonly env: { readonly NODE_ENV?: string } };
+
 export const connectSessionRoutes = new Hono<AppEnv>().post(
   "/integration/connect-sessions",
-  describe({
-    tag: "Connections",
-    summary: "Create a one-time login URL for a popup",
-    description: `The URL is valid for ${SESSION_TTL_SECONDS / 60} minutes, works once, and is bound to the caller, the workspace and the provider.`,
-    access: "member",
-    responses: {
-      201: {
-        description: "Open `url` in a popup",
-        schema: z.object({
-          url: described(z.string(), "Absolute login URL"),
-          expires_at: described(z.string(), "ISO 8601"),
-        }),
+  describe(
+    process.env.NODE_ENV !== "production" && {
+      tag: "Connections",
+      summary: "Create a one-time login URL for a popup",
+      description: `The URL is valid for ${SESSION_TTL_SECONDS / 60} minutes, works once, and is bound to the caller, the workspace and the provider.`,
+      access: "member",
+      responses: {
+        201: {
+          description: "Open `url` in a popup",
+          schema: z.object({
+            url: described(z.string(), "Absolute login URL"),
+            expires_at: described(z.string(), "ISO 8601"),
+          }),
+        },
+        400: {
+          description:
+            "invalid_request: invalid input, naming the field (`config.<field>` for connection config); invalid_return_to: return_to or app_origin is not on one of the host app's origins",
+        },
+        403: {
+          description: "forbidden: not a member of the workspace (replacing a connection is checked at confirm)",
+        },
+        429: { description: "rate_limited: the workspace started too many connections this hour; see Retry-After" },
+        503: { description: "The provider's client credentials are not configured" },
       },
-      400: {
-        description:
-          "invalid_request: invalid input, naming the field (`config.<field>` for connection config); invalid_return_to: return_to or app_origin is not on one of the host app's origins",
-      },
-      403: {
-        description: "forbidden: not a member of the workspace (replacing a connection is checked at confirm)",
-      },
-      429: { description: "rate_limited: the workspace started too many connections this hour; see Retry-After" },
-      503: { description: "The provider's client credentials are not configured" },
     },
-  }),
+  ),
   authenticated,
   jsonBody,
   json(

@@ -17,49 +17,54 @@ import type { AppEnv } from "../env";
 import { jsonText } from "../json-text";
 import { described, connectionQuery, fields, json, jsonBody, query, queryFromJsonBody } from "../validate";
 
-const connectionInfo = z.object({
-  tenant_id: described(z.nullable(z.string()), "The company connected; null for a provider without tenants"),
-  tenant_name: described(z.nullable(z.string()), "Its name as the provider gave it, when it did"),
-  connected_by: described(z.nullable(z.string()), "The host app user (JWT sub) who confirmed the connection"),
-  connected_at: described(z.nullable(z.string()), "When the connection was confirmed, ISO 8601"),
-  requires_reconnect: described(z.boolean(), "The connection exists but the user must connect again"),
-  last_fetch: described(
-    z.nullable(z.object({ at: z.string(), outcome: z.string(), error: z.nullable(z.string()) })),
-    "The connection's latest fetch run (GET /integration/runs), or null",
-  ),
-});
+// Written by wrangler when it bundles (docs.ts describe): a deploy drops the route docs below.
+declare const process: { readonly env: { readonly NODE_ENV?: string } };
 
-const providerInfo = z.object({
-  name: described(z.string(), "Registry name, e.g. Xero"),
-  display_name: z.string(),
-  api_type: described(
-    z.nullable(z.enum(["accounting", "payroll"])),
-    "The data this service fetches from it; null: none (connections and the proxy only)",
-  ),
-  configured: described(z.boolean(), "The provider's client credentials are set on this server"),
-  connection_config: described(
-    z.nullable(
-      z.record(
-        z.string(),
-        z.object({
-          description: z.string(),
-          pattern: described(z.nullable(z.string()), "A regular expression the whole value must match"),
-          values: described(z.nullable(z.array(z.string())), "Or the values allowed"),
-          example: z.string(),
-        }),
-      ),
+const connectionInfo = () =>
+  z.object({
+    tenant_id: described(z.nullable(z.string()), "The company connected; null for a provider without tenants"),
+    tenant_name: described(z.nullable(z.string()), "Its name as the provider gave it, when it did"),
+    connected_by: described(z.nullable(z.string()), "The host app user (JWT sub) who confirmed the connection"),
+    connected_at: described(z.nullable(z.string()), "When the connection was confirmed, ISO 8601"),
+    requires_reconnect: described(z.boolean(), "The connection exists but the user must connect again"),
+    last_fetch: described(
+      z.nullable(z.object({ at: z.string(), outcome: z.string(), error: z.nullable(z.string()) })),
+      "The connection's latest fetch run (GET /integration/runs), or null",
     ),
-    "Inputs a connection needs, passed as `config` to POST /integration/connect-sessions; null: none",
-  ),
-  connected: described(z.boolean(), "The workspace has at least one connection to this provider"),
-  connections: described(z.array(connectionInfo), "One per tenant connected, oldest first"),
-  requires_reconnect: described(z.boolean(), "The first connection exists but the user must connect again"),
-  connected_by: described(z.nullable(z.string()), "Who confirmed the first connection (JWT sub)"),
-  connected_at: described(z.nullable(z.string()), "When the first connection was confirmed, ISO 8601"),
-});
+  });
 
-type ProviderInfo = z.output<typeof providerInfo>;
-type ConnectionInfo = z.output<typeof connectionInfo>;
+const providerInfo = () =>
+  z.object({
+    name: described(z.string(), "Registry name, e.g. Xero"),
+    display_name: z.string(),
+    api_type: described(
+      z.nullable(z.enum(["accounting", "payroll"])),
+      "The data this service fetches from it; null: none (connections and the proxy only)",
+    ),
+    configured: described(z.boolean(), "The provider's client credentials are set on this server"),
+    connection_config: described(
+      z.nullable(
+        z.record(
+          z.string(),
+          z.object({
+            description: z.string(),
+            pattern: described(z.nullable(z.string()), "A regular expression the whole value must match"),
+            values: described(z.nullable(z.array(z.string())), "Or the values allowed"),
+            example: z.string(),
+          }),
+        ),
+      ),
+      "Inputs a connection needs, passed as `config` to POST /integration/connect-sessions; null: none",
+    ),
+    connected: described(z.boolean(), "The workspace has at least one connection to this provider"),
+    connections: described(z.array(connectionInfo()), "One per tenant connected, oldest first"),
+    requires_reconnect: described(z.boolean(), "The first connection exists but the user must connect again"),
+    connected_by: described(z.nullable(z.string()), "Who confirmed the first connection (JWT sub)"),
+    connected_at: described(z.nullable(z.string()), "When the first connection was confirmed, ISO 8601"),
+  });
+
+type ProviderInfo = z.output<ReturnType<typeof providerInfo>>;
+type ConnectionInfo = z.output<ReturnType<typeof connectionInfo>>;
 
 const iso = (ms: number | null | undefined) => (ms != null ? new Date(ms).toISOString() : null);
 
@@ -150,32 +155,35 @@ function offers(env: Env): readonly Offer[] {
   return list;
 }
 
-const confirmedConnection = z.object({
-  integration: z.string(),
-  tenant_id: z.nullable(z.string()),
-  tenant_name: z.nullable(z.string()),
-  connected_by: z.string(),
-  connected_at: z.string(),
-  replaced: described(z.boolean(), "It replaced the workspace's earlier connection to the same tenant"),
-});
+const confirmedConnection = () =>
+  z.object({
+    integration: z.string(),
+    tenant_id: z.nullable(z.string()),
+    tenant_name: z.nullable(z.string()),
+    connected_by: z.string(),
+    connected_at: z.string(),
+    replaced: described(z.boolean(), "It replaced the workspace's earlier connection to the same tenant"),
+  });
 
-const tenantChoice = z.object({ id: z.string(), name: z.nullable(z.string()), type: z.nullable(z.string()) });
+const tenantChoice = () => z.object({ id: z.string(), name: z.nullable(z.string()), type: z.nullable(z.string()) });
 
 export const connectionRoutes = new Hono<AppEnv>()
   .get(
     "/integration/providers",
-    describe({
-      tag: "Connections",
-      summary: "List every provider this deployment offers and whether the workspace is connected to it",
-      access: "member",
-      responses: {
-        200: {
-          description:
-            "One entry per provider offered here (development-only ones only in development), in registry order",
-          schema: z.array(providerInfo),
+    describe(
+      process.env.NODE_ENV !== "production" && {
+        tag: "Connections",
+        summary: "List every provider this deployment offers and whether the workspace is connected to it",
+        access: "member",
+        responses: {
+          200: {
+            description:
+              "One entry per provider offered here (development-only ones only in development), in registry order",
+            schema: z.array(providerInfo()),
+          },
         },
       },
-    }),
+    ),
     authenticated,
     query(z.object({ workspace_id: fields.workspaceId })),
     requireRole("member", "query"),
@@ -206,37 +214,39 @@ export const connectionRoutes = new Hono<AppEnv>()
   )
   .post(
     "/integration/connections/confirm",
-    describe({
-      tag: "Connections",
-      summary:
-        "Make a completed consent the workspace's connection to each chosen tenant (the last step of connecting)",
-      description:
-        "Send the `confirm_token` the callback page posted to the host app, with the bearer JWT of the same user who " +
-        "started the connection. When the grant covers several companies (the callback's message lists them as " +
-        "`tenants`), name the ones to connect in `tenant_ids`; each becomes a connection of its own. Replacing an " +
-        "existing connection to a tenant needs the admin role. Works once, within 10 minutes.",
-      access: "member",
-      responses: {
-        200: {
-          description:
-            "Connected: one connection per chosen tenant, beside the provider's listing fields (of the first one)",
-          schema: z.object({ ...providerInfo.shape, connections: z.array(confirmedConnection) }),
-        },
-        400: {
-          description:
-            "invalid_request: the confirm token is unknown, used, expired or for another provider, or a tenant is not one the grant covers (nothing is stored)",
-        },
-        403: { description: "forbidden: another user started this connection, or replacing needs the admin role" },
-        409: {
-          description:
-            "tenant_choice_required: the grant covers several companies and `tenant_ids` names none; `tenants` lists them. The confirm token stays usable.",
-          schema: z.object({
-            error: z.object({ code: z.literal("tenant_choice_required"), message: z.string() }),
-            tenants: z.array(tenantChoice),
-          }),
+    describe(
+      process.env.NODE_ENV !== "production" && {
+        tag: "Connections",
+        summary:
+          "Make a completed consent the workspace's connection to each chosen tenant (the last step of connecting)",
+        description:
+          "Send the `confirm_token` the callback page posted to the host app, with the bearer JWT of the same user who " +
+          "started the connection. When the grant covers several companies (the callback's message lists them as " +
+          "`tenants`), name the ones to connect in `tenant_ids`; each becomes a connection of its own. Replacing an " +
+          "existing connection to a tenant needs the admin role. Works once, within 10 minutes.",
+        access: "member",
+        responses: {
+          200: {
+            description:
+              "Connected: one connection per chosen tenant, beside the provider's listing fields (of the first one)",
+            schema: z.object({ ...providerInfo().shape, connections: z.array(confirmedConnection()) }),
+          },
+          400: {
+            description:
+              "invalid_request: the confirm token is unknown, used, expired or for another provider, or a tenant is not one the grant covers (nothing is stored)",
+          },
+          403: { description: "forbidden: another user started this connection, or replacing needs the admin role" },
+          409: {
+            description:
+              "tenant_choice_required: the grant covers several companies and `tenant_ids` names none; `tenants` lists them. The confirm token stays usable.",
+            schema: z.object({
+              error: z.object({ code: z.literal("tenant_choice_required"), message: z.string() }),
+              tenants: z.array(tenantChoice()),
+            }),
+          },
         },
       },
-    }),
+    ),
     authenticated,
     jsonBody,
     json(
@@ -284,25 +294,27 @@ export const connectionRoutes = new Hono<AppEnv>()
   )
   .post(
     "/integration/disconnect",
-    describe({
-      tag: "Connections",
-      summary: "Disconnect one connection: delete it and the workspace's cached data for it",
-      description:
-        "The grant is revoked at the provider unless another connection of the workspace still uses it (a Xero consent " +
-        "covering several organisations); then only this tenant is dropped from it where the provider allows. The fields " +
-        "may also be sent as a JSON body; a field given in both with different values is refused.",
-      access: "admin",
-      responses: {
-        200: {
-          description: "Disconnected, or was not connected",
-          schema: z.object({ message: z.string(), disconnected: z.boolean() }),
-        },
-        400: { description: "Unknown integration or invalid input" },
-        409: {
-          description: "tenant_required: several connections to the provider and no tenant_id; `tenants` lists them",
+    describe(
+      process.env.NODE_ENV !== "production" && {
+        tag: "Connections",
+        summary: "Disconnect one connection: delete it and the workspace's cached data for it",
+        description:
+          "The grant is revoked at the provider unless another connection of the workspace still uses it (a Xero consent " +
+          "covering several organisations); then only this tenant is dropped from it where the provider allows. The fields " +
+          "may also be sent as a JSON body; a field given in both with different values is refused.",
+        access: "admin",
+        responses: {
+          200: {
+            description: "Disconnected, or was not connected",
+            schema: z.object({ message: z.string(), disconnected: z.boolean() }),
+          },
+          400: { description: "Unknown integration or invalid input" },
+          409: {
+            description: "tenant_required: several connections to the provider and no tenant_id; `tenants` lists them",
+          },
         },
       },
-    }),
+    ),
     authenticated,
     queryFromJsonBody(["workspace_id", "integration", "tenant_id"]),
     query(

@@ -22,6 +22,9 @@ import { jsonText } from "../json-text";
 import { described, connectionQuery, fields, query, queryFromJsonBody } from "../validate";
 import { HOUR_MS } from "../../framework/durations";
 
+// Written by wrangler when it bundles (docs.ts describe): a deploy drops the route docs below.
+declare const process: { readonly env: { readonly NODE_ENV?: string } };
+
 const fromDate = described(
   z.string().check(
     // One reason per value: a malformed date is not also said to be out of range.
@@ -50,40 +53,43 @@ const cacheDate = described(
   "The entry's name: its cache date, the month end `dates[0]` shows (the 12-month batch rule, docs/api.md); reading with it as from_date returns this entry",
 );
 
-const accountingData = z.object({
-  fetched_at: z.string(),
-  cache_date: cacheDate,
-  dates: z.array(z.string()),
-  data: z.record(z.string(), z.record(z.string(), z.nullable(z.number()))),
-});
-const payrollData = z.object({
-  fetched_at: z.string(),
-  cache_date: cacheDate,
-  employees: z.array(
-    z.object({
-      id: described(z.string(), "The provider's own stable id of the employee (Gusto: its uuid)"),
-      name: z.string(),
-      start_date: z.string(),
-      end_date: z.nullable(z.string()),
-      title: z.string(),
-      department: z.string(),
-      monthly_salary: z.number(),
-      from_integration: z.literal(true),
-    }),
-  ),
-});
-const fetchRun = z.object({
-  trigger: described(z.string(), "cron, manual, on_demand or provider_event"),
-  started_at: z.string(),
-  finished_at: z.string(),
-  outcome: described(z.string(), "success, error or dead_letter (the queue gave up on the key)"),
-  error: described(z.nullable(z.string()), "`<reason>: <message>` when it failed"),
-  cache_date: cacheDate,
-  from_date: described(z.string(), "The same as cache_date, kept for callers written before it"),
-});
+const accountingData = () =>
+  z.object({
+    fetched_at: z.string(),
+    cache_date: cacheDate,
+    dates: z.array(z.string()),
+    data: z.record(z.string(), z.record(z.string(), z.nullable(z.number()))),
+  });
+const payrollData = () =>
+  z.object({
+    fetched_at: z.string(),
+    cache_date: cacheDate,
+    employees: z.array(
+      z.object({
+        id: described(z.string(), "The provider's own stable id of the employee (Gusto: its uuid)"),
+        name: z.string(),
+        start_date: z.string(),
+        end_date: z.nullable(z.string()),
+        title: z.string(),
+        department: z.string(),
+        monthly_salary: z.number(),
+        from_integration: z.literal(true),
+      }),
+    ),
+  });
+const fetchRun = () =>
+  z.object({
+    trigger: described(z.string(), "cron, manual, on_demand or provider_event"),
+    started_at: z.string(),
+    finished_at: z.string(),
+    outcome: described(z.string(), "success, error or dead_letter (the queue gave up on the key)"),
+    error: described(z.nullable(z.string()), "`<reason>: <message>` when it failed"),
+    cache_date: cacheDate,
+    from_date: described(z.string(), "The same as cache_date, kept for callers written before it"),
+  });
 
 /** A run as the API shows it. */
-const runEntry = (run: FetchRun): z.output<typeof fetchRun> => ({
+const runEntry = (run: FetchRun): z.output<ReturnType<typeof fetchRun>> => ({
   trigger: run.trigger,
   started_at: iso(run.startedAt)!,
   finished_at: iso(run.finishedAt)!,
@@ -96,28 +102,29 @@ const runEntry = (run: FetchRun): z.output<typeof fetchRun> => ({
 const providerEventsOf = (p: Pending | undefined) =>
   p ? { events: p.events, kinds: p.kinds, refetch_at: iso(p.due)! } : null;
 
-const connectionStatus = z.object({
-  integration: z.string(),
-  tenant_id: described(z.nullable(z.string()), "The connection's tenant; null for a provider without tenants"),
-  tenant_name: z.nullable(z.string()),
-  requires_reconnect: z.boolean(),
-  token: z.object({
-    expires_at: z.nullable(z.string()),
-    last_refresh_at: z.nullable(z.string()),
-    last_refresh_error: z.nullable(z.string()),
-    refresh_failures: z.number(),
-    refresh_hard_expires_at: described(
-      z.nullable(z.string()),
-      "When the refresh token stops working however often it is used, so a member must connect again by then (QuickBooks: five years after consent); null when the provider states none",
+const connectionStatus = () =>
+  z.object({
+    integration: z.string(),
+    tenant_id: described(z.nullable(z.string()), "The connection's tenant; null for a provider without tenants"),
+    tenant_name: z.nullable(z.string()),
+    requires_reconnect: z.boolean(),
+    token: z.object({
+      expires_at: z.nullable(z.string()),
+      last_refresh_at: z.nullable(z.string()),
+      last_refresh_error: z.nullable(z.string()),
+      refresh_failures: z.number(),
+      refresh_hard_expires_at: described(
+        z.nullable(z.string()),
+        "When the refresh token stops working however often it is used, so a member must connect again by then (QuickBooks: five years after consent); null when the provider states none",
+      ),
+    }),
+    last_fetch: z.nullable(fetchRun()),
+    next_scheduled_run: described(z.nullable(z.string()), "null while the connection needs a reconnect"),
+    provider_events: described(
+      z.nullable(z.object({ events: z.number(), kinds: z.array(z.string()), refetch_at: z.string() })),
+      "The provider's change notifications waiting for the connection's re-fetch, what they reported and when it runs (docs/webhooks.md, Incoming); null when none wait",
     ),
-  }),
-  last_fetch: z.nullable(fetchRun),
-  next_scheduled_run: described(z.nullable(z.string()), "null while the connection needs a reconnect"),
-  provider_events: described(
-    z.nullable(z.object({ events: z.number(), kinds: z.array(z.string()), refetch_at: z.string() })),
-    "The provider's change notifications waiting for the connection's re-fetch, what they reported and when it runs (docs/webhooks.md, Incoming); null when none wait",
-  ),
-});
+  });
 
 /** GET /integration/data's query (also the MCP tool get_data's arguments). */
 export const dataQuery = z.object({ ...connectionQuery, from_date: fromDate });
@@ -184,7 +191,7 @@ export async function readDataEndpoints(env: Env, q: z.output<typeof dataEndpoin
 export async function readStatus(
   env: Env,
   q: z.output<typeof statusQuery>,
-): Promise<z.output<typeof connectionStatus>[]> {
+): Promise<z.output<ReturnType<typeof connectionStatus>>[]> {
   const only = q.integration === undefined ? undefined : requireProvider(q.integration, env);
   const providers = availableProviders(env).filter((p) => !only || p.name === only.name);
   const connections = (await listConnections(db(env.DB), q.workspace_id)).filter(
@@ -228,27 +235,29 @@ export async function readStatus(
 export const dataRoutes = new Hono<AppEnv>()
   .get(
     "/integration/data",
-    describe({
-      tag: "Data",
-      summary: "The provider's normalized data from from_date (cached; fetched now on a miss)",
-      description:
-        "Accounting: `{ fetched_at, cache_date, dates, data: { title: { date: number|null } } }` (a DataBatch). Payroll: `{ fetched_at, cache_date, employees: [...] }`. " +
-        "`from_date` names a cache entry: the 12-month batch rule maps it to its cache date, the last day of the latest 31-day month not after it " +
-        "(2025-04-15 → 2025-03-31; 2025-06-10 → 2025-05-31, June having 30 days); the entry holds 24 months from that month, cut at the current month. " +
-        "Data may be older than the request; `fetched_at` says when the provider was read.",
-      access: "member",
-      responses: {
-        200: { description: "The data", schema: z.union([accountingData, payrollData]) },
-        404: { description: "not_connected: the workspace has no connection to this provider (or tenant)" },
-        409: {
-          description:
-            "reconnect_required: a member must connect again; tenant_required: several connections to the provider and no tenant_id (`tenants` lists them)",
+    describe(
+      process.env.NODE_ENV !== "production" && {
+        tag: "Data",
+        summary: "The provider's normalized data from from_date (cached; fetched now on a miss)",
+        description:
+          "Accounting: `{ fetched_at, cache_date, dates, data: { title: { date: number|null } } }` (a DataBatch). Payroll: `{ fetched_at, cache_date, employees: [...] }`. " +
+          "`from_date` names a cache entry: the 12-month batch rule maps it to its cache date, the last day of the latest 31-day month not after it " +
+          "(2025-04-15 → 2025-03-31; 2025-06-10 → 2025-05-31, June having 30 days); the entry holds 24 months from that month, cut at the current month. " +
+          "Data may be older than the request; `fetched_at` says when the provider was read.",
+        access: "member",
+        responses: {
+          200: { description: "The data", schema: z.union([accountingData(), payrollData()]) },
+          404: { description: "not_connected: the workspace has no connection to this provider (or tenant)" },
+          409: {
+            description:
+              "reconnect_required: a member must connect again; tenant_required: several connections to the provider and no tenant_id (`tenants` lists them)",
+          },
+          502: { description: "The provider answered with an error or data in an unexpected shape" },
+          429: { description: "rate_limited: the workspace fetched too many new months this hour; see Retry-After" },
+          503: { description: "provider_unavailable: try again after Retry-After" },
         },
-        502: { description: "The provider answered with an error or data in an unexpected shape" },
-        429: { description: "rate_limited: the workspace fetched too many new months this hour; see Retry-After" },
-        503: { description: "provider_unavailable: try again after Retry-After" },
       },
-    }),
+    ),
     authenticated,
     query(dataQuery),
     requireRole("member", "query"),
@@ -260,30 +269,35 @@ export const dataRoutes = new Hono<AppEnv>()
       // c.json gives below, without parsing 16 KB and serializing it again on every read.
       if (batch !== null && !batch.includes('"fetched_at"') && !batch.includes('"cache_date"')) {
         const head = `{"fetched_at":"${fetched_at}","cache_date":"${cache_date}"`;
-        return jsonText<z.output<typeof accountingData>>(c, batch === "{}" ? `${head}}` : `${head},${batch.slice(1)}`);
+        return jsonText<z.output<ReturnType<typeof accountingData>>>(
+          c,
+          batch === "{}" ? `${head}}` : `${head},${batch.slice(1)}`,
+        );
       }
       return c.json(dataBody(loaded));
     },
   )
   .get(
     "/integration/dataEndpoints",
-    describe({
-      tag: "Data",
-      summary: "Every data point (Integration[Title]) of the workspace's connected accounting providers",
-      description:
-        "One entry per title of each connection. Where the workspace has several connections to a provider, ids name " +
-        "the tenant (`Xero:<tenant_id>[Total Income]`), so two organisations' same-named accounts stay apart. " +
-        "`integration` and `tenant_id` narrow the list to one provider or connection.",
-      access: "member",
-      responses: {
-        200: {
-          description: "The data points",
-          schema: z.array(
-            z.object({ id: z.string(), integration: z.string(), name: z.string(), cache_date: cacheDate }),
-          ),
+    describe(
+      process.env.NODE_ENV !== "production" && {
+        tag: "Data",
+        summary: "Every data point (Integration[Title]) of the workspace's connected accounting providers",
+        description:
+          "One entry per title of each connection. Where the workspace has several connections to a provider, ids name " +
+          "the tenant (`Xero:<tenant_id>[Total Income]`), so two organisations' same-named accounts stay apart. " +
+          "`integration` and `tenant_id` narrow the list to one provider or connection.",
+        access: "member",
+        responses: {
+          200: {
+            description: "The data points",
+            schema: z.array(
+              z.object({ id: z.string(), integration: z.string(), name: z.string(), cache_date: cacheDate }),
+            ),
+          },
         },
       },
-    }),
+    ),
     authenticated,
     query(dataEndpointsQuery),
     requireRole("member", "query"),
@@ -291,19 +305,21 @@ export const dataRoutes = new Hono<AppEnv>()
   )
   .post(
     "/integration/fetch",
-    describe({
-      tag: "Data",
-      summary: "Queue a refresh of every cached key of a connection (and its default 24-month window) now",
-      description:
-        "The fields may be sent in the query or as a JSON body; a field given in both with different values is refused.",
-      access: "admin",
-      responses: {
-        202: { description: "Queued", schema: z.object({ message: z.string(), queued: z.number() }) },
-        404: { description: "not_connected" },
-        409: { description: "tenant_required: several connections to the provider and no tenant_id" },
-        429: { description: "rate_limited: the workspace asked for too many fetches this hour; see Retry-After" },
+    describe(
+      process.env.NODE_ENV !== "production" && {
+        tag: "Data",
+        summary: "Queue a refresh of every cached key of a connection (and its default 24-month window) now",
+        description:
+          "The fields may be sent in the query or as a JSON body; a field given in both with different values is refused.",
+        access: "admin",
+        responses: {
+          202: { description: "Queued", schema: z.object({ message: z.string(), queued: z.number() }) },
+          404: { description: "not_connected" },
+          409: { description: "tenant_required: several connections to the provider and no tenant_id" },
+          429: { description: "rate_limited: the workspace asked for too many fetches this hour; see Retry-After" },
+        },
       },
-    }),
+    ),
     authenticated,
     queryFromJsonBody(["workspace_id", "integration", "tenant_id"]),
     query(
@@ -350,17 +366,19 @@ export const dataRoutes = new Hono<AppEnv>()
   )
   .get(
     "/integration/status",
-    describe({
-      tag: "Data",
-      summary: "Per connection: last fetch, its outcome, the next scheduled run and the token's state",
-      access: "member",
-      responses: {
-        200: {
-          description: "One entry per connection, in registry order (a provider's connections oldest first)",
-          schema: z.array(connectionStatus),
+    describe(
+      process.env.NODE_ENV !== "production" && {
+        tag: "Data",
+        summary: "Per connection: last fetch, its outcome, the next scheduled run and the token's state",
+        access: "member",
+        responses: {
+          200: {
+            description: "One entry per connection, in registry order (a provider's connections oldest first)",
+            schema: z.array(connectionStatus()),
+          },
         },
       },
-    }),
+    ),
     authenticated,
     query(statusQuery),
     requireRole("member", "query"),
@@ -368,18 +386,20 @@ export const dataRoutes = new Hono<AppEnv>()
   )
   .get(
     "/integration/runs",
-    describe({
-      tag: "Data",
-      summary: "A connection's fetch log, newest first: every ended fetch attempt and every key the queue gave up on",
-      description: `Kept FETCH_RUNS_RETENTION_MS (30 days by default), in the workspace's Durable Object.`,
-      access: "member",
-      responses: {
-        200: { description: "Runs, newest first", schema: z.array(fetchRun) },
-        400: { description: "unknown_integration, or a limit out of range" },
-        404: { description: "not_connected: no connection to that tenant" },
-        409: { description: "tenant_required: several connections to the provider and no tenant_id" },
+    describe(
+      process.env.NODE_ENV !== "production" && {
+        tag: "Data",
+        summary: "A connection's fetch log, newest first: every ended fetch attempt and every key the queue gave up on",
+        description: `Kept FETCH_RUNS_RETENTION_MS (30 days by default), in the workspace's Durable Object.`,
+        access: "member",
+        responses: {
+          200: { description: "Runs, newest first", schema: z.array(fetchRun()) },
+          400: { description: "unknown_integration, or a limit out of range" },
+          404: { description: "not_connected: no connection to that tenant" },
+          409: { description: "tenant_required: several connections to the provider and no tenant_id" },
+        },
       },
-    }),
+    ),
     authenticated,
     query(
       z.object({

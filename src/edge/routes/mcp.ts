@@ -8,6 +8,9 @@ import type { AppEnv } from "../env";
 import { errorBody } from "../errors";
 import type * as McpServer from "../mcp-server";
 
+// Written by wrangler when it bundles (docs.ts describe): a deploy drops the route docs below.
+declare const process: { readonly env: { readonly NODE_ENV?: string } };
+
 let loaded: Promise<typeof McpServer> | undefined;
 
 const serve: Handler<AppEnv> = async function serveMcp(c) {
@@ -18,18 +21,20 @@ const serve: Handler<AppEnv> = async function serveMcp(c) {
 export const mcpRoutes = new Hono<AppEnv>()
   .post(
     "/mcp",
-    describe({
-      tag: "MCP",
-      summary: "Model Context Protocol server (Streamable HTTP, stateless, JSON responses)",
-      description:
-        "JSON-RPC 2.0 messages as MCP's Streamable HTTP transport sends them (Accept: application/json, " +
-        "text/event-stream). Read-only tools, each taking a `workspace_id` the caller must be a member of: " +
-        "`list_connections` (the GET /integration/status body), `get_data` (the GET /integration/data body) and " +
-        "`get_data_endpoints` (the GET /integration/dataEndpoints body). A tool's failure is a result with " +
-        "`isError: true` whose structured content is the route's `{ error: { code, message } }`. docs/host-app.md#mcp.",
-      access: "user",
-      responses: { 200: { description: "The JSON-RPC response" } },
-    }),
+    describe(
+      process.env.NODE_ENV !== "production" && {
+        tag: "MCP",
+        summary: "Model Context Protocol server (Streamable HTTP, stateless, JSON responses)",
+        description:
+          "JSON-RPC 2.0 messages as MCP's Streamable HTTP transport sends them (Accept: application/json, " +
+          "text/event-stream). Read-only tools, each taking a `workspace_id` the caller must be a member of: " +
+          "`list_connections` (the GET /integration/status body), `get_data` (the GET /integration/data body) and " +
+          "`get_data_endpoints` (the GET /integration/dataEndpoints body). A tool's failure is a result with " +
+          "`isError: true` whose structured content is the route's `{ error: { code, message } }`. docs/host-app.md#mcp.",
+        access: "user",
+        responses: { 200: { description: "The JSON-RPC response" } },
+      },
+    ),
     authenticated,
     serve,
   )

@@ -23,6 +23,9 @@ import { statusOf } from "../errors";
 import { popupPage, type PopupOutcome, providerErrorText } from "../pages";
 import { described, fields, query } from "../validate";
 
+// Written by wrangler when it bundles (docs.ts describe): a deploy drops the route docs below.
+declare const process: { readonly env: { readonly NODE_ENV?: string } };
+
 const loginQuery = z
   .object({
     workspace_id: z.optional(fields.workspaceId),
@@ -113,18 +116,20 @@ export function oauthRoutes(provider: RegisteredProvider) {
   return new Hono<AppEnv>()
     .get(
       loginPath(provider),
-      describe({
-        tag: "OAuth",
-        summary: `Start connecting ${name}: redirects to its authorize page`,
-        description:
-          "Either `session` (from POST /integration/connect-sessions; for a popup) or `workspace_id` with the bearer token in the Authorization header (for server-side redirects).",
-        access: "public",
-        responses: {
-          302: { description: `Redirect to ${name}'s authorize URL with state and PKCE` },
-          400: { description: "Invalid, used or expired session (an HTML page), or invalid input" },
-          503: { description: "The provider's client credentials are not configured" },
+      describe(
+        process.env.NODE_ENV !== "production" && {
+          tag: "OAuth",
+          summary: `Start connecting ${name}: redirects to its authorize page`,
+          description:
+            "Either `session` (from POST /integration/connect-sessions; for a popup) or `workspace_id` with the bearer token in the Authorization header (for server-side redirects).",
+          access: "public",
+          responses: {
+            302: { description: `Redirect to ${name}'s authorize URL with state and PKCE` },
+            400: { description: "Invalid, used or expired session (an HTML page), or invalid input" },
+            503: { description: "The provider's client credentials are not configured" },
+          },
         },
-      }),
+      ),
       query(loginQuery),
       async (c) => {
         const q = c.req.valid("query");
@@ -205,32 +210,34 @@ export function oauthRoutes(provider: RegisteredProvider) {
     )
     .get(
       callbackPath(provider),
-      describe({
-        tag: "OAuth",
-        summary: `${name} redirects here after the user's decision`,
-        access: "public",
-        responses: {
-          200: {
-            description:
-              "Authorized: a page that posts the one-time confirm_token to the host app origin that started it (one of APP_ORIGIN's); nothing is connected until it is confirmed",
-            contentType: "text/html",
-          },
-          303: {
-            description:
-              "A connect started with return_to: back to it, with `integration` and `confirm_token` or `error` (a code of `[a-z_]{1,64}`) in the query",
-          },
-          400: {
-            description:
-              "Invalid, used, expired or foreign state, the provider refused, or it named no valid tenant (QuickBooks: realmId)",
-            contentType: "text/html",
-          },
-          502: {
-            description:
-              "The provider failed to exchange the code (400 when it refused the code) or to name the tenant",
-            contentType: "text/html",
+      describe(
+        process.env.NODE_ENV !== "production" && {
+          tag: "OAuth",
+          summary: `${name} redirects here after the user's decision`,
+          access: "public",
+          responses: {
+            200: {
+              description:
+                "Authorized: a page that posts the one-time confirm_token to the host app origin that started it (one of APP_ORIGIN's); nothing is connected until it is confirmed",
+              contentType: "text/html",
+            },
+            303: {
+              description:
+                "A connect started with return_to: back to it, with `integration` and `confirm_token` or `error` (a code of `[a-z_]{1,64}`) in the query",
+            },
+            400: {
+              description:
+                "Invalid, used, expired or foreign state, the provider refused, or it named no valid tenant (QuickBooks: realmId)",
+              contentType: "text/html",
+            },
+            502: {
+              description:
+                "The provider failed to exchange the code (400 when it refused the code) or to name the tenant",
+              contentType: "text/html",
+            },
           },
         },
-      }),
+      ),
       query(callbackQuery),
       (c) => oauthCallback(c, provider, c.req.valid("query")),
     );

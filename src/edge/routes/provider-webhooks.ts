@@ -14,6 +14,9 @@ import { readVar } from "../../framework/settings";
 import { describe } from "../docs";
 import type { AppEnv } from "../env";
 
+// Written by wrangler when it bundles (docs.ts describe): a deploy drops the route docs below.
+declare const process: { readonly env: { readonly NODE_ENV?: string } };
+
 /** Providers' notifications are a few KB; anything far larger is not one. */
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -36,21 +39,23 @@ export function providerWebhookRoutes(provider: RegisteredProvider) {
   const { key } = hooks;
   return app.post(
     providerWebhookPath(provider),
-    describe({
-      tag: "Provider webhooks",
-      summary: `${name}'s change notifications`,
-      description:
-        'Called by the provider, never by the host app: verified by the provider\'s signature over the raw body (docs/webhooks.md, "Incoming"). The cached data of every connection to the tenant an event names is re-fetched within a minute, and the host app gets `data.changed`.',
-      access: "public",
-      responses: {
-        200: { description: "Verified (or a subscription handshake taken); empty body", contentType: "text/plain" },
-        401: {
-          description: "Missing or wrong signature, or no key to check it with yet (logged); empty body",
-          contentType: "text/plain",
+    describe(
+      process.env.NODE_ENV !== "production" && {
+        tag: "Provider webhooks",
+        summary: `${name}'s change notifications`,
+        description:
+          'Called by the provider, never by the host app: verified by the provider\'s signature over the raw body (docs/webhooks.md, "Incoming"). The cached data of every connection to the tenant an event names is re-fetched within a minute, and the host app gets `data.changed`.',
+        access: "public",
+        responses: {
+          200: { description: "Verified (or a subscription handshake taken); empty body", contentType: "text/plain" },
+          401: {
+            description: "Missing or wrong signature, or no key to check it with yet (logged); empty body",
+            contentType: "text/plain",
+          },
+          400: { description: "Signed, but not the provider's format" },
         },
-        400: { description: "Signed, but not the provider's format" },
       },
-    }),
+    ),
     async (c) => {
       // The raw bytes first: the signature is over them, and any parsing would change them.
       const raw = new Uint8Array(await c.req.arrayBuffer());

@@ -15,6 +15,9 @@ import { describe } from "../docs";
 import type { AppEnv } from "../env";
 import { described, fields, query } from "../validate";
 
+// Written by wrangler when it bundles (docs.ts describe): a deploy drops the route docs below.
+declare const process: { readonly env: { readonly NODE_ENV?: string } };
+
 const PREFIX = "/integration/proxy/";
 const METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"];
 const READS = new Set(["GET", "HEAD"]);
@@ -61,40 +64,42 @@ async function boundedBody(c: Context<AppEnv>, max: number): Promise<ArrayBuffer
 export const proxyRoutes = new Hono<AppEnv>().on(
   METHODS,
   `${PREFIX}:integration/*`,
-  describe({
-    tag: "Proxy",
-    summary: "Call any endpoint of a connected provider's API with the workspace's connection",
-    description:
-      "Forwards the method, the query (without `workspace_id` and `tenant_id`), the body and the headers Accept, Accept-Language, " +
-      "Content-Type, If-*, Idempotency-Key to `<API base>/<path>`, with the connection's token. The connection's " +
-      "tenant is pinned where the provider takes it (Xero-Tenant-Id, Sage's X-Business, Zoho's organization_id, " +
-      "QuickBooks' v3/company/<realm>/, …): a call naming another tenant there is a 400. Answers with the provider's status, body " +
-      "and its Content-Type, ETag, Last-Modified, Link, Location and Retry-After, plus X-Content-Type-Options: nosniff, " +
-      "Content-Security-Policy: sandbox; default-src 'none', Cache-Control: private, no-store and, unless the body is JSON, " +
-      "Content-Disposition: attachment. GET and HEAD need the member role, other methods admin. The path must stay under " +
-      "the API base: `..`, `.`, a segment starting `..;` or `.;`, encoded dots, slashes or backslashes, `@`, a backslash, " +
-      "an absolute URL or an empty segment is a 400. At most LIMIT_PROXY_CALLS_PER_MINUTE calls a minute per workspace. docs/proxy.md",
-    access: "member",
-    responses: {
-      200: {
-        description: "The provider's answer (any status it gave), streamed",
-        contentType: "application/octet-stream",
+  describe(
+    process.env.NODE_ENV !== "production" && {
+      tag: "Proxy",
+      summary: "Call any endpoint of a connected provider's API with the workspace's connection",
+      description:
+        "Forwards the method, the query (without `workspace_id` and `tenant_id`), the body and the headers Accept, Accept-Language, " +
+        "Content-Type, If-*, Idempotency-Key to `<API base>/<path>`, with the connection's token. The connection's " +
+        "tenant is pinned where the provider takes it (Xero-Tenant-Id, Sage's X-Business, Zoho's organization_id, " +
+        "QuickBooks' v3/company/<realm>/, …): a call naming another tenant there is a 400. Answers with the provider's status, body " +
+        "and its Content-Type, ETag, Last-Modified, Link, Location and Retry-After, plus X-Content-Type-Options: nosniff, " +
+        "Content-Security-Policy: sandbox; default-src 'none', Cache-Control: private, no-store and, unless the body is JSON, " +
+        "Content-Disposition: attachment. GET and HEAD need the member role, other methods admin. The path must stay under " +
+        "the API base: `..`, `.`, a segment starting `..;` or `.;`, encoded dots, slashes or backslashes, `@`, a backslash, " +
+        "an absolute URL or an empty segment is a 400. At most LIMIT_PROXY_CALLS_PER_MINUTE calls a minute per workspace. docs/proxy.md",
+      access: "member",
+      responses: {
+        200: {
+          description: "The provider's answer (any status it gave), streamed",
+          contentType: "application/octet-stream",
+        },
+        400: {
+          description:
+            "invalid_request: a path that would leave the API base, a call naming another tenant than the connection's, or invalid input",
+        },
+        404: { description: "not_connected: the workspace has no connection to the provider" },
+        409: { description: "reconnect_required: the provider refused the stored grant" },
+        413: { description: "payload_too_large: a request body over PROXY_MAX_REQUEST_BYTES" },
+        429: {
+          description:
+            "rate_limited (no X-Proxied-By): the workspace's LIMIT_PROXY_CALLS_PER_MINUTE is spent; Retry-After says when the next minute starts",
+        },
+        502: { description: "provider_error: the provider's answer is larger than PROXY_MAX_RESPONSE_BYTES" },
+        503: { description: "provider_unavailable: the provider could not be reached or did not answer in time" },
       },
-      400: {
-        description:
-          "invalid_request: a path that would leave the API base, a call naming another tenant than the connection's, or invalid input",
-      },
-      404: { description: "not_connected: the workspace has no connection to the provider" },
-      409: { description: "reconnect_required: the provider refused the stored grant" },
-      413: { description: "payload_too_large: a request body over PROXY_MAX_REQUEST_BYTES" },
-      429: {
-        description:
-          "rate_limited (no X-Proxied-By): the workspace's LIMIT_PROXY_CALLS_PER_MINUTE is spent; Retry-After says when the next minute starts",
-      },
-      502: { description: "provider_error: the provider's answer is larger than PROXY_MAX_RESPONSE_BYTES" },
-      503: { description: "provider_unavailable: the provider could not be reached or did not answer in time" },
     },
-  }),
+  ),
   authenticated,
   query(
     z.looseObject({

@@ -13,32 +13,39 @@ import { describe } from "../docs";
 import type { AppEnv } from "../env";
 import { described, fields, param, query } from "../validate";
 
+// Written by wrangler when it bundles (docs.ts describe): a deploy drops the route docs below.
+declare const process: { readonly env: { readonly NODE_ENV?: string } };
+
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-const eventSchema = z.object({
-  id: described(z.string(), "The `webhook-id` header of every attempt"),
-  type: z.enum(WEBHOOK_EVENT_TYPES),
-  timestamp: described(z.string(), "When the event happened, ISO 8601: the body's `timestamp`"),
-  data: described(z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])), "The body's `data`"),
-  state: described(
-    z.enum(["pending", "delivered", "dead"]),
-    "pending: not delivered yet (maybe between retries); dead: gave up after every attempt",
-  ),
-  attempts: described(z.number(), "Attempts since the event was recorded or last redelivered"),
-  last_status: described(z.nullable(z.number()), "The receiver's HTTP status on the last attempt"),
-  last_error: described(
-    z.nullable(z.string()),
-    "Why the last attempt failed: `HTTP <status>`, `timeout`, `network`, or this server's webhook setting at fault; never the receiver's body",
-  ),
-  last_attempt_at: z.nullable(z.string()),
-  next_attempt_at: described(z.nullable(z.string()), "When a pending event is tried next"),
-  delivered_at: z.nullable(z.string()),
-});
+const eventSchema = () =>
+  z.object({
+    id: described(z.string(), "The `webhook-id` header of every attempt"),
+    type: z.enum(WEBHOOK_EVENT_TYPES),
+    timestamp: described(z.string(), "When the event happened, ISO 8601: the body's `timestamp`"),
+    data: described(
+      z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
+      "The body's `data`",
+    ),
+    state: described(
+      z.enum(["pending", "delivered", "dead"]),
+      "pending: not delivered yet (maybe between retries); dead: gave up after every attempt",
+    ),
+    attempts: described(z.number(), "Attempts since the event was recorded or last redelivered"),
+    last_status: described(z.nullable(z.number()), "The receiver's HTTP status on the last attempt"),
+    last_error: described(
+      z.nullable(z.string()),
+      "Why the last attempt failed: `HTTP <status>`, `timeout`, `network`, or this server's webhook setting at fault; never the receiver's body",
+    ),
+    last_attempt_at: z.nullable(z.string()),
+    next_attempt_at: described(z.nullable(z.string()), "When a pending event is tried next"),
+    delivered_at: z.nullable(z.string()),
+  });
 
-function eventEntry(e: StoredWebhookEvent): z.output<typeof eventSchema> {
+function eventEntry(e: StoredWebhookEvent): z.output<ReturnType<typeof eventSchema>> {
   return {
     id: e.id,
-    type: e.type as z.output<typeof eventSchema>["type"],
+    type: e.type as z.output<ReturnType<typeof eventSchema>>["type"],
     timestamp: new Date(e.occurredAt).toISOString(),
     data: e.data,
     state: e.state,
@@ -59,17 +66,19 @@ const eventId = described(
 export const webhookRoutes = new Hono<AppEnv>()
   .get(
     "/integration/webhooks/events",
-    describe({
-      tag: "Webhooks",
-      summary: "List the workspace's recent webhook events with their delivery state, newest first",
-      access: "admin",
-      responses: {
-        200: {
-          description: "Events, newest first; `enabled` is false when this server sends no webhooks",
-          schema: z.object({ enabled: z.boolean(), events: z.array(eventSchema) }),
+    describe(
+      process.env.NODE_ENV !== "production" && {
+        tag: "Webhooks",
+        summary: "List the workspace's recent webhook events with their delivery state, newest first",
+        access: "admin",
+        responses: {
+          200: {
+            description: "Events, newest first; `enabled` is false when this server sends no webhooks",
+            schema: z.object({ enabled: z.boolean(), events: z.array(eventSchema()) }),
+          },
         },
       },
-    }),
+    ),
     authenticated,
     query(
       z.object({
@@ -98,23 +107,25 @@ export const webhookRoutes = new Hono<AppEnv>()
   )
   .post(
     "/integration/webhooks/events/:id/redeliver",
-    describe({
-      tag: "Webhooks",
-      summary: "Send a delivered or dead webhook event again, now, with a fresh set of attempts (same webhook-id)",
-      access: "admin",
-      responses: {
-        202: { description: "Queued: the event, pending again", schema: eventSchema },
-        404: { description: "not_found: no such event in this workspace" },
-        409: {
-          description:
-            "webhook_pending: the event is pending and is retried on its own; webhooks_disabled: WEBHOOK_URL is not set on this server",
-        },
-        429: {
-          description:
-            "rate_limited: the workspace redelivered LIMIT_WEBHOOK_REDELIVERIES_PER_HOUR events this hour; Retry-After says when it may again",
+    describe(
+      process.env.NODE_ENV !== "production" && {
+        tag: "Webhooks",
+        summary: "Send a delivered or dead webhook event again, now, with a fresh set of attempts (same webhook-id)",
+        access: "admin",
+        responses: {
+          202: { description: "Queued: the event, pending again", schema: eventSchema() },
+          404: { description: "not_found: no such event in this workspace" },
+          409: {
+            description:
+              "webhook_pending: the event is pending and is retried on its own; webhooks_disabled: WEBHOOK_URL is not set on this server",
+          },
+          429: {
+            description:
+              "rate_limited: the workspace redelivered LIMIT_WEBHOOK_REDELIVERIES_PER_HOUR events this hour; Retry-After says when it may again",
+          },
         },
       },
-    }),
+    ),
     authenticated,
     param(z.object({ id: eventId })),
     query(z.object({ workspace_id: fields.workspaceId })),
