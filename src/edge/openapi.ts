@@ -92,7 +92,7 @@ const OPTIONS: Partial<GenerateSpecOptions> = {
 };
 
 /** The OpenAPI 3.1 document of `app`, once every route is mounted. */
-export function liveDocument(app: Hono<AppEnv>) {
+export function liveDocument(app: Hono<AppEnv>): ReturnType<typeof generateSpecs> {
   for (const route of app.routes) {
     const handler: object = findTargetHandler(route.handler);
     if (!(DOCUMENTED in handler) || uniqueSymbol in handler) continue;
