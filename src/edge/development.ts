@@ -1,7 +1,7 @@
 // The local-development surfaces in one app: the dev console at `/`, the sandbox under /sandbox/
 // and Swagger UI at /docs. app.ts imports this module on the first such request only
 // (ENVIRONMENT=development, a loopback host), and a `wrangler deploy` bundle leaves it out.
-import { Hono } from "hono";
+import { Hono } from "hono/tiny";
 import { consoleRoutes } from "./console/route";
 import { docsPage } from "./docs-page";
 import type { AppEnv } from "./env";

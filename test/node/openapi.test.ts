@@ -47,6 +47,15 @@ describe("a deploy's bundle", () => {
     expect(upload).toMatch(/Read 1 file from the assets directory .*\/public/);
   });
 
+  it("should carry hono's one small router (hono/tiny) and none of the others, nor the development surfaces", () => {
+    // The source map lists modules esbuild shook out to nothing too: the code is what counts.
+    const code = readFileSync(join(out, "index.js"), "utf8");
+    const routers = [...code.matchAll(/"(\w+Router)"/g)].map((m) => m[1]);
+    expect([...new Set(routers)]).toEqual(["PatternRouter"]);
+    expect(code).not.toContain("Run cron now");
+    expect(code).not.toContain("swagger-ui");
+  });
+
   it("should serve public/openapi.json at /openapi.json, as it is", async () => {
     // `wrangler dev` bundles as `wrangler deploy` does when NODE_ENV says production, and serves
     // public/ as the platform would (wrangler.toml [assets]).

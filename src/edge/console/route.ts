@@ -1,6 +1,6 @@
 // The dev console at `/`, mounted only when ENVIRONMENT=development: a demo host app for one demo
 // user of one demo workspace, whose bearer JWT is minted here with AUTH_JWT_SECRET.
-import { Hono } from "hono";
+import { Hono } from "hono/tiny";
 import { sign } from "hono/jwt";
 import { appOrigins } from "../../framework/settings";
 import { authConfigFromEnv } from "../auth";

@@ -1,7 +1,7 @@
 // Operator routes under /admin/, authorized by ADMIN_API_TOKEN rather than a workspace JWT: they act
 // on any workspace. Unset, the whole prefix answers 404. Today: importing connections whose tokens
 // another store holds (docs/host-app.md, "Import existing connections").
-import { Hono } from "hono";
+import { Hono } from "hono/tiny";
 import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
 import * as z from "zod/mini";

@@ -1,5 +1,5 @@
 // Starting a connection from a popup: a one-time login URL, so no bearer token ever sits in a URL.
-import { Hono } from "hono";
+import { Hono } from "hono/tiny";
 import * as z from "zod/mini";
 import { checkConnectionConfig } from "../../framework/connection-config";
 import { FailureError } from "../../framework/failure";

@@ -1,6 +1,6 @@
 // Connection management: which providers a workspace has connected (and who connected them),
 // confirming a completed consent as the workspace's connection, and disconnecting one.
-import { Hono } from "hono";
+import { Hono } from "hono/tiny";
 import * as z from "zod/mini";
 import { FailureError } from "../../framework/failure";
 import { resolveOAuthApp } from "../../framework/oauth/app";

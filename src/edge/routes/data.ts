@@ -1,6 +1,6 @@
 // Provider data for the host app: the normalized data per from_date, the accounting data points,
 // a manual refresh, each connection's fetch and token status (never a token), and its fetch log.
-import { Hono } from "hono";
+import { Hono } from "hono/tiny";
 import * as z from "zod/mini";
 import { cacheDateKey, defaultFromDate, fromDateInRange, parseIsoDate } from "../../framework/dates";
 import { accountingBatchJson } from "../../framework/data";

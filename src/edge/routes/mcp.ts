@@ -1,7 +1,8 @@
 // MCP at /mcp (Streamable HTTP, stateless): the read-only data tools for an AI client, behind the
 // same bearer JWT as the API. The MCP SDK is loaded on the first /mcp request only, so the API's
 // startup never evaluates it.
-import { type Handler, Hono } from "hono";
+import { Hono } from "hono/tiny";
+import type { Handler } from "hono";
 import { authenticated } from "../auth";
 import { describe } from "../docs";
 import type { AppEnv } from "../env";

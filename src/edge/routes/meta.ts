@@ -1,6 +1,6 @@
 // Service routes: health, and (mounted by the app once every route exists) the OpenAPI document and
 // a page that renders it.
-import { Hono } from "hono";
+import { Hono } from "hono/tiny";
 import * as z from "zod/mini";
 import { describe } from "../docs";
 import type { AppEnv } from "../env";

@@ -2,7 +2,8 @@
 // registry entry at /integration/<name>/login and /callback. The OAuth steps themselves live in the
 // framework. A completed consent is only held: it becomes a connection when the user who started it
 // confirms it (POST /integration/connections/confirm), so a grant lands only where its user meant it.
-import { type Context, Hono } from "hono";
+import { Hono } from "hono/tiny";
+import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import * as z from "zod/mini";
 import { appForConnection, ConnectionConfigError } from "../../framework/connection-config";

@@ -3,7 +3,7 @@
 // over the raw body is the only credential. A verified delivery is queued and answered 200 with an
 // empty body at once; routing, deduplication and the re-fetch happen after the answer
 // (src/jobs/provider-events.ts, src/workspace/provider-events.ts).
-import { Hono } from "hono";
+import { Hono } from "hono/tiny";
 import { ProviderDataError } from "../../framework/data";
 import { FailureError } from "../../framework/failure";
 import { queueProviderEvents } from "../../framework/fetch-queue";

@@ -3,7 +3,8 @@
 // API base and filters the headers; the workspace's object counts the call against the workspace's
 // budget, adds the token and tenant, honours the rate limit and refreshes on a 401 at most once a
 // minute per connection (src/workspace/proxy.ts). Answers go out so that no browser renders them here.
-import { type Context, Hono } from "hono";
+import { Hono } from "hono/tiny";
+import type { Context } from "hono";
 import * as z from "zod/mini";
 import { FailureError } from "../../framework/failure";
 import { pickHeaders, proxiedResponseHeaders, proxyPathProblem, proxyRequestHeaders } from "../../framework/proxy";

@@ -1,6 +1,6 @@
 // The webhook outbox for workspace admins: recent events with their delivery state, and sending one
 // again. Events themselves are written by the workspace object (docs/webhooks.md).
-import { Hono } from "hono";
+import { Hono } from "hono/tiny";
 import * as z from "zod/mini";
 import { FailureError } from "../../framework/failure";
 import { webhookSettings } from "../../framework/settings";

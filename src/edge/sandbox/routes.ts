@@ -3,7 +3,8 @@
 // endpoint, RFC 7009 revocation, and a small accounting and payroll API of the companies a grant
 // covers. It speaks OAuth 2.0's wire format (RFC 6749 §5.2 errors), as a real provider would,
 // because the worker's OAuth client talks to it over HTTP.
-import { type Context, Hono } from "hono";
+import { Hono } from "hono/tiny";
+import type { Context } from "hono";
 import * as z from "zod/mini";
 import type { AppEnv } from "../env";
 import { errorBody } from "../errors";
