@@ -5,10 +5,9 @@
 // company without being asked to choose. The screenshot goes to test/node/.artifacts/ (and, with UPDATE_SCREENSHOT=1, to
 // docs/console.png, which the README shows).
 import { copyFileSync, mkdirSync } from "node:fs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Browser, type Page } from "playwright-core";
-import { startDevAndBrowser } from "./dev-browser.ts";
-import { type DevServer } from "./dev-server.ts";
+import { describe, expect, it } from "vitest";
+import { type Page } from "playwright-core";
+import { useDevAndBrowser } from "./dev-browser.ts";
 
 const ARTIFACTS = new URL("./.artifacts/", import.meta.url).pathname;
 const SCREENSHOT = `${ARTIFACTS}console.png`;
@@ -16,17 +15,7 @@ const DOCS_SCREENSHOT = new URL("../../docs/console.png", import.meta.url).pathn
 const TRADING = "sandbox-trading-ltd";
 const HOLDINGS = "sandbox-holdings-ltd";
 
-let server: DevServer | undefined;
-let browser: Browser | undefined;
-
-beforeAll(async () => {
-  ({ server, browser } = await startDevAndBrowser());
-}, 120_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const dev = useDevAndBrowser();
 
 /** Fails the test on any script error or CSP violation the page reports. */
 function watchErrors(page: Page): string[] {
@@ -40,10 +29,10 @@ function watchErrors(page: Page): string[] {
 
 describe("the dev console in Chromium", () => {
   it("should connect both Sandbox companies, run the cron, show each one's books, change Trading's and disconnect them", async () => {
-    const context = await browser!.newContext({ viewport: { width: 1280, height: 1000 } });
+    const context = await dev.browser.newContext({ viewport: { width: 1280, height: 1000 } });
     const page = await context.newPage();
     const errors = watchErrors(page);
-    await page.goto(`${server!.url}/`);
+    await page.goto(`${dev.server.url}/`);
     await expect.poll(() => page.getByTestId("provider-status-Sandbox").textContent()).toBe("not connected");
     expect(await page.getByTestId("origin-warning").isHidden()).toBe(true);
 
@@ -138,10 +127,10 @@ describe("the dev console in Chromium", () => {
   });
 
   it("should connect the one company ticked without asking which", async () => {
-    const context = await browser!.newContext();
+    const context = await dev.browser.newContext();
     const page = await context.newPage();
     const errors = watchErrors(page);
-    await page.goto(`${server!.url}/`);
+    await page.goto(`${dev.server.url}/`);
     await expect.poll(() => page.getByTestId("provider-status-SandboxPayroll").textContent()).toBe("not connected");
     const [popup] = await Promise.all([page.waitForEvent("popup"), page.getByTestId("connect-SandboxPayroll").click()]);
     await popup.getByRole("checkbox", { name: "Sandbox Trading Ltd" }).uncheck();
@@ -159,9 +148,9 @@ describe("the dev console in Chromium", () => {
   });
 
   it("should show the popup's error when the person denies access", async () => {
-    const context = await browser!.newContext();
+    const context = await dev.browser.newContext();
     const page = await context.newPage();
-    await page.goto(`${server!.url}/`);
+    await page.goto(`${dev.server.url}/`);
     await expect.poll(() => page.getByTestId("provider-status-SandboxPayroll").textContent()).toBe("not connected");
     const [popup] = await Promise.all([page.waitForEvent("popup"), page.getByTestId("connect-SandboxPayroll").click()]);
     await popup.getByRole("button", { name: "Deny" }).click();
@@ -172,14 +161,14 @@ describe("the dev console in Chromium", () => {
   });
 
   it("should warn, with a link to APP_ORIGIN, when opened at another origin", async () => {
-    const context = await browser!.newContext();
+    const context = await dev.browser.newContext();
     const page = await context.newPage();
-    const url = new URL(server!.url);
+    const url = new URL(dev.server.url);
     await page.goto(`http://localhost:${url.port}/`);
     const warning = page.getByTestId("origin-warning");
     await expect.poll(() => warning.isVisible()).toBe(true);
-    expect(await warning.textContent()).toContain(`APP_ORIGIN is ${server!.url}`);
-    expect(await page.getByTestId("origin-link").getAttribute("href")).toBe(`${server!.url}/`);
+    expect(await warning.textContent()).toContain(`APP_ORIGIN is ${dev.server.url}`);
+    expect(await page.getByTestId("origin-link").getAttribute("href")).toBe(`${dev.server.url}/`);
     await context.close();
   });
 });
