@@ -14,6 +14,7 @@ import type { AuthUser } from "./env";
 import { errorBody } from "./errors";
 import type * as SdkModule from "./mcp/sdk.generated.js";
 import { dataEndpointsQuery, dataQuery, readData, readDataEndpoints, readStatus, statusQuery } from "./routes/data";
+import { issueDetails } from "./validate";
 
 interface ToolSpec<S extends z.ZodMiniObject> {
   description: string;
@@ -94,16 +95,6 @@ function failed(err: unknown, name: string): CallToolResult {
   return result(errorBody("internal_error", "Internal server error"), true);
 }
 
-/** Arguments that do not fit the tool's schema, worded as the routes word an invalid query. */
-function invalidArguments(issues: readonly z.core.$ZodIssue[], args: Record<string, unknown>): FailureError {
-  const details = issues.map((issue) => {
-    const path = issue.path.map(String).join(".");
-    const missing = issue.path.length === 1 && !Object.hasOwn(args, String(issue.path[0]));
-    return path ? `${path}: ${missing ? "required" : issue.message}` : issue.message;
-  });
-  return new FailureError("invalid_request", `Invalid arguments: ${details.join("; ")}`);
-}
-
 /** This server validates no JSON Schema itself (it elicits nothing); the tools' arguments are checked by zod. */
 const noSchemaValidation: jsonSchemaValidator = {
   getValidator: () => () => ({ valid: false, data: undefined, errorMessage: "this server validates no JSON Schema" }),
@@ -123,7 +114,8 @@ function createServer({ sdk, tools }: { sdk: Sdk; tools: Tool[] }, env: Env, use
     const args = params.arguments ?? {};
     try {
       const parsed = z.safeParse(spec.input, args);
-      if (!parsed.success) throw invalidArguments(parsed.error.issues, args);
+      if (!parsed.success)
+        throw new FailureError("invalid_request", `Invalid arguments: ${issueDetails(parsed.error.issues, args)}`);
       authorize(user, (parsed.data as { workspace_id: string }).workspace_id, "member");
       return result(await spec.run(env, parsed.data), false, spec.listKey);
     } catch (err) {

@@ -13,6 +13,23 @@ type Target = "query" | "json" | "param";
 
 const TARGET_NAMES: Record<Target, string> = { query: "query", json: "body", param: "path" };
 
+/**
+ * Each issue as `field: problem`, naming only the field (a value may be a token). zod words a missing
+ * field as an invalid input; a person reads "required".
+ */
+export function issueDetails(issues: readonly StandardSchemaV1.Issue[], input: unknown): string {
+  const given = typeof input === "object" && input !== null ? input : {};
+  return issues
+    .map((issue) => {
+      const keys = (issue.path ?? []).map((p) => (typeof p === "object" ? String(p.key) : String(p)));
+      const path = keys.join(".");
+      const missing = keys.length === 1 && !Object.hasOwn(given, keys[0]!);
+      const message = missing ? "required" : issue.message;
+      return path ? `${path}: ${message}` : message;
+    })
+    .join("; ");
+}
+
 function onInvalid(result: {
   success: boolean;
   error?: readonly StandardSchemaV1.Issue[];
@@ -20,16 +37,10 @@ function onInvalid(result: {
   target: Target;
 }): void {
   if (result.success) return;
-  const input = typeof result.data === "object" && result.data !== null ? (result.data as Record<string, unknown>) : {};
-  const details = (result.error ?? []).map((issue) => {
-    const keys = (issue.path ?? []).map((p) => (typeof p === "object" ? String(p.key) : String(p)));
-    const path = keys.join(".");
-    // zod words a missing field as an invalid input; a person reads "required".
-    const missing = keys.length === 1 && !Object.hasOwn(input, keys[0]!);
-    const message = missing ? "required" : issue.message;
-    return path ? `${path}: ${message}` : message;
-  });
-  throw new FailureError("invalid_request", `Invalid ${TARGET_NAMES[result.target]}: ${details.join("; ")}`);
+  throw new FailureError(
+    "invalid_request",
+    `Invalid ${TARGET_NAMES[result.target]}: ${issueDetails(result.error ?? [], result.data)}`,
+  );
 }
 
 /** Validates (and documents) the query string. */

@@ -11,7 +11,7 @@ import { type ImportItem, type ImportOutcome, workspaceClient } from "../../work
 import { describe } from "../docs";
 import type { AppEnv } from "../env";
 import { notFound } from "../errors";
-import { described, fields, json } from "../validate";
+import { described, fields, issueDetails, json } from "../validate";
 
 // Written by wrangler when it bundles (docs.ts describe): a deploy drops the route docs below.
 declare const process: { readonly env: { readonly NODE_ENV?: string } };
@@ -92,16 +92,6 @@ const resultSchema = () =>
   });
 type ItemResult = z.output<ReturnType<typeof resultSchema>>;
 
-/** A parse issue as `field: problem`, naming only the field: the value may be a token. */
-function issueText(error: z.core.$ZodError): string {
-  return error.issues
-    .map((issue) => {
-      const path = issue.path.map(String).join(".");
-      return path ? `${path}: ${issue.message}` : issue.message;
-    })
-    .join("; ");
-}
-
 function toImportItem(item: z.output<typeof itemSchema>): ImportItem {
   const expires = item.expires_at;
   return {
@@ -179,7 +169,7 @@ export const adminRoutes = new Hono<AppEnv>().use("/admin/*", operatorOnly).post
         results[index] = {
           index,
           status: "error",
-          error: { code: "invalid_request", message: issueText(parsed.error) },
+          error: { code: "invalid_request", message: issueDetails(parsed.error.issues, raw) },
         };
         return;
       }
