@@ -56,6 +56,8 @@ export interface WorkspaceClient {
   noteProviderEvents(conn: Conn, events: { id: string; kind: string }[]): Promise<NoteOutcome>;
   /** The connections whose provider events wait for their re-fetch. */
   pendingProviderEvents(): Promise<Pending[]>;
+  /** latestRuns and pendingProviderEvents in one call: what the status shows. */
+  connectionActivity(conns: Conn[]): Promise<{ runs: Record<string, FetchRun>; pending: Pending[] }>;
   /** Forwards one call to the provider's API with the connection's token. */
   forward(request: ProxyRequest): Promise<ProxyOutcome>;
   /** Counts one unit of upstream work against the workspace's hourly limits. */
@@ -91,6 +93,7 @@ export function workspaceClient(env: Env, workspaceId: string): WorkspaceClient 
     fetchRuns: (ref, limit) => stub.fetchRuns(ref, limit),
     noteProviderEvents: (conn, events) => stub.noteProviderEvents(conn, events),
     pendingProviderEvents: () => stub.pendingProviderEvents(),
+    connectionActivity: (conns) => stub.connectionActivity(conns),
     forward: (request) => stub.forward(request),
     admit: (work, conn) => stub.admit(work, conn),
     claimOnce: (key, expiresAt) => stub.claimOnce(key, expiresAt),

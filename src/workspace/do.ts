@@ -167,6 +167,11 @@ export class WorkspaceDO extends DurableObject<Env> {
     return this.inbox.pending();
   }
 
+  /** latestRuns and pendingProviderEvents in one round trip, for the status route. */
+  connectionActivity(conns: Conn[]): { runs: Record<string, FetchRun>; pending: Pending[] } {
+    return { runs: this.latestRuns(conns), pending: this.pendingProviderEvents() };
+  }
+
   /**
    * Runs the re-fetch of every provider-event window closed by `until` (the alarm: now; a test: any
    * time, to close windows without waiting for them); returns when the next window closes.

@@ -198,14 +198,12 @@ export async function readStatus(
     (r) => q.tenant_id === undefined || r.tenantId === q.tenant_id,
   );
   const shown = connections.filter((r) => providers.some((p) => p.name === r.integration));
-  const client = workspaceClient(env, q.workspace_id);
-  const [runs, pending] =
+  const { runs, pending } =
     shown.length === 0
-      ? [{} as Record<string, FetchRun>, [] as Pending[]]
-      : await Promise.all([
-          client.latestRuns(shown.map(({ integration, tenantId }) => ({ integration, tenantId }))),
-          client.pendingProviderEvents(),
-        ]);
+      ? { runs: {} as Record<string, FetchRun>, pending: [] as Pending[] }
+      : await workspaceClient(env, q.workspace_id).connectionActivity(
+          shown.map(({ integration, tenantId }) => ({ integration, tenantId })),
+        );
   const next = nextScheduledRun(Date.now());
   return providers.flatMap((provider) =>
     shown
